@@ -1,0 +1,87 @@
+#include "common/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void cf_error_reset(cf_error *err)
+{
+    if (err)
+        memset(err, 0, sizeof(*err));
+}
+
+cf_code cf_fail(cf_error *err, cf_code code, const char *fmt, ...)
+{
+    if (!err || err->code != CF_OK)
+        return code;
+    err->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void cf_hint(cf_error *err, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->hint, sizeof(err->hint), fmt, ap);
+    va_end(ap);
+}
+
+void cf_error_prefix(cf_error *err, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    char prefix[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof(prefix), fmt, ap);
+    va_end(ap);
+    char joined[sizeof(err->message)];
+    snprintf(joined, sizeof(joined), "%s: %s", prefix, err->message);
+    memcpy(err->message, joined, sizeof(joined));
+}
+
+const char *cf_code_name(cf_code code)
+{
+    switch (code) {
+    case CF_OK: return "ok";
+    case CF_ERR_USAGE: return "usage";
+    case CF_ERR_IO: return "io";
+    case CF_ERR_NOMEM: return "nomem";
+    case CF_ERR_FORMAT: return "format";
+    case CF_ERR_NOT_FOUND: return "not-found";
+    case CF_ERR_AMBIGUOUS: return "ambiguous";
+    case CF_ERR_ACCESS: return "access";
+    case CF_ERR_TIMEOUT: return "timeout";
+    case CF_ERR_STALL: return "stall";
+    case CF_ERR_GONE: return "gone";
+    case CF_ERR_PROTOCOL: return "protocol";
+    case CF_ERR_DEVICE: return "device";
+    case CF_ERR_GATE: return "gate";
+    case CF_ERR_VERIFY: return "verify";
+    case CF_ERR_CANCELLED: return "cancelled";
+    case CF_ERR_UNSUPPORTED: return "unsupported";
+    }
+    return "unknown";
+}
+
+int cf_exit_status(cf_code code)
+{
+    switch (code) {
+    case CF_OK: return 0;
+    case CF_ERR_USAGE: return 64;     /* EX_USAGE */
+    case CF_ERR_FORMAT: return 65;    /* EX_DATAERR */
+    case CF_ERR_NOT_FOUND: return 69; /* EX_UNAVAILABLE */
+    case CF_ERR_ACCESS: return 77;    /* EX_NOPERM */
+    case CF_ERR_GATE: return 3;       /* refused before anything was erased */
+    case CF_ERR_CANCELLED: return 130;
+    case CF_ERR_PROTOCOL:
+    case CF_ERR_DEVICE: return 76; /* EX_PROTOCOL */
+    default: return 74;            /* EX_IOERR */
+    }
+}

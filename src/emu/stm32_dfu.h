@@ -1,0 +1,106 @@
+/* Emulator of the STM32 system-memory bootloader's DFU interface (ST DfuSe).
+ *
+ * One core, two hosts: usb/usb_sim.c calls it in-process behind --simulate,
+ * and tests/guest's GadgetFS server serves it as a real USB device. It has no
+ * libusb or kernel dependency: it answers SETUP packets and owns a flash model.
+ *
+ * Behaviour (see ../shared/reference/dfu-dfuse.md §1, §4.6, §7):
+ *  - Descriptors, strings and alt-setting names of the real chip
+ *    (F042: "STM32  BOOTLOADER", "@Internal Flash  /0x08000000/032*0001Kg",
+ *     "@Option Bytes  /0x1FFFF800/01*016 e", functional 09 21 0B FF 00 00 08 1A 01).
+ *  - DfuSe state machine: commands in DNLOAD block 0 (0x21 set address,
+ *    0x41 page/mass erase, 0x92 read unprotect), memory write at block >= 2
+ *    (address = (block-2)*2048 + pointer), executed on the GETSTATUS that
+ *    reports dfuDNBUSY; UPLOAD block 0 = command list, >= 2 = memory read;
+ *    leave = zero-length DNLOAD then GETSTATUS reporting dfuMANIFEST, after
+ *    which the device disconnects.
+ *  - Flash model: erased = 0xFF; programming can only clear bits (writing a
+ *    half-word (F0) / double-word (G4) that is not erased fails with PGERR,
+ *    reported as errPROG, except writing all-zero which silicon allows).
+ *  - Timing model: each operation's duration comes from the datasheet and is
+ *    reported in bwPollTimeout; requests that arrive while the chip is busy are
+ *    held until it is done (what a NAKing device looks like to a host). With
+ *    timing off, durations are zero.
+ *  - Fault injection: see cf_emu_fault.
+ */
+#ifndef CF_EMU_STM32_DFU_H
+#define CF_EMU_STM32_DFU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "usb/usb.h"
+
+typedef enum cf_emu_chip {
+    CF_EMU_CHIP_F042 = 0, /* STM32F042x6: Cartographer v2/v3, 32 KiB, 1 KiB pages */
+    CF_EMU_CHIP_G431 = 1  /* STM32G431xB: Cartographer v4/HT, 128 KiB, 2 KiB pages */
+} cf_emu_chip;
+
+typedef enum cf_emu_fault {
+    CF_EMU_FAULT_NONE = 0,
+    CF_EMU_FAULT_STALL,      /* the Nth download block's DNLOAD is STALLed */
+    CF_EMU_FAULT_TIMEOUT,    /* the Nth download block is never answered */
+    CF_EMU_FAULT_ERRWRITE,   /* the Nth download block fails: dfuERROR + errWRITE */
+    CF_EMU_FAULT_ERRERASE,   /* the Nth page erase fails: dfuERROR + errERASE */
+    CF_EMU_FAULT_BITFLIP,    /* the Nth download block is stored with one bit cleared */
+    CF_EMU_FAULT_DISCONNECT  /* the device drops off the bus at the Nth download block */
+} cf_emu_fault;
+
+typedef struct cf_emu_config {
+    cf_emu_chip chip;
+    const char *flash_path;  /* backing file of the whole flash; NULL = memory only */
+    cf_emu_fault fault;
+    unsigned fault_at;       /* N, counting from 1 */
+    unsigned appear_ms;      /* device enumerates this long after cf_emu_new() */
+    bool timing;             /* datasheet timing on (default) or instant */
+    bool start_in_error;     /* first GETSTATUS shows dfuERROR/errFIRMWARE, as many ROMs do */
+} cf_emu_config;
+
+/* Defaults: F042, no backing file, no fault, appear now, timing on, start OK. */
+void cf_emu_config_default(cf_emu_config *cfg);
+
+/* Parses a --simulate SPEC ("dfu", "dfu:g431", "flash=PATH", "fault=stall@3",
+ * "appear=2", "timing=off", "start=error") into cfg. Unknown keys are errors. */
+cf_code cf_emu_parse_spec(const char *spec, cf_emu_config *cfg, cf_error *err);
+
+typedef struct cf_emu cf_emu;
+
+cf_code cf_emu_new(const cf_emu_config *cfg, cf_emu **out, cf_error *err);
+void cf_emu_free(cf_emu *emu);
+
+/* Result of one control request. */
+typedef enum cf_emu_result {
+    CF_EMU_ACK = 0,      /* answered; for IN requests *len holds the reply length */
+    CF_EMU_STALL,        /* protocol STALL on EP0 */
+    CF_EMU_NO_ANSWER,    /* request never answered (host sees a timeout) */
+    CF_EMU_GONE          /* device is no longer on the bus */
+} cf_emu_result;
+
+/* Handles one SETUP packet, standard or class.
+ * OUT: data holds setup->length bytes from the host.
+ * IN:  the reply (at most setup->length bytes) is written to data, *len set.
+ * Blocks while the modelled chip is busy (timing on). */
+cf_emu_result cf_emu_control(cf_emu *emu, const cf_usb_setup *setup, uint8_t *data, size_t *len);
+
+/* Raw descriptors as the chip sends them (for GadgetFS, which wants them up front). */
+size_t cf_emu_device_descriptor(const cf_emu *emu, uint8_t *buf, size_t cap);
+size_t cf_emu_config_descriptor(const cf_emu *emu, uint8_t *buf, size_t cap);
+/* String descriptor `index` (0 = LANGID list) in USB wire format; 0 if none. */
+size_t cf_emu_string_descriptor(const cf_emu *emu, uint8_t index, uint8_t *buf, size_t cap);
+
+/* Bus events. */
+bool cf_emu_present(cf_emu *emu);   /* enumerated and not yet gone */
+void cf_emu_bus_reset(cf_emu *emu); /* USB reset / SET_CONFIGURATION: back to dfuIDLE */
+/* The device is unplugged and plugged back in DFU mode (a user shorting BOOT0
+ * again): present, dfuIDLE, flash kept, fault disarmed. */
+void cf_emu_replug(cf_emu *emu);
+
+/* Info for tests and tools. */
+const uint8_t *cf_emu_flash(const cf_emu *emu, uint32_t *base, size_t *size);
+bool cf_emu_left(const cf_emu *emu, uint32_t *jump_address); /* leave was executed */
+uint64_t cf_emu_busy_ns(const cf_emu *emu); /* total modelled busy time so far */
+const char *cf_emu_chip_name(cf_emu_chip chip); /* "stm32f042x6", "stm32g431xx" */
+
+#endif

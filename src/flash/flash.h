@@ -1,0 +1,92 @@
+/* The one flashing API every front end calls (CLI, menus).
+ *
+ * cf_flash_dfu() order (never reordered):
+ *   1. select + open the device, bring it to dfuIDLE;
+ *   2. safety gates (image fits the flash; MCU matches the chip; combined image
+ *      only at the start of flash, app image only at 0x08002000) — nothing is
+ *      erased when a gate refuses, unless opts->force (then a loud warning);
+ *   3. read back the current contents of every page the image touches and save
+ *      them to a backup file under the XDG state folder;
+ *   4. erase + write only the pages that differ (all with opts->full);
+ *   5. read back everything written and compare;
+ *   6. only then leave DFU (jump to the start of flash).
+ * Any failure stops at once: the report says which phase and address, the
+ * device is still in DFU mode, and leave is never sent.
+ */
+#ifndef CF_FLASH_FLASH_H
+#define CF_FLASH_FLASH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "image/image.h"
+#include "usb/usb.h"
+
+typedef enum cf_flash_phase {
+    CF_PHASE_CONNECT = 0,
+    CF_PHASE_CHECK,  /* safety gates */
+    CF_PHASE_READ,   /* read current contents / backup */
+    CF_PHASE_ERASE,
+    CF_PHASE_WRITE,
+    CF_PHASE_VERIFY,
+    CF_PHASE_LEAVE,
+    CF_PHASE_DONE
+} cf_flash_phase;
+
+const char *cf_flash_phase_name(cf_flash_phase p); /* "connect", "erase", ... */
+
+/* Progress and notices for front ends; both optional. */
+typedef struct cf_flash_events {
+    void *user;
+    /* done/total in bytes for READ/ERASE/WRITE/VERIFY; called with done == 0 at
+     * the start of a phase and done == total at its end. */
+    void (*progress)(void *user, cf_flash_phase phase, size_t done, size_t total);
+    /* One line of information or warning ("backup saved to ...", forced gate). */
+    void (*notice)(void *user, bool warning, const char *text);
+} cf_flash_events;
+
+typedef struct cf_flash_opts {
+    const char *device;   /* selector for cf_usb_select(); NULL = the only one */
+    bool full;            /* erase + write every page even if unchanged */
+    bool force;           /* override safety gates */
+    bool mass_erase;      /* use mass erase instead of page erases (implies full) */
+    const char *backup_dir; /* NULL = $XDG_STATE_HOME/cartoflash/backups */
+    bool no_leave;        /* stay in DFU after a verified write */
+} cf_flash_opts;
+
+typedef struct cf_flash_report {
+    cf_flash_phase failed_phase; /* valid when the call failed */
+    uint32_t failed_address;     /* 0 if not address-specific */
+    bool still_in_dfu;           /* true whenever leave was not sent */
+    bool left;                   /* leave acknowledged (dfuMANIFEST) */
+    size_t pages_total;          /* pages the image touches */
+    size_t pages_changed;        /* pages erased + written */
+    size_t bytes_written;
+    size_t bytes_verified;
+    char chip[32];               /* "stm32f042x6" / "stm32g431xx" */
+    char device_path[32];
+    char backup_path[512];       /* empty if no backup was written */
+    double seconds;
+} cf_flash_report;
+
+cf_code cf_flash_dfu(cf_usb_backend *be, const cf_image *img, const cf_flash_opts *opts,
+                     const cf_flash_events *ev, cf_flash_report *rep, cf_error *err);
+
+/* Reads the whole internal flash of the selected device to out_path. */
+cf_code cf_backup_dfu(cf_usb_backend *be, const char *device, const char *out_path,
+                      const cf_flash_events *ev, cf_flash_report *rep, cf_error *err);
+
+/* Chip known from a DfuSe flash layout: name and flash geometry. */
+typedef struct cf_chip {
+    const char *mcu;      /* dictionary MCU string: "stm32f042x6", "stm32g431xx" */
+    const char *probe;    /* "Cartographer v2/v3", "Cartographer v4/HT" */
+    uint32_t flash_start;
+    uint32_t flash_size;
+    uint32_t page_size;
+} cf_chip;
+/* Identifies the chip from the alt-setting-0 layout; NULL if unknown. */
+const cf_chip *cf_chip_from_layout(const char *alt0_name);
+
+#endif

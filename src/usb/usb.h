@@ -1,0 +1,125 @@
+/* USB transport: the only thing the DFU engine knows about the bus.
+ *
+ * Two backends implement it (libusb's split, in small): usb_libusb.c talks to
+ * real devices through libusb-1.0; usb_sim.c serves the in-process STM32
+ * bootloader emulator (emu/stm32_dfu.h). The engine cannot tell them apart.
+ *
+ * Contract:
+ *  - cf_usb_list_dfu() lists every DFU-capable interface (class 0xFE,
+ *    subclass 0x01) now attached, with its functional descriptor and the name
+ *    of every alt setting. A device in run-time mode (protocol 1) is listed too,
+ *    flagged by dfu_mode == false.
+ *  - cf_usb_select() picks exactly one entry by a selector: "" or NULL (the
+ *    only DFU-mode device), "VID:PID" (hex), a bus path "1-1.3", or
+ *    "serial=XYZ" / a bare serial. Two matches is CF_ERR_AMBIGUOUS with the
+ *    candidates listed in the message, never a guess.
+ *  - cf_usb_open() opens, claims the interface and selects alt setting 0.
+ *  - cf_usb_control() is one control transfer. STALL -> CF_ERR_STALL,
+ *    timeout -> CF_ERR_TIMEOUT, device gone -> CF_ERR_GONE, permission ->
+ *    CF_ERR_ACCESS. `*actual` gets the bytes moved in the data stage.
+ *  - cf_usb_wait_dfu() waits up to timeout_ms for a DFU-mode device matching
+ *    the selector to appear (hotplug where available, fast polling otherwise),
+ *    calling `tick` about every 100 ms so a front end can draw a countdown or
+ *    cancel (tick returns false to stop: CF_ERR_CANCELLED).
+ */
+#ifndef CF_USB_USB_H
+#define CF_USB_USB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+#define CF_USB_MAX_ALTS 8
+
+/* DFU functional descriptor (DFU 1.1 table 4.2). */
+typedef struct cf_dfu_functional {
+    uint8_t attributes;      /* bmAttributes: bit0 download, bit1 upload, bit2 manifestation tolerant, bit3 will detach */
+    uint16_t detach_timeout; /* ms */
+    uint16_t transfer_size;  /* wTransferSize */
+    uint16_t dfu_version;    /* bcdDFUVersion, 0x011A for DfuSe */
+} cf_dfu_functional;
+
+typedef struct cf_usb_dfu_info {
+    uint16_t vid, pid, bcd_device;
+    uint8_t bus, address;
+    char bus_path[32]; /* "1-1.3": bus number, then port numbers */
+    char manufacturer[128];
+    char product[128];
+    char serial[128];
+    uint8_t interface_number;
+    bool dfu_mode; /* interface protocol 2 (DFU mode) vs 1 (run-time) */
+    bool has_functional;
+    cf_dfu_functional functional;
+    int alt_count;
+    struct {
+        uint8_t alt;
+        char name[256]; /* iInterface string, e.g. "@Internal Flash  /0x08000000/032*0001Kg" */
+    } alts[CF_USB_MAX_ALTS];
+} cf_usb_dfu_info;
+
+typedef struct cf_usb_setup {
+    uint8_t request_type; /* bmRequestType; bit 7 set = device-to-host */
+    uint8_t request;
+    uint16_t value;
+    uint16_t index;
+    uint16_t length;
+} cf_usb_setup;
+
+typedef struct cf_usb_backend cf_usb_backend;
+typedef struct cf_usb_dev cf_usb_dev;
+
+/* Backends. The sim backend does not own the emulator. */
+struct cf_emu;
+cf_code cf_usb_backend_libusb(cf_usb_backend **out, cf_error *err);
+cf_code cf_usb_backend_sim(struct cf_emu *emu, cf_usb_backend **out, cf_error *err);
+void cf_usb_backend_free(cf_usb_backend *be);
+
+/* Enumeration; free the list with free(). */
+cf_code cf_usb_list_dfu(cf_usb_backend *be, cf_usb_dfu_info **list, size_t *count, cf_error *err);
+
+/* Picks one DFU-mode entry of `list` matching `selector`; sets *index. */
+cf_code cf_usb_select(const cf_usb_dfu_info *list, size_t count, const char *selector,
+                      size_t *index, cf_error *err);
+
+typedef bool (*cf_usb_tick_fn)(void *user, uint64_t elapsed_ms, uint64_t timeout_ms);
+/* Waits for a DFU-mode device matching selector; fills *found. */
+cf_code cf_usb_wait_dfu(cf_usb_backend *be, const char *selector, uint64_t timeout_ms,
+                        cf_usb_tick_fn tick, void *user, cf_usb_dfu_info *found, cf_error *err);
+
+cf_code cf_usb_open(cf_usb_backend *be, const cf_usb_dfu_info *info, cf_usb_dev **out,
+                    cf_error *err);
+cf_code cf_usb_set_alt(cf_usb_dev *dev, uint8_t alt, cf_error *err);
+cf_code cf_usb_control(cf_usb_dev *dev, const cf_usb_setup *setup, uint8_t *data, size_t *actual,
+                       unsigned timeout_ms, cf_error *err);
+/* Releases the interface and closes; safe on a device that has gone. */
+void cf_usb_close(cf_usb_dev *dev);
+
+/* The udev rule text that lets a non-root user open 0483:df11 (used in hints). */
+const char *cf_usb_udev_hint(void);
+
+/* ---- backend implementation interface (usb_backend.h style, kept here) ---- */
+struct cf_usb_backend_ops {
+    const char *name;
+    cf_code (*list)(cf_usb_backend *be, cf_usb_dfu_info **list, size_t *count, cf_error *err);
+    /* Optional: block up to timeout_ms for an arrival (hotplug). NULL = poll. */
+    cf_code (*wait_arrival)(cf_usb_backend *be, unsigned timeout_ms, cf_error *err);
+    cf_code (*open)(cf_usb_backend *be, const cf_usb_dfu_info *info, cf_usb_dev **out,
+                    cf_error *err);
+    cf_code (*set_alt)(cf_usb_dev *dev, uint8_t alt, cf_error *err);
+    cf_code (*control)(cf_usb_dev *dev, const cf_usb_setup *setup, uint8_t *data,
+                       size_t *actual, unsigned timeout_ms, cf_error *err);
+    void (*close)(cf_usb_dev *dev);
+    void (*free)(cf_usb_backend *be);
+};
+
+/* Every backend struct starts with this header. */
+struct cf_usb_backend {
+    const struct cf_usb_backend_ops *ops;
+};
+struct cf_usb_dev {
+    const struct cf_usb_backend_ops *ops;
+};
+
+#endif
