@@ -1,0 +1,47 @@
+/* Command-line front end: shared state and the command table.
+ *
+ * main.c parses the global options (they may appear before the command):
+ *   --simulate[=SPEC]   replace hardware with the emulators (SPEC: see emu/stm32_dfu.h;
+ *                       "katapult-can"/"katapult-usb" for the Katapult node)
+ *   --no-color          (also NO_COLOR in the environment, or stdout not a terminal)
+ *   -h/--help, --version
+ * then calls one command function with the remaining argv (argv[0] = command name).
+ * With no command the interactive flasher (menu/menu.h) runs; the old script's
+ * flags (-f/--flash, -b, -D, -t, -H, -a, -k, -d) select that too.
+ *
+ * Commands return a process exit status (cf_exit_status()).
+ * Only front ends print: commands print to stdout/stderr, layers never do.
+ */
+#ifndef CF_CLI_CLI_H
+#define CF_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "common/error.h"
+#include "usb/usb.h"
+
+typedef struct cf_cli {
+    const char *simulate; /* SPEC after --simulate ("" for bare --simulate), NULL if not simulating */
+    bool color;           /* ANSI colours allowed on stdout */
+    bool tty;             /* stdout is a terminal */
+} cf_cli;
+
+/* Opens the USB backend for DFU work: the simulated probe when cli->simulate is
+ * set (the emulator is created from the SPEC and owned by the backend wrapper),
+ * libusb otherwise. Free with cf_cli_close_backend(). */
+cf_code cf_cli_open_backend(const cf_cli *cli, cf_usb_backend **be, cf_error *err);
+void cf_cli_close_backend(cf_usb_backend *be);
+
+/* Prints "cartoflash: error: <message>" and, if present, "  next: <hint>" to stderr
+ * and returns the exit status for err->code. */
+int cf_cli_report_error(const cf_cli *cli, const cf_error *err);
+
+/* Commands (each in its own cmd_*.c). */
+int cf_cmd_list(const cf_cli *cli, int argc, char **argv);
+int cf_cmd_inspect(const cf_cli *cli, int argc, char **argv);
+int cf_cmd_flash(const cf_cli *cli, int argc, char **argv);    /* flash dfu|can|usb */
+int cf_cmd_backup(const cf_cli *cli, int argc, char **argv);   /* backup dfu */
+int cf_cmd_firmware(const cf_cli *cli, int argc, char **argv); /* firmware list|pick (catalog) */
+
+#endif
