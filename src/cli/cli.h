@@ -44,4 +44,18 @@ int cf_cmd_flash(const cf_cli *cli, int argc, char **argv);    /* flash dfu|can|
 int cf_cmd_backup(const cf_cli *cli, int argc, char **argv);   /* backup dfu */
 int cf_cmd_firmware(const cf_cli *cli, int argc, char **argv); /* firmware list|pick (catalog) */
 
+/* Plug-in points owned by other layers' front-end files:
+ *  - cmd_flash.c handles "flash dfu" and hands "flash can" / "flash usb" to
+ *    cf_cmd_flash_can() / cf_cmd_flash_usb() (cmd_flash_katapult.c), argv[0] = "can"/"usb".
+ *  - cmd_list.c prints DFU devices, then calls cf_list_katapult() (cmd_list_katapult.c)
+ *    to add Katapult- and Klipper-mode probes (USB and CAN). With json != NULL it
+ *    appends objects to that jansson array instead of printing.
+ *  - With no command, or with the old script's flags, main.c calls cf_menu_main()
+ *    (src/menu/) with the full argv (argv[0] = program name). */
+int cf_cmd_flash_can(const cf_cli *cli, int argc, char **argv);
+int cf_cmd_flash_usb(const cf_cli *cli, int argc, char **argv);
+struct json_t;
+void cf_list_katapult(const cf_cli *cli, struct json_t *json);
+int cf_menu_main(const cf_cli *cli, int argc, char **argv);
+
 #endif
