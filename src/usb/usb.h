@@ -52,6 +52,10 @@ typedef struct cf_usb_dfu_info {
     bool dfu_mode; /* interface protocol 2 (DFU mode) vs 1 (run-time) */
     bool has_functional;
     cf_dfu_functional functional;
+    /* Opening the device to read its strings failed with LIBUSB_ERROR_ACCESS:
+     * strings are empty and `note` says why (the udev rule fixes it). */
+    bool access_denied;
+    char note[160];
     int alt_count;
     struct {
         uint8_t alt;
@@ -95,6 +99,14 @@ cf_code cf_usb_control(cf_usb_dev *dev, const cf_usb_setup *setup, uint8_t *data
                        unsigned timeout_ms, cf_error *err);
 /* Releases the interface and closes; safe on a device that has gone. */
 void cf_usb_close(cf_usb_dev *dev);
+
+/* Finds the DFU functional descriptor (type 0x21) in a blob of descriptors
+ * (an interface's or configuration's "extra" bytes, or a GET_DESCRIPTOR reply),
+ * walking bLength-prefixed descriptors with bounds checks. Accepts DFU 1.0's
+ * 7-byte form (dfu_version reported as 0x0100). CF_ERR_NOT_FOUND if absent,
+ * CF_ERR_FORMAT if the blob is malformed. */
+cf_code cf_usb_parse_functional(const uint8_t *buf, size_t len, cf_dfu_functional *out,
+                                cf_error *err);
 
 /* The udev rule text that lets a non-root user open 0483:df11 (used in hints). */
 const char *cf_usb_udev_hint(void);
