@@ -1,0 +1,303 @@
+/* ST DfuSe extensions: commands carried in DNLOAD block 0 (set address,
+ * erase), memory write/read in blocks >= 2, and leave. Sequences follow
+ * AN3156 and dfu-util 0.11; see ../shared/reference/dfu-dfuse.md §4, §6, §9.1. */
+#include <string.h>
+
+#include "common/clock.h"
+#include "dfu/dfu_internal.h"
+
+#define CMD_SET_ADDRESS 0x21
+#define CMD_ERASE 0x41
+#define MAX_STALLED_POLLS 3      /* STM32L4 STALLs polls that come too early */
+#define MAX_ZERO_BUSY_POLLS 5000 /* DNBUSY with bwPollTimeout 0; 1 ms apart */
+#define MAX_SYNC_POLLS 1000      /* write: DNLOAD-SYNC replies before giving up */
+
+static bool is_dfuse(cf_dfu *dfu, const char *op, cf_error *err)
+{
+    if (dfu->dfu_version == 0x011A)
+        return true;
+    cf_fail(err, CF_ERR_UNSUPPORTED,
+            "%s needs ST DfuSe (DFU version 0x011a), the device reports DFU version 0x%04x", op,
+            dfu->dfu_version);
+    cf_hint(err, "this does not look like an STM32 bootloader; check it with `cartoflash list`");
+    return false;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+/* Polls after a DNLOAD until the device is no longer busy. For special
+ * commands the first reply must be dfuDNBUSY (the ROM executes on it). */
+static cf_code poll_until_done(cf_dfu *dfu, bool command, const char *what, const char *op,
+                               uint32_t addr, cf_error *err)
+{
+    cf_dfu_status st;
+    cf_error e = {0};
+    if (cf_dfu_get_status(dfu, &st, &e) != CF_OK)
+        return cf_dfu_fail_cause(dfu, err, &e, op, addr);
+    if (st.status != CF_DFU_STATUS_OK)
+        return cf_dfu_fail_status(err, &st, op, addr);
+    if (command && st.state != CF_DFU_DNBUSY) {
+        cf_fail(err, CF_ERR_PROTOCOL,
+                "%s at 0x%08x failed: wrong state after %s: %s (expected dfuDNBUSY)", op,
+                (unsigned)addr, what, cf_dfu_state_name(st.state));
+        cf_dfu_retry_hint(err, CF_ERR_PROTOCOL);
+        return CF_ERR_PROTOCOL;
+    }
+
+    unsigned stalls = 0, zero_busy = 0, syncs = 0;
+    while (st.state == CF_DFU_DNBUSY || st.state == CF_DFU_DNLOAD_SYNC) {
+        uint32_t last_poll = st.poll_timeout_ms;
+        if (st.state == CF_DFU_DNLOAD_SYNC && ++syncs > MAX_SYNC_POLLS)
+            break;
+        if (st.state == CF_DFU_DNBUSY && last_poll == 0) {
+            if (++zero_busy > MAX_ZERO_BUSY_POLLS) {
+                cf_fail(err, CF_ERR_TIMEOUT, "%s at 0x%08x failed: device stayed busy after %s", op,
+                        (unsigned)addr, what);
+                cf_dfu_retry_hint(err, CF_ERR_TIMEOUT);
+                return CF_ERR_TIMEOUT;
+            }
+            cf_sleep_ns(1000000u);
+        }
+        cf_error_reset(&e);
+        cf_code rc = cf_dfu_get_status(dfu, &st, &e);
+        if (rc == CF_ERR_STALL && last_poll > 0 && stalls < MAX_STALLED_POLLS) {
+            /* Polled too early: wait the same time again and keep going. */
+            stalls++;
+            st.state = CF_DFU_DNBUSY;
+            st.poll_timeout_ms = last_poll;
+            dfu->poll_deadline_ns = cf_now_ns() + (uint64_t)last_poll * 1000000u;
+            continue;
+        }
+        if (rc != CF_OK)
+            return cf_dfu_fail_cause(dfu, err, &e, op, addr);
+    }
+    if (st.status != CF_DFU_STATUS_OK)
+        return cf_dfu_fail_status(err, &st, op, addr);
+    if (st.state != CF_DFU_DNLOAD_IDLE) {
+        cf_fail(err, CF_ERR_PROTOCOL,
+                "%s at 0x%08x failed: wrong state after %s: %s (expected dfuDNLOAD-IDLE)", op,
+                (unsigned)addr, what, cf_dfu_state_name(st.state));
+        cf_dfu_retry_hint(err, CF_ERR_PROTOCOL);
+        return CF_ERR_PROTOCOL;
+    }
+    return CF_OK;
+}
+
+static cf_code command(cf_dfu *dfu, const uint8_t *cmd, uint16_t len, const char *what,
+                       const char *op, uint32_t addr, cf_error *err)
+{
+    cf_error e = {0};
+    if (cf_dfu_request_out(dfu, CF_DFU_REQ_DNLOAD, 0, cmd, len, &e) != CF_OK)
+        return cf_dfu_fail_cause(dfu, err, &e, op, addr);
+    return poll_until_done(dfu, true, what, op, addr, err);
+}
+
+cf_code cf_dfuse_set_address(cf_dfu *dfu, uint32_t addr, cf_error *err)
+{
+    if (!is_dfuse(dfu, "set address", err))
+        return CF_ERR_UNSUPPORTED;
+    uint8_t cmd[5] = {CMD_SET_ADDRESS};
+    put_le32(cmd + 1, addr);
+    return command(dfu, cmd, sizeof(cmd), "SET_ADDRESS", "set address", addr, err);
+}
+
+cf_code cf_dfuse_erase_page(cf_dfu *dfu, uint32_t addr, cf_error *err)
+{
+    if (!is_dfuse(dfu, "page erase", err))
+        return CF_ERR_UNSUPPORTED;
+    uint8_t cmd[5] = {CMD_ERASE};
+    put_le32(cmd + 1, addr);
+    return command(dfu, cmd, sizeof(cmd), "ERASE_PAGE", "page erase", addr, err);
+}
+
+cf_code cf_dfuse_mass_erase(cf_dfu *dfu, cf_error *err)
+{
+    if (!is_dfuse(dfu, "mass erase", err))
+        return CF_ERR_UNSUPPORTED;
+    uint8_t cmd[1] = {CMD_ERASE};
+    return command(dfu, cmd, sizeof(cmd), "MASS_ERASE", "mass erase", 0, err);
+}
+
+/* ---- write ---- */
+
+static cf_code write_block(cf_dfu *dfu, uint16_t block, uint32_t addr, const uint8_t *data,
+                           size_t len, cf_error *err)
+{
+    const uint8_t *payload = data;
+    size_t n = len;
+    if (n & 1) {
+        /* F0 programs half-words; pad the odd byte with the erased value. */
+        memcpy(dfu->buf, data, n);
+        dfu->buf[n++] = 0xFF;
+        payload = dfu->buf;
+    }
+    cf_error e = {0};
+    if (cf_dfu_request_out(dfu, CF_DFU_REQ_DNLOAD, block, payload, (uint16_t)n, &e) != CF_OK)
+        return cf_dfu_fail_cause(dfu, err, &e, "write", addr);
+    return poll_until_done(dfu, false, "DNLOAD", "write", addr, err);
+}
+
+cf_code cf_dfuse_write(cf_dfu *dfu, uint32_t addr, const uint8_t *data, size_t len,
+                       cf_dfu_progress_fn progress, void *user, cf_error *err)
+{
+    if (!is_dfuse(dfu, "write", err))
+        return CF_ERR_UNSUPPORTED;
+    if (len > (uint64_t)UINT32_MAX + 1 - addr)
+        return cf_fail(err, CF_ERR_USAGE, "write of %zu bytes at 0x%08x runs past 4 GiB", len,
+                       (unsigned)addr);
+    const size_t ts = dfu->transfer_size;
+    size_t off = 0;
+    uint32_t block = 0; /* 0 = a Set Address is needed before the next block */
+    while (off < len) {
+        size_t n = len - off < ts ? len - off : ts;
+        uint32_t at = addr + (uint32_t)off;
+        /* The ROM computes (block-2)*wTransferSize + pointer; whether a short
+         * block uses its own length is not documented, so a short block (and
+         * a wrapped block number) starts from a fresh pointer. */
+        if (block == 0 || n != ts || block > 0xFFFF) {
+            cf_code rc = cf_dfuse_set_address(dfu, at, err);
+            if (rc != CF_OK)
+                return rc;
+            block = 2;
+        }
+        cf_code rc = write_block(dfu, (uint16_t)block, at, data + off, n, err);
+        if (rc != CF_OK)
+            return rc;
+        block++;
+        off += n;
+        if (progress)
+            progress(user, off, len);
+    }
+    return CF_OK;
+}
+
+/* ---- read ---- */
+
+/* ABORT, then GETSTATUS must show dfuIDLE/OK (UPLOAD needs dfuIDLE). */
+static cf_code abort_to_idle(cf_dfu *dfu, const char *op, uint32_t addr, cf_error *err)
+{
+    cf_error e = {0};
+    cf_dfu_status st;
+    if (cf_dfu_abort(dfu, &e) != CF_OK || cf_dfu_get_status(dfu, &st, &e) != CF_OK)
+        return cf_dfu_fail_cause(dfu, err, &e, op, addr);
+    if (st.status != CF_DFU_STATUS_OK)
+        return cf_dfu_fail_status(err, &st, op, addr);
+    if (st.state != CF_DFU_IDLE) {
+        cf_fail(err, CF_ERR_PROTOCOL, "%s at 0x%08x failed: state %s after ABORT, expected dfuIDLE",
+                op, (unsigned)addr, cf_dfu_state_name(st.state));
+        cf_dfu_retry_hint(err, CF_ERR_PROTOCOL);
+        return CF_ERR_PROTOCOL;
+    }
+    return CF_OK;
+}
+
+/* Set Address, then back to dfuIDLE so UPLOAD is allowed. */
+static cf_code point_for_upload(cf_dfu *dfu, uint32_t at, cf_error *err)
+{
+    cf_code rc = cf_dfuse_set_address(dfu, at, err);
+    if (rc != CF_OK)
+        return rc;
+    return abort_to_idle(dfu, "read", at, err);
+}
+
+static cf_code upload_block(cf_dfu *dfu, uint16_t block, uint32_t at, uint8_t *out, size_t n,
+                            cf_error *err)
+{
+    cf_error e = {0};
+    size_t got = 0;
+    if (cf_dfu_request_in(dfu, CF_DFU_REQ_UPLOAD, block, out, (uint16_t)n, &got, &e) != CF_OK)
+        return cf_dfu_fail_cause(dfu, err, &e, "read", at);
+    dfu->state = CF_DFU_STATE_UNKNOWN;
+    if (got != n) {
+        cf_fail(err, CF_ERR_PROTOCOL, "read at 0x%08x failed: device returned %zu of %zu bytes",
+                (unsigned)at, got, n);
+        cf_dfu_retry_hint(err, CF_ERR_PROTOCOL);
+        return CF_ERR_PROTOCOL;
+    }
+    return CF_OK;
+}
+
+cf_code cf_dfuse_read(cf_dfu *dfu, uint32_t addr, uint8_t *out, size_t len,
+                      cf_dfu_progress_fn progress, void *user, cf_error *err)
+{
+    if (!is_dfuse(dfu, "read", err))
+        return CF_ERR_UNSUPPORTED;
+    if (len > (uint64_t)UINT32_MAX + 1 - addr)
+        return cf_fail(err, CF_ERR_USAGE, "read of %zu bytes at 0x%08x runs past 4 GiB", len,
+                       (unsigned)addr);
+    const size_t ts = dfu->transfer_size;
+    if (dfu->state != CF_DFU_IDLE) {
+        cf_code rc = abort_to_idle(dfu, "read", addr, err);
+        if (rc != CF_OK)
+            return rc;
+    }
+    size_t off = 0;
+    uint32_t block = 0; /* 0 = point the device at the next address first */
+    while (off < len) {
+        size_t n = len - off < ts ? len - off : ts;
+        uint32_t at = addr + (uint32_t)off;
+        if (block == 0 || n != ts || block > 0xFFFF) {
+            cf_code rc = point_for_upload(dfu, at, err);
+            if (rc != CF_OK)
+                return rc;
+            block = 2;
+        }
+        cf_code rc = upload_block(dfu, (uint16_t)block, at, out + off, n, err);
+        if (rc != CF_OK)
+            return rc;
+        block++;
+        off += n;
+        if (progress)
+            progress(user, off, len);
+    }
+    /* Leave the device idle for whatever comes next. */
+    cf_error e = {0};
+    if (cf_dfu_abort(dfu, &e) != CF_OK)
+        return cf_dfu_fail_cause(dfu, err, &e, "read", addr + (uint32_t)off);
+    return CF_OK;
+}
+
+/* ---- leave ---- */
+
+cf_code cf_dfuse_leave(cf_dfu *dfu, uint32_t jump_address, cf_error *err)
+{
+    if (!is_dfuse(dfu, "leave", err))
+        return CF_ERR_UNSUPPORTED;
+    if (dfu->state != CF_DFU_IDLE && dfu->state != CF_DFU_DNLOAD_IDLE) {
+        cf_code rc = abort_to_idle(dfu, "leave", jump_address, err);
+        if (rc != CF_OK)
+            return rc;
+    }
+    cf_code rc = cf_dfuse_set_address(dfu, jump_address, err);
+    if (rc != CF_OK)
+        return rc;
+
+    cf_error e = {0};
+    if (cf_dfu_request_out(dfu, CF_DFU_REQ_DNLOAD, 2, NULL, 0, &e) != CF_OK)
+        return cf_dfu_fail_cause(dfu, err, &e, "leave", jump_address);
+
+    cf_dfu_status st;
+    rc = cf_dfu_get_status(dfu, &st, &e);
+    if (rc == CF_ERR_GONE)
+        return CF_OK; /* accepted the leave request and dropped off the bus to jump */
+    if (rc != CF_OK)
+        return cf_dfu_fail_cause(dfu, err, &e, "leave", jump_address);
+    if (st.status != CF_DFU_STATUS_OK)
+        return cf_dfu_fail_status(err, &st, "leave", jump_address);
+    if (st.state != CF_DFU_MANIFEST) {
+        cf_fail(err, CF_ERR_PROTOCOL, "leave at 0x%08x failed: state %s, expected dfuMANIFEST",
+                (unsigned)jump_address, cf_dfu_state_name(st.state));
+        cf_dfu_retry_hint(err, CF_ERR_PROTOCOL);
+        return CF_ERR_PROTOCOL;
+    }
+    /* dfuMANIFEST acknowledged: the ROM now disconnects and jumps. Nothing
+     * more is sent, so its disappearance cannot turn this into a failure. */
+    dfu->poll_deadline_ns = 0;
+    return CF_OK;
+}
