@@ -26,11 +26,7 @@
 
 #define CF_IMAGE_MAX_SIZE (4u * 1024u * 1024u) /* refuse larger inputs */
 
-typedef enum cf_image_format {
-    CF_IMAGE_BIN = 0,
-    CF_IMAGE_HEX,
-    CF_IMAGE_DFUSE
-} cf_image_format;
+typedef enum cf_image_format { CF_IMAGE_BIN = 0, CF_IMAGE_HEX, CF_IMAGE_DFUSE } cf_image_format;
 
 typedef struct cf_image_segment {
     uint32_t address;
@@ -42,9 +38,10 @@ typedef struct cf_image {
     cf_image_format format;
     cf_image_segment *segments;
     size_t segment_count;
-    bool had_suffix;        /* a DFU suffix was found (and stripped for .bin) */
+    bool had_suffix; /* a DFU suffix was found (and stripped for .bin) */
     uint16_t suffix_vid, suffix_pid;
-    int dfuse_alt;          /* DfuSe target alt setting, -1 if not DfuSe */
+    int dfuse_alt;   /* DfuSe target alt setting, -1 if not DfuSe */
+    char notes[256]; /* what the loader skipped (e.g. other DfuSe targets), "; "-separated */
 } cf_image;
 
 typedef struct cf_image_load_opts {
@@ -79,37 +76,37 @@ typedef enum cf_image_kind {
     CF_KIND_DEPLOYER  /* Katapult deployer: app at 0x08002000 that installs Katapult */
 } cf_image_kind;
 
-typedef enum cf_iface {
-    CF_IFACE_UNKNOWN = 0,
-    CF_IFACE_CAN,
-    CF_IFACE_USB
-} cf_iface;
+typedef enum cf_iface { CF_IFACE_UNKNOWN = 0, CF_IFACE_CAN, CF_IFACE_USB } cf_iface;
 
 typedef struct cf_image_info {
-    uint32_t load_address;  /* where the image's bytes start */
+    uint32_t load_address; /* where the image's bytes start */
     size_t size;
-    uint32_t initial_sp;    /* vector table word 0 */
-    uint32_t reset_vector;  /* vector table word 1 */
-    uint32_t linked_address; /* flash address the code was linked for (from vectors), 0 if unknown */
+    uint32_t initial_sp;   /* vector table word 0 */
+    uint32_t reset_vector; /* vector table word 1 */
+    uint32_t
+        linked_address; /* flash address the code was linked for (from vectors), 0 if unknown */
     cf_image_kind kind;
     bool has_dictionary;
-    char version[96];       /* dictionary "version", e.g. "CARTOGRAPHER 5.1.0" */
-    char mcu[32];           /* dictionary config.MCU, e.g. "stm32f042x6" */
-    cf_iface iface;         /* from RESERVE_PINS_CAN / RESERVE_PINS_USB */
-    uint32_t can_bitrate;   /* config.CANBUS_FREQUENCY, 0 if none */
-    uint32_t clock_freq;    /* config.CLOCK_FREQ, 0 if none */
-    char app_name[32];      /* "cartographer", "klipper", "katapult", "" */
-    char problems[512];     /* "; "-separated human notes, empty if none */
+    char version[96];          /* dictionary "version", e.g. "CARTOGRAPHER 5.1.0" */
+    char mcu[32];              /* dictionary config.MCU, e.g. "stm32f042x6" */
+    cf_iface iface;            /* from RESERVE_PINS_CAN / RESERVE_PINS_USB */
+    uint32_t can_bitrate;      /* config.CANBUS_FREQUENCY, 0 if none */
+    uint32_t clock_freq;       /* config.CLOCK_FREQ, 0 if none */
+    char app_name[32];         /* "cartographer", "klipper", "katapult", "" */
+    char problems[512];        /* "; "-separated human notes, empty if none */
+    char katapult_version[48]; /* Katapult's own version string if it carries one, else "" */
+    uint32_t app_address;      /* where the Cartographer/Klipper app's vector table is, 0 if none */
+    uint32_t katapult_offset;  /* deployer: offset of the embedded Katapult image in the file */
 } cf_image_info;
 
 void cf_image_inspect(const cf_image *img, cf_image_info *info);
 
-const char *cf_image_kind_name(cf_image_kind k); /* "combined", "app", "katapult", "deployer", "unknown" */
-const char *cf_iface_name(cf_iface i);           /* "can", "usb", NULL for unknown */
+const char *
+cf_image_kind_name(cf_image_kind k);   /* "combined", "app", "katapult", "deployer", "unknown" */
+const char *cf_iface_name(cf_iface i); /* "can", "usb", NULL for unknown */
 
 /* Parses a Klipper data dictionary (the JSON text, already inflated) into info's
  * dictionary fields. Exposed for the fuzz target. */
-cf_code cf_image_parse_dictionary(const char *json, size_t len, cf_image_info *info,
-                                  cf_error *err);
+cf_code cf_image_parse_dictionary(const char *json, size_t len, cf_image_info *info, cf_error *err);
 
 #endif
