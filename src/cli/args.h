@@ -1,0 +1,15 @@
+/* Small argument helpers shared by the commands. */
+#ifndef CF_CLI_ARGS_H
+#define CF_CLI_ARGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+/* Parses "0x08002000" / decimal into a 32-bit address. */
+cf_code cf_parse_address(const char *text, uint32_t *out, cf_error *err);
+/* Parses a non-negative number of seconds (decimals allowed) into ms. */
+cf_code cf_parse_seconds(const char *text, uint64_t *ms, cf_error *err);
+
+#endif

@@ -1,0 +1,55 @@
+/* Chooses the USB backend: the simulated probe behind --simulate, libusb otherwise,
+ * and prints errors the same way for every command. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "emu/stm32_dfu.h"
+
+/* The CLI runs one command per process, so one simulated probe at most. */
+static cf_emu *sim_emu;
+
+cf_code cf_cli_open_backend(const cf_cli *cli, cf_usb_backend **be, cf_error *err)
+{
+    *be = NULL;
+    if (!cli->simulate)
+        return cf_usb_backend_libusb(be, err);
+    if (strncmp(cli->simulate, "katapult", 8) == 0) {
+        cf_fail(err, CF_ERR_USAGE, "--simulate=%s simulates a Katapult node, not a DFU device",
+                cli->simulate);
+        cf_hint(err, "Use --simulate=dfu (or dfu:g431) for DFU commands.");
+        return CF_ERR_USAGE;
+    }
+    cf_emu_config cfg;
+    cf_emu_config_default(&cfg);
+    cf_code rc = cf_emu_parse_spec(cli->simulate, &cfg, err);
+    if (rc == CF_OK)
+        rc = cf_emu_new(&cfg, &sim_emu, err);
+    if (rc == CF_OK)
+        rc = cf_usb_backend_sim(sim_emu, be, err);
+    if (rc != CF_OK) {
+        cf_emu_free(sim_emu);
+        sim_emu = NULL;
+    }
+    return rc;
+}
+
+void cf_cli_close_backend(cf_usb_backend *be)
+{
+    if (be)
+        cf_usb_backend_free(be);
+    if (sim_emu) {
+        cf_emu_free(sim_emu);
+        sim_emu = NULL;
+    }
+}
+
+int cf_cli_report_error(const cf_cli *cli, const cf_error *err)
+{
+    const char *red = cli->color ? "\033[31m" : "", *reset = cli->color ? "\033[0m" : "";
+    fprintf(stderr, "%scartoflash: error:%s %s\n", red, reset,
+            err->message[0] ? err->message : cf_code_name(err->code));
+    if (err->hint[0])
+        fprintf(stderr, "  next: %s\n", err->hint);
+    return cf_exit_status(err->code == CF_OK ? CF_ERR_IO : err->code);
+}

@@ -1,0 +1,201 @@
+/* cartoflash flash dfu [...] FILE — and the dispatch to flash can|usb. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "cli/progress.h"
+#include "flash/flash.h"
+
+static const char flash_dfu_usage[] =
+    "usage: cartoflash flash dfu [--device SEL] [--address A] [--full] [--force] [--yes]\n"
+    "                            [--mass-erase] [--no-leave] [--backup-dir DIR]\n"
+    "                            [--wait SECONDS] FILE\n";
+
+typedef struct flash_args {
+    cf_flash_opts opts;
+    bool yes;
+    bool address_given;
+    uint32_t address;
+    uint64_t wait_ms;
+    const char *file;
+} flash_args;
+
+static int parse_flash_dfu(const cf_cli *cli, int argc, char **argv, flash_args *a)
+{
+    static const struct option longopts[] = {
+        {"device", required_argument, NULL, 'd'},   {"address", required_argument, NULL, 'a'},
+        {"full", no_argument, NULL, 'F'},           {"force", no_argument, NULL, 'f'},
+        {"yes", no_argument, NULL, 'y'},            {"mass-erase", no_argument, NULL, 'm'},
+        {"no-leave", no_argument, NULL, 'n'},       {"backup-dir", required_argument, NULL, 'b'},
+        {"wait", required_argument, NULL, 'w'},     {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0},
+    };
+    cf_error err = {0};
+    optind = 1;
+    for (int c; (c = getopt_long(argc, argv, "d:a:yh", longopts, NULL)) != -1;) {
+        switch (c) {
+        case 'd': a->opts.device = optarg; break;
+        case 'a':
+            if (cf_parse_address(optarg, &a->address, &err) != CF_OK)
+                return cf_cli_report_error(cli, &err);
+            a->address_given = true;
+            break;
+        case 'F': a->opts.full = true; break;
+        case 'f': a->opts.force = true; break;
+        case 'y': a->yes = true; break;
+        case 'm': a->opts.mass_erase = true; break;
+        case 'n': a->opts.no_leave = true; break;
+        case 'b': a->opts.backup_dir = optarg; break;
+        case 'w':
+            if (cf_parse_seconds(optarg, &a->wait_ms, &err) != CF_OK)
+                return cf_cli_report_error(cli, &err);
+            break;
+        case 'h': fputs(flash_dfu_usage, stdout); return 0;
+        default: fputs(flash_dfu_usage, stderr); return 64;
+        }
+    }
+    if (optind != argc - 1) {
+        fputs(flash_dfu_usage, stderr);
+        return 64;
+    }
+    a->file = argv[optind];
+    return -1; /* parsed; go on */
+}
+
+/* Finds the device to flash (waiting if asked) so it can be shown before asking. */
+static cf_code find_device(cf_usb_backend *be, const flash_args *a, cf_usb_dfu_info *dev,
+                           cf_error *err)
+{
+    if (a->wait_ms > 0)
+        return cf_usb_wait_dfu(be, a->opts.device, a->wait_ms, NULL, NULL, dev, err);
+    cf_usb_dfu_info *list = NULL;
+    size_t count = 0, index = 0;
+    cf_code rc = cf_usb_list_dfu(be, &list, &count, err);
+    if (rc == CF_OK)
+        rc = cf_usb_select(list, count, a->opts.device, &index, err);
+    if (rc == CF_OK)
+        *dev = list[index];
+    free(list);
+    return rc;
+}
+
+static void describe(const cf_usb_dfu_info *dev, const char *file, const cf_image *img)
+{
+    const cf_chip *chip = dev->alt_count ? cf_chip_from_layout(dev->alts[0].name) : NULL;
+    cf_image_info info;
+    cf_image_inspect(img, &info);
+    printf("Device:   %04x:%04x at %s, %s%s%s%s\n", dev->vid, dev->pid, dev->bus_path,
+           chip ? chip->mcu : "unknown chip", chip ? " (" : "", chip ? chip->probe : "",
+           chip ? ")" : "");
+    printf("Firmware: %s\n          %s, %s, %s", file, info.version[0] ? info.version : "no version",
+           info.mcu[0] ? info.mcu : "unknown MCU", cf_image_kind_name(info.kind));
+    if (info.iface == CF_IFACE_CAN)
+        printf(", CAN %u bit/s", info.can_bitrate);
+    else if (info.iface == CF_IFACE_USB)
+        printf(", USB");
+    printf(", %zu bytes at 0x%08x\n", cf_image_size(img), cf_image_start(img));
+}
+
+static bool confirm(void)
+{
+    printf("Flash this firmware? [y/N] ");
+    fflush(stdout);
+    char line[16];
+    if (!fgets(line, sizeof(line), stdin))
+        return false;
+    return line[0] == 'y' || line[0] == 'Y';
+}
+
+static void print_result(const cf_flash_report *rep)
+{
+    if (rep->pages_changed == 0)
+        printf("0 of %zu pages changed: the probe already holds this image (checked by "
+               "read-back).\n",
+               rep->pages_total);
+    else
+        printf("%zu of %zu pages changed: %zu bytes written and verified.\n", rep->pages_changed,
+               rep->pages_total, rep->bytes_written);
+    if (rep->left)
+        printf("Left DFU mode: the probe is starting its new firmware (%.1f s in all).\n",
+               rep->seconds);
+    else
+        printf("Stayed in DFU mode as asked (--no-leave) (%.1f s in all).\n", rep->seconds);
+}
+
+static int flash_dfu(const cf_cli *cli, int argc, char **argv)
+{
+    flash_args a = {0};
+    int status = parse_flash_dfu(cli, argc, argv, &a);
+    if (status >= 0)
+        return status;
+    cf_error err = {0};
+    cf_usb_backend *be = NULL;
+    cf_image img = {0};
+    cf_usb_dfu_info dev;
+    cf_code rc = cf_cli_open_backend(cli, &be, &err);
+    if (rc == CF_OK)
+        rc = find_device(be, &a, &dev, &err);
+    if (rc == CF_OK) {
+        const cf_chip *chip = dev.alt_count ? cf_chip_from_layout(dev.alts[0].name) : NULL;
+        cf_image_load_opts lo = {.default_address = chip ? chip->flash_start : 0x08000000u,
+                                 .address = a.address, .address_given = a.address_given};
+        rc = cf_image_load(a.file, &lo, &img, &err);
+    }
+    if (rc != CF_OK) {
+        cf_cli_close_backend(be);
+        return cf_cli_report_error(cli, &err);
+    }
+    describe(&dev, a.file, &img);
+    if (!a.yes) {
+        if (!isatty(STDIN_FILENO)) {
+            cf_fail(&err, CF_ERR_USAGE, "not flashing without confirmation");
+            cf_hint(&err, "Pass --yes to flash without being asked.");
+            rc = CF_ERR_USAGE;
+        } else if (!confirm()) {
+            cf_fail(&err, CF_ERR_CANCELLED, "cancelled; nothing was changed");
+            rc = CF_ERR_CANCELLED;
+        }
+    }
+    if (rc == CF_OK) {
+        /* Flash exactly the device that was shown, by its bus path. */
+        a.opts.device = dev.bus_path;
+        cf_progress_view view;
+        cf_flash_events ev;
+        cf_flash_report rep;
+        cf_progress_view_init(&view, stdout, cli->tty);
+        cf_progress_view_events(&view, &ev);
+        rc = cf_flash_dfu(be, &img, &a.opts, &ev, &rep, &err);
+        if (rc == CF_OK) {
+            print_result(&rep);
+        } else if (rep.failed_phase > CF_PHASE_CHECK) {
+            if (rep.failed_address)
+                cf_error_prefix(&err, "%s failed at 0x%08x", cf_flash_phase_name(rep.failed_phase),
+                                rep.failed_address);
+            else
+                cf_error_prefix(&err, "%s failed", cf_flash_phase_name(rep.failed_phase));
+        }
+    }
+    cf_image_free(&img);
+    cf_cli_close_backend(be);
+    return rc == CF_OK ? 0 : cf_cli_report_error(cli, &err);
+}
+
+int cf_cmd_flash(const cf_cli *cli, int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs("usage: cartoflash flash dfu|can|usb [options] FILE\n", stderr);
+        return 64;
+    }
+    if (strcmp(argv[1], "dfu") == 0)
+        return flash_dfu(cli, argc - 1, argv + 1);
+    if (strcmp(argv[1], "can") == 0)
+        return cf_cmd_flash_can(cli, argc - 1, argv + 1);
+    if (strcmp(argv[1], "usb") == 0)
+        return cf_cmd_flash_usb(cli, argc - 1, argv + 1);
+    fprintf(stderr, "cartoflash: unknown flash method '%s' (dfu, can or usb)\n", argv[1]);
+    return 64;
+}

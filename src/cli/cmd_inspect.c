@@ -1,0 +1,163 @@
+/* cartoflash inspect [--json] [--address A] FILE... */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "image/image.h"
+
+#define FLASH_START 0x08000000u
+
+/* Loads a file for inspection. A raw binary with no --address is placed where its
+ * vector table says it was linked, so an app image reads as 0x08002000. */
+static cf_code load_for_inspect(const char *path, bool address_given, uint32_t address,
+                                cf_image *img, cf_image_info *info, cf_error *err)
+{
+    cf_image_load_opts opts = {.default_address = FLASH_START, .address = address,
+                               .address_given = address_given};
+    cf_code rc = cf_image_load(path, &opts, img, err);
+    if (rc != CF_OK)
+        return rc;
+    cf_image_inspect(img, info);
+    if (img->format == CF_IMAGE_BIN && !address_given && info->linked_address &&
+        info->linked_address != cf_image_start(img)) {
+        cf_image_free(img);
+        opts.address = info->linked_address;
+        opts.address_given = true;
+        rc = cf_image_load(path, &opts, img, err);
+        if (rc != CF_OK)
+            return rc;
+        cf_image_inspect(img, info);
+    }
+    return CF_OK;
+}
+
+static json_t *info_json(const char *path, const cf_image *img, const cf_image_info *info)
+{
+    char hex[16];
+    json_t *o = json_object();
+    json_object_set_new(o, "file", json_string(path));
+    json_object_set_new(o, "format", json_string(cf_image_format_name(img->format)));
+    json_object_set_new(o, "size", json_integer((json_int_t)info->size));
+    json_object_set_new(o, "load_address", json_integer(info->load_address));
+    snprintf(hex, sizeof(hex), "0x%08x", info->load_address);
+    json_object_set_new(o, "load_address_hex", json_string(hex));
+    json_object_set_new(o, "kind", json_string(cf_image_kind_name(info->kind)));
+    json_object_set_new(o, "version", info->version[0] ? json_string(info->version) : json_null());
+    json_object_set_new(o, "mcu", info->mcu[0] ? json_string(info->mcu) : json_null());
+    const char *iface = cf_iface_name(info->iface);
+    json_object_set_new(o, "interface", iface ? json_string(iface) : json_null());
+    json_object_set_new(o, "can_bitrate",
+                        info->can_bitrate ? json_integer(info->can_bitrate) : json_null());
+    json_object_set_new(o, "clock_freq",
+                        info->clock_freq ? json_integer(info->clock_freq) : json_null());
+    json_object_set_new(o, "initial_sp", json_integer(info->initial_sp));
+    json_object_set_new(o, "reset_vector", json_integer(info->reset_vector));
+    json_object_set_new(o, "linked_address",
+                        info->linked_address ? json_integer(info->linked_address) : json_null());
+    json_object_set_new(o, "app", info->app_name[0] ? json_string(info->app_name) : json_null());
+    json_t *problems = json_array();
+    if (info->problems[0]) {
+        char buf[sizeof(info->problems)];
+        snprintf(buf, sizeof(buf), "%s", info->problems);
+        for (char *save = NULL, *p = strtok_r(buf, ";", &save); p; p = strtok_r(NULL, ";", &save)) {
+            while (*p == ' ')
+                p++;
+            if (*p)
+                json_array_append_new(problems, json_string(p));
+        }
+    }
+    json_object_set_new(o, "problems", problems);
+    return o;
+}
+
+static void print_info(const char *path, const cf_image *img, const cf_image_info *info)
+{
+    static const char *kind_text[] = {
+        [CF_KIND_UNKNOWN] = "unknown",
+        [CF_KIND_COMBINED] = "combined (Katapult bootloader + Cartographer app; for DFU)",
+        [CF_KIND_APP] = "app (linked at 0x08002000; for a Katapult update)",
+        [CF_KIND_KATAPULT] = "Katapult bootloader only",
+        [CF_KIND_DEPLOYER] = "Katapult deployer (installs Katapult from a running app slot)",
+    };
+    printf("%s\n", path);
+    printf("  format:        %s, %zu bytes in %zu segment%s\n", cf_image_format_name(img->format),
+           info->size, img->segment_count, img->segment_count == 1 ? "" : "s");
+    printf("  load address:  0x%08x\n", info->load_address);
+    printf("  kind:          %s\n", kind_text[info->kind]);
+    printf("  version:       %s\n", info->version[0] ? info->version : "(none found)");
+    printf("  mcu:           %s\n", info->mcu[0] ? info->mcu : "(unknown)");
+    if (info->iface == CF_IFACE_CAN)
+        printf("  interface:     CAN at %u bit/s\n", info->can_bitrate);
+    else if (info->iface == CF_IFACE_USB)
+        printf("  interface:     USB\n");
+    else
+        printf("  interface:     (unknown)\n");
+    printf("  vector table:  SP 0x%08x, reset 0x%08x", info->initial_sp, info->reset_vector);
+    if (info->linked_address)
+        printf(" (linked for 0x%08x)", info->linked_address);
+    printf("\n  problems:      %s\n", info->problems[0] ? info->problems : "none");
+}
+
+int cf_cmd_inspect(const cf_cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"address", required_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0},
+    };
+    bool json = false, address_given = false;
+    uint32_t address = 0;
+    cf_error err = {0};
+    optind = 1;
+    for (int c; (c = getopt_long(argc, argv, "ha:", longopts, NULL)) != -1;) {
+        if (c == 'j') {
+            json = true;
+        } else if (c == 'a') {
+            if (cf_parse_address(optarg, &address, &err) != CF_OK)
+                return cf_cli_report_error(cli, &err);
+            address_given = true;
+        } else {
+            fputs("usage: cartoflash inspect [--json] [--address A] FILE...\n",
+                  c == 'h' ? stdout : stderr);
+            return c == 'h' ? 0 : 64;
+        }
+    }
+    if (optind >= argc) {
+        fputs("usage: cartoflash inspect [--json] [--address A] FILE...\n", stderr);
+        return 64;
+    }
+    int status = 0;
+    json_t *all = json_array();
+    for (int i = optind; i < argc; i++) {
+        cf_image img = {0};
+        cf_image_info info;
+        cf_error_reset(&err);
+        if (load_for_inspect(argv[i], address_given, address, &img, &info, &err) != CF_OK) {
+            status = cf_cli_report_error(cli, &err);
+            if (json) {
+                json_t *o = json_object();
+                json_object_set_new(o, "file", json_string(argv[i]));
+                json_object_set_new(o, "error", json_string(err.message));
+                json_array_append_new(all, o);
+            }
+            continue;
+        }
+        if (json)
+            json_array_append_new(all, info_json(argv[i], &img, &info));
+        else
+            print_info(argv[i], &img, &info);
+        cf_image_free(&img);
+    }
+    if (json) {
+        /* One file: an object; several: an array of objects. */
+        json_t *out = json_array_size(all) == 1 ? json_array_get(all, 0) : all;
+        json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+    }
+    json_decref(all);
+    return status;
+}

@@ -1,0 +1,153 @@
+/* cartoflash list [--json] [--wait SECONDS]: DFU devices (and, through
+ * cf_list_katapult, Katapult/Klipper-mode probes) attached now. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "dfu/dfu.h"
+#include "flash/flash.h"
+
+static const char *type_text(uint8_t type, char *buf)
+{
+    snprintf(buf, 8, "%s%s%s", type & CF_DFUSE_READABLE ? "r" : "-",
+             type & CF_DFUSE_ERASABLE ? "e" : "-", type & CF_DFUSE_WRITABLE ? "w" : "-");
+    return buf;
+}
+
+static json_t *device_json(const cf_usb_dfu_info *d)
+{
+    char id[16];
+    const cf_chip *chip = d->alt_count ? cf_chip_from_layout(d->alts[0].name) : NULL;
+    json_t *o = json_object();
+    snprintf(id, sizeof(id), "%04x:%04x", d->vid, d->pid);
+    json_object_set_new(o, "id", json_string(id));
+    json_object_set_new(o, "vid", json_integer(d->vid));
+    json_object_set_new(o, "pid", json_integer(d->pid));
+    json_object_set_new(o, "bus_path", json_string(d->bus_path));
+    json_object_set_new(o, "serial", json_string(d->serial));
+    json_object_set_new(o, "manufacturer", json_string(d->manufacturer));
+    json_object_set_new(o, "product", json_string(d->product));
+    json_object_set_new(o, "mode", json_string(d->dfu_mode ? "dfu" : "runtime"));
+    json_object_set_new(o, "chip", chip ? json_string(chip->mcu) : json_null());
+    json_object_set_new(o, "probe", chip ? json_string(chip->probe) : json_null());
+    json_object_set_new(o, "transfer_size",
+                        d->has_functional ? json_integer(d->functional.transfer_size)
+                                          : json_null());
+    json_t *alts = json_array();
+    for (int i = 0; i < d->alt_count; i++) {
+        json_t *a = json_object();
+        json_object_set_new(a, "alt", json_integer(d->alts[i].alt));
+        json_object_set_new(a, "name", json_string(d->alts[i].name));
+        cf_dfuse_layout layout;
+        if (cf_dfuse_parse_layout(d->alts[i].name, &layout, NULL) == CF_OK) {
+            json_object_set_new(a, "memory", json_string(layout.name));
+            json_t *segs = json_array();
+            for (size_t s = 0; s < layout.segment_count; s++) {
+                const cf_dfuse_segment *g = &layout.segments[s];
+                char t[8];
+                json_t *so = json_object();
+                json_object_set_new(so, "start", json_integer(g->start));
+                json_object_set_new(so, "page_size", json_integer(g->page_size));
+                json_object_set_new(so, "pages", json_integer(g->page_count));
+                json_object_set_new(so, "access", json_string(type_text(g->type, t)));
+                json_array_append_new(segs, so);
+            }
+            json_object_set_new(a, "segments", segs);
+        }
+        json_array_append_new(alts, a);
+    }
+    json_object_set_new(o, "alts", alts);
+    return o;
+}
+
+static void print_device(const cf_usb_dfu_info *d)
+{
+    const cf_chip *chip = d->alt_count ? cf_chip_from_layout(d->alts[0].name) : NULL;
+    printf("%04x:%04x  path %s  serial %s  \"%s\"  %s\n", d->vid, d->pid, d->bus_path,
+           d->serial[0] ? d->serial : "-", d->product,
+           d->dfu_mode ? "DFU mode" : "run-time mode (not flashable until in DFU mode)");
+    if (chip)
+        printf("  chip: %s (%s), %u KiB flash in %u-byte pages\n", chip->mcu, chip->probe,
+               chip->flash_size / 1024, chip->page_size);
+    for (int i = 0; i < d->alt_count; i++) {
+        cf_dfuse_layout layout;
+        printf("  alt %u: %s\n", d->alts[i].alt, d->alts[i].name);
+        if (cf_dfuse_parse_layout(d->alts[i].name, &layout, NULL) != CF_OK)
+            continue;
+        for (size_t s = 0; s < layout.segment_count; s++) {
+            const cf_dfuse_segment *g = &layout.segments[s];
+            char t[8];
+            printf("         %s: 0x%08x, %u x %u bytes (%s)\n", layout.name, g->start,
+                   g->page_count, g->page_size, type_text(g->type, t));
+        }
+    }
+}
+
+int cf_cmd_list(const cf_cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"wait", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0},
+    };
+    bool json = false;
+    uint64_t wait_ms = 0;
+    cf_error err = {0};
+    optind = 1;
+    for (int c; (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1;) {
+        if (c == 'j') {
+            json = true;
+        } else if (c == 'w') {
+            if (cf_parse_seconds(optarg, &wait_ms, &err) != CF_OK)
+                return cf_cli_report_error(cli, &err);
+        } else {
+            fputs("usage: cartoflash list [--json] [--wait SECONDS]\n", c == 'h' ? stdout : stderr);
+            return c == 'h' ? 0 : 64;
+        }
+    }
+    cf_usb_backend *be = NULL;
+    cf_usb_dfu_info *list = NULL;
+    size_t count = 0;
+    /* A simulated Katapult node has no DFU side: list only the probes. */
+    bool dfu_side = !(cli->simulate && strncmp(cli->simulate, "katapult", 8) == 0);
+    cf_code rc = dfu_side ? cf_cli_open_backend(cli, &be, &err) : CF_OK;
+    if (rc == CF_OK && dfu_side && wait_ms > 0) {
+        cf_usb_dfu_info found;
+        rc = cf_usb_wait_dfu(be, NULL, wait_ms, NULL, NULL, &found, &err);
+        if (rc == CF_ERR_NOT_FOUND || rc == CF_ERR_TIMEOUT) {
+            rc = CF_OK; /* listing nothing is a valid answer */
+            cf_error_reset(&err);
+        }
+    }
+    if (rc == CF_OK && dfu_side)
+        rc = cf_usb_list_dfu(be, &list, &count, &err);
+    if (rc != CF_OK) {
+        cf_cli_close_backend(be);
+        return cf_cli_report_error(cli, &err);
+    }
+    if (json) {
+        json_t *root = json_object(), *dfu = json_array(), *probes = json_array();
+        for (size_t i = 0; i < count; i++)
+            json_array_append_new(dfu, device_json(&list[i]));
+        json_object_set_new(root, "dfu", dfu);
+        cf_list_katapult(cli, probes);
+        json_object_set_new(root, "probes", probes);
+        json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+        json_decref(root);
+    } else {
+        if (count == 0 && dfu_side)
+            printf("No DFU devices found.\n");
+        for (size_t i = 0; i < count; i++)
+            print_device(&list[i]);
+        cf_list_katapult(cli, NULL);
+    }
+    free(list);
+    cf_cli_close_backend(be);
+    return 0;
+}

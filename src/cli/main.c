@@ -1,0 +1,109 @@
+/* cartoflash: command-line entry point. Parses the global options, then hands
+ * the rest to one command (or to the interactive flasher when there is none). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static void usage(FILE *out)
+{
+    fputs("usage: cartoflash [--simulate[=SPEC]] [--no-color] [COMMAND [ARGS]]\n"
+          "\n"
+          "With no command, the interactive flasher starts (old script flags such as\n"
+          "-f dfu|can|usb, -b BRANCH, -a, -H, -k, -t, -D, -d DEVICE go there).\n"
+          "\n"
+          "Commands:\n"
+          "  list [--json] [--wait SECONDS]        DFU devices and probes attached now\n"
+          "  inspect [--json] [--address A] FILE... what a firmware file is\n"
+          "  flash dfu [--device SEL] [--address A] [--full] [--force] [--yes]\n"
+          "            [--mass-erase] [--no-leave] [--backup-dir DIR] [--wait SECONDS] FILE\n"
+          "                                         verified DFU flash (then leave DFU)\n"
+          "  flash can --uuid UUID [--interface IF] FILE   flash over Katapult on CAN\n"
+          "  flash usb [--device PATH|SYSFS] FILE          flash over Katapult on USB\n"
+          "  backup dfu [--device SEL] OUT          read the whole flash to OUT\n"
+          "  firmware list|pick [filters]           the firmware catalogue\n"
+          "\n"
+          "Global options:\n"
+          "  --simulate[=SPEC]  use the simulated probe instead of hardware. SPEC is a comma\n"
+          "                     list: dfu | dfu:f042 | dfu:g431, flash=PATH, fault=KIND@N\n"
+          "                     (stall, timeout, errwrite, errerase, bitflip, disconnect),\n"
+          "                     appear=SECONDS, timing=on|off, start=idle|error;\n"
+          "                     katapult-can | katapult-usb for the Katapult node\n"
+          "  --no-color         no colours (also NO_COLOR=1, or when output is not a terminal)\n"
+          "  --version, -h/--help\n"
+          "\n"
+          "DEVICE selectors: VID:PID (0483:df11), a bus path (1-1.3) or serial=XYZ.\n",
+          out);
+}
+
+/* Removes argv[i] from the vector. */
+static void drop_arg(int *argc, char **argv, int i)
+{
+    memmove(&argv[i], &argv[i + 1], (size_t)(*argc - i) * sizeof(char *));
+    (*argc)--;
+}
+
+/* Global options may appear anywhere before a "--"; they are taken out of argv. */
+static void take_globals(cf_cli *cli, int *argc, char **argv, bool *no_color)
+{
+    for (int i = 1; i < *argc;) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            break;
+        if (strcmp(a, "--simulate") == 0) {
+            cli->simulate = "";
+            drop_arg(argc, argv, i);
+        } else if (strncmp(a, "--simulate=", 11) == 0) {
+            cli->simulate = a + 11;
+            drop_arg(argc, argv, i);
+        } else if (strcmp(a, "--no-color") == 0) {
+            *no_color = true;
+            drop_arg(argc, argv, i);
+        } else {
+            i++;
+        }
+    }
+}
+
+typedef int (*command_fn)(const cf_cli *cli, int argc, char **argv);
+static const struct {
+    const char *name;
+    command_fn run;
+} commands[] = {
+    {"list", cf_cmd_list},         {"inspect", cf_cmd_inspect},   {"flash", cf_cmd_flash},
+    {"backup", cf_cmd_backup},     {"firmware", cf_cmd_firmware},
+};
+
+int main(int argc, char **argv)
+{
+    cf_cli cli = {0};
+    bool no_color = false;
+    take_globals(&cli, &argc, argv, &no_color);
+    const char *nc = getenv("NO_COLOR");
+    cli.tty = isatty(STDOUT_FILENO);
+    cli.color = cli.tty && !no_color && !(nc && nc[0]);
+
+    if (argc < 2 || argv[1][0] == '-') {
+        if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+            usage(stdout);
+            return 0;
+        }
+        if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+            printf("cartoflash %s\n", CF_VERSION);
+            return 0;
+        }
+        return cf_menu_main(&cli, argc, argv);
+    }
+    if (strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(&cli, argc - 1, argv + 1);
+    fprintf(stderr, "cartoflash: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 64;
+}

@@ -1,0 +1,85 @@
+#include "cli/progress.h"
+
+#include <string.h>
+
+#define BAR_WIDTH 30
+
+static const char *phase_label(cf_flash_phase p)
+{
+    switch (p) {
+    case CF_PHASE_READ: return "Read";
+    case CF_PHASE_ERASE: return "Erase";
+    case CF_PHASE_WRITE: return "Download";
+    case CF_PHASE_VERIFY: return "Verify";
+    default: return cf_flash_phase_name(p);
+    }
+}
+
+static void draw_bar(cf_progress_view *v, cf_flash_phase phase, size_t done, size_t total)
+{
+    int percent = total ? (int)((done * 100) / total) : 100;
+    int filled = total ? (int)((done * BAR_WIDTH) / total) : BAR_WIDTH;
+    double secs = (double)(cf_now_ns() - v->phase_start) / 1e9;
+    double rate = secs > 0.001 ? (double)done / 1024.0 / secs : 0.0;
+    char bar[BAR_WIDTH + 1];
+    memset(bar, '=', (size_t)filled);
+    memset(bar + filled, ' ', (size_t)(BAR_WIDTH - filled));
+    bar[BAR_WIDTH] = '\0';
+    fprintf(v->out, "\r%-8s [%s] %3d%% %8zu/%zu bytes %7.1f KiB/s", phase_label(phase), bar,
+            percent, done, total, rate);
+    if (done >= total)
+        fputc('\n', v->out);
+    fflush(v->out);
+}
+
+static void plain_line(cf_progress_view *v, cf_flash_phase phase, size_t done, size_t total)
+{
+    int percent = total ? (int)((done * 100) / total) : 100;
+    /* Plain output (logs, pipes): start, each quarter, and the end. */
+    if (done != 0 && done < total && percent / 25 == v->last_percent / 25)
+        return;
+    v->last_percent = percent;
+    double secs = (double)(cf_now_ns() - v->phase_start) / 1e9;
+    fprintf(v->out, "%s: %3d%% (%zu of %zu bytes, %.2f s)\n", phase_label(phase), percent, done,
+            total, secs);
+    fflush(v->out);
+}
+
+static void on_progress(void *user, cf_flash_phase phase, size_t done, size_t total)
+{
+    cf_progress_view *v = user;
+    if ((int)phase != v->phase) {
+        v->phase = (int)phase;
+        v->phase_start = cf_now_ns();
+        v->last_percent = -100;
+    }
+    if (v->tty)
+        draw_bar(v, phase, done, total);
+    else
+        plain_line(v, phase, done, total);
+}
+
+static void on_notice(void *user, bool warning, const char *text)
+{
+    cf_progress_view *v = user;
+    if (v->quiet_notices && !warning)
+        return;
+    fprintf(warning ? stderr : v->out, "%s\n", text);
+    fflush(warning ? stderr : v->out);
+}
+
+void cf_progress_view_init(cf_progress_view *v, FILE *out, bool tty)
+{
+    memset(v, 0, sizeof(*v));
+    v->out = out;
+    v->tty = tty;
+    v->phase = -1;
+}
+
+void cf_progress_view_events(cf_progress_view *v, cf_flash_events *ev)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->user = v;
+    ev->progress = on_progress;
+    ev->notice = on_notice;
+}

@@ -1,0 +1,47 @@
+/* Backups: before anything is erased, what the pages held is saved so a flash
+ * can always be undone (`cartoflash flash dfu --address A BACKUP`). */
+#include <stdio.h>
+#include <time.h>
+
+#include "common/fileio.h"
+#include "flash/flash_internal.h"
+
+cf_code cf_flash_save_backup(const char *dir, const char *chip, uint32_t address,
+                             const uint8_t *data, size_t size, char *path_out,
+                             size_t path_size, cf_error *err)
+{
+    char folder[4096];
+    if (dir) {
+        snprintf(folder, sizeof(folder), "%s", dir);
+    } else {
+        char state[4000];
+        cf_code rc = cf_xdg_dir("state", state, sizeof(state), err);
+        if (rc != CF_OK)
+            return rc;
+        snprintf(folder, sizeof(folder), "%s/backups", state);
+    }
+    cf_code rc = cf_mkdirs(folder, 0755, err);
+    if (rc != CF_OK)
+        return rc;
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+    /* The name carries the address, so restoring is one command with --address. */
+    int n = snprintf(path_out, path_size, "%s/%s-%s-0x%08x.bin", folder, chip, stamp, address);
+    if (n < 0 || (size_t)n >= path_size)
+        return cf_fail(err, CF_ERR_USAGE, "backup path too long");
+    /* Two flashes in the same second must not overwrite each other's backup. */
+    for (int i = 2; i < 100; i++) {
+        FILE *f = fopen(path_out, "rb");
+        if (!f)
+            break;
+        fclose(f);
+        snprintf(path_out, path_size, "%s/%s-%s-%d-0x%08x.bin", folder, chip, stamp, i, address);
+    }
+    rc = cf_write_file_atomic(path_out, data, size, err);
+    if (rc != CF_OK)
+        cf_hint(err, "Nothing was erased. Free some space or pass --backup-dir.");
+    return rc;
+}

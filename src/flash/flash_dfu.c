@@ -1,0 +1,357 @@
+/* cf_flash_dfu(): the verified, differential DFU flash. The order of the steps
+ * is the safety argument (see flash.h); each step is a function below. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/fileio.h"
+#include "flash/flash_internal.h"
+
+typedef struct session {
+    cf_usb_dfu_info info;
+    cf_usb_dev *dev;
+    cf_dfu *dfu;
+    const cf_chip *chip;
+    cf_dfuse_layout layout;
+    const cf_flash_events *ev;
+    cf_flash_report *rep;
+} session;
+
+void cf_flash_notice(const cf_flash_events *ev, bool warning, const char *fmt, ...)
+{
+    if (!ev || !ev->notice)
+        return;
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    ev->notice(ev->user, warning, text);
+}
+
+void cf_flash_progress(const cf_flash_events *ev, cf_flash_phase phase, size_t done, size_t total)
+{
+    if (ev && ev->progress)
+        ev->progress(ev->user, phase, done, total);
+}
+
+/* Adapts the engine's per-call progress to a phase-wide byte count. */
+typedef struct phase_progress {
+    const cf_flash_events *ev;
+    cf_flash_phase phase;
+    size_t base, total;
+} phase_progress;
+
+static void on_engine_progress(void *user, size_t done, size_t total)
+{
+    (void)total;
+    phase_progress *pp = user;
+    cf_flash_progress(pp->ev, pp->phase, pp->base + done, pp->total);
+}
+
+static cf_code fail_at(session *s, cf_flash_phase phase, uint32_t address, cf_code rc)
+{
+    s->rep->failed_phase = phase;
+    s->rep->failed_address = address;
+    return rc;
+}
+
+/* Finds, opens and identifies the device, and brings it to dfuIDLE. */
+static cf_code connect(cf_usb_backend *be, const char *selector, session *s, cf_error *err)
+{
+    cf_usb_dfu_info *list = NULL;
+    size_t count = 0, index = 0;
+    cf_code rc = cf_usb_list_dfu(be, &list, &count, err);
+    if (rc == CF_OK)
+        rc = cf_usb_select(list, count, selector, &index, err);
+    if (rc == CF_OK)
+        s->info = list[index];
+    free(list);
+    if (rc != CF_OK)
+        return rc;
+    snprintf(s->rep->device_path, sizeof(s->rep->device_path), "%s", s->info.bus_path);
+
+    if (s->info.alt_count < 1)
+        return cf_fail(err, CF_ERR_PROTOCOL, "DFU device %s has no alt settings", s->info.bus_path);
+    rc = cf_dfuse_parse_layout(s->info.alts[0].name, &s->layout, err);
+    if (rc != CF_OK) {
+        cf_error_prefix(err, "device %s alt 0", s->info.bus_path);
+        return rc;
+    }
+    s->chip = cf_chip_from_layout(s->info.alts[0].name);
+    snprintf(s->rep->chip, sizeof(s->rep->chip), "%s", s->chip ? s->chip->mcu : "unknown");
+
+    rc = cf_usb_open(be, &s->info, &s->dev, err);
+    if (rc == CF_OK)
+        rc = cf_dfu_new(s->dev, &s->info, &s->dfu, err);
+    if (rc == CF_OK)
+        rc = cf_dfu_start(s->dfu, err);
+    return rc;
+}
+
+static void disconnect(session *s)
+{
+    if (s->dfu)
+        cf_dfu_free(s->dfu);
+    if (s->dev)
+        cf_usb_close(s->dev);
+    s->dfu = NULL;
+    s->dev = NULL;
+}
+
+static cf_code read_range(session *s, cf_flash_phase phase, uint32_t addr, uint8_t *out,
+                          size_t len, size_t base, size_t total, cf_error *err)
+{
+    phase_progress pp = {s->ev, phase, base, total};
+    cf_code rc = cf_dfuse_read(s->dfu, addr, out, len, on_engine_progress, &pp, err);
+    return rc == CF_OK ? CF_OK : fail_at(s, phase, addr, rc);
+}
+
+/* Step 3: what the touched pages hold now, saved as a backup. */
+static cf_code read_current(session *s, cf_flash_plan *plan, const cf_flash_opts *opts,
+                            cf_error *err)
+{
+    size_t bytes = plan->page_count * plan->page_size;
+    cf_flash_progress(s->ev, CF_PHASE_READ, 0, bytes);
+    cf_code rc = read_range(s, CF_PHASE_READ, plan->start, plan->current, bytes, 0, bytes, err);
+    if (rc != CF_OK)
+        return rc;
+    cf_flash_progress(s->ev, CF_PHASE_READ, bytes, bytes);
+    rc = cf_flash_save_backup(opts->backup_dir, s->rep->chip, plan->start, plan->current, bytes,
+                              s->rep->backup_path, sizeof(s->rep->backup_path), err);
+    if (rc != CF_OK)
+        return fail_at(s, CF_PHASE_READ, 0, rc);
+    cf_flash_notice(s->ev, false, "Previous contents (0x%08x, %zu bytes) saved to %s",
+                    plan->start, bytes, s->rep->backup_path);
+    return CF_OK;
+}
+
+/* Step 4a: erase changed pages that are not already blank. */
+static cf_code erase_changed(session *s, const cf_flash_plan *plan, const cf_flash_opts *opts,
+                             cf_error *err)
+{
+    size_t total = 0, done = 0;
+    for (size_t p = 0; p < plan->page_count; p++)
+        total += plan->changed[p] ? plan->page_size : 0;
+    cf_flash_progress(s->ev, CF_PHASE_ERASE, 0, total);
+    if (opts->mass_erase) {
+        cf_code rc = cf_dfuse_mass_erase(s->dfu, err);
+        if (rc != CF_OK)
+            return fail_at(s, CF_PHASE_ERASE, 0, rc);
+        cf_flash_progress(s->ev, CF_PHASE_ERASE, total, total);
+        return CF_OK;
+    }
+    for (size_t p = 0; p < plan->page_count; p++) {
+        if (!plan->changed[p])
+            continue;
+        uint32_t addr = plan->start + (uint32_t)(p * plan->page_size);
+        if (opts->full || !cf_flash_page_blank(plan->current + p * plan->page_size,
+                                               plan->page_size)) {
+            cf_code rc = cf_dfuse_erase_page(s->dfu, addr, err);
+            if (rc != CF_OK)
+                return fail_at(s, CF_PHASE_ERASE, addr, rc);
+        }
+        done += plan->page_size;
+        cf_flash_progress(s->ev, CF_PHASE_ERASE, done, total);
+    }
+    return CF_OK;
+}
+
+/* Pages [first, end) form a run when each is changed and (for writing) not blank. */
+static size_t run_end(const cf_flash_plan *plan, size_t first, bool skip_blank)
+{
+    size_t p = first;
+    while (p < plan->page_count && plan->changed[p] &&
+           !(skip_blank &&
+             cf_flash_page_blank(plan->target + p * plan->page_size, plan->page_size)))
+        p++;
+    return p;
+}
+
+static size_t runs_bytes(const cf_flash_plan *plan, bool skip_blank)
+{
+    size_t total = 0;
+    for (size_t p = 0; p < plan->page_count; p++)
+        if (plan->changed[p] &&
+            !(skip_blank &&
+              cf_flash_page_blank(plan->target + p * plan->page_size, plan->page_size)))
+            total += plan->page_size;
+    return total;
+}
+
+/* Step 4b: program changed pages; blank target pages need only the erase. */
+static cf_code write_changed(session *s, const cf_flash_plan *plan, cf_error *err)
+{
+    size_t total = runs_bytes(plan, true), done = 0;
+    cf_flash_progress(s->ev, CF_PHASE_WRITE, 0, total);
+    for (size_t p = 0; p < plan->page_count;) {
+        size_t end = run_end(plan, p, true);
+        if (end == p) {
+            p++;
+            continue;
+        }
+        uint32_t addr = plan->start + (uint32_t)(p * plan->page_size);
+        size_t len = (end - p) * plan->page_size;
+        phase_progress pp = {s->ev, CF_PHASE_WRITE, done, total};
+        cf_code rc = cf_dfuse_write(s->dfu, addr, plan->target + p * plan->page_size, len,
+                                    on_engine_progress, &pp, err);
+        if (rc != CF_OK)
+            return fail_at(s, CF_PHASE_WRITE, addr, rc);
+        done += len;
+        s->rep->bytes_written += len;
+        p = end;
+    }
+    cf_flash_progress(s->ev, CF_PHASE_WRITE, total, total);
+    return CF_OK;
+}
+
+/* Step 5: read back every changed page and compare with the target. */
+static cf_code verify_changed(session *s, const cf_flash_plan *plan, cf_error *err)
+{
+    size_t total = runs_bytes(plan, false), done = 0;
+    cf_flash_progress(s->ev, CF_PHASE_VERIFY, 0, total);
+    uint8_t *buf = malloc(total ? total : 1);
+    if (!buf)
+        return cf_fail(err, CF_ERR_NOMEM, "out of memory for verify");
+    cf_code rc = CF_OK;
+    for (size_t p = 0; p < plan->page_count && rc == CF_OK;) {
+        size_t end = run_end(plan, p, false);
+        if (end == p) {
+            p++;
+            continue;
+        }
+        uint32_t addr = plan->start + (uint32_t)(p * plan->page_size);
+        size_t len = (end - p) * plan->page_size;
+        const uint8_t *want = plan->target + p * plan->page_size;
+        rc = read_range(s, CF_PHASE_VERIFY, addr, buf, len, done, total, err);
+        for (size_t i = 0; rc == CF_OK && i < len; i++) {
+            if (buf[i] != want[i]) {
+                rc = fail_at(s, CF_PHASE_VERIFY, addr + (uint32_t)i,
+                             cf_fail(err, CF_ERR_VERIFY,
+                                     "verify failed at 0x%08x: device holds 0x%02x, image has "
+                                     "0x%02x",
+                                     addr + (uint32_t)i, buf[i], want[i]));
+                cf_hint(err, "The probe is still in DFU mode and was not told to leave. Run the "
+                             "same command again (it rewrites the pages that differ); if it "
+                             "fails at the same place again, the flash may be worn.");
+            }
+        }
+        done += len;
+        s->rep->bytes_verified += len;
+        p = end;
+    }
+    free(buf);
+    if (rc == CF_OK)
+        cf_flash_progress(s->ev, CF_PHASE_VERIFY, total, total);
+    return rc;
+}
+
+static void add_failure_hint(const session *s, cf_error *err)
+{
+    if (err->code == CF_ERR_GONE) {
+        cf_hint(err, "The probe dropped off USB during %s. Its flash is incomplete, so it was "
+                     "never told to leave DFU: reconnect it (BOOT0 shorted if it does not show "
+                     "up as 0483:df11) and run the same command again.",
+                cf_flash_phase_name(s->rep->failed_phase));
+    } else if (err->hint[0] == '\0') {
+        cf_hint(err, "The probe is still in DFU mode and was not told to leave; it is safe to "
+                     "run the same command again.");
+    }
+}
+
+cf_code cf_flash_dfu(cf_usb_backend *be, const cf_image *img, const cf_flash_opts *opts,
+                     const cf_flash_events *ev, cf_flash_report *rep, cf_error *err)
+{
+    uint64_t t0 = cf_now_ns();
+    memset(rep, 0, sizeof(*rep));
+    rep->still_in_dfu = true;
+    session s = {.ev = ev, .rep = rep};
+    cf_flash_plan plan = {0};
+
+    cf_code rc = connect(be, opts->device, &s, err);
+    if (rc != CF_OK) {
+        fail_at(&s, CF_PHASE_CONNECT, 0, rc);
+        goto out;
+    }
+    rc = cf_flash_check_gates(img, s.chip, &s.layout, opts->force, ev, err);
+    if (rc != CF_OK) {
+        fail_at(&s, CF_PHASE_CHECK, 0, rc);
+        goto out;
+    }
+    const cf_dfuse_segment *seg = cf_dfuse_find(&s.layout, cf_image_start(img));
+    rc = cf_flash_plan_build(img, seg->page_size, &plan, err);
+    if (rc == CF_OK)
+        rc = read_current(&s, &plan, opts, err);
+    if (rc != CF_OK)
+        goto out;
+    rep->pages_total = 0;
+    for (size_t p = 0; p < plan.page_count; p++)
+        rep->pages_total += plan.touched[p];
+    rep->pages_changed = cf_flash_plan_diff(&plan, opts->full || opts->mass_erase);
+
+    if (rep->pages_changed > 0) {
+        rc = erase_changed(&s, &plan, opts, err);
+        if (rc == CF_OK)
+            rc = write_changed(&s, &plan, err);
+        if (rc == CF_OK)
+            rc = verify_changed(&s, &plan, err);
+        if (rc != CF_OK)
+            goto out;
+    }
+    if (!opts->no_leave) {
+        uint32_t jump = s.chip ? s.chip->flash_start : s.layout.segments[0].start;
+        rc = cf_dfuse_leave(s.dfu, jump, err);
+        if (rc != CF_OK) {
+            fail_at(&s, CF_PHASE_LEAVE, jump, rc);
+            goto out;
+        }
+        rep->left = true;
+        rep->still_in_dfu = false;
+    }
+out:
+    if (rc != CF_OK)
+        add_failure_hint(&s, err);
+    cf_flash_plan_free(&plan);
+    disconnect(&s);
+    rep->seconds = (double)(cf_now_ns() - t0) / 1e9;
+    return rc;
+}
+
+cf_code cf_backup_dfu(cf_usb_backend *be, const char *device, const char *out_path,
+                      const cf_flash_events *ev, cf_flash_report *rep, cf_error *err)
+{
+    uint64_t t0 = cf_now_ns();
+    memset(rep, 0, sizeof(*rep));
+    rep->still_in_dfu = true;
+    session s = {.ev = ev, .rep = rep};
+    uint8_t *buf = NULL;
+    cf_code rc = connect(be, device, &s, err);
+    if (rc != CF_OK)
+        goto out;
+    const cf_dfuse_segment *seg = &s.layout.segments[0];
+    size_t size = cf_dfuse_segment_end(seg) - seg->start;
+    for (size_t i = 1; i < s.layout.segment_count; i++)
+        size = cf_dfuse_segment_end(&s.layout.segments[i]) - seg->start;
+    buf = malloc(size);
+    if (!buf) {
+        rc = cf_fail(err, CF_ERR_NOMEM, "out of memory for a %zu-byte backup", size);
+        goto out;
+    }
+    cf_flash_progress(ev, CF_PHASE_READ, 0, size);
+    rc = read_range(&s, CF_PHASE_READ, seg->start, buf, size, 0, size, err);
+    if (rc != CF_OK)
+        goto out;
+    cf_flash_progress(ev, CF_PHASE_READ, size, size);
+    rc = cf_write_file_atomic(out_path, buf, size, err);
+    if (rc == CF_OK) {
+        snprintf(rep->backup_path, sizeof(rep->backup_path), "%s", out_path);
+        rep->bytes_verified = size;
+    }
+out:
+    free(buf);
+    disconnect(&s);
+    rep->seconds = (double)(cf_now_ns() - t0) / 1e9;
+    return rc;
+}
