@@ -41,9 +41,10 @@ void cf_error_prefix(cf_error *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof(prefix), fmt, ap);
     va_end(ap);
-    char joined[sizeof(err->message)];
+    /* Room for both; the result is cut to the message size on purpose. */
+    char joined[sizeof(prefix) + 2 + sizeof(err->message)];
     snprintf(joined, sizeof(joined), "%s: %s", prefix, err->message);
-    memcpy(err->message, joined, sizeof(joined));
+    snprintf(err->message, sizeof(err->message), "%.*s", (int)sizeof(err->message) - 1, joined);
 }
 
 const char *cf_code_name(cf_code code)
