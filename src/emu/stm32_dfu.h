@@ -40,29 +40,40 @@ typedef enum cf_emu_chip {
 
 typedef enum cf_emu_fault {
     CF_EMU_FAULT_NONE = 0,
-    CF_EMU_FAULT_STALL,      /* the Nth download block's DNLOAD is STALLed */
-    CF_EMU_FAULT_TIMEOUT,    /* the Nth download block is never answered */
-    CF_EMU_FAULT_ERRWRITE,   /* the Nth download block fails: dfuERROR + errWRITE */
-    CF_EMU_FAULT_ERRERASE,   /* the Nth page erase fails: dfuERROR + errERASE */
-    CF_EMU_FAULT_BITFLIP,    /* the Nth download block is stored with one bit cleared */
-    CF_EMU_FAULT_DISCONNECT  /* the device drops off the bus at the Nth download block */
+    CF_EMU_FAULT_STALL,     /* the Nth download block's DNLOAD is STALLed */
+    CF_EMU_FAULT_TIMEOUT,   /* the Nth download block is never answered */
+    CF_EMU_FAULT_ERRWRITE,  /* the Nth download block fails: dfuERROR + errWRITE */
+    CF_EMU_FAULT_ERRERASE,  /* the Nth page erase fails: dfuERROR + errERASE */
+    CF_EMU_FAULT_BITFLIP,   /* the Nth download block is stored with one bit cleared */
+    CF_EMU_FAULT_DISCONNECT /* the device drops off the bus at the Nth download block */
 } cf_emu_fault;
 
 typedef struct cf_emu_config {
     cf_emu_chip chip;
-    const char *flash_path;  /* backing file of the whole flash; NULL = memory only */
+    const char *flash_path; /* backing file of the whole flash; NULL = memory only */
     cf_emu_fault fault;
-    unsigned fault_at;       /* N, counting from 1 */
-    unsigned appear_ms;      /* device enumerates this long after cf_emu_new() */
-    bool timing;             /* datasheet timing on (default) or instant */
-    bool start_in_error;     /* first GETSTATUS shows dfuERROR/errFIRMWARE, as many ROMs do */
+    unsigned fault_at;   /* N, counting from 1 */
+    unsigned appear_ms;  /* device enumerates this long after cf_emu_new() */
+    bool timing;         /* datasheet timing on (default) or instant */
+    bool start_in_error; /* first GETSTATUS shows dfuERROR/errFIRMWARE, as many ROMs do */
+    /* DFU bStatus reported when a program operation hits a location that is
+     * not erased (PGERR on silicon; the ROM's code is unknown). Default 0x06
+     * errPROG. */
+    uint8_t not_erased_status;
+    /* Storage for flash_path filled by cf_emu_parse_spec(): flash_path then
+     * points here, so a copied struct must re-point it (cf_emu_new() keeps its
+     * own copy of the path, so cfg may go away after that). */
+    char flash_path_buf[4096];
 } cf_emu_config;
 
 /* Defaults: F042, no backing file, no fault, appear now, timing on, start OK. */
 void cf_emu_config_default(cf_emu_config *cfg);
 
 /* Parses a --simulate SPEC ("dfu", "dfu:g431", "flash=PATH", "fault=stall@3",
- * "appear=2", "timing=off", "start=error") into cfg. Unknown keys are errors. */
+ * "appear=2", "timing=off", "start=error") into cfg, which is first reset to
+ * the defaults (so "" gives the defaults). Unknown keys are CF_ERR_USAGE;
+ * Katapult specs ("katapult-can", "katapult-usb") are CF_ERR_UNSUPPORTED here.
+ * A PATH cannot contain a comma. flash_path points into cfg->flash_path_buf. */
 cf_code cf_emu_parse_spec(const char *spec, cf_emu_config *cfg, cf_error *err);
 
 typedef struct cf_emu cf_emu;
@@ -72,10 +83,10 @@ void cf_emu_free(cf_emu *emu);
 
 /* Result of one control request. */
 typedef enum cf_emu_result {
-    CF_EMU_ACK = 0,      /* answered; for IN requests *len holds the reply length */
-    CF_EMU_STALL,        /* protocol STALL on EP0 */
-    CF_EMU_NO_ANSWER,    /* request never answered (host sees a timeout) */
-    CF_EMU_GONE          /* device is no longer on the bus */
+    CF_EMU_ACK = 0,   /* answered; for IN requests *len holds the reply length */
+    CF_EMU_STALL,     /* protocol STALL on EP0 */
+    CF_EMU_NO_ANSWER, /* request never answered (host sees a timeout) */
+    CF_EMU_GONE       /* device is no longer on the bus */
 } cf_emu_result;
 
 /* Handles one SETUP packet, standard or class.
@@ -100,7 +111,16 @@ void cf_emu_replug(cf_emu *emu);
 /* Info for tests and tools. */
 const uint8_t *cf_emu_flash(const cf_emu *emu, uint32_t *base, size_t *size);
 bool cf_emu_left(const cf_emu *emu, uint32_t *jump_address); /* leave was executed */
-uint64_t cf_emu_busy_ns(const cf_emu *emu); /* total modelled busy time so far */
-const char *cf_emu_chip_name(cf_emu_chip chip); /* "stm32f042x6", "stm32g431xx" */
+uint64_t cf_emu_busy_ns(const cf_emu *emu);                  /* total modelled busy time so far */
+const char *cf_emu_chip_name(cf_emu_chip chip);              /* "stm32f042x6", "stm32g431xx" */
+
+/* Enumeration counter: bumped every time the device (re-)enumerates (replug,
+ * reset after an option-byte write). A host handle opened under an older
+ * generation is stale: its requests must fail as "device gone". */
+unsigned cf_emu_generation(const cf_emu *emu);
+
+/* DFU state (bState) and status (bStatus) right now, for tests. */
+uint8_t cf_emu_dfu_state(const cf_emu *emu);
+uint8_t cf_emu_dfu_status(const cf_emu *emu);
 
 #endif

@@ -1,0 +1,260 @@
+/* The simulated USB backend: the in-process STM32 bootloader emulator
+ * (emu/stm32_dfu.h) behind the cf_usb_backend interface, so the DFU engine
+ * cannot tell it from a real probe.
+ *
+ * list() builds the device entry the way a host does, by parsing the
+ * emulator's own device, configuration and string descriptors. Handles
+ * remember the emulator's enumeration generation: after the device dropped
+ * off the bus (leave, disconnect fault, reset after an option-byte write) an
+ * old handle only ever gets CF_ERR_GONE, as with libusb.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "emu/stm32_dfu.h"
+#include "usb/usb.h"
+
+/* Where the simulated probe sits on the simulated bus. */
+#define SIM_BUS 1
+#define SIM_ADDRESS 5
+#define SIM_PATH "1-1.3"
+/* A request the device never answers: the host waits its timeout. We return
+ * CF_ERR_TIMEOUT after at most this long so tests stay fast. */
+#define SIM_NO_ANSWER_MAX_MS 50u
+
+typedef struct sim_backend {
+    struct cf_usb_backend base;
+    cf_emu *emu;
+} sim_backend;
+
+typedef struct sim_dev {
+    struct cf_usb_dev base;
+    sim_backend *be;
+    unsigned generation;
+} sim_dev;
+
+static uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+/* String descriptor `index` as ASCII; non-ASCII UTF-16 units become '?', as
+ * libusb_get_string_descriptor_ascii() does. */
+static void read_string(cf_emu *emu, uint8_t index, char *out, size_t cap)
+{
+    uint8_t d[256];
+    out[0] = '\0';
+    if (index == 0) {
+        return;
+    }
+    size_t n = cf_emu_string_descriptor(emu, index, d, sizeof d);
+    if (n < 2 || d[1] != 0x03) {
+        return;
+    }
+    if (n > d[0]) {
+        n = d[0];
+    }
+    size_t o = 0;
+    for (size_t i = 2; i + 1 < n && o + 1 < cap; i += 2) {
+        uint16_t u = rd16(d + i);
+        out[o++] = (u >= 0x20 && u < 0x7F) ? (char)u : '?';
+    }
+    out[o] = '\0';
+}
+
+/* Fills info from the configuration descriptor: DFU interface, alt names,
+ * functional descriptor. */
+static cf_code parse_config(cf_emu *emu, cf_usb_dfu_info *info, cf_error *err)
+{
+    uint8_t cfg[512];
+    size_t n = cf_emu_config_descriptor(emu, cfg, sizeof cfg);
+    if (n < 9 || n > sizeof cfg || cfg[1] != 0x02 || rd16(cfg + 2) != n) {
+        return cf_fail(err, CF_ERR_FORMAT, "simulated device: bad configuration descriptor");
+    }
+    for (size_t off = 0; off + 2 <= n;) {
+        uint8_t blen = cfg[off], type = cfg[off + 1];
+        if (blen < 2 || off + blen > n) {
+            return cf_fail(err, CF_ERR_FORMAT,
+                           "simulated device: bad descriptor length at offset %zu", off);
+        }
+        const uint8_t *d = cfg + off;
+        if (type == 0x04 && blen >= 9 && d[5] == 0xFE && d[6] == 0x01) {
+            info->interface_number = d[2];
+            info->dfu_mode = d[7] == 0x02;
+            if (info->alt_count < CF_USB_MAX_ALTS) {
+                info->alts[info->alt_count].alt = d[3];
+                read_string(emu, d[8], info->alts[info->alt_count].name,
+                            sizeof info->alts[info->alt_count].name);
+                info->alt_count++;
+            }
+        } else if (type == 0x21 && blen >= 7) {
+            info->has_functional = true;
+            info->functional.attributes = d[2];
+            info->functional.detach_timeout = rd16(d + 3);
+            info->functional.transfer_size = rd16(d + 5);
+            info->functional.dfu_version = blen >= 9 ? rd16(d + 7) : 0x0100;
+        }
+        off += blen;
+    }
+    if (info->alt_count == 0) {
+        return cf_fail(err, CF_ERR_FORMAT, "simulated device: no DFU interface");
+    }
+    return CF_OK;
+}
+
+static cf_code sim_list(cf_usb_backend *be_, cf_usb_dfu_info **list, size_t *count, cf_error *err)
+{
+    sim_backend *be = (sim_backend *)be_;
+    *list = NULL;
+    *count = 0;
+    if (!cf_emu_present(be->emu)) {
+        return CF_OK;
+    }
+    cf_usb_dfu_info *info = calloc(1, sizeof *info);
+    if (!info) {
+        return cf_fail(err, CF_ERR_NOMEM, "out of memory listing the simulated device");
+    }
+    uint8_t dev[18];
+    if (cf_emu_device_descriptor(be->emu, dev, sizeof dev) != sizeof dev || dev[1] != 0x01) {
+        free(info);
+        return cf_fail(err, CF_ERR_FORMAT, "simulated device: bad device descriptor");
+    }
+    info->vid = rd16(dev + 8);
+    info->pid = rd16(dev + 10);
+    info->bcd_device = rd16(dev + 12);
+    info->bus = SIM_BUS;
+    info->address = SIM_ADDRESS;
+    snprintf(info->bus_path, sizeof info->bus_path, "%s", SIM_PATH);
+    read_string(be->emu, dev[14], info->manufacturer, sizeof info->manufacturer);
+    read_string(be->emu, dev[15], info->product, sizeof info->product);
+    read_string(be->emu, dev[16], info->serial, sizeof info->serial);
+    cf_code rc = parse_config(be->emu, info, err);
+    if (rc != CF_OK) {
+        free(info);
+        return rc;
+    }
+    *list = info;
+    *count = 1;
+    return CF_OK;
+}
+
+static cf_code gone_error(cf_error *err)
+{
+    cf_fail(err, CF_ERR_GONE, "the simulated probe is no longer on the bus");
+    cf_hint(err, "It left DFU mode or was disconnected; put it back in DFU mode and retry.");
+    return CF_ERR_GONE;
+}
+
+static cf_code map_result(cf_emu_result r, const cf_usb_setup *s, unsigned timeout_ms,
+                          cf_error *err)
+{
+    switch (r) {
+    case CF_EMU_ACK:
+        return CF_OK;
+    case CF_EMU_STALL:
+        return cf_fail(err, CF_ERR_STALL,
+                       "the simulated probe stalled request 0x%02x (bmRequestType 0x%02x)",
+                       s->request, s->request_type);
+    case CF_EMU_NO_ANSWER: {
+        unsigned wait = timeout_ms < SIM_NO_ANSWER_MAX_MS ? timeout_ms : SIM_NO_ANSWER_MAX_MS;
+        cf_sleep_ns((uint64_t)wait * 1000000u);
+        return cf_fail(err, CF_ERR_TIMEOUT,
+                       "the simulated probe did not answer request 0x%02x within %u ms", s->request,
+                       timeout_ms);
+    }
+    case CF_EMU_GONE:
+        return gone_error(err);
+    }
+    return cf_fail(err, CF_ERR_IO, "simulated probe: unexpected result %d", (int)r);
+}
+
+static cf_code sim_control(cf_usb_dev *dev_, const cf_usb_setup *setup, uint8_t *data,
+                           size_t *actual, unsigned timeout_ms, cf_error *err)
+{
+    sim_dev *dev = (sim_dev *)dev_;
+    size_t len = 0;
+    if (actual) {
+        *actual = 0;
+    }
+    if (cf_emu_generation(dev->be->emu) != dev->generation) {
+        return gone_error(err);
+    }
+    cf_emu_result r = cf_emu_control(dev->be->emu, setup, data, &len);
+    cf_code rc = map_result(r, setup, timeout_ms, err);
+    if (rc == CF_OK && actual) {
+        *actual = (setup->request_type & 0x80) ? len : setup->length;
+    }
+    return rc;
+}
+
+static cf_code sim_set_alt(cf_usb_dev *dev, uint8_t alt, cf_error *err)
+{
+    cf_usb_setup s = {.request_type = 0x01, .request = 0x0B, .value = alt, .index = 0};
+    return sim_control(dev, &s, NULL, NULL, 5000, err);
+}
+
+static cf_code sim_open(cf_usb_backend *be_, const cf_usb_dfu_info *info, cf_usb_dev **out,
+                        cf_error *err)
+{
+    sim_backend *be = (sim_backend *)be_;
+    (void)info;
+    *out = NULL;
+    if (!cf_emu_present(be->emu)) {
+        return gone_error(err);
+    }
+    sim_dev *dev = calloc(1, sizeof *dev);
+    if (!dev) {
+        return cf_fail(err, CF_ERR_NOMEM, "out of memory opening the simulated probe");
+    }
+    dev->base.ops = be->base.ops;
+    dev->be = be;
+    dev->generation = cf_emu_generation(be->emu);
+    /* Claiming is a no-op here; selecting alt 0 is a real request, as with
+     * libusb_set_interface_alt_setting(). */
+    cf_code rc = sim_set_alt(&dev->base, 0, err);
+    if (rc != CF_OK) {
+        free(dev);
+        return rc;
+    }
+    *out = &dev->base;
+    return CF_OK;
+}
+
+static void sim_close(cf_usb_dev *dev)
+{
+    free(dev);
+}
+
+static void sim_free(cf_usb_backend *be)
+{
+    free(be);
+}
+
+static const struct cf_usb_backend_ops sim_ops = {
+    .name = "simulated",
+    .list = sim_list,
+    .wait_arrival = NULL,
+    .open = sim_open,
+    .set_alt = sim_set_alt,
+    .control = sim_control,
+    .close = sim_close,
+    .free = sim_free,
+};
+
+cf_code cf_usb_backend_sim(struct cf_emu *emu, cf_usb_backend **out, cf_error *err)
+{
+    *out = NULL;
+    if (!emu) {
+        return cf_fail(err, CF_ERR_USAGE, "no emulator given to the simulated USB backend");
+    }
+    sim_backend *be = calloc(1, sizeof *be);
+    if (!be) {
+        return cf_fail(err, CF_ERR_NOMEM, "out of memory for the simulated USB backend");
+    }
+    be->base.ops = &sim_ops;
+    be->emu = emu;
+    *out = &be->base;
+    return CF_OK;
+}
