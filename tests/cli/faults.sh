@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Each injected fault stops the flash with a clear message, never leaves DFU,
+# and a retry without the fault succeeds.
+set -e
+. "$(dirname "$0")/lib.sh"
+
+IMG="$KLIPPER_FW/combined-firmware/5.1.0/Full_Survey_Cartographer_USB_5_1_0.bin"
+OLD="$KLIPPER_FW/combined-firmware/4.0.0/Full_Cartographer_CAN_1M_4_0_1.bin"
+
+for fault in stall timeout errwrite errerase bitflip disconnect; do
+    F="$TMP/$fault.flash"
+    rm -f "$F"
+    run --simulate=dfu,flash="$F",timing=off flash dfu --yes "$OLD"
+    expect_status 0 "$fault: setup"
+    run --simulate=dfu,flash="$F",timing=off,fault=$fault@3 flash dfu --yes "$IMG"
+    expect_nonzero "$fault: flash fails"
+    expect_err "cartoflash: error: (erase|download|verify) failed" "$fault: names the phase"
+    if [ "$fault" = disconnect ]; then
+        expect_err "dropped off USB" "$fault: says the probe dropped off"
+    else
+        expect_err "still in DFU mode" "$fault: says the probe is still in DFU mode"
+    fi
+    if grep -q "Left DFU mode" <<<"$OUT"; then fail "$fault: left DFU after a failure"; else pass "$fault: did not leave DFU"; fi
+    run --simulate=dfu,flash="$F",timing=off flash dfu --yes "$IMG"
+    expect_status 0 "$fault: retry without the fault succeeds"
+    flash_starts_with "$F" "$IMG" "$fault: flash holds the image after the retry"
+done
+
+# Device-reported errors are named with their DFU status.
+F="$TMP/status.flash"
+run --simulate=dfu,flash="$F",timing=off,fault=errwrite@1 flash dfu --yes "$IMG"
+expect_err "errWRITE" "errwrite names the DFU status"
+run --simulate=dfu,flash="$F",timing=off,fault=errerase@1 flash dfu --yes "$OLD"
+run --simulate=dfu,flash="$F",timing=off,fault=errerase@1 flash dfu --yes "$IMG"
+expect_err "errERASE" "errerase names the DFU status"
+run --simulate=dfu,flash="$F",timing=off,fault=bitflip@1 flash dfu --yes "$OLD"
+expect_err "verify failed at 0x080" "bitflip is caught by verify with its address"
+
+# The ROM's start-up quirk (dfuERROR/errFIRMWARE) is recovered from.
+F="$TMP/start.flash"
+run --simulate=dfu,flash="$F",timing=off,start=error flash dfu --yes "$IMG"
+expect_status 0 "starts from dfuERROR and recovers"
+
+finish
