@@ -1,0 +1,608 @@
+/* Loaders: Intel HEX and DfuSe round trips from a real Cartographer .bin,
+ * the DFU suffix, and one precise error per kind of malformed input. */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "image/image.h"
+#include "image_gen.h"
+
+#define COMBINED                                                                                   \
+    "cartographer_firmware/firmware/v2-v3/combined-firmware/5.1.0/"                                \
+    "Full_Survey_Cartographer_CAN_1M_5_1_0.bin"
+#define APP                                                                                        \
+    "cartographer_firmware/firmware/v2-v3/survey/5.1.0/Survey_Cartographer_USB_8kib_offset.bin"
+
+static const cf_image_load_opts flash_opts = {.default_address = 0x08000000};
+
+static cf_code parse(const uint8_t *buf, size_t len, cf_image *img, cf_error *err)
+{
+    cf_error_reset(err);
+    return cf_image_parse(buf, len, "test.file", &flash_opts, img, err);
+}
+
+/* The file must be refused as CF_ERR_FORMAT with one message naming the file
+ * and containing `phrase`, plus a hint, and leave no image behind. */
+static void expect_format_error(const uint8_t *buf, size_t len, const char *phrase)
+{
+    cf_image img;
+    cf_error err;
+    cf_code rc = parse(buf, len, &img, &err);
+    if (rc != CF_ERR_FORMAT || !strstr(err.message, phrase))
+        print_message("want '%s', got %s: %s\n", phrase, cf_code_name(rc), err.message);
+    assert_int_equal(rc, CF_ERR_FORMAT);
+    assert_non_null(strstr(err.message, phrase));
+    assert_non_null(strstr(err.message, "test.file"));
+    assert_true(err.hint[0] != '\0');
+    assert_null(img.segments);
+    assert_int_equal(img.segment_count, 0);
+}
+
+static uint8_t *real(const char *rel, size_t *len)
+{
+    uint8_t *data = gen_read_firmware(rel, len);
+    if (!data)
+        print_message("cannot read %s below CF_FIRMWARE_DIR=%s\n", rel,
+                      gen_firmware_dir() ? gen_firmware_dir() : "(unset)");
+    assert_non_null(data);
+    return data;
+}
+
+static void assert_one_segment(const cf_image *img, uint32_t addr, const uint8_t *data, size_t len)
+{
+    assert_int_equal(img->segment_count, 1);
+    assert_int_equal(img->segments[0].address, addr);
+    assert_int_equal(img->segments[0].size, len);
+    assert_memory_equal(img->segments[0].data, data, len);
+}
+
+/* ---- Intel HEX ---- */
+
+static void image_hex_roundtrip_real(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *bin = real(COMBINED, &len);
+    gen_buf hex = {0};
+    gen_hex_data(&hex, 0x08000000, bin, len, 16, "\n");
+    gen_hex_eof(&hex, "\n");
+
+    cf_image img;
+    cf_error err;
+    assert_int_equal(parse(hex.buf, hex.len, &img, &err), CF_OK);
+    assert_int_equal(img.format, CF_IMAGE_HEX);
+    assert_one_segment(&img, 0x08000000, bin, len);
+    assert_int_equal(cf_image_start(&img), 0x08000000);
+    assert_int_equal(cf_image_end(&img), 0x08000000 + len);
+
+    cf_image_info info;
+    cf_image_inspect(&img, &info);
+    assert_int_equal(info.kind, CF_KIND_COMBINED);
+    assert_string_equal(info.version, "CARTOGRAPHER 5.1.0");
+    assert_int_equal(info.can_bitrate, 1000000);
+    cf_image_free(&img);
+    gen_free(&hex);
+    free(bin);
+}
+
+static void image_hex_crlf_start_records(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *bin = real(APP, &len);
+    gen_buf hex = {0};
+    uint8_t start[4] = {0x08, 0x00, 0x22, 0x5D};
+    gen_hex_record(&hex, 0x03, 0, start, 4, "\r\n"); /* start segment address: ignored */
+    gen_hex_data(&hex, 0x08002000, bin, len, 32, "\r\n");
+    gen_hex_record(&hex, 0x05, 0, start, 4, "\r\n"); /* start linear address: ignored */
+    gen_hex_eof(&hex, "\r\n");
+    gen_put(&hex, "\r\n\x1a", 3); /* blank line and DOS EOF after the end are fine */
+
+    cf_image img;
+    cf_error err;
+    assert_int_equal(parse(hex.buf, hex.len, &img, &err), CF_OK);
+    assert_one_segment(&img, 0x08002000, bin, len);
+    cf_image_info info;
+    cf_image_inspect(&img, &info);
+    assert_int_equal(info.kind, CF_KIND_APP);
+    assert_int_equal(info.iface, CF_IFACE_USB);
+    assert_int_equal(info.linked_address, 0x08002000);
+    assert_string_equal(info.problems, "");
+    cf_image_free(&img);
+    gen_free(&hex);
+    free(bin);
+}
+
+static void image_hex_gaps_and_order(void **state)
+{
+    (void)state;
+    uint8_t a[16], b[16], c[8];
+    for (int i = 0; i < 16; i++) {
+        a[i] = (uint8_t)i;
+        b[i] = (uint8_t)(0x80 + i);
+    }
+    memset(c, 0xC5, sizeof(c));
+    gen_buf hex = {0};
+    /* Out of order: 0x08000110, then 0x08000000, then 0x08000100 (touches the
+     * first), then a gap to 0x08000200. */
+    gen_hex_data(&hex, 0x08000110, b, 16, 16, "\n");
+    gen_hex_data(&hex, 0x08000000, a, 16, 16, "\n");
+    gen_hex_data(&hex, 0x08000100, a, 16, 16, "\n");
+    gen_hex_data(&hex, 0x08000200, c, 8, 16, "\n");
+    gen_hex_eof(&hex, "\n");
+
+    cf_image img;
+    cf_error err;
+    assert_int_equal(parse(hex.buf, hex.len, &img, &err), CF_OK);
+    assert_int_equal(img.segment_count, 3);
+    assert_int_equal(img.segments[0].address, 0x08000000);
+    assert_int_equal(img.segments[0].size, 16);
+    assert_int_equal(img.segments[1].address, 0x08000100);
+    assert_int_equal(img.segments[1].size, 32);
+    assert_memory_equal(img.segments[1].data, a, 16);
+    assert_memory_equal(img.segments[1].data + 16, b, 16);
+    assert_int_equal(img.segments[2].address, 0x08000200);
+    assert_int_equal(cf_image_size(&img), 16 + 32 + 8);
+    assert_int_equal(cf_image_end(&img), 0x08000208);
+
+    uint8_t v;
+    assert_true(cf_image_byte(&img, 0x08000111, &v));
+    assert_int_equal(v, 0x81);
+    assert_false(cf_image_byte(&img, 0x08000010, &v)); /* in the gap */
+    assert_false(cf_image_byte(&img, 0x08000208, &v)); /* one past the end */
+    assert_true(cf_image_byte(&img, 0x08000207, &v));
+    assert_int_equal(v, 0xC5);
+    cf_image_free(&img);
+    gen_free(&hex);
+}
+
+static void image_hex_segment_address(void **state)
+{
+    (void)state;
+    uint8_t d[4] = {1, 2, 3, 4};
+    uint8_t seg[2] = {0x12, 0x34}; /* base 0x12340 */
+    gen_buf hex = {0};
+    gen_hex_record(&hex, 0x02, 0, seg, 2, "\n");
+    gen_hex_record(&hex, 0x00, 0x0010, d, 4, "\n");
+    gen_hex_eof(&hex, "\n");
+    cf_image img;
+    cf_error err;
+    assert_int_equal(parse(hex.buf, hex.len, &img, &err), CF_OK);
+    assert_one_segment(&img, 0x12350, d, 4);
+    cf_image_free(&img);
+    gen_free(&hex);
+}
+
+static void image_hex_truncated_line(void **state)
+{
+    (void)state;
+    const char *t = ":10000000000102030405060708090A0B0C0D0E0F78\n"
+                    ":1000100010111213141516171819\n"
+                    ":00000001FF\n";
+    expect_format_error((const uint8_t *)t, strlen(t), "line 2: truncated record");
+}
+
+static void image_hex_bad_checksum(void **state)
+{
+    (void)state;
+    const char *t = ":10000000000102030405060708090A0B0C0D0E0F79\n:00000001FF\n";
+    expect_format_error((const uint8_t *)t, strlen(t), "line 1: bad checksum");
+}
+
+static void image_hex_overlap(void **state)
+{
+    (void)state;
+    uint8_t d[16] = {0};
+    gen_buf hex = {0};
+    gen_hex_data(&hex, 0x08000000, d, 16, 16, "\n"); /* lines 1-2 */
+    gen_hex_data(&hex, 0x08000008, d, 16, 16, "\n"); /* lines 3-4 */
+    gen_hex_eof(&hex, "\n");
+    expect_format_error(hex.buf, hex.len,
+                        "line 4: overlapping data: address 0x08000008 was already given on line 2");
+    gen_free(&hex);
+}
+
+static void image_hex_missing_eof(void **state)
+{
+    (void)state;
+    uint8_t d[16] = {0};
+    gen_buf hex = {0};
+    gen_hex_data(&hex, 0x08000000, d, 16, 16, "\n");
+    expect_format_error(hex.buf, hex.len, "missing end-of-file record");
+    gen_free(&hex);
+}
+
+static void image_hex_other_errors(void **state)
+{
+    (void)state;
+    const char *nonhex = ":10000000000102030405060708090A0B0C0D0E0FZ8\n:00000001FF\n";
+    expect_format_error((const uint8_t *)nonhex, strlen(nonhex),
+                        "line 1: column 42: 'Z' is not a hexadecimal digit");
+    const char *type = ":00000006FA\n:00000001FF\n";
+    expect_format_error((const uint8_t *)type, strlen(type), "unknown record type 0x06");
+    const char *after = ":00000001FF\n:0100000000FF\n";
+    expect_format_error((const uint8_t *)after, strlen(after),
+                        "line 2: data after the end-of-file record");
+    const char *empty = ":00000001FF\n";
+    expect_format_error((const uint8_t *)empty, strlen(empty), "no data records");
+    const char *junk = ":00000001FF\r\nhello\n";
+    expect_format_error((const uint8_t *)junk, strlen(junk), "line 2");
+    const char *colon = ":10000000000102030405060708090A0B0C0D0E0F78\nX\n";
+    expect_format_error((const uint8_t *)colon, strlen(colon),
+                        "line 2: line does not start with ':'");
+    const char *longer = ":0000000000FF\n:00000001FF\n";
+    expect_format_error((const uint8_t *)longer, strlen(longer), "longer than its byte count");
+}
+
+static void image_hex_past_4gib(void **state)
+{
+    (void)state;
+    uint8_t d[32] = {0};
+    uint8_t ela[2] = {0xFF, 0xFF};
+    gen_buf hex = {0};
+    gen_hex_record(&hex, 0x04, 0, ela, 2, "\n");
+    gen_hex_record(&hex, 0x00, 0xFFF0, d, 32, "\n");
+    gen_hex_eof(&hex, "\n");
+    expect_format_error(hex.buf, hex.len,
+                        "line 2: data at 0xFFFFFFF0 would place bytes past 0xFFFFFFFF");
+    gen_free(&hex);
+}
+
+/* ---- DfuSe ---- */
+
+static void build_real_dfuse(gen_dfuse *d, const uint8_t *bin, size_t len)
+{
+    static const uint8_t option_bytes[16] = {0xAA, 0x55};
+    gen_dfuse_begin(d);
+    gen_dfuse_target(d, 0, "ST...");
+    /* Two elements in reverse order: the loader sorts and joins them. */
+    gen_dfuse_element(d, 0x08002000, bin + 0x2000, len - 0x2000);
+    gen_dfuse_element(d, 0x08000000, bin, 0x2000);
+    gen_dfuse_target(d, 1, "Option bytes");
+    gen_dfuse_element(d, 0x1FFFF800, option_bytes, sizeof(option_bytes));
+    gen_dfuse_end(d, 0x0483, 0xDF11);
+}
+
+static void image_dfuse_roundtrip_real(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *bin = real(COMBINED, &len);
+    gen_dfuse d;
+    build_real_dfuse(&d, bin, len);
+    assert_int_equal(d.b.len, 11 + 274 + 8 + len + 8 + 274 + 8 + 16 + 16);
+
+    cf_image img;
+    cf_error err;
+    assert_int_equal(parse(d.b.buf, d.b.len, &img, &err), CF_OK);
+    assert_int_equal(img.format, CF_IMAGE_DFUSE);
+    assert_int_equal(img.dfuse_alt, 0);
+    assert_true(img.had_suffix);
+    assert_int_equal(img.suffix_vid, 0x0483);
+    assert_int_equal(img.suffix_pid, 0xDF11);
+    assert_one_segment(&img, 0x08000000, bin, len);
+    assert_non_null(strstr(img.notes, "alt setting 1"));
+
+    cf_image_info info;
+    cf_image_inspect(&img, &info);
+    assert_int_equal(info.kind, CF_KIND_COMBINED);
+    assert_string_equal(info.mcu, "stm32f042x6");
+    assert_non_null(strstr(info.problems, "alt setting 1"));
+    cf_image_free(&img);
+    gen_free(&d.b);
+    free(bin);
+}
+
+static void image_dfuse_file_load(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *bin = real(COMBINED, &len);
+    gen_dfuse d;
+    build_real_dfuse(&d, bin, len);
+    char path[] = "/tmp/cf_image_test_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, d.b.buf, d.b.len), (ssize_t)d.b.len);
+    close(fd);
+
+    cf_image img;
+    cf_error err;
+    cf_error_reset(&err);
+    assert_int_equal(cf_image_load(path, &flash_opts, &img, &err), CF_OK);
+    assert_one_segment(&img, 0x08000000, bin, len);
+    cf_image_free(&img);
+
+    /* Damage one payload byte on disk: the error names the file. */
+    d.b.buf[400] ^= 1;
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, d.b.buf, d.b.len), (ssize_t)d.b.len);
+    close(fd);
+    cf_error_reset(&err);
+    assert_int_equal(cf_image_load(path, &flash_opts, &img, &err), CF_ERR_FORMAT);
+    assert_non_null(strstr(err.message, path));
+    assert_non_null(strstr(err.message, "DFU suffix CRC does not match"));
+    unlink(path);
+
+    cf_error_reset(&err);
+    assert_int_equal(cf_image_load(path, &flash_opts, &img, &err), CF_ERR_NOT_FOUND);
+    gen_free(&d.b);
+    free(bin);
+}
+
+static void image_dfuse_bad_crc(void **state)
+{
+    (void)state;
+    uint8_t data[64] = {1, 2, 3};
+    gen_dfuse d;
+    gen_dfuse_begin(&d);
+    gen_dfuse_target(&d, 0, NULL);
+    gen_dfuse_element(&d, 0x08000000, data, sizeof(data));
+    gen_dfuse_end(&d, 0x0483, 0xDF11);
+    d.b.buf[d.b.len - 1] ^= 0x40;
+    expect_format_error(d.b.buf, d.b.len, "DFU suffix CRC does not match");
+    gen_free(&d.b);
+}
+
+static void image_dfuse_bad_prefix_size(void **state)
+{
+    (void)state;
+    uint8_t data[64] = {1, 2, 3};
+    gen_dfuse d;
+    gen_dfuse_begin(&d);
+    gen_dfuse_target(&d, 0, NULL);
+    gen_dfuse_element(&d, 0x08000000, data, sizeof(data));
+    gen_dfuse_end(&d, 0x0483, 0xDF11);
+    gen_put_le32(d.b.buf + 6, (uint32_t)d.b.len + 1);
+    gen_fix_crc(d.b.buf, d.b.len);
+    expect_format_error(d.b.buf, d.b.len, "offset 6: bad prefix size: DFUImageSize says");
+    gen_free(&d.b);
+}
+
+static void image_dfuse_truncated_element(void **state)
+{
+    (void)state;
+    uint8_t data[64] = {1, 2, 3};
+    gen_dfuse d;
+    gen_dfuse_begin(&d);
+    gen_dfuse_target(&d, 0, NULL);
+    gen_dfuse_element(&d, 0x08000000, data, sizeof(data));
+    gen_put(&d.b, "\x00\x00\x00", 3); /* 3 bytes of a second element header */
+    d.elements++;
+    gen_dfuse_end(&d, 0x0483, 0xDF11);
+    expect_format_error(d.b.buf, d.b.len, "truncated element 2 of 2");
+    gen_free(&d.b);
+}
+
+static void image_dfuse_element_past_end(void **state)
+{
+    (void)state;
+    uint8_t data[64] = {1, 2, 3};
+    gen_dfuse d;
+    gen_dfuse_begin(&d);
+    gen_dfuse_target(&d, 0, NULL);
+    gen_dfuse_element(&d, 0x08000000, data, sizeof(data));
+    gen_dfuse_end(&d, 0x0483, 0xDF11);
+    /* dwElementSize claims 4096 bytes: more than the whole file. */
+    gen_put_le32(d.b.buf + 11 + 274 + 4, 4096);
+    gen_fix_crc(d.b.buf, d.b.len);
+    expect_format_error(
+        d.b.buf, d.b.len,
+        "offset 285: element 1 (4096 bytes at 0x08000000) runs past the end of the file");
+    gen_free(&d.b);
+}
+
+static void image_dfuse_inconsistent_sizes(void **state)
+{
+    (void)state;
+    uint8_t data[64] = {1, 2, 3};
+    gen_dfuse d;
+    /* Element says 32 bytes, dwTargetSize covers 8 + 64. */
+    gen_dfuse_begin(&d);
+    gen_dfuse_target(&d, 0, NULL);
+    gen_dfuse_element(&d, 0x08000000, data, sizeof(data));
+    gen_dfuse_end(&d, 0x0483, 0xDF11);
+    gen_put_le32(d.b.buf + 11 + 274 + 4, 32);
+    gen_fix_crc(d.b.buf, d.b.len);
+    expect_format_error(d.b.buf, d.b.len, "inconsistent with dwTargetSize");
+
+    /* Element bigger than its target but inside the file. */
+    gen_dfuse e;
+    gen_dfuse_begin(&e);
+    gen_dfuse_target(&e, 0, NULL);
+    gen_dfuse_element(&e, 0x08000000, data, 16);
+    gen_dfuse_target(&e, 1, NULL);
+    gen_dfuse_element(&e, 0x1FFFF800, data, 16);
+    gen_dfuse_end(&e, 0x0483, 0xDF11);
+    gen_put_le32(e.b.buf + 11 + 274 + 4, 40);
+    gen_fix_crc(e.b.buf, e.b.len);
+    expect_format_error(e.b.buf, e.b.len, "runs past the end of its target");
+
+    /* dwTargetSize larger than the file. */
+    gen_put_le32(d.b.buf + 11 + 266, 100000);
+    gen_put_le32(d.b.buf + 11 + 274 + 4, 64);
+    gen_fix_crc(d.b.buf, d.b.len);
+    expect_format_error(d.b.buf, d.b.len, "dwTargetSize says 100000 bytes");
+    gen_free(&d.b);
+    gen_free(&e.b);
+}
+
+static void image_dfuse_other_errors(void **state)
+{
+    (void)state;
+    uint8_t data[64] = {1, 2, 3};
+    gen_dfuse d;
+
+    /* Only alt 1. */
+    gen_dfuse_begin(&d);
+    gen_dfuse_target(&d, 1, NULL);
+    gen_dfuse_element(&d, 0x1FFFF800, data, 16);
+    gen_dfuse_end(&d, 0x0483, 0xDF11);
+    expect_format_error(d.b.buf, d.b.len, "no target for alt setting 0");
+    gen_free(&d.b);
+
+    /* Wrong bcdDFU. */
+    gen_dfuse_begin(&d);
+    gen_dfuse_target(&d, 0, NULL);
+    gen_dfuse_element(&d, 0x08000000, data, 16);
+    gen_dfuse_end(&d, 0x0483, 0xDF11);
+    d.b.buf[d.b.len - 10] = 0x00;
+    d.b.buf[d.b.len - 9] = 0x01;
+    gen_fix_crc(d.b.buf, d.b.len);
+    expect_format_error(d.b.buf, d.b.len, "bcdDFU is 0x0100");
+
+    /* Bad target signature. */
+    d.b.buf[d.b.len - 10] = 0x1A;
+    d.b.buf[11] = 't';
+    gen_fix_crc(d.b.buf, d.b.len);
+    expect_format_error(d.b.buf, d.b.len, "does not start with \"Target\"");
+    d.b.buf[11] = 'T';
+    gen_fix_crc(d.b.buf, d.b.len);
+    cf_image img;
+    cf_error err;
+    assert_int_equal(parse(d.b.buf, d.b.len, &img, &err), CF_OK);
+    cf_image_free(&img);
+
+    /* No suffix at all. */
+    expect_format_error(d.b.buf, d.b.len - 16, "no DFU suffix");
+    /* Too short. */
+    expect_format_error((const uint8_t *)"DfuSe\x01", 6, "too short for a DfuSe file");
+    gen_free(&d.b);
+
+    /* Overlapping elements. */
+    gen_dfuse_begin(&d);
+    gen_dfuse_target(&d, 0, NULL);
+    gen_dfuse_element(&d, 0x08000000, data, 64);
+    gen_dfuse_element(&d, 0x08000020, data, 64);
+    gen_dfuse_end(&d, 0x0483, 0xDF11);
+    expect_format_error(d.b.buf, d.b.len, "overlapping data");
+    gen_free(&d.b);
+
+    /* Bytes past 4 GiB. */
+    gen_dfuse_begin(&d);
+    gen_dfuse_target(&d, 0, NULL);
+    gen_dfuse_element(&d, 0xFFFFFFF0, data, 64);
+    gen_dfuse_end(&d, 0x0483, 0xDF11);
+    expect_format_error(d.b.buf, d.b.len, "would place bytes past 0xFFFFFFFF");
+    gen_free(&d.b);
+}
+
+/* ---- raw .bin and its DFU suffix ---- */
+
+static void image_bin_suffix(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *bin = real(APP, &len);
+    gen_buf b = {0};
+    gen_put(&b, bin, len);
+    gen_add_suffix(&b, 0x1D50, 0x614E);
+
+    cf_image img;
+    cf_error err;
+    cf_image_load_opts at_app = {
+        .default_address = 0x08000000, .address = 0x08002000, .address_given = true};
+    cf_error_reset(&err);
+    assert_int_equal(cf_image_parse(b.buf, b.len, "x.bin", &at_app, &img, &err), CF_OK);
+    assert_int_equal(img.format, CF_IMAGE_BIN);
+    assert_true(img.had_suffix);
+    assert_int_equal(img.suffix_vid, 0x1D50);
+    assert_int_equal(img.suffix_pid, 0x614E);
+    assert_int_equal(img.dfuse_alt, -1);
+    assert_one_segment(&img, 0x08002000, bin, len);
+    cf_image_free(&img);
+
+    /* Without a suffix nothing is stripped. */
+    assert_int_equal(parse(bin, len, &img, &err), CF_OK);
+    assert_false(img.had_suffix);
+    assert_one_segment(&img, 0x08000000, bin, len);
+    cf_image_free(&img);
+
+    /* A suffix whose CRC is wrong is an error, not data. */
+    b.buf[b.len - 2] ^= 0xFF;
+    expect_format_error(b.buf, b.len, "DFU suffix CRC does not match");
+    gen_free(&b);
+    free(bin);
+}
+
+static void image_bin_limits(void **state)
+{
+    (void)state;
+    uint8_t d[512] = {0};
+    cf_image img;
+    cf_error err;
+    cf_image_load_opts high = {.address = 0xFFFFFF00, .address_given = true};
+    cf_error_reset(&err);
+    assert_int_equal(cf_image_parse(d, sizeof(d), "high.bin", &high, &img, &err), CF_ERR_FORMAT);
+    assert_non_null(
+        strstr(err.message, "high.bin: 512 bytes at 0xFFFFFF00 would place bytes past 0xFFFFFFFF"));
+
+    expect_format_error(d, 0, "is empty");
+
+    uint8_t *big = calloc(CF_IMAGE_MAX_SIZE + 1, 1);
+    assert_non_null(big);
+    expect_format_error(big, CF_IMAGE_MAX_SIZE + 1, "more than the 4194304 allowed");
+    /* Exactly the maximum is fine. */
+    assert_int_equal(parse(big, CF_IMAGE_MAX_SIZE, &img, &err), CF_OK);
+    assert_int_equal(cf_image_size(&img), CF_IMAGE_MAX_SIZE);
+    cf_image_free(&img);
+    free(big);
+}
+
+static void image_names(void **state)
+{
+    (void)state;
+    assert_string_equal(cf_image_format_name(CF_IMAGE_BIN), "bin");
+    assert_string_equal(cf_image_format_name(CF_IMAGE_HEX), "hex");
+    assert_string_equal(cf_image_format_name(CF_IMAGE_DFUSE), "dfuse");
+    assert_string_equal(cf_image_kind_name(CF_KIND_COMBINED), "combined");
+    assert_string_equal(cf_image_kind_name(CF_KIND_APP), "app");
+    assert_string_equal(cf_image_kind_name(CF_KIND_KATAPULT), "katapult");
+    assert_string_equal(cf_image_kind_name(CF_KIND_DEPLOYER), "deployer");
+    assert_string_equal(cf_image_kind_name(CF_KIND_UNKNOWN), "unknown");
+    assert_string_equal(cf_iface_name(CF_IFACE_CAN), "can");
+    assert_string_equal(cf_iface_name(CF_IFACE_USB), "usb");
+    assert_null(cf_iface_name(CF_IFACE_UNKNOWN));
+    cf_image empty = {0};
+    assert_int_equal(cf_image_start(&empty), 0);
+    assert_int_equal(cf_image_end(&empty), 0);
+    assert_int_equal(cf_image_size(&empty), 0);
+    cf_image_free(&empty);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(image_hex_roundtrip_real),
+        cmocka_unit_test(image_hex_crlf_start_records),
+        cmocka_unit_test(image_hex_gaps_and_order),
+        cmocka_unit_test(image_hex_segment_address),
+        cmocka_unit_test(image_hex_truncated_line),
+        cmocka_unit_test(image_hex_bad_checksum),
+        cmocka_unit_test(image_hex_overlap),
+        cmocka_unit_test(image_hex_missing_eof),
+        cmocka_unit_test(image_hex_other_errors),
+        cmocka_unit_test(image_hex_past_4gib),
+        cmocka_unit_test(image_dfuse_roundtrip_real),
+        cmocka_unit_test(image_dfuse_file_load),
+        cmocka_unit_test(image_dfuse_bad_crc),
+        cmocka_unit_test(image_dfuse_bad_prefix_size),
+        cmocka_unit_test(image_dfuse_truncated_element),
+        cmocka_unit_test(image_dfuse_element_past_end),
+        cmocka_unit_test(image_dfuse_inconsistent_sizes),
+        cmocka_unit_test(image_dfuse_other_errors),
+        cmocka_unit_test(image_bin_suffix),
+        cmocka_unit_test(image_bin_limits),
+        cmocka_unit_test(image_names),
+    };
+    return cmocka_run_group_tests_name("image_formats", tests, NULL, NULL);
+}
