@@ -1,0 +1,111 @@
+/* Errors as values and the file helpers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/error.h"
+#include "common/fileio.h"
+
+static void test_first_failure_wins(void **state)
+{
+    (void)state;
+    cf_error err = {0};
+    assert_int_equal(cf_fail(&err, CF_ERR_IO, "first %d", 1), CF_ERR_IO);
+    assert_int_equal(cf_fail(&err, CF_ERR_GATE, "second"), CF_ERR_GATE);
+    assert_int_equal(err.code, CF_ERR_IO);
+    assert_string_equal(err.message, "first 1");
+    cf_error_prefix(&err, "erase at 0x%08x", 0x08000400u);
+    assert_string_equal(err.message, "erase at 0x08000400: first 1");
+    cf_hint(&err, "retry");
+    assert_string_equal(err.hint, "retry");
+    cf_error_reset(&err);
+    assert_int_equal(err.code, CF_OK);
+    assert_int_equal(cf_fail(NULL, CF_ERR_NOMEM, "ignored"), CF_ERR_NOMEM);
+}
+
+static void test_prefix_truncates(void **state)
+{
+    (void)state;
+    cf_error err = {0};
+    char longmsg[600];
+    memset(longmsg, 'x', sizeof(longmsg) - 1);
+    longmsg[sizeof(longmsg) - 1] = '\0';
+    cf_fail(&err, CF_ERR_IO, "%s", longmsg);
+    cf_error_prefix(&err, "ctx");
+    assert_int_equal(strlen(err.message), sizeof(err.message) - 1);
+    assert_memory_equal(err.message, "ctx: x", 6);
+}
+
+static void test_exit_status(void **state)
+{
+    (void)state;
+    assert_int_equal(cf_exit_status(CF_OK), 0);
+    assert_int_equal(cf_exit_status(CF_ERR_USAGE), 64);
+    assert_int_equal(cf_exit_status(CF_ERR_GATE), 3);
+    assert_string_equal(cf_code_name(CF_ERR_VERIFY), "verify");
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void test_files(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cf-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char sub[256], path[300];
+    snprintf(sub, sizeof(sub), "%s/a/b/c", dir);
+    assert_int_equal(cf_mkdirs(sub, 0755, NULL), CF_OK);
+    snprintf(path, sizeof(path), "%s/file.bin", sub);
+    assert_int_equal(cf_write_file_atomic(path, "hello", 5, NULL), CF_OK);
+    uint8_t *data;
+    size_t size;
+    assert_int_equal(cf_read_file(path, 100, &data, &size, NULL), CF_OK);
+    assert_int_equal(size, 5);
+    assert_memory_equal(data, "hello", 5);
+    free(data);
+    cf_error err = {0};
+    assert_int_equal(cf_read_file(path, 4, &data, &size, &err), CF_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "more than the 4 allowed"));
+    snprintf(path, sizeof(path), "%s/missing", dir);
+    assert_int_equal(cf_read_file(path, 4, &data, &size, NULL), CF_ERR_NOT_FOUND);
+    assert_int_equal(nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+static void test_xdg(void **state)
+{
+    (void)state;
+    char out[256];
+    setenv("XDG_STATE_HOME", "/x/state", 1);
+    assert_int_equal(cf_xdg_dir("state", out, sizeof(out), NULL), CF_OK);
+    assert_string_equal(out, "/x/state/cartoflash");
+    setenv("XDG_STATE_HOME", "relative", 1); /* invalid per the spec: ignored */
+    setenv("HOME", "/home/u", 1);
+    assert_int_equal(cf_xdg_dir("state", out, sizeof(out), NULL), CF_OK);
+    assert_string_equal(out, "/home/u/.local/state/cartoflash");
+    assert_int_equal(cf_xdg_dir("bogus", out, sizeof(out), NULL), CF_ERR_USAGE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_first_failure_wins), cmocka_unit_test(test_prefix_truncates),
+        cmocka_unit_test(test_exit_status), cmocka_unit_test(test_files),
+        cmocka_unit_test(test_xdg),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
