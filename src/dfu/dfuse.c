@@ -200,6 +200,12 @@ static cf_code abort_to_idle(cf_dfu *dfu, const char *op, uint32_t addr, cf_erro
 /* Set Address, then back to dfuIDLE so UPLOAD is allowed. */
 static cf_code point_for_upload(cf_dfu *dfu, uint32_t at, cf_error *err)
 {
+    /* Set Address is a DNLOAD, refused in dfuUPLOAD-IDLE (mid-read): idle first. */
+    if (dfu->state != CF_DFU_IDLE && dfu->state != CF_DFU_DNLOAD_IDLE) {
+        cf_code rc = abort_to_idle(dfu, "read", at, err);
+        if (rc != CF_OK)
+            return rc;
+    }
     cf_code rc = cf_dfuse_set_address(dfu, at, err);
     if (rc != CF_OK)
         return rc;
