@@ -27,35 +27,58 @@ typedef struct flash_args {
 static int parse_flash_dfu(const cf_cli *cli, int argc, char **argv, flash_args *a)
 {
     static const struct option longopts[] = {
-        {"device", required_argument, NULL, 'd'},   {"address", required_argument, NULL, 'a'},
-        {"full", no_argument, NULL, 'F'},           {"force", no_argument, NULL, 'f'},
-        {"yes", no_argument, NULL, 'y'},            {"mass-erase", no_argument, NULL, 'm'},
-        {"no-leave", no_argument, NULL, 'n'},       {"backup-dir", required_argument, NULL, 'b'},
-        {"wait", required_argument, NULL, 'w'},     {"help", no_argument, NULL, 'h'},
+        {"device", required_argument, NULL, 'd'},
+        {"address", required_argument, NULL, 'a'},
+        {"full", no_argument, NULL, 'F'},
+        {"force", no_argument, NULL, 'f'},
+        {"yes", no_argument, NULL, 'y'},
+        {"mass-erase", no_argument, NULL, 'm'},
+        {"no-leave", no_argument, NULL, 'n'},
+        {"backup-dir", required_argument, NULL, 'b'},
+        {"wait", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
     cf_error err = {0};
     optind = 1;
     for (int c; (c = getopt_long(argc, argv, "d:a:yh", longopts, NULL)) != -1;) {
         switch (c) {
-        case 'd': a->opts.device = optarg; break;
+        case 'd':
+            a->opts.device = optarg;
+            break;
         case 'a':
             if (cf_parse_address(optarg, &a->address, &err) != CF_OK)
                 return cf_cli_report_error(cli, &err);
             a->address_given = true;
             break;
-        case 'F': a->opts.full = true; break;
-        case 'f': a->opts.force = true; break;
-        case 'y': a->yes = true; break;
-        case 'm': a->opts.mass_erase = true; break;
-        case 'n': a->opts.no_leave = true; break;
-        case 'b': a->opts.backup_dir = optarg; break;
+        case 'F':
+            a->opts.full = true;
+            break;
+        case 'f':
+            a->opts.force = true;
+            break;
+        case 'y':
+            a->yes = true;
+            break;
+        case 'm':
+            a->opts.mass_erase = true;
+            break;
+        case 'n':
+            a->opts.no_leave = true;
+            break;
+        case 'b':
+            a->opts.backup_dir = optarg;
+            break;
         case 'w':
             if (cf_parse_seconds(optarg, &a->wait_ms, &err) != CF_OK)
                 return cf_cli_report_error(cli, &err);
             break;
-        case 'h': fputs(flash_dfu_usage, stdout); return 0;
-        default: fputs(flash_dfu_usage, stderr); return 64;
+        case 'h':
+            fputs(flash_dfu_usage, stdout);
+            return 0;
+        default:
+            fputs(flash_dfu_usage, stderr);
+            return 64;
         }
     }
     if (optind != argc - 1) {
@@ -91,8 +114,9 @@ static void describe(const cf_usb_dfu_info *dev, const char *file, const cf_imag
     printf("Device:   %04x:%04x at %s, %s%s%s%s\n", dev->vid, dev->pid, dev->bus_path,
            chip ? chip->mcu : "unknown chip", chip ? " (" : "", chip ? chip->probe : "",
            chip ? ")" : "");
-    printf("Firmware: %s\n          %s, %s, %s", file, info.version[0] ? info.version : "no version",
-           info.mcu[0] ? info.mcu : "unknown MCU", cf_image_kind_name(info.kind));
+    printf("Firmware: %s\n          %s, %s, %s", file,
+           info.version[0] ? info.version : "no version", info.mcu[0] ? info.mcu : "unknown MCU",
+           cf_image_kind_name(info.kind));
     if (info.iface == CF_IFACE_CAN)
         printf(", CAN %u bit/s", info.can_bitrate);
     else if (info.iface == CF_IFACE_USB)
@@ -142,7 +166,8 @@ static int flash_dfu(const cf_cli *cli, int argc, char **argv)
     if (rc == CF_OK) {
         const cf_chip *chip = dev.alt_count ? cf_chip_from_layout(dev.alts[0].name) : NULL;
         cf_image_load_opts lo = {.default_address = chip ? chip->flash_start : 0x08000000u,
-                                 .address = a.address, .address_given = a.address_given};
+                                 .address = a.address,
+                                 .address_given = a.address_given};
         rc = cf_image_load(a.file, &lo, &img, &err);
     }
     if (rc != CF_OK) {
@@ -171,7 +196,7 @@ static int flash_dfu(const cf_cli *cli, int argc, char **argv)
         rc = cf_flash_dfu(be, &img, &a.opts, &ev, &rep, &err);
         if (rc == CF_OK) {
             print_result(&rep);
-        } else if (rep.failed_phase > CF_PHASE_CHECK) {
+        } else if (rep.failed_phase > CF_PHASE_CHECK && err.code != CF_ERR_VERIFY) {
             if (rep.failed_address)
                 cf_error_prefix(&err, "%s failed at 0x%08x", cf_flash_phase_name(rep.failed_phase),
                                 rep.failed_address);

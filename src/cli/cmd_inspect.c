@@ -15,8 +15,8 @@
 static cf_code load_for_inspect(const char *path, bool address_given, uint32_t address,
                                 cf_image *img, cf_image_info *info, cf_error *err)
 {
-    cf_image_load_opts opts = {.default_address = FLASH_START, .address = address,
-                               .address_given = address_given};
+    cf_image_load_opts opts = {
+        .default_address = FLASH_START, .address = address, .address_given = address_given};
     cf_code rc = cf_image_load(path, &opts, img, err);
     if (rc != CF_OK)
         return rc;

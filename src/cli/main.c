@@ -72,8 +72,8 @@ static const struct {
     const char *name;
     command_fn run;
 } commands[] = {
-    {"list", cf_cmd_list},         {"inspect", cf_cmd_inspect},   {"flash", cf_cmd_flash},
-    {"backup", cf_cmd_backup},     {"firmware", cf_cmd_firmware},
+    {"list", cf_cmd_list},     {"inspect", cf_cmd_inspect},   {"flash", cf_cmd_flash},
+    {"backup", cf_cmd_backup}, {"firmware", cf_cmd_firmware},
 };
 
 int main(int argc, char **argv)

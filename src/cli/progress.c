@@ -7,16 +7,24 @@
 static const char *phase_label(cf_flash_phase p)
 {
     switch (p) {
-    case CF_PHASE_READ: return "Read";
-    case CF_PHASE_ERASE: return "Erase";
-    case CF_PHASE_WRITE: return "Download";
-    case CF_PHASE_VERIFY: return "Verify";
-    default: return cf_flash_phase_name(p);
+    case CF_PHASE_READ:
+        return "Read";
+    case CF_PHASE_ERASE:
+        return "Erase";
+    case CF_PHASE_WRITE:
+        return "Download";
+    case CF_PHASE_VERIFY:
+        return "Verify";
+    default:
+        return cf_flash_phase_name(p);
     }
 }
 
 static void draw_bar(cf_progress_view *v, cf_flash_phase phase, size_t done, size_t total)
 {
+    if (done >= total && v->last_percent == 100)
+        return; /* the end was drawn already */
+    v->last_percent = total && done < total ? 0 : 100;
     int percent = total ? (int)((done * 100) / total) : 100;
     int filled = total ? (int)((done * BAR_WIDTH) / total) : BAR_WIDTH;
     double secs = (double)(cf_now_ns() - v->phase_start) / 1e9;
@@ -35,8 +43,9 @@ static void draw_bar(cf_progress_view *v, cf_flash_phase phase, size_t done, siz
 static void plain_line(cf_progress_view *v, cf_flash_phase phase, size_t done, size_t total)
 {
     int percent = total ? (int)((done * 100) / total) : 100;
-    /* Plain output (logs, pipes): start, each quarter, and the end. */
-    if (done != 0 && done < total && percent / 25 == v->last_percent / 25)
+    /* Plain output (logs, pipes): start, each quarter, and the end, once each. */
+    if (percent == v->last_percent ||
+        (done != 0 && done < total && percent / 25 == v->last_percent / 25))
         return;
     v->last_percent = percent;
     double secs = (double)(cf_now_ns() - v->phase_start) / 1e9;

@@ -32,8 +32,7 @@ int cf_cmd_firmware(const cf_cli *cli, int argc, char **argv)
 #ifndef CF_HAVE_KATAPULT_CMD
 static int no_katapult(void)
 {
-    fputs("cartoflash: this build cannot flash over Katapult yet; use DFU (flash dfu).\n",
-          stderr);
+    fputs("cartoflash: this build cannot flash over Katapult yet; use DFU (flash dfu).\n", stderr);
     return 69;
 }
 int cf_cmd_flash_can(const cf_cli *cli, int argc, char **argv)

@@ -7,8 +7,8 @@
 #include "flash/flash_internal.h"
 
 cf_code cf_flash_save_backup(const char *dir, const char *chip, uint32_t address,
-                             const uint8_t *data, size_t size, char *path_out,
-                             size_t path_size, cf_error *err)
+                             const uint8_t *data, size_t size, char *path_out, size_t path_size,
+                             cf_error *err)
 {
     char folder[4096];
     if (dir) {

@@ -32,14 +32,22 @@ const cf_chip *cf_chip_from_layout(const char *alt0_name)
 const char *cf_flash_phase_name(cf_flash_phase p)
 {
     switch (p) {
-    case CF_PHASE_CONNECT: return "connect";
-    case CF_PHASE_CHECK: return "safety check";
-    case CF_PHASE_READ: return "read-back";
-    case CF_PHASE_ERASE: return "erase";
-    case CF_PHASE_WRITE: return "download";
-    case CF_PHASE_VERIFY: return "verify";
-    case CF_PHASE_LEAVE: return "leave";
-    case CF_PHASE_DONE: return "done";
+    case CF_PHASE_CONNECT:
+        return "connect";
+    case CF_PHASE_CHECK:
+        return "safety check";
+    case CF_PHASE_READ:
+        return "read-back";
+    case CF_PHASE_ERASE:
+        return "erase";
+    case CF_PHASE_WRITE:
+        return "download";
+    case CF_PHASE_VERIFY:
+        return "verify";
+    case CF_PHASE_LEAVE:
+        return "leave";
+    case CF_PHASE_DONE:
+        return "done";
     }
     return "unknown";
 }

@@ -101,8 +101,8 @@ static void disconnect(session *s)
     s->dev = NULL;
 }
 
-static cf_code read_range(session *s, cf_flash_phase phase, uint32_t addr, uint8_t *out,
-                          size_t len, size_t base, size_t total, cf_error *err)
+static cf_code read_range(session *s, cf_flash_phase phase, uint32_t addr, uint8_t *out, size_t len,
+                          size_t base, size_t total, cf_error *err)
 {
     phase_progress pp = {s->ev, phase, base, total};
     cf_code rc = cf_dfuse_read(s->dfu, addr, out, len, on_engine_progress, &pp, err);
@@ -123,8 +123,8 @@ static cf_code read_current(session *s, cf_flash_plan *plan, const cf_flash_opts
                               s->rep->backup_path, sizeof(s->rep->backup_path), err);
     if (rc != CF_OK)
         return fail_at(s, CF_PHASE_READ, 0, rc);
-    cf_flash_notice(s->ev, false, "Previous contents (0x%08x, %zu bytes) saved to %s",
-                    plan->start, bytes, s->rep->backup_path);
+    cf_flash_notice(s->ev, false, "Previous contents (0x%08x, %zu bytes) saved to %s", plan->start,
+                    bytes, s->rep->backup_path);
     return CF_OK;
 }
 
@@ -147,8 +147,8 @@ static cf_code erase_changed(session *s, const cf_flash_plan *plan, const cf_fla
         if (!plan->changed[p])
             continue;
         uint32_t addr = plan->start + (uint32_t)(p * plan->page_size);
-        if (opts->full || !cf_flash_page_blank(plan->current + p * plan->page_size,
-                                               plan->page_size)) {
+        if (opts->full ||
+            !cf_flash_page_blank(plan->current + p * plan->page_size, plan->page_size)) {
             cf_code rc = cf_dfuse_erase_page(s->dfu, addr, err);
             if (rc != CF_OK)
                 return fail_at(s, CF_PHASE_ERASE, addr, rc);
@@ -163,9 +163,9 @@ static cf_code erase_changed(session *s, const cf_flash_plan *plan, const cf_fla
 static size_t run_end(const cf_flash_plan *plan, size_t first, bool skip_blank)
 {
     size_t p = first;
-    while (p < plan->page_count && plan->changed[p] &&
-           !(skip_blank &&
-             cf_flash_page_blank(plan->target + p * plan->page_size, plan->page_size)))
+    while (
+        p < plan->page_count && plan->changed[p] &&
+        !(skip_blank && cf_flash_page_blank(plan->target + p * plan->page_size, plan->page_size)))
         p++;
     return p;
 }
@@ -251,9 +251,10 @@ static cf_code verify_changed(session *s, const cf_flash_plan *plan, cf_error *e
 static void add_failure_hint(const session *s, cf_error *err)
 {
     if (err->code == CF_ERR_GONE) {
-        cf_hint(err, "The probe dropped off USB during %s. Its flash is incomplete, so it was "
-                     "never told to leave DFU: reconnect it (BOOT0 shorted if it does not show "
-                     "up as 0483:df11) and run the same command again.",
+        cf_hint(err,
+                "The probe dropped off USB during %s. Its flash is incomplete, so it was "
+                "never told to leave DFU: reconnect it (BOOT0 shorted if it does not show "
+                "up as 0483:df11) and run the same command again.",
                 cf_flash_phase_name(s->rep->failed_phase));
     } else if (err->hint[0] == '\0') {
         cf_hint(err, "The probe is still in DFU mode and was not told to leave; it is safe to "

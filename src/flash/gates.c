@@ -17,8 +17,9 @@ static cf_code refuse(bool force, const cf_flash_events *ev, cf_error *err, cons
         return CF_OK;
     }
     cf_fail(err, CF_ERR_GATE, "refusing to flash: %s", why);
-    cf_hint(err, "%s Nothing was erased. (--force overrides this check; only use it if you are "
-                 "certain.)",
+    cf_hint(err,
+            "%s Nothing was erased. (--force overrides this check; only use it if you are "
+            "certain.)",
             fix);
     return CF_ERR_GATE;
 }
@@ -47,23 +48,20 @@ static cf_code check_fits(const cf_image *img, const cf_dfuse_layout *layout, cf
 }
 
 cf_code cf_flash_check_gates(const cf_image *img, const cf_chip *chip,
-                             const cf_dfuse_layout *layout, bool force,
-                             const cf_flash_events *ev, cf_error *err)
+                             const cf_dfuse_layout *layout, bool force, const cf_flash_events *ev,
+                             cf_error *err)
 {
     if (img->segment_count == 0 || cf_image_size(img) == 0)
         return cf_fail(err, CF_ERR_GATE, "refusing to flash: the image is empty");
-    cf_code rc = check_fits(img, layout, err);
-    if (rc != CF_OK)
-        return rc;
-
+    cf_code rc;
     cf_image_info info;
     cf_image_inspect(img, &info);
     uint32_t start = cf_image_start(img);
     char why[384];
 
     if (chip && info.mcu[0] && strcmp(info.mcu, chip->mcu) != 0) {
-        snprintf(why, sizeof(why), "the image was built for %s but the device is %s (%s)",
-                 info.mcu, chip->mcu, chip->probe);
+        snprintf(why, sizeof(why), "the image was built for %s but the device is %s (%s)", info.mcu,
+                 chip->mcu, chip->probe);
         rc = refuse(force, ev, err, why,
                     "Pick the image built for this probe's chip (v2/v3: stm32f042x6, v4/HT: "
                     "stm32g431xx).");
@@ -87,8 +85,9 @@ cf_code cf_flash_check_gates(const cf_image *img, const cf_chip *chip,
                  "this image contains the Katapult bootloader and must start at 0x%08x, not "
                  "0x%08x",
                  chip->flash_start, start);
-        rc = refuse(force, ev, err, why, "Drop --address (combined images go to the start of "
-                                         "flash).");
+        rc = refuse(force, ev, err, why,
+                    "Drop --address (combined images go to the start of "
+                    "flash).");
         if (rc != CF_OK)
             return rc;
     } else if (info.linked_address && info.linked_address != start) {
@@ -101,5 +100,6 @@ cf_code cf_flash_check_gates(const cf_image *img, const cf_chip *chip,
         if (rc != CF_OK)
             return rc;
     }
-    return CF_OK;
+    /* Last, and not forceable: the device itself would refuse what does not fit. */
+    return check_fits(img, layout, err);
 }

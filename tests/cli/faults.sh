@@ -26,15 +26,17 @@ for fault in stall timeout errwrite errerase bitflip disconnect; do
     flash_starts_with "$F" "$IMG" "$fault: flash holds the image after the retry"
 done
 
-# Device-reported errors are named with their DFU status.
-F="$TMP/status.flash"
-run --simulate=dfu,flash="$F",timing=off,fault=errwrite@1 flash dfu --yes "$IMG"
-expect_err "errWRITE" "errwrite names the DFU status"
-run --simulate=dfu,flash="$F",timing=off,fault=errerase@1 flash dfu --yes "$OLD"
-run --simulate=dfu,flash="$F",timing=off,fault=errerase@1 flash dfu --yes "$IMG"
-expect_err "errERASE" "errerase names the DFU status"
-run --simulate=dfu,flash="$F",timing=off,fault=bitflip@1 flash dfu --yes "$OLD"
-expect_err "verify failed at 0x080" "bitflip is caught by verify with its address"
+# Device-reported errors are named with their DFU status (each from a flash
+# holding IMG, so flashing OLD must erase and write).
+status_case() { # fault expected-pattern description
+    local F="$TMP/status-$1.flash"
+    run --simulate=dfu,flash="$F",timing=off flash dfu --yes "$IMG"
+    run --simulate=dfu,flash="$F",timing=off,fault=$1@1 flash dfu --yes "$OLD"
+    expect_err "$2" "$3"
+}
+status_case errwrite "errWRITE" "errwrite names the DFU status"
+status_case errerase "errERASE" "errerase names the DFU status"
+status_case bitflip "verify failed at 0x080" "bitflip is caught by verify with its address"
 
 # The ROM's start-up quirk (dfuERROR/errFIRMWARE) is recovered from.
 F="$TMP/start.flash"

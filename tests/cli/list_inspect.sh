@@ -47,7 +47,7 @@ run inspect "$F"
 expect_out "CARTOGRAPHER 5.1.0" "human inspect shows version"
 expect_out "CAN at 1000000 bit/s" "human inspect shows bitrate"
 
-printf ':020000040800F2\n:10000000FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00\n' >"$TMP/bad.hex"
+printf ':020000040800F2\n:10000000FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF01\n:00000001FF\n' >"$TMP/bad.hex"
 run inspect "$TMP/bad.hex"
 expect_nonzero "bad hex checksum refused"
 expect_err "checksum" "bad hex names the checksum"
