@@ -139,9 +139,9 @@ static cf_code parse_target(dfuse_state *st, size_t *pos, unsigned index, cf_err
         st->have_alt0 = true;
     else
         cf_note(st->out->notes, sizeof(st->out->notes),
-                "DfuSe target for alt setting %u (%u elements, %u bytes) ignored: only alt 0 "
+                "DfuSe target for alt setting %u (%u element%s, %u bytes) ignored: only alt 0 "
                 "(internal flash) is flashed",
-                alt, count, tsize);
+                alt, count, count == 1 ? "" : "s", tsize);
     *pos = start + tsize;
     return CF_OK;
 }
