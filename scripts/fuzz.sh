@@ -15,17 +15,21 @@ for t in $targets; do
 done
 passed=0
 failed=0
+root=$(pwd)
 for t in $targets; do
-    work="build/fuzz/corpus-$t"
+    work="$root/build/fuzz/corpus-$t"
+    log="$root/build/fuzz/fuzz-$t.log"
     mkdir -p "$work"
     seeds=()
-    [ -d "fuzz/corpus/$t" ] && seeds=("fuzz/corpus/$t")
-    if (cd build/fuzz && "./fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-            -print_final_stats=0 "corpus-$t" "${seeds[@]/#/../../}" >"fuzz-$t.log" 2>&1); then
-        echo "fuzz $t: ok ($(grep -c . "build/fuzz/fuzz-$t.log" 2>/dev/null || echo 0) log lines)"
+    [ -d "fuzz/corpus/$t" ] && seeds=("$root/fuzz/corpus/$t")
+    # Run inside the build folder so crash reproducers land there, not in the tree.
+    if (cd build/fuzz && "$root/build/fuzz/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 \
+            -rss_limit_mb=2048 "$work" "${seeds[@]}" >"$log" 2>&1); then
+        echo "fuzz $t: ok ($(grep -oE 'stat::number_of_executed_units: *[0-9]+|#[0-9]+' "$log" | tail -1) runs)"
         passed=$((passed + 1))
     else
-        echo "fuzz $t: FAILED"; tail -40 "build/fuzz/fuzz-$t.log"
+        echo "fuzz $t: FAILED"
+        tail -40 "$log"
         failed=$((failed + 1))
     fi
 done
