@@ -3,26 +3,55 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included) and runs
 # the unit, CLI and menu tests there; builds a normal binary and runs the QEMU
 # guest suite (real USB stack) with it; runs each fuzz target briefly; checks
-# formatting. Exits non-zero if anything fails.
-set -euo pipefail
+# formatting. Exits non-zero if anything fails; the last line sums it all up.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh || exit 1
 jobs=$(nproc)
+logs=build/test-logs
+mkdir -p "$logs"
+status=0
 
-echo "== sanitizer build: unit, CLI and menu tests"
-cmake -S . -B build/asan -DCF_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
-cmake --build build/asan -j"$jobs"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build/asan --output-on-failure -j"$jobs" -LE guest
+step() { # name command...: runs a step, keeps its output, remembers failure
+    local name=$1
+    shift
+    echo "== $name"
+    "$@" 2>&1 | tee "$logs/$name.log"
+    local rc=${PIPESTATUS[0]}
+    [ "$rc" -eq 0 ] || { echo "== $name FAILED (exit $rc)"; status=1; }
+}
 
-echo "== release build: guest tests over the real Linux USB stack (QEMU)"
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build/release -j"$jobs"
-ctest --test-dir build/release --output-on-failure -L guest
+step configure-asan cmake -S . -B build/asan -DCF_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+step build-asan cmake --build build/asan -j"$jobs"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+step unit-cli-menu ctest --test-dir build/asan --output-on-failure -j"$jobs" -LE guest
 
-echo "== fuzz targets (short runs)"
-bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
+step configure-release cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo
+step build-release cmake --build build/release -j"$jobs"
+step guest ctest --test-dir build/release --output-on-failure -L guest
 
-echo "== formatting"
-bash scripts/check-format.sh
+step fuzz bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
+step format bash scripts/check-format.sh
+
+# One closing line over every runner: ctest's "N tests failed out of M" and fuzz's tally.
+passed=0
+failed=0
+for f in "$logs/unit-cli-menu.log" "$logs/guest.log"; do
+    line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$f" | tail -1)
+    if [ -n "$line" ]; then
+        total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+        bad=$(sed -E 's/.* ([0-9]+) tests failed.*/\1/' <<<"$line")
+        passed=$((passed + total - bad))
+        failed=$((failed + bad))
+    fi
+done
+fuzz_line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' "$logs/fuzz.log" | tail -1)
+if [ -n "$fuzz_line" ]; then
+    passed=$((passed + $(sed -E 's/fuzz: ([0-9]+) passed.*/\1/' <<<"$fuzz_line")))
+    failed=$((failed + $(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$fuzz_line")))
+fi
+[ "$status" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1 # a failed build or format step counts
+echo "all: $passed passed, $failed failed"
+exit "$status"
