@@ -10,9 +10,10 @@
 
 #include "common/clock.h"
 
-#define CF_USB_POLL_MS 10     /* list() period while waiting (issue: found within 100 ms) */
-#define CF_USB_TICK_MS 100    /* front-end countdown period */
-#define CF_USB_SETTLE_MS 1000 /* udev may still be applying permissions on arrival */
+#define CF_USB_POLL_MS 10            /* list() period while waiting (issue: found within 100 ms) */
+#define CF_USB_TICK_MS 100           /* front-end countdown period */
+#define CF_USB_SETTLE_MS 1000        /* udev may still be applying permissions on arrival */
+#define CF_USB_HOTPLUG_RELIST_MS 250 /* safety-net listing period when hotplug works */
 
 static const char udev_hint[] =
     "let your user open the probe: put the line\n"
@@ -302,8 +303,15 @@ cf_code cf_usb_wait_dfu(cf_usb_backend *be, const char *selector_text, uint64_t 
                         cf_usb_tick_fn tick, void *user, cf_usb_dfu_info *found, cf_error *err)
 {
     const uint64_t start = cf_now_ns();
+    /* With hotplug an arrival wakes us at once, so listing (which opens DFU
+     * devices to read their names) is needed only now and then as a safety
+     * net; without it, list often enough to notice a device within 100 ms. */
+    const uint64_t list_period_ms =
+        be->ops->wait_arrival ? CF_USB_HOTPLUG_RELIST_MS : CF_USB_POLL_MS;
     uint64_t next_tick_ms = 0;
     uint64_t denied_since_ms = UINT64_MAX;
+    uint64_t last_list_ms = 0;
+    bool need_list = true;
     cf_error last = {0};
 
     for (;;) {
@@ -314,18 +322,22 @@ cf_code cf_usb_wait_dfu(cf_usb_backend *be, const char *selector_text, uint64_t 
             next_tick_ms = elapsed_ms - elapsed_ms % CF_USB_TICK_MS + CF_USB_TICK_MS;
         }
 
-        cf_code rc = look_once(be, selector_text, found, &last, err);
-        if (rc == CF_OK) {
-            /* Right after arrival udev may not have granted access yet; give it
-             * a moment before reporting a permission problem. */
-            if (!found->access_denied)
-                return CF_OK;
-            if (denied_since_ms == UINT64_MAX)
-                denied_since_ms = elapsed_ms;
-            if (elapsed_ms - denied_since_ms >= CF_USB_SETTLE_MS || elapsed_ms >= timeout_ms)
-                return CF_OK;
-        } else if (rc != CF_ERR_NOT_FOUND) {
-            return rc;
+        if (need_list || elapsed_ms - last_list_ms >= list_period_ms || elapsed_ms >= timeout_ms) {
+            last_list_ms = elapsed_ms;
+            need_list = false;
+            cf_code rc = look_once(be, selector_text, found, &last, err);
+            if (rc == CF_OK) {
+                /* Right after arrival udev may not have granted access yet;
+                 * give it a moment before reporting a permission problem. */
+                if (!found->access_denied)
+                    return CF_OK;
+                if (denied_since_ms == UINT64_MAX)
+                    denied_since_ms = elapsed_ms;
+                if (elapsed_ms - denied_since_ms >= CF_USB_SETTLE_MS || elapsed_ms >= timeout_ms)
+                    return CF_OK;
+            } else if (rc != CF_ERR_NOT_FOUND) {
+                return rc;
+            }
         }
 
         if (elapsed_ms >= timeout_ms) {
@@ -336,17 +348,18 @@ cf_code cf_usb_wait_dfu(cf_usb_backend *be, const char *selector_text, uint64_t 
             return CF_ERR_NOT_FOUND;
         }
 
-        unsigned nap = CF_USB_POLL_MS;
+        uint64_t nap = CF_USB_POLL_MS;
         if (timeout_ms - elapsed_ms < nap)
-            nap = (unsigned)(timeout_ms - elapsed_ms);
+            nap = timeout_ms - elapsed_ms;
         if (be->ops->wait_arrival) {
             cf_error werr = {0};
-            /* Hotplug only shortens the nap; polling continues regardless, so
-             * a missed event costs at most one period. */
-            if (be->ops->wait_arrival(be, nap, &werr) != CF_OK)
-                cf_sleep_ns((uint64_t)nap * 1000000u);
+            cf_code rc = be->ops->wait_arrival(be, (unsigned)nap, &werr);
+            if (rc == CF_OK)
+                need_list = true;
+            else if (rc != CF_ERR_TIMEOUT)
+                cf_sleep_ns(nap * 1000000u); /* event loop trouble: fall back to polling */
         } else {
-            cf_sleep_ns((uint64_t)nap * 1000000u);
+            cf_sleep_ns(nap * 1000000u);
         }
     }
 }

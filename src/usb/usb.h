@@ -115,7 +115,8 @@ const char *cf_usb_udev_hint(void);
 struct cf_usb_backend_ops {
     const char *name;
     cf_code (*list)(cf_usb_backend *be, cf_usb_dfu_info **list, size_t *count, cf_error *err);
-    /* Optional: block up to timeout_ms for an arrival (hotplug). NULL = poll. */
+    /* Optional: block up to timeout_ms for an arrival (hotplug). CF_OK when a
+     * device arrived, CF_ERR_TIMEOUT when none did. NULL = poll. */
     cf_code (*wait_arrival)(cf_usb_backend *be, unsigned timeout_ms, cf_error *err);
     cf_code (*open)(cf_usb_backend *be, const cf_usb_dfu_info *info, cf_usb_dev **out,
                     cf_error *err);

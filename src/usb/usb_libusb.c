@@ -256,6 +256,8 @@ static cf_code lu_wait_arrival(cf_usb_backend *be, unsigned timeout_ms, cf_error
         if (rc != 0 && rc != LIBUSB_ERROR_INTERRUPTED)
             return cf_usb_libusb_error(rc, err, "waiting for USB events");
     }
+    if (!lb->arrived)
+        return CF_ERR_TIMEOUT; /* nothing arrived; not worth an error message */
     lb->arrived = 0;
     return CF_OK;
 }

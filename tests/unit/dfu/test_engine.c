@@ -62,6 +62,7 @@ typedef struct fake {
     size_t nlog;
     const uint8_t *upload_src; /* UPLOAD replies come from here, in order */
     size_t upload_off;
+    bool uploading; /* in dfuUPLOAD-IDLE: only ABORT (or more UPLOADs) allowed */
 } fake;
 
 static cf_code fake_control(cf_usb_dev *dev, const cf_usb_setup *s, uint8_t *data, size_t *actual,
@@ -83,6 +84,13 @@ static cf_code fake_control(cf_usb_dev *dev, const cf_usb_setup *s, uint8_t *dat
     const step *st = &f->steps[f->next++];
     if (st->request != s->request)
         fail_msg("step %zu: expected request %u, got %u", f->next - 1, st->request, s->request);
+    /* The one state rule every ST ROM enforces that a script cannot show. */
+    if (f->uploading && s->request == DNLOAD)
+        fail_msg("step %zu: DNLOAD sent in dfuUPLOAD-IDLE (the ROM STALLs it)", f->next - 1);
+    if (s->request == UPLOAD)
+        f->uploading = true;
+    if (s->request == ABORT)
+        f->uploading = false;
     if (st->rc != CF_OK)
         return cf_fail(err, st->rc, "scripted %s", cf_code_name(st->rc));
     if (s->request == GETSTATUS) {
@@ -488,6 +496,7 @@ static void test_read(void **state)
         OK_REQ(DNLOAD), BUSY(1),        DNIDLE,         /* Set Address 0x08000000 */
         OK_REQ(ABORT),  IDLE,                           /* UPLOAD needs dfuIDLE */
         OK_REQ(UPLOAD), OK_REQ(UPLOAD),                 /* blocks 2, 3 */
+        OK_REQ(ABORT),  IDLE,                           /* DNLOAD is refused in UPLOAD-IDLE */
         OK_REQ(DNLOAD), BUSY(1),        DNIDLE,         /* Set Address 0x08001000 */
         OK_REQ(ABORT),  IDLE,           OK_REQ(UPLOAD), /* block 2, 101 bytes */
         OK_REQ(ABORT),                                  /* leave it idle */
@@ -507,10 +516,11 @@ static void test_read(void **state)
     expect_log(&f, 5, ABORT, 0, 0);
     expect_log(&f, 7, UPLOAD, 2, 2048);
     expect_log(&f, 8, UPLOAD, 3, 2048);
-    expect_cmd(&f, 9, 0x21, 0x08001000);
-    expect_log(&f, 12, ABORT, 0, 0);
-    expect_log(&f, 14, UPLOAD, 2, 101);
-    expect_log(&f, 15, ABORT, 0, 0);
+    expect_log(&f, 9, ABORT, 0, 0);
+    expect_cmd(&f, 11, 0x21, 0x08001000);
+    expect_log(&f, 14, ABORT, 0, 0);
+    expect_log(&f, 16, UPLOAD, 2, 101);
+    expect_log(&f, 17, ABORT, 0, 0);
     assert_int_equal(progress_calls, 3);
     done(&f, dfu);
 }
