@@ -97,6 +97,7 @@ typedef struct cf_image_info {
     char katapult_version[48]; /* Katapult's own version string if it carries one, else "" */
     uint32_t app_address;      /* where the Cartographer/Klipper app's vector table is, 0 if none */
     uint32_t katapult_offset;  /* deployer: offset of the embedded Katapult image in the file */
+    cf_iface katapult_iface;   /* link Katapult itself uses (combined, katapult, deployer) */
 } cf_image_info;
 
 void cf_image_inspect(const cf_image *img, cf_image_info *info);

@@ -8,6 +8,12 @@
  *    immediately before its reset handler, i.e. at reset_vector - 9; Klipper
  *    finds it there before jumping into the bootloader. Klipper apps carry the
  *    same text as a constant elsewhere, so only that position counts.
+ *  - A Katapult built for USB carries a USB device descriptor for 1d50:6177
+ *    and loads the USB peripheral's base (0x40005C00) from its literal pool;
+ *    one built for CAN loads the CAN peripheral's base (0x40006400; bxCAN on
+ *    the F042, FDCAN1 on the G431) and has no device descriptor. The CAN bit
+ *    rate is folded into timing register values at build time, so Katapult
+ *    images do not say it.
  *  - Cartographer puts Katapult in the first 8 KiB: apps are linked at
  *    0x08002000, combined images have a second vector table at offset 0x2000,
  *    and the katapult-deployer is an app that embeds a whole Katapult image.
@@ -126,6 +132,34 @@ static void find_katapult_version(const cf_image *img, uint32_t off, uint32_t le
     }
 }
 
+#define USB_PERIPH_BASE 0x40005C00u
+#define CAN_PERIPH_BASE 0x40006400u
+#define KATAPULT_USB_IDS 0x61771D50u /* idVendor 0x1d50, idProduct 0x6177 */
+
+/* Which link the Katapult at image offset `off` (at most `len` bytes) drives. */
+static cf_iface katapult_link(const cf_image *img, uint32_t off, uint32_t len)
+{
+    unsigned usb = 0, can = 0;
+    bool descriptor = false;
+    for (uint32_t i = 0; i + 4 <= len; i += 4) {
+        uint32_t w, ids;
+        if (!word_at(img, off + i, &w))
+            break;
+        if (w == USB_PERIPH_BASE)
+            usb++;
+        else if (w == CAN_PERIPH_BASE)
+            can++;
+        else if ((w & 0xFFFF) == 0x0112 && word_at(img, off + i + 8, &ids) &&
+                 ids == KATAPULT_USB_IDS)
+            descriptor = true; /* bLength 18, bDescriptorType DEVICE */
+    }
+    if ((descriptor || usb) && !can)
+        return CF_IFACE_USB;
+    if (can && !usb && !descriptor)
+        return CF_IFACE_CAN;
+    return CF_IFACE_UNKNOWN;
+}
+
 static bool inspect_uf2(const cf_image *img, cf_image_info *info)
 {
     uint32_t m0, m1, flags, family;
@@ -172,7 +206,9 @@ static void classify(const cf_image *img, cf_image_info *info)
                 problem(info, "Katapult image of %u bytes: the part after 8 KiB is not an app",
                         span);
         }
-        find_katapult_version(img, 0, span < APP_OFFSET ? span : APP_OFFSET, info);
+        uint32_t len = span < APP_OFFSET ? span : APP_OFFSET;
+        find_katapult_version(img, 0, len, info);
+        info->katapult_iface = katapult_link(img, 0, len);
         return;
     }
     if (info->linked_address == APP_BASE) {
@@ -180,7 +216,9 @@ static void classify(const cf_image *img, cf_image_info *info)
         if (off) {
             info->kind = CF_KIND_DEPLOYER;
             info->katapult_offset = off;
-            find_katapult_version(img, off, span - off, info);
+            uint32_t len = span - off < APP_OFFSET ? span - off : APP_OFFSET;
+            find_katapult_version(img, off, len, info);
+            info->katapult_iface = katapult_link(img, off, len);
         } else {
             info->kind = CF_KIND_APP;
         }
@@ -248,6 +286,15 @@ void cf_image_inspect(const cf_image *img, cf_image_info *info)
     }
     if (info->kind == CF_KIND_KATAPULT)
         snprintf(info->app_name, sizeof(info->app_name), "katapult");
+    /* Without a dictionary the bootloader's own link is the best answer. */
+    if (info->kind == CF_KIND_KATAPULT || info->kind == CF_KIND_DEPLOYER) {
+        if (info->iface == CF_IFACE_UNKNOWN)
+            info->iface = info->katapult_iface;
+    } else if (info->kind == CF_KIND_COMBINED && info->katapult_iface != CF_IFACE_UNKNOWN &&
+               info->iface != CF_IFACE_UNKNOWN && info->katapult_iface != info->iface) {
+        problem(info, "Katapult uses %s but the app uses %s", cf_iface_name(info->katapult_iface),
+                cf_iface_name(info->iface));
+    }
 }
 
 const char *cf_image_kind_name(cf_image_kind k)

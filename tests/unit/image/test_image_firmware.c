@@ -94,6 +94,11 @@ static void check_row(const fw_expect *e)
     }
     if (e->kind == CF_KIND_KATAPULT)
         assert_string_equal(info.app_name, "katapult");
+    /* Katapult's own link always agrees with the interface of the image. */
+    if (e->kind == CF_KIND_COMBINED || e->kind == CF_KIND_KATAPULT || e->kind == CF_KIND_DEPLOYER)
+        assert_int_equal(info.katapult_iface, e->iface);
+    else
+        assert_int_equal(info.katapult_iface, CF_IFACE_UNKNOWN);
     if (e->kind == CF_KIND_COMBINED)
         assert_int_equal(info.app_address, 0x08002000);
     if (e->kind == CF_KIND_DEPLOYER)
