@@ -20,7 +20,11 @@
  *  - cf_usb_wait_dfu() waits up to timeout_ms for a DFU-mode device matching
  *    the selector to appear (hotplug where available, fast polling otherwise),
  *    calling `tick` about every 100 ms so a front end can draw a countdown or
- *    cancel (tick returns false to stop: CF_ERR_CANCELLED).
+ *    cancel (tick returns false to stop: CF_ERR_CANCELLED). Nothing by the
+ *    deadline is CF_ERR_NOT_FOUND (with the "put it in DFU mode" hint); two
+ *    matching devices is CF_ERR_AMBIGUOUS at once. A device found but not
+ *    openable for lack of permission is returned (access_denied set) after
+ *    up to 1 s of grace for udev, so cf_usb_open() can explain the fix.
  */
 #ifndef CF_USB_USB_H
 #define CF_USB_USB_H
