@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang llvm libclang-rt-14-dev
   libusb-1.0-0-dev libcurl4-openssl-dev libarchive-dev zlib1g-dev
-  libjansson-dev libcmocka-dev
+  libjansson-dev libcmocka-dev libssl-dev
   valgrind tmux clang-format python3 openssl jq
   dfu-util
 )

@@ -136,8 +136,13 @@ void cf_catalog_close(cf_catalog *cat);
 size_t cf_catalog_root_count(const cf_catalog *cat);
 const cf_catalog_root *cf_catalog_root_at(const cf_catalog *cat, size_t i);
 
-/* Candidates for the filter, best first: newest semantic version, then
- * non-excluded before excluded, then path. Without filter->all only entries that
+/* "; "-separated things the user should know about the sources ("download
+ * failed (...); using the copy downloaded ...", "manifest ignored: ..."),
+ * "" if none. Front ends show it before the list. */
+const char *cf_catalog_warnings(const cf_catalog *cat);
+
+/* Candidates for the filter, best first: matching before excluded, then newest
+ * semantic version (images without one last), then path. Without filter->all only entries that
  * pass the filter are returned. The array is the caller's: cf_catalog_free_list().
  * An empty result is CF_OK with *n = 0. */
 cf_code cf_catalog_list(cf_catalog *cat, const cf_catalog_filter *filter,

@@ -1,0 +1,429 @@
+/* cartoflash firmware list|pick: the firmware catalogue on the command line.
+ *
+ *   cartoflash firmware list [--source DIR|FILE|URL] [--branch B]
+ *       [--mode dfu|katapult|deployer] [--mcu stm32f042x6|stm32g431xx]
+ *       [--interface can|usb] [--bitrate N] [--high-temp] [--kseries] [--lite]
+ *       [--all] [--json] [--offline] [--download]
+ *   cartoflash firmware pick ...   (same filters; prints the chosen file's path)
+ *
+ * Everything but the list itself (sources, warnings, download progress)
+ * goes to stderr so that stdout stays machine-readable. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog/catalog.h"
+#include "cli/cli.h"
+
+typedef struct fw_args {
+    cf_catalog_opts opts;
+    cf_catalog_filter filter;
+    bool json;
+} fw_args;
+
+static void usage(FILE *out)
+{
+    fputs("usage: cartoflash firmware list|pick [options]\n"
+          "  --source DIR|FILE|URL   where firmware comes from (default: local clones\n"
+          "                          ~/cartographer-klipper, ~/cartographer_firmware, else a\n"
+          "                          download of the Cartographer repositories, cached)\n"
+          "  --branch B              branch to download (master, beta, develop, custom, ...)\n"
+          "  --offline               never download: local trees or the cache only\n"
+          "  --download              download even when local clones exist\n"
+          "  --mode dfu|katapult|deployer\n"
+          "                          dfu: combined images (Katapult + app) for DFU;\n"
+          "                          katapult: app images for 0x08002000; deployer: deployers\n"
+          "  --mcu stm32f042x6|stm32g431xx   probe chip (v2/v3 or v4/HT)\n"
+          "  --interface can|usb     --bitrate N (CAN bit/s; never guessed)\n"
+          "  --high-temp --kseries --lite    these variants are listed only when asked\n"
+          "  --all                   also list excluded files, each with the reason\n"
+          "  --json                  machine-readable output\n",
+          out);
+}
+
+static int usage_error(const cf_cli *cli, const char *fmt, const char *arg)
+{
+    cf_error err;
+    cf_error_reset(&err);
+    cf_fail(&err, CF_ERR_USAGE, fmt, arg);
+    cf_hint(&err, "see `cartoflash firmware --help`");
+    return cf_cli_report_error(cli, &err);
+}
+
+/* Download progress on stderr: a bar on a terminal, nothing otherwise. */
+typedef struct progress_state {
+    bool tty;
+    int last;
+} progress_state;
+
+static bool on_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    progress_state *p = ctx;
+    (void)what;
+    if (!p->tty)
+        return true;
+    int pct = total ? (int)(done * 100 / total) : -1;
+    int key = total ? pct : (int)(done >> 16);
+    if (key == p->last)
+        return true;
+    p->last = key;
+    if (total) {
+        char bar[31];
+        int fill = pct * 30 / 100;
+        for (int i = 0; i < 30; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[30] = '\0';
+        fprintf(stderr, "\rdownloading [%s] %3d%% %llu/%llu KiB", bar, pct,
+                (unsigned long long)(done / 1024), (unsigned long long)(total / 1024));
+    } else {
+        fprintf(stderr, "\rdownloading %llu KiB", (unsigned long long)(done / 1024));
+    }
+    fflush(stderr);
+    return true;
+}
+
+static bool parse_bitrate(const char *s, uint32_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || v == 0 || v > 10000000ul)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+/* Returns -1 when parsing succeeded, else the exit status. */
+static int parse_args(const cf_cli *cli, int argc, char **argv, fw_args *a)
+{
+    enum {
+        O_SOURCE = 256,
+        O_BRANCH,
+        O_MODE,
+        O_MCU,
+        O_IFACE,
+        O_BITRATE,
+        O_HT,
+        O_KSERIES,
+        O_LITE,
+        O_ALL,
+        O_JSON,
+        O_OFFLINE,
+        O_DOWNLOAD,
+        O_HELP
+    };
+    static const struct option longopts[] = {
+        {"source", required_argument, NULL, O_SOURCE},
+        {"firmware-dir", required_argument, NULL, O_SOURCE},
+        {"branch", required_argument, NULL, O_BRANCH},
+        {"mode", required_argument, NULL, O_MODE},
+        {"mcu", required_argument, NULL, O_MCU},
+        {"interface", required_argument, NULL, O_IFACE},
+        {"bitrate", required_argument, NULL, O_BITRATE},
+        {"high-temp", no_argument, NULL, O_HT},
+        {"kseries", no_argument, NULL, O_KSERIES},
+        {"lite", no_argument, NULL, O_LITE},
+        {"all", no_argument, NULL, O_ALL},
+        {"json", no_argument, NULL, O_JSON},
+        {"offline", no_argument, NULL, O_OFFLINE},
+        {"download", no_argument, NULL, O_DOWNLOAD},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    optind = 0; /* glibc: full re-initialisation, scanning from argv[1] */
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        switch (c) {
+        case O_SOURCE:
+            a->opts.source = optarg;
+            break;
+        case O_BRANCH:
+            a->opts.branch = optarg;
+            a->opts.download = true; /* a branch is a download's */
+            break;
+        case O_MODE:
+            if (!cf_catalog_mode_parse(optarg, &a->filter.mode))
+                return usage_error(cli, "unknown mode \"%s\" (dfu, katapult or deployer)", optarg);
+            break;
+        case O_MCU:
+            if (strcmp(optarg, "stm32f042x6") != 0 && strcmp(optarg, "stm32g431xx") != 0)
+                return usage_error(cli, "unknown MCU \"%s\" (stm32f042x6 or stm32g431xx)", optarg);
+            a->filter.mcu = optarg;
+            break;
+        case O_IFACE:
+            if (strcmp(optarg, "can") == 0)
+                a->filter.iface = CF_IFACE_CAN;
+            else if (strcmp(optarg, "usb") == 0)
+                a->filter.iface = CF_IFACE_USB;
+            else
+                return usage_error(cli, "unknown interface \"%s\" (can or usb)", optarg);
+            break;
+        case O_BITRATE:
+            if (!parse_bitrate(optarg, &a->filter.bitrate))
+                return usage_error(cli, "\"%s\" is not a CAN bitrate in bit/s", optarg);
+            break;
+        case O_HT:
+            a->filter.high_temp = true;
+            break;
+        case O_KSERIES:
+            a->filter.kseries = true;
+            break;
+        case O_LITE:
+            a->filter.lite = true;
+            break;
+        case O_ALL:
+            a->filter.all = true;
+            break;
+        case O_JSON:
+            a->json = true;
+            break;
+        case O_OFFLINE:
+            a->opts.offline = true;
+            break;
+        case O_DOWNLOAD:
+            a->opts.download = true;
+            break;
+        case 'h':
+        case O_HELP:
+            usage(stdout);
+            return 0;
+        default:
+            return usage_error(cli, "unknown option \"%s\"", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error(cli, "unexpected argument \"%s\"", argv[optind]);
+    if (a->filter.bitrate && a->filter.iface == CF_IFACE_USB)
+        return usage_error(cli, "%s", "--bitrate is for CAN images; USB has none");
+    return -1;
+}
+
+static void print_sources(const cf_catalog *cat)
+{
+    size_t n = cf_catalog_root_count(cat);
+    for (size_t i = 0; i < n; i++) {
+        const cf_catalog_root *r = cf_catalog_root_at(cat, i);
+        if (n > 1)
+            fprintf(stderr, "source %zu: %s\n", i + 1, r->label);
+        else
+            fprintf(stderr, "source: %s\n", r->label);
+    }
+    const char *w = cf_catalog_warnings(cat);
+    if (w[0])
+        fprintf(stderr, "warning: %s\n", w);
+}
+
+static size_t root_index(const cf_catalog *cat, const cf_catalog_root *r)
+{
+    for (size_t i = 0; i < cf_catalog_root_count(cat); i++)
+        if (cf_catalog_root_at(cat, i) == r)
+            return i + 1;
+    return 0;
+}
+
+static json_t *notes_json(const char *notes)
+{
+    json_t *arr = json_array();
+    const char *p = notes;
+    while (*p) {
+        const char *sep = strstr(p, "; ");
+        size_t len = sep ? (size_t)(sep - p) : strlen(p);
+        json_array_append_new(arr, json_stringn(p, len));
+        p += len;
+        if (sep)
+            p += 2;
+    }
+    return arr;
+}
+
+static json_t *entry_json(const cf_catalog *cat, const cf_catalog_entry *e)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "path", json_string(e->rel_path));
+    json_object_set_new(o, "abs_path", json_string(e->abs_path));
+    json_object_set_new(o, "source", json_integer((json_int_t)root_index(cat, e->root)));
+    json_object_set_new(o, "version", json_string(e->version));
+    if (e->has_semver) {
+        char v[48];
+        snprintf(v, sizeof(v), "%d.%d.%d", e->semver[0], e->semver[1], e->semver[2]);
+        json_object_set_new(o, "semver", json_string(v));
+    } else {
+        json_object_set_new(o, "semver", json_null());
+    }
+    json_object_set_new(o, "mcu", e->mcu[0] ? json_string(e->mcu) : json_null());
+    const char *iface = cf_iface_name(e->iface);
+    json_object_set_new(o, "interface", iface ? json_string(iface) : json_null());
+    json_object_set_new(o, "bitrate",
+                        e->iface == CF_IFACE_CAN && e->bitrate ? json_integer(e->bitrate)
+                                                               : json_null());
+    json_object_set_new(o, "kind", json_string(cf_image_kind_name(e->kind)));
+    json_object_set_new(o, "sha256", json_string(e->sha256));
+    json_object_set_new(o, "size", json_integer((json_int_t)e->size));
+    json_object_set_new(o, "lite", json_boolean(e->lite));
+    json_object_set_new(o, "kseries", json_boolean(e->kseries));
+    json_object_set_new(o, "high_temp", json_boolean(e->high_temp));
+    json_t *hints = json_array();
+    if (e->from_hint & CF_HINT_MCU)
+        json_array_append_new(hints, json_string("mcu"));
+    if (e->from_hint & CF_HINT_IFACE)
+        json_array_append_new(hints, json_string("interface"));
+    if (e->from_hint & CF_HINT_BITRATE)
+        json_array_append_new(hints, json_string("bitrate"));
+    json_object_set_new(o, "from_hint", hints);
+    json_object_set_new(o, "excluded", json_boolean(e->excluded));
+    json_object_set_new(o, "reason", e->excluded ? json_string(e->reason) : json_null());
+    json_object_set_new(o, "notes", notes_json(e->notes));
+    return o;
+}
+
+static json_t *sources_json(const cf_catalog *cat)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < cf_catalog_root_count(cat); i++) {
+        const cf_catalog_root *r = cf_catalog_root_at(cat, i);
+        json_t *o = json_object();
+        json_object_set_new(o, "label", json_string(r->label));
+        json_object_set_new(o, "dir", json_string(r->dir));
+        json_object_set_new(o, "from_cache", json_boolean(r->from_cache));
+        json_object_set_new(o, "stale", json_boolean(r->stale));
+        json_object_set_new(o, "note", json_string(r->note));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static void print_json(json_t *root)
+{
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (text) {
+        puts(text);
+        free(text);
+    }
+    json_decref(root);
+}
+
+static void bitrate_text(const cf_catalog_entry *e, char *buf, size_t size)
+{
+    if (e->iface == CF_IFACE_CAN && e->bitrate)
+        snprintf(buf, size, "%u%s", e->bitrate, e->from_hint & CF_HINT_BITRATE ? "*" : "");
+    else
+        snprintf(buf, size, "-");
+}
+
+static void print_table(const cf_catalog *cat, const cf_catalog_entry *v, size_t n, bool all)
+{
+    bool multi = cf_catalog_root_count(cat) > 1;
+    bool any_hint = false;
+    printf("%s%-28s %-12s %-5s %-8s %-9s %-64s %s\n", multi ? "SRC " : "", "VERSION", "MCU",
+           "IFACE", "BITRATE", "KIND", "SHA256", "PATH");
+    for (size_t i = 0; i < n; i++) {
+        const cf_catalog_entry *e = &v[i];
+        char rate[24], iface[8];
+        bitrate_text(e, rate, sizeof(rate));
+        snprintf(iface, sizeof(iface), "%s%s",
+                 cf_iface_name(e->iface) ? cf_iface_name(e->iface) : "?",
+                 e->from_hint & CF_HINT_IFACE ? "*" : "");
+        any_hint |= e->from_hint != 0;
+        if (multi)
+            printf("%-3zu ", root_index(cat, e->root));
+        printf("%-28s %-12s %-5s %-8s %-9s %-64s %s\n", e->version[0] ? e->version : "-",
+               e->mcu[0] ? e->mcu : "?", iface, rate, cf_image_kind_name(e->kind), e->sha256,
+               e->rel_path);
+        if (e->excluded)
+            printf("    excluded: %s\n", e->reason);
+        if (e->notes[0] && (!e->excluded || all))
+            printf("    note: %s\n", e->notes);
+    }
+    if (any_hint)
+        fputs("(* taken from the file name or manifest: the image itself does not say)\n", stdout);
+}
+
+static int do_list(const cf_cli *cli, cf_catalog *cat, const fw_args *a)
+{
+    cf_catalog_entry *v;
+    size_t n;
+    cf_error err;
+    cf_error_reset(&err);
+    if (cf_catalog_list(cat, &a->filter, &v, &n, &err) != CF_OK)
+        return cf_cli_report_error(cli, &err);
+    if (a->json) {
+        json_t *root = json_object();
+        json_object_set_new(root, "sources", sources_json(cat));
+        json_object_set_new(root, "warnings", notes_json(cf_catalog_warnings(cat)));
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(arr, entry_json(cat, &v[i]));
+        json_object_set_new(root, "entries", arr);
+        print_json(root);
+    } else {
+        print_table(cat, v, n, a->filter.all);
+        if (n == 0)
+            fputs("no firmware matches (add --all to see every file and why it was left out)\n",
+                  stderr);
+    }
+    cf_catalog_free_list(v);
+    return 0;
+}
+
+static int do_pick(const cf_cli *cli, cf_catalog *cat, const fw_args *a)
+{
+    cf_catalog_entry e;
+    cf_error err;
+    cf_error_reset(&err);
+    if (a->filter.mode == CF_CATALOG_ANY)
+        return usage_error(cli, "%s", "firmware pick needs --mode dfu|katapult|deployer");
+    if (cf_catalog_pick(cat, &a->filter, &e, &err) != CF_OK)
+        return cf_cli_report_error(cli, &err);
+    if (a->json) {
+        json_t *root = json_object();
+        json_object_set_new(root, "sources", sources_json(cat));
+        json_object_set_new(root, "pick", entry_json(cat, &e));
+        print_json(root);
+        return 0;
+    }
+    char summary[600];
+    cf_catalog_entry_summary(&e, summary, sizeof(summary));
+    fprintf(stderr, "picked: %s\n        sha256 %s\n", summary, e.sha256);
+    if (e.notes[0])
+        fprintf(stderr, "note: %s\n", e.notes);
+    printf("%s\n", e.abs_path);
+    return 0;
+}
+
+int cf_cmd_firmware(const cf_cli *cli, int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? cf_exit_status(CF_ERR_USAGE) : 0;
+    }
+    const char *sub = argv[1];
+    bool list = strcmp(sub, "list") == 0;
+    if (!list && strcmp(sub, "pick") != 0)
+        return usage_error(cli, "unknown firmware command \"%s\" (list or pick)", sub);
+    fw_args a;
+    memset(&a, 0, sizeof(a));
+    int st = parse_args(cli, argc - 1, argv + 1, &a);
+    if (st >= 0)
+        return st;
+    progress_state ps = {.tty = isatty(STDERR_FILENO) == 1, .last = -1};
+    a.opts.progress = on_progress;
+    a.opts.progress_ctx = &ps;
+
+    cf_catalog *cat;
+    cf_error err;
+    cf_error_reset(&err);
+    cf_code rc = cf_catalog_open(&a.opts, &cat, &err);
+    if (ps.last != -1)
+        fputc('\n', stderr);
+    if (rc != CF_OK)
+        return cf_cli_report_error(cli, &err);
+    print_sources(cat);
+    st = list ? do_list(cli, cat, &a) : do_pick(cli, cat, &a);
+    cf_catalog_close(cat);
+    return st;
+}
