@@ -13,7 +13,8 @@
 
 #define DICT_MAX_OUT (1024u * 1024u) /* inflate output bound */
 #define MAX_PROBES 65536u            /* zlib headers tried per image */
-#define MAX_INFLATES 32u             /* full inflates (stream began with '{') */
+#define MAX_INFLATES 8u              /* full inflates (stream began with '{') */
+#define PROBE_IN 4096u               /* input a probe may use to yield its first byte */
 
 /* Copies printable ASCII only: the text ends up on a terminal. */
 static void copy_clean(char *dst, size_t size, const char *src)
@@ -111,26 +112,27 @@ static bool zlib_header(const uint8_t *p)
 
 /* Inflates at most DICT_MAX_OUT bytes; returns a malloc'd NUL-terminated text
  * or NULL if the stream is not a complete zlib stream starting with '{'. */
-static char *inflate_json(const uint8_t *p, size_t avail, size_t *out_len)
+static char *inflate_json(z_stream *zs, const uint8_t *p, size_t avail, size_t *out_len)
 {
-    z_stream zs;
-    memset(&zs, 0, sizeof(zs));
-    if (inflateInit(&zs) != Z_OK)
+    /* One stream is reset per candidate: far cheaper than init/end each time. */
+    if (inflateReset(zs) != Z_OK)
         return NULL;
     unsigned char first = 0;
-    zs.next_in = (Bytef *)(uintptr_t)p;
-    zs.avail_in = avail > UINT32_MAX ? UINT32_MAX : (uInt)avail;
-    zs.next_out = &first;
-    zs.avail_out = 1;
-    int rc = inflate(&zs, Z_NO_FLUSH);
-    if ((rc != Z_OK && rc != Z_STREAM_END) || zs.avail_out != 0 || first != '{') {
-        inflateEnd(&zs);
+    /* Probe: the first output byte must come early and be '{'. Bounding the
+     * probe's input keeps a file full of fake headers cheap to scan. */
+    if (avail > UINT32_MAX)
+        avail = UINT32_MAX;
+    zs->next_in = (Bytef *)(uintptr_t)p;
+    zs->avail_in = (uInt)(avail < PROBE_IN ? avail : PROBE_IN);
+    zs->next_out = &first;
+    zs->avail_out = 1;
+    int rc = inflate(zs, Z_NO_FLUSH);
+    if ((rc != Z_OK && rc != Z_STREAM_END) || zs->avail_out != 0 || first != '{')
         return NULL;
-    }
+    zs->avail_in = (uInt)(avail - (size_t)(zs->next_in - p));
     size_t cap = 16384, len = 1;
     char *buf = malloc(cap + 1);
     if (!buf) {
-        inflateEnd(&zs);
         return NULL;
     }
     buf[0] = '{';
@@ -144,16 +146,15 @@ static char *inflate_json(const uint8_t *p, size_t avail, size_t *out_len)
                 break;
             buf = nb;
         }
-        zs.next_out = (Bytef *)buf + len;
-        zs.avail_out = (uInt)(cap - len);
-        rc = inflate(&zs, Z_NO_FLUSH);
-        len = cap - zs.avail_out;
+        zs->next_out = (Bytef *)buf + len;
+        zs->avail_out = (uInt)(cap - len);
+        rc = inflate(zs, Z_NO_FLUSH);
+        len = cap - zs->avail_out;
         if (rc != Z_OK && rc != Z_STREAM_END)
             break;
-        if (rc == Z_OK && zs.avail_out != 0 && zs.avail_in == 0)
+        if (rc == Z_OK && zs->avail_out != 0 && zs->avail_in == 0)
             break; /* stream cut short */
     }
-    inflateEnd(&zs);
     if (rc != Z_STREAM_END) {
         free(buf);
         return NULL;
@@ -165,27 +166,32 @@ static char *inflate_json(const uint8_t *p, size_t avail, size_t *out_len)
 
 bool cf_image_find_dictionary(const cf_image *img, cf_image_info *info)
 {
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    if (inflateInit(&zs) != Z_OK)
+        return false;
     unsigned probes = 0, inflates = 0;
-    for (size_t s = 0; s < img->segment_count; s++) {
+    bool found = false;
+    for (size_t s = 0; s < img->segment_count && !found; s++) {
         const cf_image_segment *seg = &img->segments[s];
-        for (size_t i = 0; i + 2 < seg->size; i++) {
+        for (size_t i = 0; i + 2 < seg->size && !found; i++) {
             if (!zlib_header(seg->data + i))
                 continue;
             if (++probes > MAX_PROBES || inflates >= MAX_INFLATES)
-                return false;
+                break;
             size_t len = 0;
-            char *json = inflate_json(seg->data + i, seg->size - i, &len);
+            char *json = inflate_json(&zs, seg->data + i, seg->size - i, &len);
             if (!json)
                 continue;
             inflates++;
             cf_image_info tmp = *info;
-            cf_code rc = cf_image_parse_dictionary(json, len, &tmp, NULL);
-            free(json);
-            if (rc == CF_OK) {
+            if (cf_image_parse_dictionary(json, len, &tmp, NULL) == CF_OK) {
                 *info = tmp;
-                return true;
+                found = true;
             }
+            free(json);
         }
     }
-    return false;
+    inflateEnd(&zs);
+    return found;
 }
