@@ -130,7 +130,7 @@ static cf_usb_dfu_info *list_add(lu_list *l)
     return d;
 }
 
-static bool is_dfu_interface(const struct libusb_interface *itf)
+bool cf_usb_libusb_is_dfu(const struct libusb_interface *itf)
 {
     if (itf->num_altsetting < 1)
         return false;
@@ -147,22 +147,15 @@ static libusb_device_handle *open_for_strings(libusb_device *dev, bool *denied)
     return rc == 0 ? h : NULL;
 }
 
-static cf_code add_interface(lu_list *l, libusb_device *dev,
-                             const struct libusb_device_descriptor *dd,
-                             const struct libusb_config_descriptor *cfg,
-                             const struct libusb_interface *itf, libusb_device_handle *h,
-                             bool denied, cf_error *err)
+void cf_usb_libusb_describe(const struct libusb_device_descriptor *dd,
+                            const struct libusb_config_descriptor *cfg,
+                            const struct libusb_interface *itf, libusb_device_handle *h,
+                            bool denied, cf_usb_dfu_info *d)
 {
-    cf_usb_dfu_info *d = list_add(l);
-    if (!d)
-        return cf_fail(err, CF_ERR_NOMEM, "out of memory listing USB devices");
     const struct libusb_interface_descriptor *a0 = &itf->altsetting[0];
     d->vid = dd->idVendor;
     d->pid = dd->idProduct;
     d->bcd_device = dd->bcdDevice;
-    d->bus = libusb_get_bus_number(dev);
-    d->address = libusb_get_device_address(dev);
-    format_bus_path(dev, d->bus_path, sizeof(d->bus_path));
     d->interface_number = a0->bInterfaceNumber;
     d->dfu_mode = a0->bInterfaceProtocol == 0x02;
     read_string(h, dd->iManufacturer, d->manufacturer, sizeof(d->manufacturer));
@@ -181,6 +174,21 @@ static cf_code add_interface(lu_list *l, libusb_device *dev,
                     sizeof(d->alts[d->alt_count].name));
         d->alt_count++;
     }
+}
+
+static cf_code add_interface(lu_list *l, libusb_device *dev,
+                             const struct libusb_device_descriptor *dd,
+                             const struct libusb_config_descriptor *cfg,
+                             const struct libusb_interface *itf, libusb_device_handle *h,
+                             bool denied, cf_error *err)
+{
+    cf_usb_dfu_info *d = list_add(l);
+    if (!d)
+        return cf_fail(err, CF_ERR_NOMEM, "out of memory listing USB devices");
+    d->bus = libusb_get_bus_number(dev);
+    d->address = libusb_get_device_address(dev);
+    format_bus_path(dev, d->bus_path, sizeof(d->bus_path));
+    cf_usb_libusb_describe(dd, cfg, itf, h, denied, d);
     return CF_OK;
 }
 
@@ -199,7 +207,7 @@ static cf_code list_device(lu_list *l, libusb_device *dev, cf_error *err)
     bool opened = false, denied = false;
     for (int i = 0; i < cfg->bNumInterfaces && rc == CF_OK; i++) {
         const struct libusb_interface *itf = &cfg->interface[i];
-        if (!is_dfu_interface(itf))
+        if (!cf_usb_libusb_is_dfu(itf))
             continue;
         if (!opened) {
             h = open_for_strings(dev, &denied);
