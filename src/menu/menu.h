@@ -1,0 +1,303 @@
+/* The interactive flasher (issue 4): internal contract shared by the files of
+ * src/menu/. The public entry point is cf_menu_main() in cli/cli.h.
+ *
+ * Shape: a page is a function that draws one screen, asks one question and
+ * returns the page to show next. menu_main.c runs them in a loop
+ * (page = pages[page](ctx)) so "Back" really returns instead of nesting calls
+ * like the old script did. A numbered menu is plain data (menu_engine.c).
+ */
+#ifndef CF_MENU_MENU_H
+#define CF_MENU_MENU_H
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli/cli.h"
+#include "common/error.h"
+#include "flash/flash.h"
+#include "image/image.h"
+#include "menu/settings.h"
+#include "usb/usb.h"
+
+#define MENU_WIDTH 89 /* the old script's page width; the screenshots are drawn at it */
+
+/* ---- colours (screen.c) ---- */
+typedef enum menu_color {
+    COL_NONE = 0,
+    COL_RED,
+    COL_GREEN,
+    COL_YELLOW,
+    COL_MAGENTA,
+    COL_CYAN
+} menu_color;
+
+/* Copies src into dst[size], cutting it if needed (always NUL-terminated). */
+static inline void menu_copy(char *dst, size_t size, const char *src)
+{
+    size_t n = 0;
+    if (size == 0)
+        return;
+    while (src[n] && n + 1 < size)
+        n++;
+    for (size_t i = 0; i < n; i++)
+        dst[i] = src[i];
+    dst[n] = '\0';
+}
+
+/* ---- pages ---- */
+typedef enum menu_page {
+    PAGE_MAIN = 0,
+    PAGE_DFU,
+    PAGE_DFU_DEVICE,
+    PAGE_DFU_FIRMWARE,
+    PAGE_DFU_CONFIRM,
+    PAGE_DFU_KLIPPER,
+    PAGE_DFU_FLASH,
+    PAGE_DFU_SUCCESS,
+    PAGE_DFU_FAILED,
+    PAGE_KATAPULT_CAN,
+    PAGE_KATAPULT_USB,
+    PAGE_PREREQ,
+    PAGE_DIRS,
+    PAGE_MODE,
+    PAGE_BRANCH,
+    PAGE_EXIT,      /* "0. Exit": leave with status 0 */
+    PAGE_INTERRUPT, /* Ctrl-C or end of input: leave with status 130 */
+    PAGE_COUNT
+} menu_page;
+
+typedef enum menu_flash_mode { MODE_NONE = 0, MODE_CAN, MODE_USB, MODE_DFU } menu_flash_mode;
+const char *menu_mode_name(menu_flash_mode m); /* "CAN", "USB", "DFU", "" */
+
+/* A firmware file found for the DFU list (fw_source.c). */
+typedef struct menu_fw {
+    char label[256]; /* "<version dir>/<file>" as the old script showed it */
+    char path[PATH_MAX];
+    cf_image_info info;
+    bool loadable; /* cf_image_load succeeded */
+    bool usable;   /* may be flashed over DFU to the selected device */
+    char why[256]; /* reason it is refused, when !usable */
+} menu_fw;
+
+/* The session. One per run of cf_menu_main(). */
+typedef struct menu_ctx {
+    const cf_cli *cli;
+    menu_settings set;     /* settings in effect: the file + this run's flags */
+    menu_settings persist; /* what the settings file holds (flags are not saved) */
+    char notice[1400];     /* shown once under the next header (settings problems) */
+    char config_path[PATH_MAX];
+    bool advanced;
+    menu_flash_mode mode;
+
+    /* DFU selection */
+    char device[64];        /* selector handed to cf_flash_dfu ("0483:df11" or a bus path) */
+    char device_label[128]; /* what the screens show */
+    char device_chip[32];   /* "stm32f042x6" when known */
+    bool have_firmware;
+    menu_fw fw;
+
+    /* flags of the old script that ask for a shortcut */
+    const char *flag_firmware; /* --firmware FILE */
+    bool confirm_first;        /* -f dfu -d X with a firmware: start at the confirm screen */
+
+    cf_usb_backend *be; /* opened on first use (menu_backend()) */
+
+    /* Klipper around a flash (klipper_service.c) */
+    bool klipper_stopped_by_us;
+    bool klipper_was_running;
+
+    /* the last flash, for the success/failure pages */
+    cf_error flash_err;
+    cf_flash_report flash_rep;
+    bool flash_is_usb_image;
+} menu_ctx;
+
+typedef menu_page (*menu_page_fn)(menu_ctx *ctx);
+
+menu_page page_main(menu_ctx *ctx);
+menu_page page_dfu(menu_ctx *ctx);
+menu_page page_dfu_device(menu_ctx *ctx);
+menu_page page_dfu_firmware(menu_ctx *ctx);
+menu_page page_dfu_confirm(menu_ctx *ctx);
+menu_page page_dfu_klipper(menu_ctx *ctx);
+menu_page page_dfu_flash(menu_ctx *ctx);
+menu_page page_dfu_success(menu_ctx *ctx);
+menu_page page_dfu_failed(menu_ctx *ctx);
+menu_page page_katapult_can(menu_ctx *ctx);
+menu_page page_katapult_usb(menu_ctx *ctx);
+menu_page page_prereq(menu_ctx *ctx);
+menu_page page_dirs(menu_ctx *ctx);
+menu_page page_mode(menu_ctx *ctx);
+menu_page page_branch(menu_ctx *ctx);
+
+/* "Device Selected:" / "Firmware Selected:" lines (page_dfu.c). */
+void menu_show_selection(const menu_ctx *ctx);
+
+/* Waits up to timeout_s for a DFU-mode device matching selector with a visible
+ * countdown that any key stops (page_device.c). CF_ERR_CANCELLED when stopped. */
+cf_code menu_wait_dfu(menu_ctx *ctx, const char *selector, unsigned timeout_s,
+                      cf_usb_dfu_info *found, cf_error *err);
+
+/* Opens the USB backend on first use; reports failures on screen. */
+cf_usb_backend *menu_backend(menu_ctx *ctx);
+
+/* page_advanced.c: the toggles of the main menu in advanced mode */
+typedef enum menu_toggle {
+    TOGGLE_ALL = 0,
+    TOGGLE_DEBUG,
+    TOGGLE_KSERIES,
+    TOGGLE_KATAPULT,
+    TOGGLE_HIGH_TEMP,
+    TOGGLE_COUNT
+} menu_toggle;
+const char *menu_toggle_name(menu_toggle t); /* "Show All Firmware", ... */
+bool menu_toggle_state(const menu_ctx *ctx, menu_toggle t);
+void menu_toggle_setting(menu_ctx *ctx, menu_toggle t); /* flips it and saves */
+/* Saves ctx->persist; on failure keeps the message in ctx->notice. */
+bool menu_save_settings(menu_ctx *ctx);
+
+/* klipper_service.c: Klipper's systemd unit and Moonraker's print state */
+typedef enum menu_svc { SVC_UNKNOWN = 0, SVC_ACTIVE, SVC_INACTIVE } menu_svc;
+/* `systemctl is-active <unit>`; detail gets systemctl's answer or why it is unknown. */
+menu_svc menu_klipper_state(const menu_ctx *ctx, char *detail, size_t size);
+cf_code menu_klipper_stop(const menu_ctx *ctx, cf_error *err);
+cf_code menu_klipper_start(const menu_ctx *ctx, cf_error *err);
+/* GET <moonraker>/printer/objects/query?print_stats; state = "printing", ... */
+cf_code menu_moonraker_state(const menu_ctx *ctx, char *state, size_t size, cf_error *err);
+/* The reply parser (fuzzed): result.status.print_stats.state. */
+cf_code menu_moonraker_parse(const char *json, size_t len, char *state, size_t size, cf_error *err);
+/* A state during which the printer must not lose Klipper. */
+bool menu_moonraker_busy(const char *state);
+
+/* system_check.c: what Install Prerequisites looks at */
+#define MENU_UDEV_RULES_PATH "/etc/udev/rules.d/70-cartoflash.rules"
+const char *menu_udev_rules_text(void);
+/* Is there a rule for vid:pid in the udev rules folders? fills where (file). */
+bool menu_udev_has_rule(uint16_t vid, uint16_t pid, char *where, size_t size);
+bool menu_in_group(const char *group, bool *group_exists);
+typedef struct menu_canlink {
+    bool present;
+    bool up;
+    char operstate[16];
+    char can_state[24]; /* "ERROR-ACTIVE", "BUS-OFF", ... */
+    uint32_t bitrate;
+    unsigned txqlen;
+} menu_canlink;
+/* Asks `ip -j -d link show dev IFACE` (argv vector). */
+cf_code menu_canlink_query(const char *iface, menu_canlink *out, cf_error *err);
+/* The parser of ip's JSON (fuzzed). */
+cf_code menu_canlink_parse(const char *json, size_t len, menu_canlink *out, cf_error *err);
+
+/* page_katapult.c: the one place that knows Katapult flashing is not in this build */
+bool menu_katapult_available(void);
+
+/* usb_runtime.c: probes seen in run-time mode (Klipper 1d50:614e, Katapult
+ * 1d50:6177), from sysfs (real hardware) or the backend's DFU run-time entries. */
+typedef struct menu_runtime {
+    uint16_t vid, pid;
+    char path[32];
+    char product[64];
+    const char *what; /* "Cartographer/Klipper firmware", "Katapult bootloader", "DFU run-time" */
+} menu_runtime;
+/* with_backend: also ask the USB backend (not from inside a backend wait). */
+size_t menu_runtime_scan(menu_ctx *ctx, menu_runtime *out, size_t cap, bool with_backend);
+/* One sentence for a probe seen in run-time mode and what to do about it. */
+void menu_runtime_advice(const menu_runtime *r, char *out, size_t size);
+
+/* ---- menu_engine.c: a numbered menu is data ---- */
+#define MENU_MAX_ITEMS 64
+enum { MENU_ACT_EXIT = -1, MENU_ACT_QUIT = -2 };
+
+typedef struct menu_item {
+    bool separator; /* a dashed line; it still takes a number, as in the old screens */
+    int number;
+    int action; /* what the page does when this number is chosen */
+    menu_color color;
+    char label[192];
+    char tag[64]; /* yellow note in a second column ("[For Flashing via CAN]") */
+} menu_item;
+
+typedef struct menu {
+    char title[96];
+    menu_item items[MENU_MAX_ITEMS];
+    size_t count;
+    int next_number;
+} menu;
+
+void menu_init(menu *m, const char *title);
+void menu_add(menu *m, int action, menu_color color, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void menu_tag(menu *m, const char *tag); /* sets the tag of the last item */
+void menu_sep(menu *m);
+void menu_add_exit(menu *m); /* "0. Exit" in red */
+void menu_render(const menu *m);
+/* Prompts until a listed number is typed; returns its action, MENU_ACT_EXIT for
+ * 0, MENU_ACT_QUIT on Ctrl-C / end of input. Invalid input re-prompts. */
+int menu_ask(const menu *m);
+int menu_show(const menu *m); /* render + ask */
+/* Number shown for an action (tests of layout, pages that mention numbers). */
+int menu_number_of(const menu *m, int action);
+
+/* ---- screen.c: everything that prints ---- */
+void scr_init(bool color, bool tty);
+bool scr_color(void);
+bool scr_tty(void);
+const char *scr_code(menu_color c); /* escape sequence, "" without colour */
+const char *scr_reset(void);
+void scr_clear(void);
+void scr_rule(char ch); /* a MENU_WIDTH line of ch */
+void scr_center(menu_color c, const char *text);
+void scr_header(const menu_ctx *ctx); /* clear + logo + title + mode line */
+void scr_page(const char *title);     /* "=====\n  title (cyan)\n=====" */
+void scr_label(const char *label, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void scr_success(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void scr_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void scr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void scr_say(menu_color c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void scr_cf_error(const cf_error *err); /* "Error: message" + "Next: hint" */
+void scr_flush(void);
+/* The mode line text ("BRANCH: MASTER | ALL FIRMWARE | ..."), for tests and the header. */
+void scr_mode_line(const menu_ctx *ctx, char *out, size_t size);
+
+/* ---- term.c: input and terminal state ---- */
+void term_init(void);    /* saves termios, installs SIGINT/SIGTERM handlers */
+void term_restore(void); /* puts the terminal back; safe to call twice */
+bool term_interrupted(void);
+/* During a flash Ctrl-C is held until the flash ends (a half-written probe is worse). */
+void term_hold_interrupt(bool hold);
+/* Reads one line (without newline). false on Ctrl-C or end of input. */
+bool term_read_line(char *buf, size_t size);
+/* Raw, non-blocking key poll for countdowns: true if a key was pressed (consumed). */
+void term_raw_begin(void);
+void term_raw_end(void);
+bool term_key_pressed(void);
+/* Drops keys typed while we were busy, so they do not answer the next question. */
+void term_discard_input(void);
+/* "Press Enter to continue..." (yellow). false on Ctrl-C / end of input. */
+bool term_pause(const char *text);
+
+/* ---- log.c: debug log under $XDG_STATE_HOME/cartoflash ---- */
+void menu_log_open(bool debug);
+void menu_log_set_debug(bool debug);
+void menu_log(bool debug_only, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void menu_log_close(void);
+const char *menu_log_path(void);
+
+/* ---- fw_source.c: firmware for the DFU list (swappable for the catalogue) ---- */
+cf_code menu_fw_find(const menu_ctx *ctx, menu_fw **list, size_t *count, cf_error *err);
+/* Loads and judges one file (also used for --firmware FILE). */
+void menu_fw_examine(const menu_ctx *ctx, const char *path, const char *label, menu_fw *out);
+/* Short description: "CARTOGRAPHER 5.0.0, USB, stm32f042x6". */
+void menu_fw_describe(const menu_fw *fw, char *out, size_t size);
+
+/* ---- run.c: child processes with argv vectors (never a shell string) ---- */
+/* Runs argv[0] (searched in PATH) with stdin from /dev/null; captures up to
+ * out_size-1 bytes of stdout (stderr merged when merge_stderr). Returns the exit
+ * status, or -1 if it could not be started (err filled). */
+int menu_run(const char *const argv[], char *out, size_t out_size, bool merge_stderr,
+             cf_error *err);
+
+#endif

@@ -1,0 +1,270 @@
+/* cf_menu_main(): the old script's flags, the settings file, and the page loop.
+ * A page returns the next page; nothing recurses, so "Back" simply returns. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/fileio.h"
+#include "menu/menu.h"
+
+static const menu_page_fn pages[PAGE_COUNT] = {
+    [PAGE_MAIN] = page_main,
+    [PAGE_DFU] = page_dfu,
+    [PAGE_DFU_DEVICE] = page_dfu_device,
+    [PAGE_DFU_FIRMWARE] = page_dfu_firmware,
+    [PAGE_DFU_CONFIRM] = page_dfu_confirm,
+    [PAGE_DFU_KLIPPER] = page_dfu_klipper,
+    [PAGE_DFU_FLASH] = page_dfu_flash,
+    [PAGE_DFU_SUCCESS] = page_dfu_success,
+    [PAGE_DFU_FAILED] = page_dfu_failed,
+    [PAGE_KATAPULT_CAN] = page_katapult_can,
+    [PAGE_KATAPULT_USB] = page_katapult_usb,
+    [PAGE_PREREQ] = page_prereq,
+    [PAGE_DIRS] = page_dirs,
+    [PAGE_MODE] = page_mode,
+    [PAGE_BRANCH] = page_branch,
+};
+
+const char *menu_mode_name(menu_flash_mode m)
+{
+    switch (m) {
+    case MODE_CAN:
+        return "CAN";
+    case MODE_USB:
+        return "USB";
+    case MODE_DFU:
+        return "DFU";
+    case MODE_NONE:
+        break;
+    }
+    return "";
+}
+
+cf_usb_backend *menu_backend(menu_ctx *ctx)
+{
+    if (ctx->be)
+        return ctx->be;
+    cf_error err;
+    cf_error_reset(&err);
+    if (cf_cli_open_backend(ctx->cli, &ctx->be, &err) != CF_OK) {
+        ctx->be = NULL;
+        scr_cf_error(&err);
+        menu_log(false, "opening the USB backend failed: %s", err.message);
+        return NULL;
+    }
+    menu_log(false, "USB backend opened%s", ctx->cli->simulate ? " (simulated probe)" : "");
+    return ctx->be;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: cartoflash [--simulate[=SPEC]] [--no-color] [options of the old firmware.py]\n"
+            "  -f, --flash CAN|USB|DFU   open that flashing menu directly (any case)\n"
+            "  -d, --device ID           device to flash (DFU: 0483:df11 or a bus path)\n"
+            "      --firmware FILE       firmware file to flash (with -f DFU -d ID: straight to\n"
+            "                            the confirmation screen)\n"
+            "      --firmware-dir DIR    also list firmware found in DIR\n"
+            "  -b, --branch NAME         firmware branch (master, beta, develop, ...)\n"
+            "  -a, --all                 show all firmware\n"
+            "  -D, --debug               debugging (verbose log)\n"
+            "  -k, --kseries             Creality K-series firmware (USB mode)\n"
+            "  -t, --type                Katapult bootloader (deployer) firmware\n"
+            "  -H, --high-temp           high-temperature probe firmware\n");
+}
+
+enum { OPT_FIRMWARE = 256, OPT_FIRMWARE_DIR, OPT_SIMULATE, OPT_NO_COLOR, OPT_HELP };
+
+/* Parses the old script's flags on top of the loaded settings. */
+static int parse_flags(menu_ctx *ctx, int argc, char **argv, cf_error *err)
+{
+    static const struct option longopts[] = {
+        {"flash", required_argument, NULL, 'f'},
+        {"branch", required_argument, NULL, 'b'},
+        {"debug", no_argument, NULL, 'D'},
+        {"type", no_argument, NULL, 't'},
+        {"high-temp", no_argument, NULL, 'H'},
+        {"all", no_argument, NULL, 'a'},
+        {"kseries", no_argument, NULL, 'k'},
+        {"device", required_argument, NULL, 'd'},
+        {"firmware", required_argument, NULL, OPT_FIRMWARE},
+        {"firmware-dir", required_argument, NULL, OPT_FIRMWARE_DIR},
+        /* global options main.c has already applied; accepted here too */
+        {"simulate", optional_argument, NULL, OPT_SIMULATE},
+        {"no-color", no_argument, NULL, OPT_NO_COLOR},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":f:b:DtHakd:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (strcasecmp(optarg, "can") == 0)
+                ctx->mode = MODE_CAN;
+            else if (strcasecmp(optarg, "usb") == 0)
+                ctx->mode = MODE_USB;
+            else if (strcasecmp(optarg, "dfu") == 0)
+                ctx->mode = MODE_DFU;
+            else {
+                cf_fail(err, CF_ERR_USAGE, "-f/--flash takes CAN, USB or DFU, not \"%s\"", optarg);
+                return -1;
+            }
+            break;
+        case 'b':
+            if (menu_settings_set(&ctx->set, "branch", optarg, err) != CF_OK)
+                return -1;
+            break;
+        case 'D':
+            ctx->set.debug = true;
+            break;
+        case 't':
+            ctx->set.katapult_type = true;
+            ctx->set.all_firmware = true; /* as the old script did */
+            break;
+        case 'H':
+            ctx->set.high_temp = true;
+            break;
+        case 'a':
+            ctx->set.all_firmware = true;
+            break;
+        case 'k':
+            ctx->set.kseries = true;
+            ctx->mode = MODE_USB; /* K-series probes are flashed over USB */
+            break;
+        case 'd':
+            if (strlen(optarg) >= sizeof(ctx->device) || optarg[0] == '\0') {
+                cf_fail(err, CF_ERR_USAGE, "-d/--device: \"%.40s\" is not a device id", optarg);
+                return -1;
+            }
+            menu_copy(ctx->device, sizeof(ctx->device), optarg);
+            menu_copy(ctx->device_label, sizeof(ctx->device_label), optarg);
+            break;
+        case OPT_FIRMWARE:
+            ctx->flag_firmware = optarg;
+            break;
+        case OPT_FIRMWARE_DIR:
+            if (menu_settings_set(&ctx->set, "firmware_dir", optarg, err) != CF_OK) {
+                cf_hint(err, "Give --firmware-dir an absolute path.");
+                return -1;
+            }
+            break;
+        case OPT_SIMULATE:
+        case OPT_NO_COLOR:
+            break;
+        case 'h':
+        case OPT_HELP:
+            usage(stdout);
+            return 1;
+        case ':':
+            cf_fail(err, CF_ERR_USAGE, "option %s needs a value", argv[optind - 1]);
+            return -1;
+        default:
+            cf_fail(err, CF_ERR_USAGE, "unknown option %s", argv[optind - 1]);
+            cf_hint(err, "Run cartoflash --help for the options.");
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        cf_fail(err, CF_ERR_USAGE, "unexpected argument \"%s\"", argv[optind]);
+        cf_hint(err, "Run cartoflash --help for the commands and options.");
+        return -1;
+    }
+    return 0;
+}
+
+static void load_settings(menu_ctx *ctx)
+{
+    menu_settings_default(&ctx->set);
+    char dir[PATH_MAX - 16];
+    cf_error err;
+    cf_error_reset(&err);
+    if (cf_xdg_dir("config", dir, sizeof(dir), &err) != CF_OK) {
+        snprintf(ctx->notice, sizeof(ctx->notice), "Settings are not saved: %s", err.message);
+        ctx->persist = ctx->set;
+        return;
+    }
+    snprintf(ctx->config_path, sizeof(ctx->config_path), "%s/config", dir);
+    if (menu_settings_load(ctx->config_path, &ctx->set, &err) != CF_OK)
+        snprintf(ctx->notice, sizeof(ctx->notice), "Settings: %s %s", err.message, err.hint);
+    ctx->persist = ctx->set;
+}
+
+/* Where the old script's flags lead. */
+static menu_page start_page(menu_ctx *ctx)
+{
+    if (ctx->flag_firmware) {
+        menu_fw_examine(ctx, ctx->flag_firmware, NULL, &ctx->fw);
+        ctx->have_firmware = true;
+    }
+    switch (ctx->mode) {
+    case MODE_DFU:
+        if (ctx->device[0] && ctx->have_firmware)
+            return PAGE_DFU_CONFIRM;
+        if (ctx->device[0]) {
+            ctx->confirm_first = true; /* pick a firmware, then confirm */
+            return PAGE_DFU_FIRMWARE;
+        }
+        return PAGE_DFU;
+    case MODE_CAN:
+        return PAGE_KATAPULT_CAN;
+    case MODE_USB:
+        return PAGE_KATAPULT_USB;
+    case MODE_NONE:
+        break;
+    }
+    return PAGE_MAIN;
+}
+
+int cf_menu_main(const cf_cli *cli, int argc, char **argv)
+{
+    menu_ctx *ctx = calloc(1, sizeof(*ctx));
+    if (!ctx) {
+        fputs("cartoflash: error: out of memory\n", stderr);
+        return cf_exit_status(CF_ERR_NOMEM);
+    }
+    ctx->cli = cli;
+    load_settings(ctx);
+
+    cf_error err;
+    cf_error_reset(&err);
+    int pr = parse_flags(ctx, argc, argv, &err);
+    if (pr != 0) {
+        free(ctx);
+        return pr > 0 ? 0 : cf_cli_report_error(cli, &err);
+    }
+
+    scr_init(cli->color, cli->tty);
+    term_init();
+    menu_log_open(ctx->set.debug);
+    menu_log(false, "mode=%s device=%s firmware=%s branch=%s", menu_mode_name(ctx->mode),
+             ctx->device, ctx->flag_firmware ? ctx->flag_firmware : "", ctx->set.branch);
+
+    menu_page page = start_page(ctx);
+    while (page != PAGE_EXIT && page != PAGE_INTERRUPT) {
+        if (term_interrupted()) {
+            page = PAGE_INTERRUPT;
+            break;
+        }
+        menu_log(true, "page %d", (int)page);
+        page = pages[page](ctx);
+    }
+
+    int status = 0;
+    if (page == PAGE_INTERRUPT) {
+        printf("\n%sInterrupted. Exiting...%s\n", scr_code(COL_CYAN), scr_reset());
+        status = 130;
+    } else {
+        printf("%sExiting...%s\n", scr_code(COL_CYAN), scr_reset());
+    }
+    term_restore();
+    if (ctx->be)
+        cf_cli_close_backend(ctx->be);
+    menu_log(false, "exit status %d", status);
+    menu_log_close();
+    free(ctx);
+    return status;
+}

@@ -1,0 +1,117 @@
+/* Confirm DFU Flash (dfu-confirm.png) and, when Klipper is running, the
+ * question of what to do with it before the probe goes away. */
+#include <stdio.h>
+#include <string.h>
+
+#include "menu/menu.h"
+
+enum { A_YES = 1, A_NO, A_STOP, A_KEEP, A_FORCE };
+
+menu_page page_dfu_confirm(menu_ctx *ctx)
+{
+    scr_header(ctx);
+    scr_page("Confirm DFU Flash");
+    if (!ctx->device[0] || !ctx->have_firmware) {
+        scr_error("%s", !ctx->device[0] ? "You have not selected a device to flash."
+                                        : "You have not selected a firmware file.");
+        return term_pause(NULL) ? PAGE_DFU : PAGE_INTERRUPT;
+    }
+    scr_label("Device to Flash:", "%s", ctx->device_label);
+    scr_label("Firmware to Flash:", "%s", ctx->fw.label);
+    if (ctx->fw.loadable) {
+        char desc[160];
+        menu_fw_describe(&ctx->fw, desc, sizeof(desc));
+        printf("  %s; %zu bytes written from 0x%08X\n", desc, ctx->fw.info.size,
+               ctx->fw.info.load_address);
+        printf("  The pages it changes are backed up first; everything written is read back.\n");
+    }
+    bool ok = ctx->fw.usable;
+    if (!ok)
+        scr_error("This firmware cannot be flashed over DFU: %s.",
+                  ctx->fw.why[0] ? ctx->fw.why : "unknown reason");
+    else
+        printf("\nAre these details correct?\n");
+
+    menu m;
+    menu_init(&m, "Confirmation");
+    if (ok)
+        menu_add(&m, A_YES, COL_NONE, "Yes, proceed to flash");
+    else
+        m.next_number++; /* keep "2. No, return to DFU menu" where users expect it */
+    menu_add(&m, A_NO, COL_NONE, "No, return to DFU menu");
+    menu_add_exit(&m);
+
+    switch (menu_show(&m)) {
+    case A_YES: {
+        char detail[256];
+        menu_svc st = menu_klipper_state(ctx, detail, sizeof(detail));
+        menu_log(false, "klipper service %s: %s", ctx->set.klipper_service, detail);
+        ctx->klipper_was_running = st == SVC_ACTIVE;
+        return st == SVC_ACTIVE ? PAGE_DFU_KLIPPER : PAGE_DFU_FLASH;
+    }
+    case A_NO:
+        return PAGE_DFU;
+    case MENU_ACT_EXIT:
+        return PAGE_EXIT;
+    default:
+        return PAGE_INTERRUPT;
+    }
+}
+
+menu_page page_dfu_klipper(menu_ctx *ctx)
+{
+    scr_header(ctx);
+    scr_page("Klipper is running");
+    printf("%s is active. While the probe is in DFU mode Klipper cannot reach it, and after\n"
+           "the flash Klipper has to be started again to reconnect.\n\n",
+           ctx->set.klipper_service);
+
+    char state[64] = "";
+    cf_error err;
+    cf_error_reset(&err);
+    bool busy = false;
+    if (menu_moonraker_state(ctx, state, sizeof(state), &err) == CF_OK) {
+        printf("Moonraker reports the printer as: %s\n", state);
+        busy = menu_moonraker_busy(state);
+    } else {
+        printf("Moonraker could not be asked (%s).\n", err.message);
+    }
+
+    menu m;
+    menu_init(&m, "What should happen to Klipper?");
+    if (busy) {
+        scr_error("A print is in progress (Moonraker: %s). Stopping Klipper would end it.", state);
+        menu_add(&m, A_NO, COL_CYAN, "Back to DFU menu (flash after the print)");
+        menu_sep(&m);
+        menu_add(&m, A_FORCE, COL_RED, "Stop Klipper anyway and end the print");
+    } else {
+        menu_add(&m, A_STOP, COL_NONE,
+                 "Stop Klipper for the flash (offered to start it again after)");
+        menu_add(&m, A_KEEP, COL_NONE, "Flash without stopping Klipper");
+        menu_sep(&m);
+        menu_add(&m, A_NO, COL_CYAN, "Back to DFU menu");
+    }
+    menu_sep(&m);
+    menu_add_exit(&m);
+
+    switch (menu_show(&m)) {
+    case A_STOP:
+    case A_FORCE:
+        cf_error_reset(&err);
+        if (menu_klipper_stop(ctx, &err) != CF_OK) {
+            scr_cf_error(&err);
+            return term_pause(NULL) ? PAGE_DFU_KLIPPER : PAGE_INTERRUPT;
+        }
+        ctx->klipper_stopped_by_us = true;
+        scr_success("%s stopped.", ctx->set.klipper_service);
+        return PAGE_DFU_FLASH;
+    case A_KEEP:
+        return PAGE_DFU_FLASH;
+    case A_NO:
+        return PAGE_DFU;
+    case MENU_ACT_EXIT:
+        return PAGE_EXIT;
+    default:
+        return PAGE_INTERRUPT;
+    }
+}

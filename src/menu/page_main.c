@@ -1,0 +1,92 @@
+/* Main menu, as in main-menu-basic.png: 1. Katapult - CAN, 2. Katapult - USB,
+ * 3. DFU, 5. Enable Advanced Mode, 0. Exit (separators take 4 and 7). */
+#include <stdio.h>
+
+#include "menu/menu.h"
+
+enum {
+    A_CAN = 1,
+    A_USB,
+    A_DFU,
+    A_ADVANCED,
+    A_PREREQ,
+    A_DIRS,
+    A_MODE,
+    A_BRANCH,
+    A_TOGGLE /* + menu_toggle */
+};
+
+static void show_notice(menu_ctx *ctx)
+{
+    if (!ctx->notice[0])
+        return;
+    scr_warn("%s", ctx->notice);
+    ctx->notice[0] = '\0';
+}
+
+menu_page page_main(menu_ctx *ctx)
+{
+    scr_header(ctx);
+    show_notice(ctx);
+
+    menu m;
+    menu_init(&m, "Main Menu");
+    menu_add(&m, A_CAN, COL_NONE, "Katapult - CAN");
+    menu_tag(&m, "[For Flashing via CAN]");
+    menu_add(&m, A_USB, COL_NONE, "Katapult - USB");
+    menu_tag(&m, "[For Flashing via USB]");
+    menu_add(&m, A_DFU, COL_NONE, "DFU");
+    menu_tag(&m, "[For Flashing with DFU via USB]");
+    menu_sep(&m);
+    if (ctx->advanced)
+        menu_add(&m, A_ADVANCED, COL_RED, "Disable Advanced Mode");
+    else
+        menu_add(&m, A_ADVANCED, COL_GREEN, "Enable Advanced Mode");
+    menu_add(&m, A_PREREQ, COL_NONE, "Install Prerequisites");
+    menu_tag(&m, "[udev rules, groups, CAN, Klipper]");
+    if (ctx->advanced) {
+        menu_sep(&m);
+        menu_add(&m, A_DIRS, COL_CYAN, "Set Custom Directories");
+        menu_sep(&m);
+        menu_add(&m, A_MODE, COL_CYAN, "Switch Flash Mode");
+        menu_add(&m, A_BRANCH, COL_CYAN, "Switch Branch");
+        menu_sep(&m);
+        for (int t = 0; t < TOGGLE_COUNT; t++) {
+            bool on = menu_toggle_state(ctx, (menu_toggle)t);
+            menu_add(&m, A_TOGGLE + t, on ? COL_RED : COL_GREEN, "%s %s", on ? "Disable" : "Enable",
+                     menu_toggle_name((menu_toggle)t));
+        }
+    }
+    menu_sep(&m);
+    menu_add_exit(&m);
+
+    int a = menu_show(&m);
+    switch (a) {
+    case MENU_ACT_EXIT:
+        return PAGE_EXIT;
+    case MENU_ACT_QUIT:
+        return PAGE_INTERRUPT;
+    case A_CAN:
+        return PAGE_KATAPULT_CAN;
+    case A_USB:
+        return PAGE_KATAPULT_USB;
+    case A_DFU:
+        return PAGE_DFU;
+    case A_ADVANCED:
+        ctx->advanced = !ctx->advanced;
+        menu_log(false, "advanced mode %s", ctx->advanced ? "on" : "off");
+        return PAGE_MAIN;
+    case A_PREREQ:
+        return PAGE_PREREQ;
+    case A_DIRS:
+        return PAGE_DIRS;
+    case A_MODE:
+        return PAGE_MODE;
+    case A_BRANCH:
+        return PAGE_BRANCH;
+    default:
+        if (a >= A_TOGGLE && a < A_TOGGLE + TOGGLE_COUNT)
+            menu_toggle_setting(ctx, (menu_toggle)(a - A_TOGGLE));
+        return PAGE_MAIN;
+    }
+}
