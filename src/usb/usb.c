@@ -20,7 +20,7 @@ static const char udev_hint[] =
     "  SUBSYSTEM==\"usb\", ATTRS{idVendor}==\"0483\", ATTRS{idProduct}==\"df11\", "
     "TAG+=\"uaccess\", MODE=\"0660\", GROUP=\"plugdev\"\n"
     "into /etc/udev/rules.d/70-cartoflash.rules (as root), then run\n"
-    "  sudo udevadm control --reload-rules && sudo udevadm trigger\n"
+    "  sudo sh -c 'udevadm control --reload-rules && udevadm trigger'\n"
     "and unplug and replug the probe (or run this command with sudo)";
 
 const char *cf_usb_udev_hint(void)
