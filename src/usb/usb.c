@@ -16,12 +16,12 @@
 #define CF_USB_HOTPLUG_RELIST_MS 250 /* safety-net listing period when hotplug works */
 
 static const char udev_hint[] =
-    "let your user open the probe: put the line\n"
-    "  SUBSYSTEM==\"usb\", ATTRS{idVendor}==\"0483\", ATTRS{idProduct}==\"df11\", "
-    "TAG+=\"uaccess\", MODE=\"0660\", GROUP=\"plugdev\"\n"
-    "into /etc/udev/rules.d/70-cartoflash.rules (as root), then run\n"
+    "let your user open the probe with a udev rule (once, as root):\n"
+    "  echo 'SUBSYSTEM==\"usb\", ATTRS{idVendor}==\"0483\", ATTRS{idProduct}==\"df11\", "
+    "TAG+=\"uaccess\", MODE=\"0660\", GROUP=\"plugdev\"' | "
+    "sudo tee /etc/udev/rules.d/70-cartoflash.rules\n"
     "  sudo sh -c 'udevadm control --reload-rules && udevadm trigger'\n"
-    "and unplug and replug the probe (or run this command with sudo)";
+    "then unplug and replug the probe (or run this command with sudo)";
 
 const char *cf_usb_udev_hint(void)
 {
