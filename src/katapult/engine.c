@@ -1,0 +1,331 @@
+/* Image gates and the CONNECT .. COMPLETE sequence shared by CAN and USB. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "katapult/engine.h"
+
+#define APP_START 0x08002000u
+
+const char *cf_kp_app_name(cf_kp_app app)
+{
+    switch (app) {
+    case CF_KP_APP_KLIPPER:
+        return "Klipper";
+    case CF_KP_APP_KATAPULT:
+        return "Katapult";
+    default:
+        return "unknown";
+    }
+}
+
+void cf_kp_notice(const cf_flash_events *ev, bool warning, const char *fmt, ...)
+{
+    if (!ev || !ev->notice)
+        return;
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    ev->notice(ev->user, warning, buf);
+}
+
+static void progress(const cf_flash_events *ev, cf_flash_phase ph, size_t done, size_t total)
+{
+    if (ev && ev->progress)
+        ev->progress(ev->user, ph, done, total);
+}
+
+/* Flash size of a chip by its Katapult/Klipper MCU name; 0 if unknown. */
+static uint32_t flash_end_of(const char *mcu)
+{
+    if (strcmp(mcu, "stm32f042x6") == 0)
+        return 0x08000000u + 32u * 1024u;
+    if (strcmp(mcu, "stm32g431xx") == 0)
+        return 0x08000000u + 128u * 1024u;
+    return 0;
+}
+
+cf_code cf_kp_check_image(const cf_image *img, cf_iface via, uint32_t bus_bitrate, bool force,
+                          cf_image_info *info, cf_error *err)
+{
+    cf_image_info local;
+    if (!info)
+        info = &local;
+    cf_image_inspect(img, info);
+    uint32_t start = cf_image_start(img);
+    if (info->kind == CF_KIND_COMBINED || info->kind == CF_KIND_KATAPULT || start < APP_START) {
+        cf_fail(err, CF_ERR_GATE,
+                "this is a %s image for 0x%08X; through Katapult only an application image for "
+                "0x%08X may be written",
+                info->kind == CF_KIND_COMBINED   ? "combined (Katapult + app)"
+                : info->kind == CF_KIND_KATAPULT ? "bare Katapult bootloader"
+                                                 : cf_image_kind_name(info->kind),
+                (unsigned)start, APP_START);
+        cf_hint(err, "pick the *_8kib_offset.bin image of the same version; combined images are "
+                     "for DFU (cartoflash flash dfu)");
+        return CF_ERR_GATE;
+    }
+    if (start != APP_START) {
+        cf_fail(err, CF_ERR_GATE,
+                "the image starts at 0x%08X, Katapult's application starts at "
+                "0x%08X",
+                (unsigned)start, APP_START);
+        cf_hint(err, "use the *_8kib_offset.bin image built for Katapult");
+        return CF_ERR_GATE;
+    }
+    if (info->kind != CF_KIND_APP && info->kind != CF_KIND_DEPLOYER) {
+        if (!force) {
+            cf_fail(err, CF_ERR_GATE, "cannot tell what this image is (%s)",
+                    info->problems[0] ? info->problems : "no Cartographer/Klipper data found");
+            cf_hint(err, "use an image from the Cartographer firmware repositories, or pass "
+                         "--force if you built it yourself and know it targets this probe");
+            return CF_ERR_GATE;
+        }
+    }
+    if (info->iface != CF_IFACE_UNKNOWN && via != CF_IFACE_UNKNOWN && info->iface != via &&
+        !force) {
+        cf_fail(err, CF_ERR_GATE, "this is a %s image but you are flashing over %s",
+                cf_iface_name(info->iface), cf_iface_name(via));
+        cf_hint(err, via == CF_IFACE_CAN
+                         ? "the probe would come back on USB only and vanish from the CAN bus; "
+                           "pick a CAN image, or pass --force to convert the probe on purpose"
+                         : "the probe would come back on CAN only and vanish from USB; pick a "
+                           "USB image, or pass --force to convert the probe on purpose");
+        return CF_ERR_GATE;
+    }
+    if (via == CF_IFACE_CAN && info->iface == CF_IFACE_CAN) {
+        if (!bus_bitrate) {
+            cf_fail(err, CF_ERR_GATE,
+                    "the CAN interface reports no bitrate, so the image's %u "
+                    "bit/s cannot be checked",
+                    (unsigned)info->can_bitrate);
+            cf_hint(err, "pass --bitrate N with the bus's bitrate (a virtual interface such as "
+                         "vcan has none)");
+            return CF_ERR_GATE;
+        }
+        if (info->can_bitrate && info->can_bitrate != bus_bitrate && !force) {
+            cf_fail(err, CF_ERR_GATE, "the image runs CAN at %u bit/s but the bus runs at %u bit/s",
+                    (unsigned)info->can_bitrate, (unsigned)bus_bitrate);
+            cf_hint(err,
+                    "pick the image built for %u bit/s (the probe would otherwise drop off "
+                    "the bus and may disturb it)",
+                    (unsigned)bus_bitrate);
+            return CF_ERR_GATE;
+        }
+    }
+    return CF_OK;
+}
+
+/* The image as one buffer from its start, gaps 0xFF, padded to whole blocks. */
+static cf_code flatten(const cf_image *img, uint32_t block, uint8_t **out, size_t *len,
+                       cf_error *err)
+{
+    uint32_t start = cf_image_start(img), end = cf_image_end(img);
+    size_t n = end - start;
+    n = (n + block - 1) / block * block;
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf)
+        return cf_fail(err, CF_ERR_NOMEM, "out of memory");
+    memset(buf, 0xFF, n);
+    for (size_t i = 0; i < img->segment_count; i++) {
+        const cf_image_segment *s = &img->segments[i];
+        memcpy(buf + (s->address - start), s->data, s->size);
+    }
+    *out = buf;
+    *len = n;
+    return CF_OK;
+}
+
+static cf_code connect_gates(const cf_kp_connect_info *node, const cf_image *img,
+                             const cf_image_info *info, bool force, cf_error *err)
+{
+    uint32_t bs = node->block_size;
+    if (bs != 64 && bs != 128 && bs != 256 && bs != 512) {
+        cf_fail(err, CF_ERR_PROTOCOL, "Katapult reported an invalid block size %u", (unsigned)bs);
+        return CF_ERR_PROTOCOL;
+    }
+    if (node->app_start != cf_image_start(img)) {
+        cf_fail(err, CF_ERR_GATE,
+                "this Katapult starts applications at 0x%08X but the image is "
+                "for 0x%08X",
+                (unsigned)node->app_start, (unsigned)cf_image_start(img));
+        cf_hint(err, "the probe's bootloader is not the 8 KiB Katapult the images are built for; "
+                     "reinstall it with a combined image over DFU");
+        return CF_ERR_GATE;
+    }
+    if (!info->mcu[0]) {
+        if (!force) {
+            cf_fail(err, CF_ERR_GATE,
+                    "the image does not say which MCU it is for; the probe is "
+                    "%s",
+                    node->mcu);
+            cf_hint(err, "use an official Cartographer image, or --force if you are sure");
+            return CF_ERR_GATE;
+        }
+    } else if (strcmp(info->mcu, node->mcu) != 0) {
+        cf_fail(err, CF_ERR_GATE, "the image is for %s but the probe is %s", info->mcu, node->mcu);
+        cf_hint(err, "%s",
+                strcmp(node->mcu, "stm32g431xx") == 0
+                    ? "this is a v4/HT probe: pick a CartographerV4 image"
+                    : "this is a v2/v3 probe: pick a v2-v3 image");
+        return CF_ERR_GATE;
+    }
+    uint32_t fend = flash_end_of(node->mcu);
+    if (fend && cf_image_end(img) > fend) {
+        cf_fail(err, CF_ERR_GATE, "the image ends at 0x%08X, past the end of %s's flash (0x%08X)",
+                (unsigned)cf_image_end(img), node->mcu, (unsigned)fend);
+        return CF_ERR_GATE;
+    }
+    return CF_OK;
+}
+
+static void still_in_katapult(cf_error *err)
+{
+    cf_hint(err, "nothing was started: the probe stays in Katapult (COMPLETE was not sent); "
+                 "run the same flash command again. If it no longer answers, power-cycle it "
+                 "(or double-tap reset) and retry");
+}
+
+cf_code cf_kp_connect(cf_kp_session *ss, cf_kp_connect_info *node, cf_error *err)
+{
+    uint8_t r[128];
+    size_t rl;
+    cf_code rc = cf_kp_cmd(ss, CF_KP_CMD_CONNECT, NULL, 0, r, sizeof(r), &rl, err);
+    if (rc)
+        return rc;
+    if (!cf_kp_parse_connect(r, rl, node))
+        return cf_fail(err, CF_ERR_PROTOCOL, "malformed CONNECT answer (%zu bytes)", rl);
+    return CF_OK;
+}
+
+cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_image *img,
+                  const cf_image_info *info, const uint8_t *expect_uuid, bool force,
+                  const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
+{
+    rep->node = *node;
+    rep->failed_phase = CF_PHASE_CHECK;
+    cf_kp_notice(ev, false,
+                 "Katapult %s on %s: MCU %s, application at 0x%08X, block %u bytes, "
+                 "protocol %u.%u.%u",
+                 node->version[0] ? node->version : "(no version)", ss->s->name, node->mcu,
+                 (unsigned)node->app_start, (unsigned)node->block_size,
+                 (unsigned)(node->proto_version >> 16 & 0xFF),
+                 (unsigned)(node->proto_version >> 8 & 0xFF),
+                 (unsigned)(node->proto_version & 0xFF));
+    cf_code rc = connect_gates(node, img, info, force, err);
+    if (rc)
+        return rc;
+    uint8_t r[128];
+    size_t rl;
+    if (expect_uuid) {
+        rep->failed_phase = CF_PHASE_CONNECT;
+        rc = cf_kp_cmd(ss, CF_KP_CMD_GET_CANBUS_ID, NULL, 0, r, sizeof(r), &rl, err);
+        if (rc)
+            return rc;
+        if (rl < 6 || memcmp(r, expect_uuid, 6) != 0) {
+            char want[13], got[13] = "?";
+            cf_kp_uuid_format(expect_uuid, want);
+            if (rl >= 6)
+                cf_kp_uuid_format(r, got);
+            cf_fail(err, CF_ERR_GATE, "the node that answered has UUID %s, not %s", got, want);
+            cf_hint(err, "another node holds the same node id; flash with only one node in "
+                         "Katapult at a time");
+            return CF_ERR_GATE;
+        }
+    }
+    uint32_t bs = node->block_size;
+    uint8_t *data;
+    size_t len;
+    rc = flatten(img, bs, &data, &len, err);
+    if (rc)
+        return rc;
+    size_t blocks = len / bs;
+    rep->blocks = blocks;
+    uint8_t *p = malloc(4 + bs);
+    if (!p) {
+        free(data);
+        return cf_fail(err, CF_ERR_NOMEM, "out of memory");
+    }
+    uint32_t base = node->app_start;
+
+    rep->failed_phase = CF_PHASE_WRITE;
+    progress(ev, CF_PHASE_WRITE, 0, len);
+    for (size_t i = 0; i < blocks && !rc; i++) {
+        uint32_t addr = base + (uint32_t)(i * bs);
+        cf_kp_put_le32(p, addr);
+        memcpy(p + 4, data + i * bs, bs);
+        rc = cf_kp_cmd(ss, CF_KP_CMD_SEND_BLOCK, p, 4 + bs, r, sizeof(r), &rl, err);
+        if (rc) {
+            rep->failed_address = addr;
+            cf_error_prefix(err, "writing the block at 0x%08X: ", (unsigned)addr);
+        } else {
+            rep->bytes_written += bs;
+            progress(ev, CF_PHASE_WRITE, (i + 1) * bs, len);
+        }
+    }
+    if (!rc) {
+        rc = cf_kp_cmd(ss, CF_KP_CMD_SEND_EOF, NULL, 0, r, sizeof(r), &rl, err);
+        if (!rc && rl >= 4)
+            rep->pages = cf_kp_le32(r);
+    }
+
+    if (!rc) {
+        rep->failed_phase = CF_PHASE_VERIFY;
+        progress(ev, CF_PHASE_VERIFY, 0, len);
+    }
+    uint8_t *rb = malloc(4 + bs);
+    for (size_t i = 0; i < blocks && !rc && rb; i++) {
+        uint32_t addr = base + (uint32_t)(i * bs);
+        cf_kp_put_le32(p, addr);
+        rc = cf_kp_cmd(ss, CF_KP_CMD_REQUEST_BLOCK, p, 4, rb, 4 + bs, &rl, err);
+        if (rc) {
+            rep->failed_address = addr;
+            cf_error_prefix(err, "reading back 0x%08X: ", (unsigned)addr);
+            break;
+        }
+        if (rl < 4 + bs || memcmp(rb + 4, data + i * bs, bs) != 0) {
+            size_t k = 0;
+            while (rl >= 4 + bs && k < bs && rb[4 + k] == data[i * bs + k])
+                k++;
+            rep->failed_address = addr + (uint32_t)k;
+            rc = cf_fail(err, CF_ERR_VERIFY,
+                         "read-back differs at 0x%08X: wrote 0x%02X, the probe holds 0x%02X",
+                         (unsigned)(addr + k), data[i * bs + (k < bs ? k : 0)],
+                         rl >= 4 + bs ? rb[4 + (k < bs ? k : 0)] : 0);
+            break;
+        }
+        rep->bytes_verified += bs;
+        progress(ev, CF_PHASE_VERIFY, (i + 1) * bs, len);
+    }
+    if (!rb && !rc)
+        rc = cf_fail(err, CF_ERR_NOMEM, "out of memory");
+    free(rb);
+    free(p);
+    free(data);
+    rep->retries = ss->retries;
+    if (rc) {
+        if (rc != CF_ERR_GONE)
+            still_in_katapult(err);
+        else
+            cf_hint(err, "the probe vanished mid-flash and COMPLETE was not sent: reconnect or "
+                         "power-cycle it (it stays in Katapult while its application is "
+                         "incomplete, else double-tap reset) and run the same command again");
+        return rc;
+    }
+
+    /* Verified: only now start the application. */
+    rep->failed_phase = CF_PHASE_LEAVE;
+    rc = cf_kp_cmd(ss, CF_KP_CMD_COMPLETE, NULL, 0, r, sizeof(r), &rl, err);
+    rep->retries = ss->retries;
+    if (rc) {
+        cf_error_prefix(err, "starting the application: ");
+        cf_hint(err, "the image is written and verified; power-cycle the probe to start it");
+        return rc;
+    }
+    rep->completed = true;
+    rep->failed_phase = CF_PHASE_DONE;
+    return CF_OK;
+}

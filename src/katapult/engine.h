@@ -1,0 +1,22 @@
+/* Internal: shared pieces of the CAN and USB flows. */
+#ifndef CF_KATAPULT_ENGINE_H
+#define CF_KATAPULT_ENGINE_H
+
+#include <stdarg.h>
+
+#include "katapult/can.h"
+#include "katapult/katapult.h"
+#include "katapult/session.h"
+
+void cf_kp_notice(const cf_flash_events *ev, bool warning, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+cf_code cf_kp_connect(cf_kp_session *ss, cf_kp_connect_info *node, cf_error *err);
+
+/* After a successful CONNECT: gates, (CAN) UUID check, write, EOF, verify,
+ * COMPLETE only when everything was verified. */
+cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_image *img,
+                  const cf_image_info *info, const uint8_t *expect_uuid, bool force,
+                  const cf_flash_events *ev, cf_kp_report *rep, cf_error *err);
+
+#endif

@@ -1,0 +1,216 @@
+/* Flashing over CAN (fact sheet §3): bootloader request by UUID, node id
+ * assignment, then the shared engine; afterwards a query for the app. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "katapult/engine.h"
+#include "katapult/sim_internal.h"
+
+const char cf_kp_claimed_note[] =
+    "A node only answers a CAN query while it has no node id. A Klipper that is running and "
+    "connected to the probe has given it one, so the probe stays silent: stop Klipper (sudo "
+    "systemctl stop klipper) to see it, or use the UUID from printer.cfg/klippy.log.";
+
+static cf_code open_bus(const cf_kp_env *env, const char *ifname, cf_kp_can **can, cf_error *err)
+{
+    if (env && env->sim)
+        return cf_kp_sim_can_open(env->sim, ifname, can, err);
+    return cf_kp_can_open(ifname, can, err);
+}
+
+cf_code cf_kp_can_bus_info(const cf_kp_env *env, const char *ifname, cf_kp_canlink *out,
+                           cf_error *err)
+{
+    if (env && env->sim) {
+        memset(out, 0, sizeof(*out));
+        if (!cf_kp_sim_is_can(env->sim))
+            return cf_fail(err, CF_ERR_UNSUPPORTED, "the simulated probe is on USB, not CAN");
+        out->up = true;
+        snprintf(out->kind, sizeof(out->kind), "can");
+        out->has_bitrate = true;
+        out->bitrate = cf_kp_sim_bitrate(env->sim);
+        out->has_state = true;
+        return CF_OK;
+    }
+    return cf_kp_canlink_get(ifname, out, err);
+}
+
+cf_code cf_kp_can_query_env(const cf_kp_env *env, const char *ifname, unsigned wait_ms,
+                            cf_kp_found_uuid *out, size_t cap, size_t *count, cf_error *err)
+{
+    *count = 0;
+    if (!ifname)
+        ifname = "can0";
+    cf_kp_can *can;
+    cf_code rc = open_bus(env, ifname, &can, err);
+    if (rc)
+        return rc;
+    cf_kp_can_node nodes[32];
+    size_t n = 0;
+    rc = cf_kp_can_query(can, (int)wait_ms, nodes, 32, &n, err);
+    cf_kp_can_close(can);
+    for (size_t i = 0; i < n && *count < cap; i++) {
+        cf_kp_found_uuid *f = &out[(*count)++];
+        memset(f, 0, sizeof(*f));
+        cf_kp_uuid_format(nodes[i].uuid, f->uuid);
+        f->app = nodes[i].app == 0x01   ? CF_KP_APP_KLIPPER
+                 : nodes[i].app == 0x11 ? CF_KP_APP_KATAPULT
+                                        : CF_KP_APP_UNKNOWN;
+        snprintf(f->source, sizeof(f->source), "CAN query on %s", ifname);
+    }
+    return rc;
+}
+
+/* Sends the node to Katapult and gives it our node id until it CONNECTs. */
+static cf_code reach_katapult(cf_kp_can *can, cf_kp_stream *st, const uint8_t uuid[6],
+                              const cf_kp_timing *t, unsigned wait_ms, cf_kp_connect_info *node,
+                              cf_error *err)
+{
+    cf_code rc = cf_kp_can_request_bootloader(can, uuid, err);
+    if (rc)
+        return rc;
+    cf_kp_timing quick = *t;
+    quick.tries = 1;
+    quick.reply_ms = t->reply_ms < 400 ? t->reply_ms : 400;
+    uint64_t deadline = cf_now_ns() + (uint64_t)wait_ms * 1000000ull;
+    for (;;) {
+        /* A node that is still rebooting misses the id; set it every round. */
+        rc = cf_kp_can_set_id(can, uuid, CF_KP_FLASH_NODEID, err);
+        if (rc)
+            return rc;
+        cf_kp_session ss;
+        cf_kp_session_init(&ss, st, &quick);
+        cf_error tmp;
+        cf_error_reset(&tmp);
+        rc = cf_kp_connect(&ss, node, &tmp);
+        if (!rc)
+            return CF_OK;
+        if (rc != CF_ERR_TIMEOUT) {
+            *err = tmp;
+            return rc;
+        }
+        if (cf_now_ns() >= deadline)
+            break;
+    }
+    char u[13];
+    cf_kp_uuid_format(uuid, u);
+    cf_fail(err, CF_ERR_TIMEOUT, "no Katapult node with UUID %s answered on %s within %.1f s", u,
+            "the CAN bus", wait_ms / 1000.0);
+    cf_hint(err, "check the UUID (cartoflash list), that the probe is on this interface, that "
+                 "its Katapult was built for this bus's bitrate, and that its Klipper is recent "
+                 "enough to jump to Katapult; a double-tap on reset forces Katapult");
+    return CF_ERR_TIMEOUT;
+}
+
+static bool wait_app(cf_kp_can *can, const uint8_t uuid[6], unsigned wait_ms)
+{
+    uint64_t deadline = cf_now_ns() + (uint64_t)wait_ms * 1000000ull;
+    while (cf_now_ns() < deadline) {
+        cf_kp_can_node nodes[32];
+        size_t n = 0;
+        cf_error tmp;
+        cf_error_reset(&tmp);
+        if (cf_kp_can_query(can, 500, nodes, 32, &n, &tmp))
+            return false;
+        for (size_t i = 0; i < n; i++)
+            if (memcmp(nodes[i].uuid, uuid, 6) == 0 && nodes[i].app == 0x01)
+                return true;
+    }
+    return false;
+}
+
+cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_opts *opts,
+                        const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
+{
+    uint64_t t0 = cf_now_ns();
+    memset(rep, 0, sizeof(*rep));
+    rep->failed_phase = CF_PHASE_CHECK;
+    const char *ifname = opts->interface ? opts->interface : "can0";
+    uint8_t uuid[6];
+    if (!cf_kp_uuid_parse(opts->uuid, uuid)) {
+        cf_fail(err, CF_ERR_USAGE, "'%s' is not a CAN UUID (12 hex digits)",
+                opts->uuid ? opts->uuid : "");
+        cf_hint(err, "find it with `cartoflash list` or in printer.cfg ([mcu scanner] "
+                     "canbus_uuid)");
+        return CF_ERR_USAGE;
+    }
+    char uhex[13];
+    cf_kp_uuid_format(uuid, uhex);
+    snprintf(rep->device, sizeof(rep->device), "%s uuid %s", ifname, uhex);
+
+    cf_kp_canlink link;
+    cf_code rc = cf_kp_can_bus_info(env, ifname, &link, err);
+    if (rc)
+        return rc;
+    if (!link.up) {
+        cf_fail(err, CF_ERR_GATE, "CAN interface %s is down", ifname);
+        cf_hint(err,
+                "bring it up: sudo ip link set %s up type can bitrate 1000000 (use your "
+                "bus's bitrate)",
+                ifname);
+        return CF_ERR_GATE;
+    }
+    if (link.has_state && link.state == 3) {
+        cf_fail(err, CF_ERR_GATE, "CAN interface %s is BUS-OFF", ifname);
+        cf_hint(err, "check wiring, termination and that every node uses the same bitrate; "
+                     "then restart the interface");
+        return CF_ERR_GATE;
+    }
+    uint32_t bitrate = link.has_bitrate ? link.bitrate : 0;
+    if (bitrate && opts->bitrate && opts->bitrate != bitrate) {
+        cf_fail(err, CF_ERR_USAGE, "--bitrate %u disagrees with %s, which runs at %u bit/s",
+                (unsigned)opts->bitrate, ifname, (unsigned)bitrate);
+        return CF_ERR_USAGE;
+    }
+    if (!bitrate)
+        bitrate = opts->bitrate;
+    rep->bus_bitrate = bitrate;
+    cf_image_info info;
+    rc = cf_kp_check_image(img, CF_IFACE_CAN, bitrate, opts->force, &info, err);
+    if (rc)
+        return rc;
+
+    cf_kp_timing t;
+    if (opts->timing)
+        t = *opts->timing;
+    else
+        cf_kp_timing_default(&t);
+    unsigned wait = opts->wait_ms ? opts->wait_ms : 10000;
+
+    cf_kp_can *can;
+    rep->failed_phase = CF_PHASE_CONNECT;
+    rc = open_bus(env, ifname, &can, err);
+    if (rc)
+        return rc;
+    cf_kp_stream *st;
+    rc = cf_kp_can_stream(can, CF_KP_FLASH_NODEID, &st, err);
+    if (rc) {
+        cf_kp_can_close(can);
+        return rc;
+    }
+    cf_kp_notice(ev, false, "asking node %s on %s to enter Katapult", uhex, ifname);
+    uint64_t t1 = cf_now_ns();
+    cf_kp_connect_info node;
+    rc = reach_katapult(can, st, uuid, &t, wait, &node, err);
+    if (!rc) {
+        cf_kp_session ss;
+        cf_kp_session_init(&ss, st, &t);
+        rc = cf_kp_run(&ss, &node, img, &info, uuid, opts->force, ev, rep, err);
+    }
+    rep->transfer_seconds = (double)(cf_now_ns() - t1) / 1e9;
+    cf_kp_can_counters(can, &rep->frames_out, &rep->frames_in, &rep->bits_out, &rep->bits_in);
+    if (!rc) {
+        cf_kp_notice(ev, false, "waiting for the probe to come back running its application");
+        rep->came_back = wait_app(can, uuid, wait);
+        if (!rep->came_back)
+            cf_kp_notice(ev, true,
+                         "the probe did not answer a CAN query as Klipper within %.1f s "
+                         "(a running Klipper may have claimed it already)",
+                         wait / 1000.0);
+    }
+    cf_kp_stream_close(st);
+    cf_kp_can_close(can);
+    rep->seconds = (double)(cf_now_ns() - t0) / 1e9;
+    return rc;
+}

@@ -1,0 +1,255 @@
+/* Flashing over USB (fact sheet §4): find the probe by sysfs, 1200-baud touch
+ * when it runs Klipper, wait for Katapult on the same port with the same chip,
+ * then the shared engine, then wait for the app to come back. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "katapult/engine.h"
+#include "katapult/sim_internal.h"
+
+cf_code cf_kp_usb_list(const cf_kp_env *env, cf_kp_usb_dev *devs, size_t cap, size_t *count,
+                       cf_error *err)
+{
+    if (env && env->sim) {
+        *count = cf_kp_sim_usb_list(env->sim, devs, cap);
+        return CF_OK;
+    }
+    return cf_kp_sysfs_scan(env && env->sysfs_root ? env->sysfs_root : "/sys", devs, cap, count,
+                            err);
+}
+
+static bool same_path(const char *a, const char *b)
+{
+    char ra[PATH_MAX], rb[PATH_MAX];
+    if (strcmp(a, b) == 0)
+        return true;
+    if (!realpath(a, ra) || !realpath(b, rb))
+        return false;
+    return strcmp(ra, rb) == 0;
+}
+
+static bool matches(const cf_kp_usb_dev *d, const char *sel)
+{
+    if (strncmp(sel, "/dev/", 5) == 0)
+        return same_path(sel, d->tty);
+    if (strncmp(sel, "/sys/", 5) == 0)
+        return same_path(sel, d->syspath);
+    if (strncmp(sel, "serial=", 7) == 0)
+        return strcasecmp(sel + 7, d->serial) == 0;
+    return strcmp(sel, d->port) == 0 || strcasecmp(sel, d->serial) == 0;
+}
+
+static cf_code select_device(const cf_kp_env *env, const char *sel, cf_kp_usb_dev *out,
+                             cf_error *err)
+{
+    cf_kp_usb_dev devs[16];
+    size_t n = 0;
+    cf_code rc = cf_kp_usb_list(env, devs, 16, &n, err);
+    if (rc)
+        return rc;
+    size_t hits = 0;
+    char list[400] = "";
+    for (size_t i = 0; i < n; i++) {
+        if (sel && !matches(&devs[i], sel))
+            continue;
+        if (!hits)
+            *out = devs[i];
+        hits++;
+        size_t l = strlen(list);
+        snprintf(list + l, sizeof(list) - l, "%s%s (%s, %s %s)", l ? "; " : "", devs[i].tty,
+                 devs[i].port, cf_kp_app_name(devs[i].app), devs[i].serial);
+    }
+    if (hits == 1)
+        return CF_OK;
+    if (hits == 0) {
+        if (sel)
+            cf_fail(err, CF_ERR_NOT_FOUND,
+                    "no Cartographer, Klipper or Katapult USB device "
+                    "matches '%s'",
+                    sel);
+        else
+            cf_fail(err, CF_ERR_NOT_FOUND,
+                    "no Cartographer, Klipper or Katapult USB device is "
+                    "attached");
+        cf_hint(err, "check the USB cable; `cartoflash list` shows what is attached (a probe in "
+                     "DFU mode needs `cartoflash flash dfu`)");
+        return CF_ERR_NOT_FOUND;
+    }
+    cf_fail(err, CF_ERR_AMBIGUOUS, "%zu USB devices could be the probe: %s", hits, list);
+    cf_hint(err, "choose one with --device PATH (a /dev/ttyACM* path, a sysfs path or a port "
+                 "such as 1-1.3); cartoflash never guesses");
+    return CF_ERR_AMBIGUOUS;
+}
+
+static cf_code refuse_if_busy(const char *tty, cf_error *err)
+{
+    char comm[64];
+    int pid = cf_kp_port_user(tty, comm, sizeof(comm));
+    if (!pid)
+        return CF_OK;
+    cf_fail(err, CF_ERR_GATE, "%s is in use by process %d (%s)", tty, pid, comm);
+    cf_hint(err, "stop it first (for Klipper: sudo systemctl stop klipper), then retry; start "
+                 "it again after flashing");
+    return CF_ERR_GATE;
+}
+
+/* Waits for the device on `syspath` with `serial` to show up as `app`. */
+static bool wait_for(const cf_kp_env *env, const char *syspath, const char *serial, cf_kp_app app,
+                     unsigned wait_ms, cf_kp_usb_dev *out)
+{
+    uint64_t deadline = cf_now_ns() + (uint64_t)wait_ms * 1000000ull;
+    for (;;) {
+        cf_kp_usb_dev devs[16];
+        size_t n = 0;
+        cf_error tmp;
+        cf_error_reset(&tmp);
+        if (!cf_kp_usb_list(env, devs, 16, &n, &tmp)) {
+            for (size_t i = 0; i < n; i++) {
+                if (strcmp(devs[i].syspath, syspath) != 0)
+                    continue;
+                if (devs[i].app == app && strcasecmp(devs[i].serial, serial) == 0) {
+                    *out = devs[i];
+                    return true;
+                }
+            }
+        }
+        if (cf_now_ns() >= deadline)
+            return false;
+        cf_sleep_ns(50000000);
+    }
+}
+
+/* Klipper falls back to ST's ROM DFU when it finds no Katapult (§3.4). */
+static bool came_back_as_dfu(const char *syspath)
+{
+    char p[PATH_MAX], v[16] = "", d[16] = "";
+    snprintf(p, sizeof(p), "%s/idVendor", syspath);
+    FILE *f = fopen(p, "r");
+    if (f) {
+        if (!fgets(v, sizeof(v), f))
+            v[0] = 0;
+        fclose(f);
+    }
+    snprintf(p, sizeof(p), "%s/idProduct", syspath);
+    f = fopen(p, "r");
+    if (f) {
+        if (!fgets(d, sizeof(d), f))
+            d[0] = 0;
+        fclose(f);
+    }
+    return strncmp(v, "0483", 4) == 0 && strncmp(d, "df11", 4) == 0;
+}
+
+cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_opts *opts,
+                        const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
+{
+    uint64_t t0 = cf_now_ns();
+    memset(rep, 0, sizeof(*rep));
+    rep->failed_phase = CF_PHASE_CHECK;
+    cf_image_info info;
+    cf_code rc = cf_kp_check_image(img, CF_IFACE_USB, 0, opts->force, &info, err);
+    if (rc)
+        return rc;
+    cf_kp_timing t;
+    if (opts->timing)
+        t = *opts->timing;
+    else
+        cf_kp_timing_default(&t);
+    unsigned wait = opts->wait_ms ? opts->wait_ms : 10000;
+
+    rep->failed_phase = CF_PHASE_CONNECT;
+    cf_kp_usb_dev dev;
+    rc = select_device(env, opts->device, &dev, err);
+    if (rc)
+        return rc;
+    snprintf(rep->device, sizeof(rep->device), "%s (%s)", dev.tty, dev.port);
+    if (dev.app == CF_KP_APP_KLIPPER) {
+        rc = refuse_if_busy(dev.tty, err);
+        if (rc)
+            return rc;
+        cf_kp_notice(ev, false, "%s runs %s (%04x:%04x %s): asking it to enter Katapult", dev.tty,
+                     dev.manufacturer, dev.vid, dev.pid, dev.serial);
+        rc = cf_kp_serial_touch_1200(dev.tty, err);
+        if (rc)
+            return rc;
+        rep->was_klipper = true;
+        cf_kp_usb_dev kp;
+        if (!wait_for(env, dev.syspath, dev.serial, CF_KP_APP_KATAPULT, wait, &kp)) {
+            if (!(env && env->sim) && came_back_as_dfu(dev.syspath)) {
+                cf_fail(err, CF_ERR_UNSUPPORTED,
+                        "the probe came back on port %s as ST's DFU "
+                        "bootloader (0483:df11), not as Katapult",
+                        dev.port);
+                cf_hint(err, "it has no Katapult: use `cartoflash flash dfu` with a combined "
+                             "image");
+                return CF_ERR_UNSUPPORTED;
+            }
+            cf_fail(err, CF_ERR_TIMEOUT, "Katapult did not appear on USB port %s within %.1f s",
+                    dev.port, wait / 1000.0);
+            cf_hint(err, "the probe's Klipper may be too old to jump to Katapult, or Katapult is "
+                         "missing: double-tap reset to enter it, or use DFU");
+            return CF_ERR_TIMEOUT;
+        }
+        dev = kp;
+        snprintf(rep->device, sizeof(rep->device), "%s (%s)", dev.tty, dev.port);
+        cf_kp_notice(ev, false, "Katapult appeared on %s (same port %s, same chip %s)", dev.tty,
+                     dev.port, dev.serial);
+    } else if (dev.app != CF_KP_APP_KATAPULT) {
+        return cf_fail(err, CF_ERR_UNSUPPORTED, "%s is neither Klipper nor Katapult", dev.tty);
+    }
+    rc = refuse_if_busy(dev.tty, err);
+    if (rc)
+        return rc;
+
+    cf_kp_stream *st = NULL;
+    /* The port node may take a moment to become usable after enumeration. */
+    for (int i = 0; i < 40; i++) {
+        cf_error tmp;
+        cf_error_reset(&tmp);
+        rc = cf_kp_serial_open(dev.tty, &st, &tmp);
+        if (!rc)
+            break;
+        if (rc != CF_ERR_NOT_FOUND && rc != CF_ERR_IO && rc != CF_ERR_ACCESS) {
+            *err = tmp;
+            return rc;
+        }
+        if (i == 39) {
+            *err = tmp;
+            return rc;
+        }
+        cf_sleep_ns(50000000);
+    }
+    uint64_t t1 = cf_now_ns();
+    cf_kp_session ss;
+    cf_kp_session_init(&ss, st, &t);
+    cf_kp_connect_info node;
+    rc = cf_kp_connect(&ss, &node, err);
+    if (rc) {
+        cf_hint(err, "Katapult on %s does not answer: unplug and replug the probe, then retry",
+                dev.tty);
+    } else {
+        rc = cf_kp_run(&ss, &node, img, &info, NULL, opts->force, ev, rep, err);
+    }
+    rep->transfer_seconds = (double)(cf_now_ns() - t1) / 1e9;
+    rep->frames_out = st->frames_out;
+    rep->frames_in = st->frames_in;
+    rep->bits_out = st->bits_out;
+    rep->bits_in = st->bits_in;
+    cf_kp_stream_close(st);
+    if (!rc) {
+        cf_kp_notice(ev, false, "waiting for the probe to come back running its application");
+        cf_kp_usb_dev app;
+        rep->came_back = wait_for(env, dev.syspath, dev.serial, CF_KP_APP_KLIPPER, wait, &app);
+        if (rep->came_back)
+            cf_kp_notice(ev, false, "the probe is back: %s %04x:%04x %s %s", app.tty, app.vid,
+                         app.pid, app.manufacturer, app.product);
+        else
+            cf_kp_notice(ev, true, "the probe did not come back on port %s within %.1f s", dev.port,
+                         wait / 1000.0);
+    }
+    rep->seconds = (double)(cf_now_ns() - t0) / 1e9;
+    return rc;
+}

@@ -1,0 +1,173 @@
+/* Flashing a Cartographer probe through Katapult, over CAN or USB, natively.
+ *
+ * This is the API the CLI (cmd_flash_katapult.c, cmd_list_katapult.c) and the
+ * menus call. Layers never print: progress and notices go through
+ * cf_flash_events (flash/flash.h), failures through cf_error.
+ *
+ * cf_kp_flash_can() / cf_kp_flash_usb() order (never reordered):
+ *   1. image gates (no device touched): an app image for 0x08002000 only —
+ *      never a combined or bare Katapult image; interface (CAN image for CAN,
+ *      USB image for USB) and, on CAN, the image's CANBUS_FREQUENCY against
+ *      the interface's bitrate read through netlink;
+ *   2. find exactly one device (USB: by sysfs; a second candidate is refused,
+ *      never guessed) and, if it runs Klipper, ask it to enter Katapult (CAN:
+ *      REQUEST_BOOTLOADER by UUID; USB: the 1200-baud touch, then wait for
+ *      Katapult on the same physical port with the same chip serial);
+ *   3. CONNECT; gates on its answer: MCU equals the image's MCU, application
+ *      start equals the image's address, block size valid, image fits; CAN:
+ *      GET_CANBUS_ID equals the requested UUID;
+ *   4. SEND_BLOCK every block, SEND_EOF;
+ *   5. REQUEST_BLOCK every block and compare byte for byte;
+ *   6. only then COMPLETE, and wait for the probe to come back running the app.
+ * Any failure in 3-5 stops at once without COMPLETE: the probe stays in
+ * Katapult, and running the same flash again is the fix.
+ */
+#ifndef CF_KATAPULT_KATAPULT_H
+#define CF_KATAPULT_KATAPULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "flash/flash.h"
+#include "image/image.h"
+#include "katapult/canlink.h"
+#include "katapult/proto.h"
+#include "katapult/session.h"
+
+/* ---- simulation (--simulate=katapult-can / katapult-usb) ---- */
+
+typedef struct cf_kp_sim cf_kp_sim;
+
+/* True when a --simulate SPEC names the Katapult node ("katapult-..."). */
+bool cf_kp_spec_is_katapult(const char *spec);
+/* Starts the emulated node in-process (a thread serving a socketpair CAN bus
+ * with bitrate timing, or a pty for USB). SPEC as in katapult/node.h. */
+cf_code cf_kp_sim_new(const char *spec, cf_kp_sim **out, cf_error *err);
+void cf_kp_sim_free(cf_kp_sim *sim);
+
+/* Where the layer talks: hardware (sim == NULL) or the emulated node. */
+typedef struct cf_kp_env {
+    cf_kp_sim *sim;
+    const char *sysfs_root; /* NULL = "/sys"; tests use a fake tree */
+} cf_kp_env;
+
+typedef enum cf_kp_app {
+    CF_KP_APP_UNKNOWN = 0,
+    CF_KP_APP_KLIPPER, /* the Cartographer (Klipper) application */
+    CF_KP_APP_KATAPULT
+} cf_kp_app;
+
+const char *cf_kp_app_name(cf_kp_app app); /* "Klipper", "Katapult", "unknown" */
+
+/* ---- discovery ---- */
+
+typedef struct cf_kp_usb_dev {
+    char syspath[256]; /* the USB device in sysfs = the physical port */
+    char port[32];     /* "1-1.3" */
+    char tty[64];      /* "/dev/ttyACM0" */
+    uint16_t vid, pid;
+    char manufacturer[64];
+    char product[64];
+    char serial[64];
+    cf_kp_app app;
+    bool cartographer; /* the app identifies as a Cartographer probe */
+} cf_kp_usb_dev;
+
+/* Katapult- and Klipper-mode USB devices now attached (sysfs, no /dev/serial/by-id needed). */
+cf_code cf_kp_usb_list(const cf_kp_env *env, cf_kp_usb_dev *devs, size_t cap, size_t *count,
+                       cf_error *err);
+/* Same scan on an explicit sysfs root (exposed for tests). */
+cf_code cf_kp_sysfs_scan(const char *sysfs_root, cf_kp_usb_dev *devs, size_t cap, size_t *count,
+                         cf_error *err);
+
+typedef struct cf_kp_found_uuid {
+    char uuid[13];    /* 12 lower-case hex digits */
+    cf_kp_app app;    /* from a CAN query; UNKNOWN for file sources */
+    char source[256]; /* "CAN query on can0", "/home/pi/printer_data/config/printer.cfg:42", ... */
+    char section[64]; /* "mcu scanner" etc. for file sources */
+} cf_kp_found_uuid;
+
+/* On-screen explanation of why a node may not answer a query. */
+extern const char cf_kp_claimed_note[];
+
+/* Asks every unassigned node on ifname for its UUID (Klipper and Katapult). */
+cf_code cf_kp_can_query_env(const cf_kp_env *env, const char *ifname, unsigned wait_ms,
+                            cf_kp_found_uuid *out, size_t cap, size_t *count, cf_error *err);
+
+typedef struct cf_kp_cfg_entry {
+    bool can;        /* canbus_uuid (true) or serial (false) */
+    char value[192]; /* the UUID, or the serial device path */
+    char section[64];
+    char source[256]; /* "FILE:LINE" */
+} cf_kp_cfg_entry;
+
+/* printer.cfg and its [include]s: [mcu scanner], [mcu cartographer], [scanner],
+ * [cartographer] sections with canbus_uuid / serial. */
+cf_code cf_kp_config_scan_file(const char *printer_cfg, cf_kp_cfg_entry *out, size_t cap,
+                               size_t *count, cf_error *err);
+/* Same on text (no includes followed); for tests and fuzzing. */
+void cf_kp_config_scan_text(const char *text, size_t len, const char *name, cf_kp_cfg_entry *out,
+                            size_t cap, size_t *count);
+/* klippy.log: the config dumps it contains, plus any "canbus_uuid" mention. */
+cf_code cf_kp_klippy_log_scan_file(const char *path, cf_kp_cfg_entry *out, size_t cap,
+                                   size_t *count, cf_error *err);
+void cf_kp_klippy_log_scan_text(const char *text, size_t len, const char *name,
+                                cf_kp_cfg_entry *out, size_t cap, size_t *count);
+
+/* Bus state and bitrate of a CAN interface (simulated or through netlink). */
+cf_code cf_kp_can_bus_info(const cf_kp_env *env, const char *ifname, cf_kp_canlink *out,
+                           cf_error *err);
+
+/* ---- flashing ---- */
+
+typedef struct cf_kp_opts {
+    const char *interface; /* CAN interface; NULL = "can0" */
+    const char *uuid;      /* CAN: required, 12 hex digits */
+    const char *device; /* USB: /dev/tty*, a by-id link, a sysfs path or a port "1-1.3"; NULL = the
+                           only one */
+    uint32_t bitrate;   /* CAN: the bus bitrate to assume when the interface reports none (vcan) */
+    bool force; /* override the MCU-unknown and interface-mismatch gates (never combined images) */
+    unsigned wait_ms;           /* wait for the bootloader / the app to come back; 0 = 10000 */
+    const cf_kp_timing *timing; /* NULL = flashtool's timeouts and tries */
+} cf_kp_opts;
+
+typedef struct cf_kp_report {
+    cf_flash_phase failed_phase;
+    uint32_t failed_address;
+    bool was_klipper; /* the probe was running Klipper and was sent to Katapult */
+    bool completed;   /* COMPLETE acknowledged (the app was started) */
+    bool came_back;   /* the probe was seen running the app afterwards */
+    cf_kp_connect_info node;
+    char device[160]; /* "/dev/ttyACM0 (1-1.3)" or "can0 uuid 0123456789ab" */
+    size_t blocks;
+    size_t bytes_written, bytes_verified;
+    uint32_t pages;                       /* SEND_EOF's page count */
+    unsigned long frames_out, frames_in;  /* CAN frames (USB: writes/reads) */
+    unsigned long long bits_out, bits_in; /* CAN: bits on the wire incl. stuffing */
+    unsigned retries;
+    uint32_t bus_bitrate;    /* 0 if unknown */
+    double seconds;          /* whole operation */
+    double transfer_seconds; /* first CONNECT to COMPLETE's answer */
+} cf_kp_report;
+
+/* Image gates only (no device): for menus filtering lists and for the flows. */
+cf_code cf_kp_check_image(const cf_image *img, cf_iface via, uint32_t bus_bitrate, bool force,
+                          cf_image_info *info, cf_error *err);
+
+cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_opts *opts,
+                        const cf_flash_events *ev, cf_kp_report *rep, cf_error *err);
+cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_opts *opts,
+                        const cf_flash_events *ev, cf_kp_report *rep, cf_error *err);
+
+/* ---- for tests and the benchmark (simulated node only) ---- */
+/* Copies the emulated flash (whole chip) to buf; returns the bytes copied. */
+size_t cf_kp_sim_flash_copy(cf_kp_sim *sim, uint8_t *buf, size_t cap, uint32_t *base);
+const char *cf_kp_sim_uuid(cf_kp_sim *sim);
+uint32_t cf_kp_sim_bitrate(cf_kp_sim *sim);
+/* Bus time of every frame the simulated bus carried, and their count. */
+void cf_kp_sim_bus_stats(cf_kp_sim *sim, unsigned long *frames, unsigned long long *bits,
+                         uint64_t *flash_busy_ns);
+
+#endif
