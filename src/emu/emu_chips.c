@@ -38,8 +38,9 @@
  *    as recalled; not re-read here]: 64-bit program 81.7 us typ, page (2 KiB)
  *    erase 22.02 ms typ, mass erase 22.13 ms typ.
  *  - Memory: flash 64 x 2 KiB, OTP 1 KiB at 0x1FFF7000 (program once, by
- *    double-word), SRAM1+SRAM2 22 KiB contiguous at 0x20000000, system memory
- *    28 KiB at 0x1FFF0000 (RM0440) [D].
+ *    double-word), SRAM1 16 + SRAM2 6 + CCM SRAM alias 10 = 32 KiB contiguous
+ *    at 0x20000000 (a Cartographer v4 image sets SP = 0x20007FF8), system
+ *    memory 28 KiB at 0x1FFF0000 (RM0440) [D].
  *
  * Get Commands (UPLOAD block 0) = 00 21 41 92 for both (AN3156) [D; U per chip].
  */
@@ -120,7 +121,7 @@ static const emu_chip chips[] = {
                 {EMU_REGION_FLASH, 0x08000000, 128 * 1024, true},
                 {EMU_REGION_OPTION, 0x1FFF7800, 40, true},
                 {EMU_REGION_OTP, 0x1FFF7000, 1024, true},
-                {EMU_REGION_RAM, 0x20000000, 22 * 1024, true},
+                {EMU_REGION_RAM, 0x20000000, 32 * 1024, true},
                 {EMU_REGION_SYSMEM, 0x1FFF0000, 28 * 1024, false},
             },
         .page_erase_ns = 22020000,
