@@ -102,10 +102,14 @@ size_t cf_emu_config_descriptor(const cf_emu *emu, uint8_t *buf, size_t cap);
 size_t cf_emu_string_descriptor(const cf_emu *emu, uint8_t index, uint8_t *buf, size_t cap);
 
 /* Bus events. */
-bool cf_emu_present(cf_emu *emu);   /* enumerated and not yet gone */
-void cf_emu_bus_reset(cf_emu *emu); /* USB reset / SET_CONFIGURATION: back to dfuIDLE */
+bool cf_emu_present(cf_emu *emu); /* enumerated (appear_ms passed) and not gone */
+/* USB reset / SET_CONFIGURATION: back to the power-on DFU state (dfuIDLE, or
+ * dfuERROR/errFIRMWARE with start_in_error); the Address Pointer returns to
+ * the start of flash. */
+void cf_emu_bus_reset(cf_emu *emu);
 /* The device is unplugged and plugged back in DFU mode (a user shorting BOOT0
- * again): present, dfuIDLE, flash kept, fault disarmed. */
+ * again): present, power-on state, flash kept, fault disarmed, cf_emu_left()
+ * false again, generation bumped (old host handles are stale). */
 void cf_emu_replug(cf_emu *emu);
 
 /* Info for tests and tools. */
