@@ -193,6 +193,18 @@ static uint32_t find_embedded_katapult(const cf_image *img, uint32_t span)
     return 0;
 }
 
+/* True when every byte present in [off, off+len) is 0xFF (erased flash). */
+static bool all_erased(const cf_image *img, uint32_t off, uint32_t len)
+{
+    uint32_t base = cf_image_start(img);
+    for (uint32_t i = 0; i < len; i++) {
+        uint8_t b;
+        if (cf_image_byte(img, base + off + i, &b) && b != 0xFF)
+            return false;
+    }
+    return true;
+}
+
 static void classify(const cf_image *img, cf_image_info *info)
 {
     uint32_t span = cf_image_end(img) - cf_image_start(img);
@@ -202,7 +214,7 @@ static void classify(const cf_image *img, cf_image_info *info)
             info->app_address = info->load_address + APP_OFFSET;
         } else {
             info->kind = CF_KIND_KATAPULT;
-            if (span > APP_OFFSET)
+            if (span > APP_OFFSET && !all_erased(img, APP_OFFSET, span - APP_OFFSET))
                 problem(info, "Katapult image of %u bytes: the part after 8 KiB is not an app",
                         span);
         }

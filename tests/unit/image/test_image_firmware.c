@@ -210,6 +210,32 @@ static void image_firmware_katapult_details(void **state)
     assert_int_equal(info.size, 8192);
     assert_string_equal(info.katapult_version, ""); /* F042 builds carry none */
     cf_image_free(&img);
+
+    /* Padding with erased flash is harmless; other bytes after 8 KiB are not. */
+    size_t len;
+    uint8_t *kat = gen_read_firmware("cartographer-klipper/firmware/v2-v3/Katapult_USB.bin", &len);
+    assert_non_null(kat);
+    uint8_t *padded = malloc(0x4000);
+    assert_non_null(padded);
+    memset(padded, 0xFF, 0x4000);
+    memcpy(padded, kat, len);
+    cf_image_load_opts o = {.default_address = 0x08000000};
+    cf_error err;
+    cf_error_reset(&err);
+    assert_int_equal(cf_image_parse(padded, 0x4000, "padded.bin", &o, &img, &err), CF_OK);
+    cf_image_inspect(&img, &info);
+    assert_int_equal(info.kind, CF_KIND_KATAPULT);
+    assert_int_equal(info.iface, CF_IFACE_USB);
+    assert_string_equal(info.problems, "");
+    cf_image_free(&img);
+    padded[0x3000] = 0x00;
+    assert_int_equal(cf_image_parse(padded, 0x4000, "padded.bin", &o, &img, &err), CF_OK);
+    cf_image_inspect(&img, &info);
+    assert_int_equal(info.kind, CF_KIND_KATAPULT);
+    assert_non_null(strstr(info.problems, "the part after 8 KiB is not an app"));
+    cf_image_free(&img);
+    free(padded);
+    free(kat);
 }
 
 /* ---- cross-check with the vendor's own list ---- */
