@@ -160,16 +160,18 @@ cf_code cf_image_parse_dfuse(const uint8_t *buf, size_t len, const char *name, c
         snprintf(what, sizeof(what), "DfuSe prefix version is %u, only 1 is known", buf[5]);
         return dfuse_fail(&st, 5, what, err);
     }
-    cf_code rc = check_suffix(&st, len, err);
-    if (rc != CF_OK)
-        return rc;
+    /* The size check comes first: a cut-off download fails here with the
+     * clearest message, before the missing suffix is noticed. */
     uint32_t image_size = cf_le32(buf + 6);
     if (image_size != len) {
         snprintf(what, sizeof(what),
-                 "bad prefix size: DFUImageSize says %u bytes but the file has %zu", image_size,
-                 len);
+                 "bad prefix size: DFUImageSize says %u bytes but the file has %zu%s", image_size,
+                 len, image_size > len ? " (the file is truncated)" : "");
         return dfuse_fail(&st, 6, what, err);
     }
+    cf_code rc = check_suffix(&st, len, err);
+    if (rc != CF_OK)
+        return rc;
     unsigned targets = buf[10];
     if (targets == 0)
         return dfuse_fail(&st, 10, "the file declares no targets (bTargets is 0)", err);

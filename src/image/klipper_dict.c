@@ -2,7 +2,19 @@
  * of the firmware (version, config constants, commands) with zlib and links
  * it into the binary, so the host can ask the MCU for it. We find it by
  * trying every plausible zlib header and keeping the first stream that
- * inflates to a JSON object with "version" or "config". */
+ * inflates to a JSON object with "version" or "config".
+ *
+ * What the real Cartographer dictionaries say (../shared/firmware):
+ *  - "version" is the product string, not Klipper's git version: e.g.
+ *    "CARTOGRAPHER 5.1.0", "Cartographer 4.0.0", "CARTOGRAPHER V3" (3.0.0),
+ *    "CARTOGRAPHER 2.2.0", "CARTOGRAPHER V3 6.1.0 lite", "CARTOGRAPHER v4 6.2.0".
+ *    K1 builds say "K1" ("CARTOGRAPHER K1 5.1.0", "CARTOGRAPHER 5.0.0 K1"),
+ *    lite builds "lite"/"Lite", the first G431 builds "Cartographer HT 5.1.0".
+ *  - config.MCU is "stm32f042x6" (v2/v3, CLOCK_FREQ 48 MHz) or "stm32g431xx"
+ *    (HT builds in the v2-v3 tree at 150 MHz; v4 builds at 170 MHz).
+ *  - CAN builds declare RESERVE_PINS_CAN and CANBUS_FREQUENCY; USB builds
+ *    RESERVE_PINS_USB and no CANBUS_FREQUENCY. Both reserve PA11,PA12.
+ *  - Only 6.1.0 and later carry "app": "Cartographer" (and "license"). */
 #include "image/image_internal.h"
 
 #include <ctype.h>

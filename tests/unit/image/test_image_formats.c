@@ -472,8 +472,11 @@ static void image_dfuse_other_errors(void **state)
     assert_int_equal(parse(d.b.buf, d.b.len, &img, &err), CF_OK);
     cf_image_free(&img);
 
-    /* No suffix at all. */
+    /* A download cut short, and a file whose suffix was stripped. */
+    expect_format_error(d.b.buf, d.b.len - 100, "(the file is truncated)");
+    gen_put_le32(d.b.buf + 6, (uint32_t)d.b.len - 16);
     expect_format_error(d.b.buf, d.b.len - 16, "no DFU suffix");
+    gen_put_le32(d.b.buf + 6, (uint32_t)d.b.len);
     /* Too short. */
     expect_format_error((const uint8_t *)"DfuSe\x01", 6, "too short for a DfuSe file");
     gen_free(&d.b);
