@@ -72,9 +72,8 @@ static void test_request_during_busy_is_delayed(void **state)
     assert_int_equal(getstatus(emu, &st), CF_EMU_ACK);
     assert_int_equal(st.state, ST_DNBUSY);
     assert_int_equal(st.poll_ms, 40); /* never exactly 100 */
-    uint64_t replied = cf_now_ns();
-    /* A host that ignores bwPollTimeout: GETSTATE right away waits (NAK). */
-    assert_true(replied - before < 40 * MS);
+    /* A host that ignores bwPollTimeout: GETSTATE right away waits (NAK)
+     * until the 40 ms of work that began with the DNBUSY reply are over. */
     uint8_t s = getstate(emu);
     uint64_t after = cf_now_ns();
     assert_int_equal(s, ST_DNLOAD_SYNC);
@@ -116,7 +115,7 @@ static void test_timing_off(void **state)
     }
     assert_int_equal(cf_emu_busy_ns(emu), 0);
     /* 32 erases + 16 writes would take ~1.7 s with timing on. */
-    assert_true(cf_now_ns() - t0 < 500 * MS);
+    assert_true(cf_now_ns() - t0 < 1000 * MS);
     cf_emu_free(emu);
 }
 
