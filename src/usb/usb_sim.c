@@ -160,9 +160,11 @@ static cf_code map_result(cf_emu_result r, const cf_usb_setup *s, unsigned timeo
     case CF_EMU_NO_ANSWER: {
         unsigned wait = timeout_ms < SIM_NO_ANSWER_MAX_MS ? timeout_ms : SIM_NO_ANSWER_MAX_MS;
         cf_sleep_ns((uint64_t)wait * 1000000u);
-        return cf_fail(err, CF_ERR_TIMEOUT,
-                       "the simulated probe did not answer request 0x%02x within %u ms", s->request,
-                       timeout_ms);
+        cf_fail(err, CF_ERR_TIMEOUT,
+                "the simulated probe did not answer request 0x%02x within %u ms", s->request,
+                timeout_ms);
+        cf_hint(err, "The probe stopped answering; it is still in DFU mode, so retry.");
+        return CF_ERR_TIMEOUT;
     }
     case CF_EMU_GONE:
         return gone_error(err);
