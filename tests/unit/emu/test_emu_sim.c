@@ -159,6 +159,7 @@ static void test_timeout_is_prompt(void **state)
     assert_int_equal(control(dev, 0x21, 0x01, 2, data, 64, &actual, &err), CF_ERR_TIMEOUT);
     uint64_t dt = cf_now_ns() - t0;
     assert_true(dt < 1000000000ull); /* not the 5 s timeout */
+    assert_true(err.hint[0] != '\0');
     assert_int_equal(actual, 0);
     /* Answered normally afterwards. */
     uint8_t st[6];
