@@ -238,6 +238,67 @@ static void image_firmware_katapult_details(void **state)
     free(kat);
 }
 
+/* A combined image assembled here from a bare Katapult and a survey app is
+ * recognised like the vendor's; a CAN Katapult with a USB app is flagged. */
+static void image_firmware_assembled(void **state)
+{
+    (void)state;
+    size_t klen, alen;
+    uint8_t *usb_kat =
+        gen_read_firmware("cartographer-klipper/firmware/v2-v3/Katapult_USB.bin", &klen);
+    uint8_t *app = gen_read_firmware(
+        "cartographer-klipper/firmware/v2-v3/survey/5.1.0/Survey_Cartographer_USB_8kib_offset.bin",
+        &alen);
+    size_t clen;
+    uint8_t *can_kat =
+        gen_read_firmware("cartographer-klipper/firmware/v2-v3/Katapult_1m.bin", &clen);
+    assert_non_null(usb_kat);
+    assert_non_null(app);
+    assert_non_null(can_kat);
+    assert_true(klen <= 0x2000 && clen == 0x2000);
+
+    uint8_t *full = malloc(0x2000 + alen);
+    assert_non_null(full);
+    memset(full, 0xFF, 0x2000);
+    memcpy(full, usb_kat, klen);
+    memcpy(full + 0x2000, app, alen);
+    cf_image_load_opts o = {.default_address = 0x08000000};
+    cf_image img;
+    cf_image_info info;
+    cf_error err;
+    cf_error_reset(&err);
+    assert_int_equal(cf_image_parse(full, 0x2000 + alen, "usb+usb.bin", &o, &img, &err), CF_OK);
+    cf_image_inspect(&img, &info);
+    assert_int_equal(info.kind, CF_KIND_COMBINED);
+    assert_int_equal(info.iface, CF_IFACE_USB);
+    assert_int_equal(info.katapult_iface, CF_IFACE_USB);
+    assert_string_equal(info.version, "CARTOGRAPHER 5.1.0");
+    assert_string_equal(info.problems, "");
+    cf_image_free(&img);
+
+    memcpy(full, can_kat, clen);
+    assert_int_equal(cf_image_parse(full, 0x2000 + alen, "can+usb.bin", &o, &img, &err), CF_OK);
+    cf_image_inspect(&img, &info);
+    assert_int_equal(info.kind, CF_KIND_COMBINED);
+    assert_int_equal(info.iface, CF_IFACE_USB);
+    assert_int_equal(info.katapult_iface, CF_IFACE_CAN);
+    assert_non_null(strstr(info.problems, "Katapult uses can but the app uses usb"));
+    cf_image_free(&img);
+
+    /* A bare Katapult that somehow carries a dictionary is suspicious. */
+    memcpy(full, can_kat, clen);
+    memcpy(full + 0x1300, app + 0x4C50, 0x829); /* the survey app's zlib dictionary */
+    assert_int_equal(cf_image_parse(full, 0x2000, "kat+dict.bin", &o, &img, &err), CF_OK);
+    cf_image_inspect(&img, &info);
+    assert_int_equal(info.kind, CF_KIND_KATAPULT);
+    assert_non_null(strstr(info.problems, "should not carry a Klipper data dictionary"));
+    cf_image_free(&img);
+    free(full);
+    free(usb_kat);
+    free(can_kat);
+    free(app);
+}
+
 /* ---- cross-check with the vendor's own list ---- */
 
 static char *next_field(char **p)
@@ -339,6 +400,7 @@ int main(void)
         cmocka_unit_test(image_firmware_issue_examples),
         cmocka_unit_test(image_firmware_misplaced),
         cmocka_unit_test(image_firmware_katapult_details),
+        cmocka_unit_test(image_firmware_assembled),
         cmocka_unit_test(image_firmware_csv),
         cmocka_unit_test(image_firmware_all_listed),
     };

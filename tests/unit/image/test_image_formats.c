@@ -242,6 +242,38 @@ static void image_hex_other_errors(void **state)
     expect_format_error((const uint8_t *)longer, strlen(longer), "longer than its byte count");
 }
 
+static void image_hex_record_shapes(void **state)
+{
+    (void)state;
+    /* Lower-case digits are fine. */
+    const char *lower = ":04000000deadbeefc4\n:00000001ff\n";
+    cf_image img;
+    cf_error err;
+    assert_int_equal(parse((const uint8_t *)lower, strlen(lower), &img, &err), CF_OK);
+    static const uint8_t want[4] = {0xDE, 0xAD, 0xBE, 0xEF};
+    assert_one_segment(&img, 0, want, 4); /* no 04 record: address 0 */
+    cf_image_free(&img);
+
+    const char *nul = ":0400000000\x01"
+                      "000000F8\n:00000001FF\n";
+    expect_format_error((const uint8_t *)nul, strlen(nul), "byte 0x01 is not a hexadecimal digit");
+    const char *tiny = ":00000001\n";
+    expect_format_error((const uint8_t *)tiny, strlen(tiny), "a record needs at least 10");
+    const char *eof = ":01000001AA54\n";
+    expect_format_error((const uint8_t *)eof, strlen(eof), "end-of-file record with a non-zero");
+    const char *ela = ":03000004080000F1\n:00000001FF\n";
+    expect_format_error((const uint8_t *)ela, strlen(ela), "record type 04 must carry 2 bytes");
+    const char *sla = ":020000050800F1\n:00000001FF\n";
+    expect_format_error((const uint8_t *)sla, strlen(sla), "record type 05 must carry 4 bytes");
+    gen_buf big = {0};
+    gen_put(&big, ":", 1);
+    for (int i = 0; i < 300; i++)
+        gen_put(&big, "00", 2);
+    gen_put(&big, "\n", 1);
+    expect_format_error(big.buf, big.len, "record is too long");
+    gen_free(&big);
+}
+
 static void image_hex_past_4gib(void **state)
 {
     (void)state;
@@ -481,6 +513,42 @@ static void image_dfuse_other_errors(void **state)
     expect_format_error((const uint8_t *)"DfuSe\x01", 6, "too short for a DfuSe file");
     gen_free(&d.b);
 
+    /* Prefix version, no targets, a cut target header, trailing bytes, and
+     * an alt 0 target with only an empty element. */
+    gen_dfuse_begin(&d);
+    gen_dfuse_target(&d, 0, NULL);
+    gen_dfuse_element(&d, 0x08000000, data, 16);
+    gen_dfuse_end(&d, 0x0483, 0xDF11);
+    d.b.buf[5] = 2;
+    gen_fix_crc(d.b.buf, d.b.len);
+    expect_format_error(d.b.buf, d.b.len, "offset 5: DfuSe prefix version is 2");
+    d.b.buf[5] = 1;
+    d.b.buf[10] = 0;
+    gen_fix_crc(d.b.buf, d.b.len);
+    expect_format_error(d.b.buf, d.b.len, "bTargets is 0");
+    d.b.buf[10] = 2;
+    gen_fix_crc(d.b.buf, d.b.len);
+    expect_format_error(d.b.buf, d.b.len, "truncated target 2");
+    gen_free(&d.b);
+
+    gen_dfuse_begin(&d);
+    gen_dfuse_target(&d, 0, NULL);
+    gen_dfuse_element(&d, 0x08000000, data, 16);
+    gen_put(&d.b, "junk", 4); /* counted into dwTargetSize by the builder... */
+    gen_dfuse_end(&d, 0x0483, 0xDF11);
+    /* ...so shrink dwTargetSize back: the 4 bytes now follow the target. */
+    gen_put_le32(d.b.buf + 11 + 266, 8 + 16);
+    gen_fix_crc(d.b.buf, d.b.len);
+    expect_format_error(d.b.buf, d.b.len, "4 unexpected bytes after the last target");
+    gen_free(&d.b);
+
+    gen_dfuse_begin(&d);
+    gen_dfuse_target(&d, 0, NULL);
+    gen_dfuse_element(&d, 0x08000000, data, 0);
+    gen_dfuse_end(&d, 0x0483, 0xDF11);
+    expect_format_error(d.b.buf, d.b.len, "holds no data");
+    gen_free(&d.b);
+
     /* Overlapping elements. */
     gen_dfuse_begin(&d);
     gen_dfuse_target(&d, 0, NULL);
@@ -551,6 +619,12 @@ static void image_bin_limits(void **state)
 
     expect_format_error(d, 0, "is empty");
 
+    /* Nothing but a (valid) suffix. */
+    gen_buf only = {0};
+    gen_add_suffix(&only, 0x0483, 0xDF11);
+    expect_format_error(only.buf, only.len, "holds only a DFU suffix");
+    gen_free(&only);
+
     uint8_t *big = calloc(CF_IMAGE_MAX_SIZE + 1, 1);
     assert_non_null(big);
     expect_format_error(big, CF_IMAGE_MAX_SIZE + 1, "more than the 4194304 allowed");
@@ -594,6 +668,7 @@ int main(void)
         cmocka_unit_test(image_hex_overlap),
         cmocka_unit_test(image_hex_missing_eof),
         cmocka_unit_test(image_hex_other_errors),
+        cmocka_unit_test(image_hex_record_shapes),
         cmocka_unit_test(image_hex_past_4gib),
         cmocka_unit_test(image_dfuse_roundtrip_real),
         cmocka_unit_test(image_dfuse_file_load),
