@@ -94,8 +94,6 @@ static cf_code apply_record(hex_state *st, const uint8_t *rec, cf_error *err)
     const uint8_t *data = rec + 4;
     char what[160];
 
-    if (st->seen_eof)
-        return hex_fail(st, err, "record after the end-of-file record");
     switch (type) {
     case 0x00: {
         /* base <= 0xFFFF0000 and offset <= 0xFFFF, so this cannot wrap. */
