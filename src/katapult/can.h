@@ -14,8 +14,9 @@
 
 #define CF_KP_CAN_ADMIN 0x3F0u
 #define CF_KP_CAN_ADMIN_REPLY 0x3F1u
-#define CF_KP_FLASH_NODEID 0x81u /* 129, as flashtool: host sends on 0x202, node answers on 0x203  \
-                                  */
+#define CF_KP_FLASH_NODEID                                                                         \
+    0x81u /* 129, as flashtool: host sends on 0x202, node answers on 0x203                         \
+           */
 
 typedef struct cf_kp_can cf_kp_can;
 

@@ -260,7 +260,7 @@ cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_im
         rc = cf_kp_cmd(ss, CF_KP_CMD_SEND_BLOCK, p, 4 + bs, r, sizeof(r), &rl, err);
         if (rc) {
             rep->failed_address = addr;
-            cf_error_prefix(err, "writing the block at 0x%08X: ", (unsigned)addr);
+            cf_error_prefix(err, "writing the block at 0x%08X", (unsigned)addr);
         } else {
             rep->bytes_written += bs;
             progress(ev, CF_PHASE_WRITE, (i + 1) * bs, len);
@@ -283,7 +283,7 @@ cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_im
         rc = cf_kp_cmd(ss, CF_KP_CMD_REQUEST_BLOCK, p, 4, rb, 4 + bs, &rl, err);
         if (rc) {
             rep->failed_address = addr;
-            cf_error_prefix(err, "reading back 0x%08X: ", (unsigned)addr);
+            cf_error_prefix(err, "reading back 0x%08X", (unsigned)addr);
             break;
         }
         if (rl < 4 + bs || memcmp(rb + 4, data + i * bs, bs) != 0) {
@@ -321,7 +321,7 @@ cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_im
     rc = cf_kp_cmd(ss, CF_KP_CMD_COMPLETE, NULL, 0, r, sizeof(r), &rl, err);
     rep->retries = ss->retries;
     if (rc) {
-        cf_error_prefix(err, "starting the application: ");
+        cf_error_prefix(err, "starting the application");
         cf_hint(err, "the image is written and verified; power-cycle the probe to start it");
         return rc;
     }

@@ -42,14 +42,30 @@ static bool matches(const cf_kp_usb_dev *d, const char *sel)
     return strcmp(sel, d->port) == 0 || strcasecmp(sel, d->serial) == 0;
 }
 
-static cf_code select_device(const cf_kp_env *env, const char *sel, cf_kp_usb_dev *out,
-                             cf_error *err)
+static cf_code select_device(const cf_kp_env *env, const char *sel, unsigned wait_ms,
+                             const cf_flash_events *ev, cf_kp_usb_dev *out, cf_error *err)
 {
     cf_kp_usb_dev devs[16];
     size_t n = 0;
-    cf_code rc = cf_kp_usb_list(env, devs, 16, &n, err);
-    if (rc)
-        return rc;
+    /* A probe that is still enumerating (just plugged in, just reset) gets
+     * wait_ms to show up. */
+    uint64_t deadline = cf_now_ns() + (uint64_t)wait_ms * 1000000ull;
+    bool told = false;
+    for (;;) {
+        cf_code rc = cf_kp_usb_list(env, devs, 16, &n, err);
+        if (rc)
+            return rc;
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            k += !sel || matches(&devs[i], sel);
+        if (k || cf_now_ns() >= deadline)
+            break;
+        if (!told)
+            cf_kp_notice(ev, false, "waiting up to %.0f s for the probe to appear on USB",
+                         wait_ms / 1000.0);
+        told = true;
+        cf_sleep_ns(50000000);
+    }
     size_t hits = 0;
     char list[400] = "";
     for (size_t i = 0; i < n; i++) {
@@ -162,7 +178,7 @@ cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_o
 
     rep->failed_phase = CF_PHASE_CONNECT;
     cf_kp_usb_dev dev;
-    rc = select_device(env, opts->device, &dev, err);
+    rc = select_device(env, opts->device, wait, ev, &dev, err);
     if (rc)
         return rc;
     snprintf(rep->device, sizeof(rep->device), "%s (%s)", dev.tty, dev.port);

@@ -167,6 +167,9 @@ size_t cf_kp_sim_flash_copy(cf_kp_sim *sim, uint8_t *buf, size_t cap, uint32_t *
 const char *cf_kp_sim_uuid(cf_kp_sim *sim);
 uint32_t cf_kp_sim_bitrate(cf_kp_sim *sim);
 /* Bus time of every frame the simulated bus carried, and their count. */
+/* What the emulated node did: COMPLETEs acknowledged, blocks stored, bootloader requests. */
+void cf_kp_sim_node_stats(cf_kp_sim *sim, unsigned *completes, unsigned *blocks_written,
+                          unsigned *bootloader_requests);
 void cf_kp_sim_bus_stats(cf_kp_sim *sim, unsigned long *frames, unsigned long long *bits,
                          uint64_t *flash_busy_ns);
 

@@ -470,7 +470,7 @@ void cf_kpn_tick(cf_kpn *n, uint64_t now)
         n->reboot_pending = false;
         /* Katapult's reset path: start the app if it has a vector table,
          * else stay in the bootloader (§4.5). */
-        reboot(n, now, app_present(n) ? CF_KPN_KLIPPER : CF_KPN_KATAPULT, n->cfg.boot_ms);
+        reboot(n, n->reboot_at, app_present(n) ? CF_KPN_KLIPPER : CF_KPN_KATAPULT, n->cfg.boot_ms);
     }
 }
 
@@ -655,7 +655,7 @@ static void process_rx(cf_kpn *n, uint64_t now)
         if (r > 0)
             dispatch(n, n->rx[2], n->rx + 4, pop - 8, now);
         if (pop == 0)
-            return; /* wedged (wedge=on): the same bytes forever */
+            continue; /* resynced at offset 0, or wedged (wedge=on): the guard ends it */
         if (n->gone_forever)
             return;
         memmove(n->rx, n->rx + pop, n->rx_len - pop);

@@ -56,28 +56,36 @@ static cf_code serial_read(cf_kp_stream *s, uint8_t *buf, size_t cap, size_t *go
 {
     serial_stream *ss = (serial_stream *)s;
     *got = 0;
-    uint64_t deadline = cf_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+    uint64_t deadline = cf_now_ns() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000ull;
     for (;;) {
-        ssize_t n = read(ss->fd, buf, cap);
-        if (n > 0) {
-            *got = (size_t)n;
-            s->frames_in++;
-            s->bits_in += 10ull * (size_t)n;
-            return CF_OK;
-        }
-        if (n == 0)
-            return gone(s, err, EIO); /* hang-up: the tty was removed */
-        if (errno == EIO || errno == ENODEV || errno == ENXIO)
-            return gone(s, err, errno);
-        if (errno != EAGAIN && errno != EINTR)
-            return cf_fail(err, CF_ERR_IO, "reading %s: %s", s->name, strerror(errno));
+        /* poll first: with VMIN = VTIME = 0 a tty read returns 0 both when
+         * there is nothing to read and after a hang-up. */
         uint64_t now = cf_now_ns();
-        if (now >= deadline)
-            return CF_OK;
+        int left = now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
         struct pollfd p = {.fd = ss->fd, .events = POLLIN};
-        int left = (int)((deadline - now + 999999) / 1000000);
-        if (poll(&p, 1, left) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)) &&
-            !(p.revents & POLLIN))
+        int r = poll(&p, 1, left);
+        if (r < 0 && errno != EINTR)
+            return cf_fail(err, CF_ERR_IO, "waiting on %s: %s", s->name, strerror(errno));
+        if (r <= 0) {
+            if (cf_now_ns() >= deadline)
+                return CF_OK;
+            continue;
+        }
+        if (p.revents & POLLIN) {
+            ssize_t n = read(ss->fd, buf, cap);
+            if (n > 0) {
+                *got = (size_t)n;
+                s->frames_in++;
+                s->bits_in += 10ull * (size_t)n;
+                return CF_OK;
+            }
+            if (n == 0 || errno == EIO || errno == ENODEV || errno == ENXIO)
+                return gone(s, err, n == 0 ? EIO : errno);
+            if (errno != EAGAIN && errno != EINTR)
+                return cf_fail(err, CF_ERR_IO, "reading %s: %s", s->name, strerror(errno));
+            continue;
+        }
+        if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
             return gone(s, err, EIO);
     }
 }

@@ -422,3 +422,18 @@ void cf_kp_sim_bus_stats(cf_kp_sim *s, unsigned long *frames, unsigned long long
         *busy = s->flash_busy_ns;
     pthread_mutex_unlock(&s->mu);
 }
+
+void cf_kp_sim_node_stats(cf_kp_sim *s, unsigned *completes, unsigned *blocks_written,
+                          unsigned *bootloader_requests)
+{
+    cf_kpn_stats st;
+    pthread_mutex_lock(&s->mu);
+    cf_kpn_get_stats(s->node, &st);
+    pthread_mutex_unlock(&s->mu);
+    if (completes)
+        *completes = st.completes;
+    if (blocks_written)
+        *blocks_written = st.blocks_written;
+    if (bootloader_requests)
+        *bootloader_requests = st.bootloader_requests;
+}

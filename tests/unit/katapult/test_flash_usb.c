@@ -1,0 +1,225 @@
+/* Host test: flashing over USB against the emulated node on a pty, starting
+ * from "running Klipper" (1200-baud touch, re-enumeration as Katapult on the
+ * same port with the same serial), verified byte for byte in the node's flash
+ * file; every fault ends recoverable and a retry succeeds. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "flashtest.h"
+
+#define USB_APP                                                                                    \
+    "cartographer-klipper/firmware/v2-v3/survey/5.1.0/Survey_Cartographer_USB_8kib_offset.bin"
+
+static cf_code flash_once(const char *spec, const cf_image *img, cf_kp_report *rep, cf_error *err,
+                          unsigned *completes)
+{
+    cf_kp_sim *sim;
+    cf_error_reset(err);
+    assert_int_equal(cf_kp_sim_new(spec, &sim, err), CF_OK);
+    cf_kp_env env = {.sim = sim};
+    cf_kp_timing t;
+    fast_timing(&t);
+    cf_kp_opts o = {.timing = &t, .wait_ms = 4000};
+    events_seen seen = {0};
+    cf_flash_events ev = {.user = &seen, .progress = on_progress, .notice = on_notice};
+    cf_code rc = cf_kp_flash_usb(&env, img, &o, &ev, rep, err);
+    if (rc == CF_OK) {
+        assert_int_equal(seen.write_done, seen.write_total);
+        assert_int_equal(seen.verify_done, seen.write_total);
+        assert_true(seen.write_total >= cf_image_size(img));
+    }
+    if (getenv("CF_TEST_VERBOSE"))
+        fprintf(stderr, "  flash: %s in %.2f s (transfer %.2f s)\n", cf_code_name(rc), rep->seconds,
+                rep->transfer_seconds);
+    cf_kp_sim_node_stats(sim, completes, NULL, NULL);
+    cf_kp_sim_free(sim);
+    return rc;
+}
+
+static void test_usb_flash_from_klipper(void **state)
+{
+    (void)state;
+    make_tmpdir();
+    cf_image img;
+    load_image(USB_APP, &img);
+    char spec[600], flash[512];
+    snprintf(flash, sizeof(flash), "%s/flash.bin", tmpdir);
+    snprintf(spec, sizeof(spec), "katapult-usb,flash=%s,boot=100,timing=off", flash);
+    cf_kp_report rep;
+    cf_error err;
+    unsigned completes = 0;
+    cf_code rc = flash_once(spec, &img, &rep, &err, &completes);
+    if (rc)
+        fail_msg("%s | %s", err.message, err.hint);
+    assert_true(rep.was_klipper);
+    assert_true(rep.completed);
+    assert_true(rep.came_back);
+    assert_int_equal(completes, 1);
+    assert_string_equal(rep.node.mcu, "stm32f042x6");
+    assert_int_equal(rep.bytes_verified, rep.bytes_written);
+    assert_int_equal(rep.blocks, (cf_image_size(&img) + 63) / 64);
+    assert_flash_holds(flash, &img);
+    /* Flashing again works from the app the first run started. */
+    rc = flash_once(spec, &img, &rep, &err, &completes);
+    if (rc)
+        fail_msg("%s", err.message);
+    assert_flash_holds(flash, &img);
+    cf_image_free(&img);
+    rm_tmpdir();
+}
+
+static void fault_case(const char *fault, cf_code want)
+{
+    make_tmpdir();
+    cf_image img;
+    load_image(USB_APP, &img);
+    char spec[600], flash[512];
+    snprintf(flash, sizeof(flash), "%s/flash.bin", tmpdir);
+    snprintf(spec, sizeof(spec), "katapult-usb,flash=%s,boot=50,timing=off,fault=%s", flash, fault);
+    cf_kp_report rep;
+    cf_error err;
+    unsigned completes = 9;
+    cf_code rc = flash_once(spec, &img, &rep, &err, &completes);
+    assert_int_equal(rc, want);
+    if (want != CF_OK) {
+        /* A clear message, a hint saying what to do, and never COMPLETE. */
+        assert_true(strlen(err.message) > 20);
+        assert_true(strlen(err.hint) > 20);
+        assert_false(rep.completed);
+        assert_int_equal(completes, 0);
+        assert_true(flash_diffs(flash, &img) > 0);
+        if (getenv("CF_TEST_VERBOSE"))
+            fprintf(stderr, "  %s -> %s | %s\n", fault, err.message, err.hint);
+    } else {
+        assert_true(rep.retries >= 1); /* the fault happened and was retried */
+        assert_int_equal(completes, 1);
+    }
+    /* Retry without the fault: succeeds, byte for byte. */
+    snprintf(spec, sizeof(spec), "katapult-usb,flash=%s,boot=50,timing=off", flash);
+    rc = flash_once(spec, &img, &rep, &err, &completes);
+    if (rc)
+        fail_msg("retry after %s: %s", fault, err.message);
+    assert_flash_holds(flash, &img);
+    cf_image_free(&img);
+    rm_tmpdir();
+}
+
+static void test_fault_lost(void **state)
+{
+    (void)state;
+    fault_case("lost@7", CF_OK);
+}
+static void test_fault_nack(void **state)
+{
+    (void)state;
+    fault_case("nack@3", CF_OK);
+}
+static void test_fault_busy(void **state)
+{
+    (void)state;
+    fault_case("busy@12", CF_OK);
+}
+static void test_fault_disconnect(void **state)
+{
+    (void)state;
+    fault_case("disconnect@40", CF_ERR_GONE);
+}
+static void test_fault_readback(void **state)
+{
+    (void)state;
+    fault_case("readback@20", CF_ERR_VERIFY);
+}
+
+static void test_gates(void **state)
+{
+    (void)state;
+    make_tmpdir();
+    char spec[600], flash[512];
+    snprintf(flash, sizeof(flash), "%s/flash.bin", tmpdir);
+    snprintf(spec, sizeof(spec), "katapult-usb,flash=%s,boot=50,timing=off", flash);
+    struct {
+        const char *file;
+        const char *words;
+    } cases[] = {
+        {"cartographer-klipper/firmware/v2-v3/combined-firmware/5.1.0/"
+         "Full_Survey_Cartographer_USB_5_1_0.bin",
+         "combined"},
+        {"cartographer-klipper/firmware/v2-v3/survey/5.1.0/"
+         "Survey_Cartographer_CAN_1000000_8kib_offset.bin",
+         "can image"},
+        {"cartographer_firmware/firmware/v4/firmware/6.2.0/"
+         "CartographerV4_6.2.0_USB_full_8kib_offset.bin",
+         "stm32g431xx"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cf_image img;
+        load_image(cases[i].file, &img);
+        cf_kp_report rep;
+        cf_error err;
+        unsigned completes = 9;
+        cf_code rc = flash_once(spec, &img, &rep, &err, &completes);
+        assert_int_equal(rc, CF_ERR_GATE);
+        if (!strstr(err.message, cases[i].words))
+            fail_msg("'%s' lacks '%s'", err.message, cases[i].words);
+        assert_int_equal(completes, 0);
+        assert_int_equal(rep.bytes_written, 0);
+        cf_image_free(&img);
+    }
+    /* Nothing was ever written: the flash file is still erased. */
+    uint8_t *data;
+    size_t size;
+    cf_error err;
+    cf_error_reset(&err);
+    assert_int_equal(cf_read_file(flash, 1 << 20, &data, &size, &err), CF_OK);
+    for (size_t i = 0; i < size; i++)
+        if (data[i] != 0xFF)
+            fail_msg("flash touched at 0x%zx", i);
+    free(data);
+    rm_tmpdir();
+}
+
+static void test_selector_not_found(void **state)
+{
+    (void)state;
+    cf_kp_sim *sim;
+    cf_error err;
+    cf_error_reset(&err);
+    assert_int_equal(cf_kp_sim_new("katapult-usb,timing=off", &sim, &err), CF_OK);
+    cf_kp_env env = {.sim = sim};
+    cf_image img;
+    load_image(USB_APP, &img);
+    cf_kp_opts o = {.device = "/dev/ttyACM7", .wait_ms = 300};
+    cf_kp_report rep;
+    /* Let the device enumerate first. */
+    cf_kp_usb_dev devs[4];
+    size_t n = 0;
+    for (int i = 0; i < 100 && n == 0; i++) {
+        cf_kp_usb_list(&env, devs, 4, &n, &err);
+        usleep(10000);
+    }
+    assert_int_equal(n, 1);
+    assert_int_equal(devs[0].app, CF_KP_APP_KLIPPER);
+    assert_true(devs[0].cartographer);
+    assert_int_equal(cf_kp_flash_usb(&env, &img, &o, NULL, &rep, &err), CF_ERR_NOT_FOUND);
+    cf_image_free(&img);
+    cf_kp_sim_free(sim);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_usb_flash_from_klipper),
+        cmocka_unit_test(test_fault_lost),
+        cmocka_unit_test(test_fault_nack),
+        cmocka_unit_test(test_fault_busy),
+        cmocka_unit_test(test_fault_disconnect),
+        cmocka_unit_test(test_fault_readback),
+        cmocka_unit_test(test_gates),
+        cmocka_unit_test(test_selector_not_found),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
