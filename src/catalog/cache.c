@@ -374,10 +374,31 @@ cf_code cf_cache_get(const char *base, const char *url, const char *branch,
         .progress_ctx = opts->progress_ctx,
         .what = url,
     };
+    /* the copy we have is revalidated (If-None-Match) instead of fetched again */
+    char have_etag[128] = "";
+    if (cur[0]) {
+        char snap[1100];
+        if (join(snap, sizeof(snap), dir, cur, NULL) == CF_OK)
+            read_source_field(snap, "etag", have_etag, sizeof(have_etag));
+    }
+    fo.if_none_match = have_etag;
     cf_fetch_result fr;
     cf_error ferr;
     cf_error_reset(&ferr);
     rc = cf_fetch(url, part, &fo, &fr, &ferr);
+    if (rc == CF_OK && fr.not_modified && !cur[0])
+        rc = cf_fail(&ferr, CF_ERR_PROTOCOL, "%s answered \"not modified\" to a first download",
+                     url);
+    if (rc == CF_OK && fr.not_modified) {
+        unlink(part);
+        rc = use_current(dir, cur, out, err);
+        if (rc == CF_OK)
+            snprintf(out->note, sizeof(out->note),
+                     "unchanged on the server since it was downloaded %s",
+                     out->fetched[0] ? out->fetched : "earlier");
+        close(lfd);
+        return rc;
+    }
     if (rc == CF_OK) {
         if (rename(part, archive) != 0)
             rc = cf_fail(&ferr, CF_ERR_IO, "cannot rename %s: %s", part, strerror(errno));

@@ -162,7 +162,10 @@ static cf_code open_file(cf_catalog *cat, const char *path, cf_error *err)
     return scan_root(cat, &ctx, real, err);
 }
 
-static cf_code open_dir(cf_catalog *cat, const char *dir, const char *label_fmt, cf_error *err)
+/* label_given: name the root by `dir` as given (local clones, which the user
+ * knows by that name) rather than by its resolved path. */
+static cf_code open_dir(cf_catalog *cat, const char *dir, const char *label_prefix,
+                        bool label_given, cf_error *err)
 {
     cf_catalog_root *r = new_root(cat, err);
     if (!r)
@@ -171,7 +174,7 @@ static cf_code open_dir(cf_catalog *cat, const char *dir, const char *label_fmt,
     cf_code rc = open_tree(cat, r, dir, &ctx, err);
     if (rc != CF_OK)
         return rc;
-    cf_catalog_fmt(r->label, sizeof(r->label), label_fmt, r->dir);
+    cf_catalog_fmt(r->label, sizeof(r->label), "%s %s", label_prefix, label_given ? dir : r->dir);
     return scan_root(cat, &ctx, NULL, err);
 }
 
@@ -235,6 +238,10 @@ static cf_code open_download(cf_catalog *cat, const cf_catalog_opts *opts, const
                        res.fetched[0] ? res.fetched : "earlier");
         cf_catalog_fmt(r->note, sizeof(r->note), "%s", res.note);
         warn(cat, "%s", res.note);
+    } else if (!res.fetched_now) {
+        cf_catalog_fmt(r->label, sizeof(r->label), "download %.200s (cached copy, up to date)",
+                       url);
+        cf_catalog_fmt(r->note, sizeof(r->note), "%s", res.note);
     } else {
         cf_catalog_fmt(r->label, sizeof(r->label), "download %.200s", url);
         if (res.resumed_at)
@@ -325,7 +332,7 @@ cf_code cf_catalog_open(const cf_catalog_opts *opts, cf_catalog **out, cf_error 
         } else if (S_ISREG(st.st_mode)) {
             rc = open_file(cat, src, err);
         } else if (S_ISDIR(st.st_mode)) {
-            rc = open_dir(cat, src, "--source %s", err);
+            rc = open_dir(cat, src, "--source", false, err);
         } else {
             rc = cf_fail(err, CF_ERR_USAGE, "firmware source %s is not a file or folder", src);
         }
@@ -338,7 +345,7 @@ cf_code cf_catalog_open(const cf_catalog_opts *opts, cf_catalog **out, cf_error 
                 char fw[PATH_MAX];
                 cf_catalog_fmt(fw, sizeof(fw), "%s/%s/firmware", home, clones[i]);
                 if (is_dir(fw)) {
-                    rc = open_dir(cat, fw, "local clone %s", err);
+                    rc = open_dir(cat, fw, "local clone", true, err);
                     local = true;
                 }
             }

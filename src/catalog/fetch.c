@@ -209,16 +209,20 @@ static cf_code setup(transfer *t, char *errbuf, const char *if_range, struct cur
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, t);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    char h[200];
     if (t->offset) {
         curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)t->offset);
-        char h[200];
         snprintf(h, sizeof(h), "If-Range: %s", if_range);
-        struct curl_slist *l = curl_slist_append(NULL, h);
-        if (!l)
-            return CF_ERR_NOMEM;
-        *hdrs = l;
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, l);
+    } else if (o->if_none_match && o->if_none_match[0]) {
+        snprintf(h, sizeof(h), "If-None-Match: %s", o->if_none_match);
+    } else {
+        return CF_OK;
     }
+    struct curl_slist *l = curl_slist_append(NULL, h);
+    if (!l)
+        return CF_ERR_NOMEM;
+    *hdrs = l;
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, l);
     return CF_OK;
 }
 
@@ -300,7 +304,9 @@ static cf_code attempt(transfer *t, const char *if_range, cf_fetch_result *res, 
     }
     CURLcode cc = curl_easy_perform(t->curl);
     curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &res->http_status);
-    if (cc == CURLE_OK && !t->started) {
+    if (cc == CURLE_OK && res->http_status == 304) {
+        res->not_modified = true;
+    } else if (cc == CURLE_OK && !t->started) {
         /* an empty body: still decide what the file holds */
         if (!start_body(t))
             cc = CURLE_WRITE_ERROR;

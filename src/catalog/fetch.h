@@ -26,7 +26,8 @@ typedef struct cf_fetch_opts {
     uint64_t max_bytes;     /* 0 = CF_CATALOG_MAX_DOWNLOAD */
     cf_catalog_progress_fn progress;
     void *progress_ctx;
-    const char *what; /* label passed to progress */
+    const char *what;          /* label passed to progress */
+    const char *if_none_match; /* ETag of the copy we have: 304 means "unchanged" */
 } cf_fetch_opts;
 
 typedef struct cf_fetch_result {
@@ -34,6 +35,7 @@ typedef struct cf_fetch_result {
     uint64_t bytes;      /* size of the complete file */
     uint64_t resumed_at; /* bytes kept from an earlier partial download, 0 if restarted */
     char etag[128];
+    bool not_modified; /* 304: the server's file is the one we have; part_path is empty */
 } cf_fetch_result;
 
 cf_code cf_fetch(const char *url, const char *part_path, const cf_fetch_opts *opts,

@@ -3,7 +3,7 @@
  *   cartoflash firmware list [--source DIR|FILE|URL] [--branch B]
  *       [--mode dfu|katapult|deployer] [--mcu stm32f042x6|stm32g431xx]
  *       [--interface can|usb] [--bitrate N] [--high-temp] [--kseries] [--lite]
- *       [--all] [--json] [--offline] [--download]
+ *       [--all] [--json] [--offline] [--download] [--max-download BYTES]
  *   cartoflash firmware pick ...   (same filters; prints the chosen file's path)
  *
  * Everything but the list itself (sources, warnings, download progress)
@@ -34,6 +34,7 @@ static void usage(FILE *out)
           "  --branch B              branch to download (master, beta, develop, custom, ...)\n"
           "  --offline               never download: local trees or the cache only\n"
           "  --download              download even when local clones exist\n"
+          "  --max-download BYTES    refuse larger downloads (default 64 MiB)\n"
           "  --mode dfu|katapult|deployer\n"
           "                          dfu: combined images (Katapult + app) for DFU;\n"
           "                          katapult: app images for 0x08002000; deployer: deployers\n"
@@ -114,6 +115,7 @@ static int parse_args(const cf_cli *cli, int argc, char **argv, fw_args *a)
         O_JSON,
         O_OFFLINE,
         O_DOWNLOAD,
+        O_MAX,
         O_HELP
     };
     static const struct option longopts[] = {
@@ -131,6 +133,7 @@ static int parse_args(const cf_cli *cli, int argc, char **argv, fw_args *a)
         {"json", no_argument, NULL, O_JSON},
         {"offline", no_argument, NULL, O_OFFLINE},
         {"download", no_argument, NULL, O_DOWNLOAD},
+        {"max-download", required_argument, NULL, O_MAX},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -188,6 +191,15 @@ static int parse_args(const cf_cli *cli, int argc, char **argv, fw_args *a)
         case O_DOWNLOAD:
             a->opts.download = true;
             break;
+        case O_MAX: {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-' || v == 0)
+                return usage_error(cli, "\"%s\" is not a size in bytes", optarg);
+            a->opts.max_download = v;
+            break;
+        }
         case 'h':
         case O_HELP:
             usage(stdout);
@@ -212,6 +224,8 @@ static void print_sources(const cf_catalog *cat)
             fprintf(stderr, "source %zu: %s\n", i + 1, r->label);
         else
             fprintf(stderr, "source: %s\n", r->label);
+        if (r->note[0] && !r->stale)
+            fprintf(stderr, "  (%s)\n", r->note);
     }
     const char *w = cf_catalog_warnings(cat);
     if (w[0])
