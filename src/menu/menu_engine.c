@@ -88,7 +88,9 @@ void menu_render(const menu *m)
             size_t len = strlen(it->label);
             for (size_t p = len; p < TAG_COLUMN; p++)
                 fputc(' ', stdout);
-            printf(" %s%s%s", scr_code(COL_YELLOW), it->tag, scr_reset());
+            if (len >= TAG_COLUMN)
+                fputc(' ', stdout);
+            printf("%s%s%s", scr_code(COL_YELLOW), it->tag, scr_reset());
         }
         fputc('\n', stdout);
     }

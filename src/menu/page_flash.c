@@ -72,8 +72,8 @@ static void on_progress(void *user, cf_flash_phase phase, size_t done, size_t to
 {
     flash_view *v = user;
     int b = bar_of(phase);
-    if (b < 0)
-        return;
+    if (b < 0 || v->leave_said)
+        return; /* after "Leaving DFU mode" the bars are final */
     int pct = total ? (int)(done * 100 / total) : 100;
     bool first = !v->started[b];
     bool changed = first || pct != v->pct[b] || done == total;

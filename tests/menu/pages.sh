@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The other main-menu entries open their pages: Katapult - CAN / USB say plainly
+# that this build cannot flash over Katapult yet; Install Prerequisites checks
+# and shows the udev rules before anything is written.
+. "$(dirname "$0")/lib.sh"
+
+start -- --simulate=dfu,timing=off
+wait_prompt
+choose 1
+wait_for "cannot flash over Katapult (CAN) yet"
+wait_prompt
+has " 1. Find Cartographer Device"
+has " 2. Select CAN Firmware"
+choose 1
+wait_for "choose 4 to use DFU"
+choose "$(number_of "Back to main menu")"
+wait_for "MAIN MENU"
+wait_prompt
+choose 2
+wait_for "cannot flash over Katapult (USB) yet"
+wait_prompt
+choose 4
+wait_for "Find DFU Firmware"
+wait_prompt
+choose "$(number_of "Back to main menu")"
+wait_for "MAIN MENU"
+wait_prompt
+choose 6
+wait_for "udev rule for 0483:df11"
+wait_prompt
+has "udev rule for 0483:df11 (STM32 DFU bootloader)"
+has "udev rule for 1d50:6177 (Katapult)"
+has "udev rule for 1d50:614e (Cartographer/Klipper firmware)"
+has "CAN interface can0"
+has "Klipper service klipper.service"
+choose 1
+wait_for "would contain:"
+has 'ATTR{idVendor}=="0483", ATTR{idProduct}=="df11"'
+if [ "$(id -u)" -eq 0 ]; then
+  wait_for "WRITE THIS FILE NOW?"
+  wait_prompt
+  choose 2 # no: nothing is written
+else
+  has "sudo udevadm control --reload-rules"
+fi
+wait_for "Press Enter to continue..."
+key Enter
+wait_for "Check Again"
+wait_prompt
+choose 0
+expect_exit 0
+echo "PASS: katapult and prerequisites pages"
