@@ -209,7 +209,7 @@ static void test_selector_not_found(void **state)
     cf_kp_sim_free(sim);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_usb_flash_from_klipper),
@@ -221,5 +221,7 @@ int main(void)
         cmocka_unit_test(test_gates),
         cmocka_unit_test(test_selector_not_found),
     };
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]); /* ctest runs groups in parallel */
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,254 @@
+/* cartoflash flash can --uuid UUID [--interface IF] FILE
+ * cartoflash flash usb [--device PATH|SYSFS] FILE
+ * Flashing through Katapult (katapult/katapult.h does the work). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "cli/progress.h"
+#include "katapult/katapult.h"
+
+static const char can_usage[] =
+    "usage: cartoflash flash can --uuid UUID [--interface IF] [--bitrate N] [--force] [--yes]\n"
+    "                            [--wait SECONDS] [--timeout MS] FILE\n"
+    "  Sends the probe with this CAN UUID to Katapult (it may be running Klipper), writes\n"
+    "  the application image FILE, verifies it by read-back and only then starts it.\n"
+    "  --interface IF   CAN interface (default can0)\n"
+    "  --bitrate N      bus bitrate to assume when the interface reports none (vcan)\n";
+
+static const char usb_usage[] =
+    "usage: cartoflash flash usb [--device PATH|SYSFS|PORT] [--force] [--yes]\n"
+    "                            [--wait SECONDS] [--timeout MS] FILE\n"
+    "  Finds the probe on USB (Klipper or Katapult mode), asks Klipper to enter Katapult\n"
+    "  (1200-baud touch), writes the application image FILE, verifies it by read-back,\n"
+    "  starts it and waits for the probe to come back.\n"
+    "  --device SEL     /dev/ttyACM0, a /dev/serial/by-id link, a sysfs path or a port\n"
+    "                   such as 1-1.3; needed when more than one probe is attached\n";
+
+typedef struct kp_args {
+    cf_kp_opts opts;
+    cf_kp_timing timing;
+    bool timing_given;
+    bool yes;
+    const char *file;
+} kp_args;
+
+/* Parses both commands' options; returns -1 to go on, else an exit status. */
+static int parse(const cf_cli *cli, bool can, int argc, char **argv, kp_args *a)
+{
+    static const struct option longopts[] = {
+        {"uuid", required_argument, NULL, 'u'},    {"interface", required_argument, NULL, 'i'},
+        {"bitrate", required_argument, NULL, 'b'}, {"device", required_argument, NULL, 'd'},
+        {"force", no_argument, NULL, 'f'},         {"yes", no_argument, NULL, 'y'},
+        {"wait", required_argument, NULL, 'w'},    {"timeout", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},          {0, 0, 0, 0},
+    };
+    const char *usage = can ? can_usage : usb_usage;
+    cf_error err = {0};
+    cf_kp_timing_default(&a->timing);
+    optind = 1;
+    for (int c; (c = getopt_long(argc, argv, can ? "u:i:yh" : "d:yh", longopts, NULL)) != -1;) {
+        uint64_t ms;
+        char *end;
+        switch (c) {
+        case 'u':
+        case 'i':
+        case 'b':
+            if (!can)
+                goto bad;
+            if (c == 'u')
+                a->opts.uuid = optarg;
+            else if (c == 'i')
+                a->opts.interface = optarg;
+            else {
+                unsigned long v = strtoul(optarg, &end, 10);
+                if (*end || v < 10000 || v > 8000000) {
+                    cf_fail(&err, CF_ERR_USAGE, "--bitrate wants bits per second, e.g. 1000000");
+                    return cf_cli_report_error(cli, &err);
+                }
+                a->opts.bitrate = (uint32_t)v;
+            }
+            break;
+        case 'd':
+            if (can)
+                goto bad;
+            a->opts.device = optarg;
+            break;
+        case 'f':
+            a->opts.force = true;
+            break;
+        case 'y':
+            a->yes = true;
+            break;
+        case 'w':
+            if (cf_parse_seconds(optarg, &ms, &err) != CF_OK)
+                return cf_cli_report_error(cli, &err);
+            a->opts.wait_ms = ms > 600000 ? 600000 : (unsigned)ms;
+            break;
+        case 't': {
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (*end || v < 20 || v > 60000) {
+                cf_fail(&err, CF_ERR_USAGE, "--timeout wants milliseconds (20..60000)");
+                return cf_cli_report_error(cli, &err);
+            }
+            a->timing.reply_ms = (unsigned)v;
+            a->timing.block_reply_ms = (unsigned)v;
+            a->timing_given = true;
+            break;
+        }
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        default:
+        bad:
+            fputs(usage, stderr);
+            return 64;
+        }
+    }
+    if (optind != argc - 1) {
+        fputs(usage, stderr);
+        return 64;
+    }
+    if (can && !a->opts.uuid) {
+        cf_fail(&err, CF_ERR_USAGE, "flash can needs --uuid UUID");
+        cf_hint(&err, "`cartoflash list` queries the CAN bus; printer.cfg has it as canbus_uuid");
+        return cf_cli_report_error(cli, &err);
+    }
+    a->file = argv[optind];
+    return -1;
+}
+
+/* The emulated node for --simulate, or NULL for hardware. */
+static cf_code open_sim(const cf_cli *cli, bool can, cf_kp_sim **sim, cf_error *err)
+{
+    *sim = NULL;
+    if (!cli->simulate)
+        return CF_OK;
+    const char *spec = cli->simulate;
+    if (!spec[0])
+        spec = can ? "katapult-can" : "katapult-usb";
+    if (!cf_kp_spec_is_katapult(spec) ||
+        strncmp(spec, can ? "katapult-can" : "katapult-usb", 12) != 0) {
+        cf_fail(err, CF_ERR_USAGE, "--simulate=%s does not simulate a probe on %s", spec,
+                can ? "CAN" : "USB");
+        cf_hint(err, "use --simulate=%s[,OPTIONS]", can ? "katapult-can" : "katapult-usb");
+        return CF_ERR_USAGE;
+    }
+    return cf_kp_sim_new(spec, sim, err);
+}
+
+static void describe(const char *file, const cf_image *img)
+{
+    cf_image_info info;
+    cf_image_inspect(img, &info);
+    printf("Firmware: %s\n          %s, %s, %s", file,
+           info.version[0] ? info.version : "no version", info.mcu[0] ? info.mcu : "unknown MCU",
+           cf_image_kind_name(info.kind));
+    if (info.iface == CF_IFACE_CAN)
+        printf(", CAN %u bit/s", info.can_bitrate);
+    else if (info.iface == CF_IFACE_USB)
+        printf(", USB");
+    printf(", %zu bytes at 0x%08x\n", cf_image_size(img), cf_image_start(img));
+}
+
+static bool confirm(void)
+{
+    printf("Flash this firmware? [y/N] ");
+    fflush(stdout);
+    char line[16];
+    if (!fgets(line, sizeof(line), stdin))
+        return false;
+    return line[0] == 'y' || line[0] == 'Y';
+}
+
+static void print_result(bool can, const cf_kp_report *rep)
+{
+    printf("Written and verified %zu bytes (%zu blocks, %u pages) on %s in %.1f s.\n",
+           rep->bytes_verified, rep->blocks, (unsigned)rep->pages, rep->device,
+           rep->transfer_seconds);
+    if (can)
+        printf("CAN traffic: %lu frames sent, %lu received.\n", rep->frames_out, rep->frames_in);
+    if (rep->came_back)
+        printf("The probe is back, running its new firmware (%.1f s in all).\n", rep->seconds);
+    else
+        printf("Started the new firmware, but the probe was not seen coming back: check its "
+               "LED and `cartoflash list` (%.1f s in all).\n",
+               rep->seconds);
+}
+
+static int flash_katapult(const cf_cli *cli, bool can, int argc, char **argv)
+{
+    kp_args a = {0};
+    int status = parse(cli, can, argc, argv, &a);
+    if (status >= 0)
+        return status;
+    cf_error err = {0};
+    cf_kp_sim *sim = NULL;
+    cf_image img = {0};
+    cf_code rc = open_sim(cli, can, &sim, &err);
+    if (rc == CF_OK) {
+        cf_image_load_opts lo = {.default_address = 0x08002000u};
+        rc = cf_image_load(a.file, &lo, &img, &err);
+    }
+    if (rc == CF_OK) {
+        describe(a.file, &img);
+        /* Simulated nodes answer in microseconds: fail faster in fault demos. */
+        if (sim && !a.timing_given) {
+            a.timing.reply_ms = 500;
+            a.timing.block_reply_ms = 800;
+        }
+        a.opts.timing = &a.timing;
+        cf_kp_env env = {.sim = sim};
+        cf_image_info info;
+        cf_kp_canlink link = {0};
+        uint32_t bitrate = 0;
+        if (can && cf_kp_can_bus_info(&env, a.opts.interface ? a.opts.interface : "can0", &link,
+                                      &err) == CF_OK)
+            bitrate = link.has_bitrate ? link.bitrate : a.opts.bitrate;
+        cf_error_reset(&err);
+        /* Refuse a wrong image before asking (the flow checks again). */
+        rc = cf_kp_check_image(&img, can ? CF_IFACE_CAN : CF_IFACE_USB, can ? bitrate : 0,
+                               a.opts.force, &info, &err);
+        if (rc == CF_ERR_GATE && can && !bitrate)
+            rc = CF_OK, cf_error_reset(&err); /* the flow explains the missing bitrate */
+    }
+    if (rc == CF_OK && !a.yes && isatty(STDIN_FILENO) && !confirm()) {
+        cf_fail(&err, CF_ERR_CANCELLED, "cancelled; nothing was changed");
+        rc = CF_ERR_CANCELLED;
+    }
+    if (rc == CF_OK) {
+        cf_kp_env env = {.sim = sim};
+        cf_progress_view view;
+        cf_flash_events ev;
+        cf_kp_report rep;
+        cf_progress_view_init(&view, stdout, cli->tty);
+        cf_progress_view_events(&view, &ev);
+        rc = can ? cf_kp_flash_can(&env, &img, &a.opts, &ev, &rep, &err)
+                 : cf_kp_flash_usb(&env, &img, &a.opts, &ev, &rep, &err);
+        if (rc == CF_OK)
+            print_result(can, &rep);
+        else if (rep.failed_phase >= CF_PHASE_WRITE && rep.failed_phase <= CF_PHASE_VERIFY)
+            fprintf(stderr, "cartoflash: %s failed after %zu bytes written, %zu verified%s.\n",
+                    cf_flash_phase_name(rep.failed_phase), rep.bytes_written, rep.bytes_verified,
+                    rep.completed ? "" : "; COMPLETE was not sent");
+    }
+    cf_image_free(&img);
+    cf_kp_sim_free(sim);
+    if (rc != CF_OK)
+        return cf_cli_report_error(cli, &err);
+    return 0;
+}
+
+int cf_cmd_flash_can(const cf_cli *cli, int argc, char **argv)
+{
+    return flash_katapult(cli, true, argc, argv);
+}
+
+int cf_cmd_flash_usb(const cf_cli *cli, int argc, char **argv)
+{
+    return flash_katapult(cli, false, argc, argv);
+}

@@ -1,0 +1,204 @@
+/* The Katapult part of `cartoflash list`: probes on USB (running Klipper or in
+ * Katapult, found through sysfs) and on every CAN interface that is up (a
+ * QUERY_UNASSIGNED), plus the UUIDs printer.cfg / klippy.log name. */
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "katapult/katapult.h"
+
+#define CAN_QUERY_MS 1000
+
+static const char *mode_word(cf_kp_app app)
+{
+    return app == CF_KP_APP_KATAPULT  ? "katapult"
+           : app == CF_KP_APP_KLIPPER ? "klipper"
+                                      : "unknown";
+}
+
+/* CAN interfaces (ARPHRD_CAN = 280) named in /sys/class/net. */
+static size_t can_interfaces(char names[][32], size_t cap)
+{
+    size_t n = 0;
+    DIR *d = opendir("/sys/class/net");
+    if (!d)
+        return 0;
+    struct dirent *de;
+    while ((de = readdir(d)) && n < cap) {
+        if (de->d_name[0] == '.' || strlen(de->d_name) >= 32)
+            continue;
+        char p[300], type[16] = "";
+        snprintf(p, sizeof(p), "/sys/class/net/%s/type", de->d_name);
+        FILE *f = fopen(p, "r");
+        if (!f)
+            continue;
+        if (!fgets(type, sizeof(type), f))
+            type[0] = 0;
+        fclose(f);
+        if (atoi(type) == 280) {
+            memcpy(names[n], de->d_name, strlen(de->d_name) + 1); /* length checked above */
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+static void list_usb(const cf_kp_env *env, json_t *json)
+{
+    cf_kp_usb_dev devs[16];
+    size_t n = 0;
+    cf_error err = {0};
+    if (cf_kp_usb_list(env, devs, 16, &n, &err) != CF_OK)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const cf_kp_usb_dev *d = &devs[i];
+        if (json) {
+            json_t *o = json_object();
+            json_object_set_new(o, "transport", json_string("usb"));
+            json_object_set_new(o, "mode", json_string(mode_word(d->app)));
+            json_object_set_new(o, "tty", json_string(d->tty));
+            json_object_set_new(o, "port", json_string(d->port));
+            json_object_set_new(o, "syspath", json_string(d->syspath));
+            char id[16];
+            snprintf(id, sizeof(id), "%04x:%04x", d->vid, d->pid);
+            json_object_set_new(o, "usb_id", json_string(id));
+            json_object_set_new(o, "manufacturer", json_string(d->manufacturer));
+            json_object_set_new(o, "product", json_string(d->product));
+            json_object_set_new(o, "serial", json_string(d->serial));
+            json_object_set_new(o, "cartographer", json_boolean(d->cartographer));
+            json_array_append_new(json, o);
+        } else {
+            printf("USB probe %s (port %s): %04x:%04x %s %s, serial %s - %s\n", d->tty, d->port,
+                   d->vid, d->pid, d->manufacturer, d->product, d->serial,
+                   d->app == CF_KP_APP_KATAPULT ? "in Katapult"
+                   : d->cartographer            ? "running Cartographer (Klipper)"
+                                                : "running Klipper");
+        }
+    }
+}
+
+static void list_can(const cf_kp_env *env, const char *ifname, json_t *json)
+{
+    cf_error err = {0};
+    cf_kp_canlink link;
+    if (cf_kp_can_bus_info(env, ifname, &link, &err) != CF_OK || !link.up) {
+        if (!json)
+            printf("CAN %s: down or unreadable, not queried\n", ifname);
+        return;
+    }
+    cf_kp_found_uuid found[32];
+    size_t n = 0;
+    cf_error_reset(&err);
+    cf_code rc = cf_kp_can_query_env(env, ifname, CAN_QUERY_MS, found, 32, &n, &err);
+    if (!json) {
+        if (link.has_bitrate)
+            printf("CAN %s: %u bit/s%s%s\n", ifname, (unsigned)link.bitrate,
+                   link.has_state ? ", " : "",
+                   link.has_state ? cf_kp_can_state_name(link.state) : "");
+        else
+            printf("CAN %s: %s interface, no bitrate\n", ifname,
+                   link.kind[0] ? link.kind : "unknown");
+        if (rc != CF_OK)
+            printf("  query failed: %s\n", err.message);
+        for (size_t i = 0; i < n; i++)
+            printf("  canbus_uuid %s - %s\n", found[i].uuid,
+                   found[i].app == CF_KP_APP_KATAPULT  ? "in Katapult"
+                   : found[i].app == CF_KP_APP_KLIPPER ? "running Klipper"
+                                                       : "unknown application");
+        if (!n)
+            printf("  no unassigned node answered.\n");
+        printf("  Note: %s\n", cf_kp_claimed_note);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "transport", json_string("can"));
+        json_object_set_new(o, "mode", json_string(mode_word(found[i].app)));
+        json_object_set_new(o, "interface", json_string(ifname));
+        json_object_set_new(o, "uuid", json_string(found[i].uuid));
+        json_object_set_new(o, "bitrate",
+                            link.has_bitrate ? json_integer(link.bitrate) : json_null());
+        json_array_append_new(json, o);
+    }
+}
+
+/* UUIDs and serial paths the Klipper configuration names (hardware only). */
+static void list_config(json_t *json)
+{
+    const char *home = getenv("HOME");
+    if (!home)
+        return;
+    char cfg[512], log[512];
+    snprintf(cfg, sizeof(cfg), "%s/printer_data/config/printer.cfg", home);
+    snprintf(log, sizeof(log), "%s/printer_data/logs/klippy.log", home);
+    cf_kp_cfg_entry e[32];
+    size_t n = 0;
+    cf_error err = {0};
+    for (int which = 0; which < 2; which++) {
+        cf_error_reset(&err);
+        cf_code rc = which == 0 ? cf_kp_config_scan_file(cfg, e, 32, &n, &err)
+                                : cf_kp_klippy_log_scan_file(log, e, 32, &n, &err);
+        if (rc)
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            if (json) {
+                json_t *o = json_object();
+                json_object_set_new(o, "transport", json_string(e[i].can ? "can" : "usb"));
+                json_object_set_new(o, "mode", json_string("configured"));
+                json_object_set_new(o, e[i].can ? "uuid" : "serial", json_string(e[i].value));
+                json_object_set_new(o, "section", json_string(e[i].section));
+                json_object_set_new(o, "source", json_string(e[i].source));
+                json_array_append_new(json, o);
+            } else {
+                printf("Configured %s %s in [%s] (%s)\n", e[i].can ? "canbus_uuid" : "serial",
+                       e[i].value, e[i].section[0] ? e[i].section : "?", e[i].source);
+            }
+        }
+    }
+}
+
+void cf_list_katapult(const cf_cli *cli, struct json_t *json)
+{
+    cf_kp_sim *sim = NULL;
+    if (cli->simulate) {
+        if (!cf_kp_spec_is_katapult(cli->simulate))
+            return; /* simulating DFU: no Katapult hardware to show */
+        cf_error err = {0};
+        if (cf_kp_sim_new(cli->simulate, &sim, &err) != CF_OK) {
+            fprintf(stderr, "cartoflash: %s\n", err.message);
+            return;
+        }
+    }
+    cf_kp_env env = {.sim = sim};
+    if (sim) {
+        if (strncmp(cli->simulate, "katapult-can", 12) == 0) {
+            list_can(&env, "can0", json);
+        } else {
+            /* Let the emulated device enumerate, as a plugged-in probe has. */
+            cf_kp_usb_dev d[1];
+            size_t n = 0;
+            cf_error err = {0};
+            for (int i = 0; i < 100 && !n; i++) {
+                cf_kp_usb_list(&env, d, 1, &n, &err);
+                if (!n) {
+                    struct timespec ts = {0, 10000000};
+                    nanosleep(&ts, NULL);
+                }
+            }
+            list_usb(&env, json);
+        }
+        cf_kp_sim_free(sim);
+        return;
+    }
+    list_usb(&env, json);
+    char names[8][32];
+    size_t n = can_interfaces(names, 8);
+    for (size_t i = 0; i < n; i++)
+        list_can(&env, names[i], json);
+    list_config(json);
+}
