@@ -108,7 +108,7 @@ static cf_code find_device(cf_usb_backend *be, const flash_args *a, cf_usb_dfu_i
 
 static void describe(const cf_usb_dfu_info *dev, const char *file, const cf_image *img)
 {
-    const cf_chip *chip = dev->alt_count ? cf_chip_from_layout(dev->alts[0].name) : NULL;
+    const cf_chip *chip = cf_chip_from_device(dev);
     cf_image_info info;
     cf_image_inspect(img, &info);
     printf("Device:   %04x:%04x at %s, %s%s%s%s\n", dev->vid, dev->pid, dev->bus_path,
@@ -164,7 +164,7 @@ static int flash_dfu(const cf_cli *cli, int argc, char **argv)
     if (rc == CF_OK)
         rc = find_device(be, &a, &dev, &err);
     if (rc == CF_OK) {
-        const cf_chip *chip = dev.alt_count ? cf_chip_from_layout(dev.alts[0].name) : NULL;
+        const cf_chip *chip = cf_chip_from_device(&dev);
         cf_image_load_opts lo = {.default_address = chip ? chip->flash_start : 0x08000000u,
                                  .address = a.address,
                                  .address_given = a.address_given};

@@ -21,7 +21,7 @@ static const char *type_text(uint8_t type, char *buf)
 static json_t *device_json(const cf_usb_dfu_info *d)
 {
     char id[16];
-    const cf_chip *chip = d->alt_count ? cf_chip_from_layout(d->alts[0].name) : NULL;
+    const cf_chip *chip = cf_chip_from_device(d);
     json_t *o = json_object();
     snprintf(id, sizeof(id), "%04x:%04x", d->vid, d->pid);
     json_object_set_new(o, "id", json_string(id));
@@ -66,7 +66,7 @@ static json_t *device_json(const cf_usb_dfu_info *d)
 
 static void print_device(const cf_usb_dfu_info *d)
 {
-    const cf_chip *chip = d->alt_count ? cf_chip_from_layout(d->alts[0].name) : NULL;
+    const cf_chip *chip = cf_chip_from_device(d);
     printf("%04x:%04x  path %s  serial %s  \"%s\"  %s\n", d->vid, d->pid, d->bus_path,
            d->serial[0] ? d->serial : "-", d->product,
            d->dfu_mode ? "DFU mode" : "run-time mode (not flashable until in DFU mode)");

@@ -8,24 +8,38 @@
 #include "dfu/dfu.h"
 
 static const cf_chip chips[] = {
-    {"stm32f042x6", "Cartographer v2/v3", 0x08000000u, 32u * 1024u, 1024u},
-    {"stm32g431xx", "Cartographer v4/HT", 0x08000000u, 128u * 1024u, 2048u},
+    {"stm32f042x6", "Cartographer v2/v3", 0x08000000u, 32u * 1024u, 1024u, 0x1FFFF800u},
+    {"stm32g431xx", "Cartographer v4/HT", 0x08000000u, 128u * 1024u, 2048u, 0x1FFF7800u},
 };
 
-const cf_chip *cf_chip_from_layout(const char *alt0_name)
+static bool geometry_matches(const cf_chip *c, const cf_dfuse_layout *flash)
 {
-    cf_dfuse_layout layout;
-    if (!alt0_name || cf_dfuse_parse_layout(alt0_name, &layout, NULL) != CF_OK)
-        return NULL;
-    if (layout.segment_count != 1)
-        return NULL;
-    const cf_dfuse_segment *seg = &layout.segments[0];
-    for (size_t i = 0; i < sizeof(chips) / sizeof(chips[0]); i++) {
-        const cf_chip *c = &chips[i];
-        if (seg->start == c->flash_start && seg->page_size == c->page_size &&
-            (uint64_t)seg->page_size * seg->page_count == c->flash_size)
-            return c;
+    const cf_dfuse_segment *seg = &flash->segments[0];
+    return flash->segment_count == 1 && seg->start == c->flash_start &&
+           seg->page_size == c->page_size &&
+           (uint64_t)seg->page_size * seg->page_count == c->flash_size;
+}
+
+static bool has_option_bytes_at(const cf_usb_dfu_info *info, uint32_t address)
+{
+    for (int i = 1; i < info->alt_count; i++) {
+        cf_dfuse_layout layout;
+        if (cf_dfuse_parse_layout(info->alts[i].name, &layout, NULL) == CF_OK &&
+            layout.segment_count > 0 && layout.segments[0].start == address)
+            return true;
     }
+    return false;
+}
+
+const cf_chip *cf_chip_from_device(const cf_usb_dfu_info *info)
+{
+    cf_dfuse_layout flash;
+    if (!info || info->alt_count < 1 ||
+        cf_dfuse_parse_layout(info->alts[0].name, &flash, NULL) != CF_OK)
+        return NULL;
+    for (size_t i = 0; i < sizeof(chips) / sizeof(chips[0]); i++)
+        if (geometry_matches(&chips[i], &flash) && has_option_bytes_at(info, chips[i].option_bytes))
+            return &chips[i];
     return NULL;
 }
 

@@ -85,8 +85,11 @@ typedef struct cf_chip {
     uint32_t flash_start;
     uint32_t flash_size;
     uint32_t page_size;
+    uint32_t option_bytes; /* address of the option-bytes alt setting */
 } cf_chip;
-/* Identifies the chip from the alt-setting-0 layout; NULL if unknown. */
-const cf_chip *cf_chip_from_layout(const char *alt0_name);
+/* Identifies the chip of a DFU device from its memory layouts: the flash
+ * geometry of alt 0 and the address of the option bytes (which tells an F072
+ * with 128 KiB in 2 KiB pages from a G431). NULL if it is not a Cartographer chip. */
+const cf_chip *cf_chip_from_device(const cf_usb_dfu_info *info);
 
 #endif

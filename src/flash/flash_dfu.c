@@ -80,7 +80,7 @@ static cf_code connect(cf_usb_backend *be, const char *selector, session *s, cf_
         cf_error_prefix(err, "device %s alt 0", s->info.bus_path);
         return rc;
     }
-    s->chip = cf_chip_from_layout(s->info.alts[0].name);
+    s->chip = cf_chip_from_device(&s->info);
     snprintf(s->rep->chip, sizeof(s->rep->chip), "%s", s->chip ? s->chip->mcu : "unknown");
 
     rc = cf_usb_open(be, &s->info, &s->dev, err);

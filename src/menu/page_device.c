@@ -109,7 +109,7 @@ static void describe(const cf_usb_dfu_info *d, bool several, char *out, size_t s
         snprintf(out, size, "%04x:%04x", d->vid, d->pid);
         return;
     }
-    const cf_chip *chip = d->alt_count > 0 ? cf_chip_from_layout(d->alts[0].name) : NULL;
+    const cf_chip *chip = cf_chip_from_device(d);
     snprintf(out, size, "%04x:%04x at %s (%s%s%s)", d->vid, d->pid, d->bus_path,
              chip ? chip->mcu : "chip unknown", chip ? ", " : "", chip ? chip->probe : "");
 }
@@ -121,7 +121,7 @@ static void select_device(menu_ctx *ctx, const cf_usb_dfu_info *d, bool several)
     else
         snprintf(ctx->device, sizeof(ctx->device), "%04x:%04x", d->vid, d->pid);
     describe(d, several, ctx->device_label, sizeof(ctx->device_label));
-    const cf_chip *chip = d->alt_count > 0 ? cf_chip_from_layout(d->alts[0].name) : NULL;
+    const cf_chip *chip = cf_chip_from_device(d);
     menu_copy(ctx->device_chip, sizeof(ctx->device_chip), chip ? chip->mcu : "");
     if (ctx->have_firmware) /* judge the chosen firmware again against this chip */
         menu_fw_examine(ctx, ctx->fw.path, ctx->fw.label, &ctx->fw);

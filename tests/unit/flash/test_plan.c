@@ -2,6 +2,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -73,17 +74,34 @@ static void test_plan_rejects_bad_page_size(void **state)
     assert_non_null(strstr(err.message, "page size"));
 }
 
-static void test_chip_from_layout(void **state)
+static cf_usb_dfu_info device(const char *flash, const char *option_bytes)
+{
+    cf_usb_dfu_info d = {.vid = 0x0483, .pid = 0xdf11, .alt_count = 2};
+    snprintf(d.alts[0].name, sizeof(d.alts[0].name), "%s", flash);
+    snprintf(d.alts[1].name, sizeof(d.alts[1].name), "%s", option_bytes);
+    d.alts[1].alt = 1;
+    return d;
+}
+
+static void test_chip_from_device(void **state)
 {
     (void)state;
-    const cf_chip *f042 = cf_chip_from_layout("@Internal Flash  /0x08000000/032*0001Kg");
-    assert_non_null(f042);
-    assert_string_equal(f042->mcu, "stm32f042x6");
-    const cf_chip *g431 = cf_chip_from_layout("@Internal Flash   /0x08000000/64*02Kg");
-    assert_non_null(g431);
-    assert_string_equal(g431->mcu, "stm32g431xx");
-    assert_null(cf_chip_from_layout("@Internal Flash  /0x08000000/064*0002Kg")); /* F072 */
-    assert_null(cf_chip_from_layout("garbage"));
+    cf_usb_dfu_info d = device("@Internal Flash  /0x08000000/032*0001Kg",
+                               "@Option Bytes  /0x1FFFF800/01*016 e");
+    const cf_chip *chip = cf_chip_from_device(&d);
+    assert_non_null(chip);
+    assert_string_equal(chip->mcu, "stm32f042x6");
+    d = device("@Internal Flash   /0x08000000/64*02Kg", "@Option Bytes   /0x1FFF7800/01*40Be");
+    chip = cf_chip_from_device(&d);
+    assert_non_null(chip);
+    assert_string_equal(chip->mcu, "stm32g431xx");
+    /* An F072 has the G431's flash geometry but F0 option bytes: not ours. */
+    d = device("@Internal Flash  /0x08000000/064*0002Kg", "@Option Bytes  /0x1FFFF800/01*016 e");
+    assert_null(cf_chip_from_device(&d));
+    d = device("garbage", "@Option Bytes  /0x1FFFF800/01*016 e");
+    assert_null(cf_chip_from_device(&d));
+    d.alt_count = 0;
+    assert_null(cf_chip_from_device(&d));
 }
 
 static void test_blank(void **state)
@@ -100,7 +118,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plan_pages_and_targets), cmocka_unit_test(test_plan_diff),
-        cmocka_unit_test(test_plan_rejects_bad_page_size), cmocka_unit_test(test_chip_from_layout),
+        cmocka_unit_test(test_plan_rejects_bad_page_size), cmocka_unit_test(test_chip_from_device),
         cmocka_unit_test(test_blank),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
