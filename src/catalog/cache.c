@@ -412,7 +412,12 @@ cf_code cf_cache_get(const char *base, const char *url, const char *branch,
         close(lfd);
         return CF_OK;
     }
-    /* keep a resumable partial download only for a cut-off transfer */
+    /* a partial download is kept for resuming; an empty one is not worth it */
+    struct stat pst;
+    if (stat(part, &pst) == 0 && pst.st_size == 0) {
+        unlink(part);
+        unlink(meta);
+    }
     if (rc == CF_ERR_CANCELLED) {
         close(lfd);
         *err = ferr;

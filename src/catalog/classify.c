@@ -125,8 +125,13 @@ typedef struct hint_src {
     const cf_manifest_row *row;
 } hint_src;
 
-static void check_kind(cf_catalog_entry *e, const hint_src *h)
+static void check_kind(cf_catalog_entry *e, const cf_image_info *info, const hint_src *h)
 {
+    if (h->name.offset_kib && info->app_address &&
+        info->app_address - FLASH_BASE != h->name.offset_kib * 1024u)
+        cf_catalog_note(e->notes, sizeof(e->notes),
+                        "file name says a %u KiB offset, the app is linked at 0x%08X",
+                        h->name.offset_kib, (unsigned)info->app_address);
     if (h->name.kind != CF_KIND_UNKNOWN && h->name.kind != e->kind)
         cf_catalog_note(e->notes, sizeof(e->notes), "file name says %s, the content is %s",
                         cf_image_kind_name(h->name.kind), cf_image_kind_name(e->kind));
@@ -321,7 +326,7 @@ cf_code cf_catalog_classify(const char *abs_path, const char *rel_path, const cf
                       ctx && ctx->has_manifest ? cf_manifest_find(&ctx->manifest, rel_path) : NULL};
     cf_name_hints_parse(rel_path, &h.name);
     if (e->kind != CF_KIND_UNKNOWN)
-        check_kind(e, &h);
+        check_kind(e, &info, &h);
     fill_mcu(e, &info, &h);
     fill_iface(e, &info, &h);
     fill_version(e, &info, &h);

@@ -158,8 +158,10 @@ static void file_hints(const char *base, cf_name_hints *h)
             saw_full = true;
         else if (strcasecmp(w, "deployer") == 0)
             h->kind = CF_KIND_DEPLOYER;
-        else if (strcasecmp(w, "8kib") == 0)
+        else if (ends_with_ci(w, "kib") && isdigit((unsigned char)w[0]) && strlen(w) <= 6) {
             h->kind = CF_KIND_APP;
+            h->offset_kib = (unsigned)atoi(w);
+        }
     }
     if (h->kind != CF_KIND_DEPLOYER) {
         if (saw_full || (saw_katapult && saw_plus))

@@ -16,6 +16,7 @@ typedef struct cf_name_hints {
     bool lite, kseries, high_temp;
     bool has_semver;
     int semver[3];
+    unsigned offset_kib; /* "8kib_offset" -> 8: where the name says the app starts; 0 if silent */
 } cf_name_hints;
 
 /* rel_path: path relative to the firmware folder, '/'-separated. */

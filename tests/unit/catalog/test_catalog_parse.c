@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "catalog/cache.h"
 #include "catalog/hints.h"
 #include "catalog/manifest.h"
 #include "catalog/version.h"
@@ -116,6 +117,10 @@ static void test_name_hints(void **state)
     /* a Klipper version in a folder name is not the image's version */
     cf_name_hints_parse("v2-v3/archive/for Klipper older than v0-12-0-85/Cartographer_USB.bin", &h);
     assert_false(h.has_semver);
+
+    cf_name_hints_parse("v2-v3/archive/x/Cartographer_USB_v3_12kib_offset.bin", &h);
+    assert_int_equal(h.offset_kib, 12);
+    assert_int_equal(h.kind, CF_KIND_APP);
 
     assert_int_equal(cf_bitrate_word("1M"), 1000000);
     assert_int_equal(cf_bitrate_word("1000k"), 1000000);
@@ -269,6 +274,27 @@ static void test_manifest_real(void **state)
     cf_manifest_free(&m);
 }
 
+static void test_cache_slug(void **state)
+{
+    (void)state;
+    char a[200], b[200], c[200];
+    cf_cache_slug(
+        "https://codeload.github.com/Cartographer3D/cartographer-klipper/tar.gz/refs/heads/"
+        "master",
+        "master", a, sizeof(a));
+    assert_int_equal(strncmp(a, "cartographer-klipper-master-", 28), 0);
+    assert_int_equal(strlen(a), 28 + 8);
+    /* another host, same repository name: another entry */
+    cf_cache_slug(
+        "https://mirror.example/Cartographer3D/cartographer-klipper/tar.gz/refs/heads/master",
+        "master", b, sizeof(b));
+    assert_string_not_equal(a, b);
+    /* anything odd in a URL or branch becomes '_' (never a path separator) */
+    cf_cache_slug("https://h/x/../evil.tar.gz?q=/a", "we/ird", c, sizeof(c));
+    assert_null(strchr(c, '/'));
+    assert_int_equal(strncmp(c, "evil-we_ird-", 12), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +302,7 @@ int main(void)
         cmocka_unit_test(test_version_flags), cmocka_unit_test(test_name_hints),
         cmocka_unit_test(test_csv_quoting),   cmocka_unit_test(test_csv_errors),
         cmocka_unit_test(test_manifest),      cmocka_unit_test(test_manifest_real),
+        cmocka_unit_test(test_cache_slug),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
