@@ -55,9 +55,11 @@ static int usage_error(const cf_cli *cli, const char *fmt, const char *arg)
     return cf_cli_report_error(cli, &err);
 }
 
-/* Download progress on stderr: a bar on a terminal, nothing otherwise. */
+/* Download progress on stderr: a bar on a terminal, a line per quarter
+ * otherwise (logs and scripts). */
 typedef struct progress_state {
     bool tty;
+    bool drawn; /* a bar line is open on the terminal */
     int last;
 } progress_state;
 
@@ -65,13 +67,21 @@ static bool on_progress(void *ctx, const char *what, uint64_t done, uint64_t tot
 {
     progress_state *p = ctx;
     (void)what;
-    if (!p->tty)
-        return true;
     int pct = total ? (int)(done * 100 / total) : -1;
+    if (!p->tty) {
+        int quarter = pct / 25;
+        if (total && done && quarter > p->last) {
+            p->last = quarter;
+            fprintf(stderr, "downloading: %d%% (%llu of %llu KiB)\n", quarter * 25,
+                    (unsigned long long)(done / 1024), (unsigned long long)(total / 1024));
+        }
+        return true;
+    }
     int key = total ? pct : (int)(done >> 16);
     if (key == p->last)
         return true;
     p->last = key;
+    p->drawn = true;
     if (total) {
         char bar[31];
         int fill = pct * 30 / 100;
@@ -424,7 +434,7 @@ int cf_cmd_firmware(const cf_cli *cli, int argc, char **argv)
     int st = parse_args(cli, argc - 1, argv + 1, &a);
     if (st >= 0)
         return st;
-    progress_state ps = {.tty = isatty(STDERR_FILENO) == 1, .last = -1};
+    progress_state ps = {.tty = isatty(STDERR_FILENO) == 1, .last = 0};
     a.opts.progress = on_progress;
     a.opts.progress_ctx = &ps;
 
@@ -432,7 +442,7 @@ int cf_cmd_firmware(const cf_cli *cli, int argc, char **argv)
     cf_error err;
     cf_error_reset(&err);
     cf_code rc = cf_catalog_open(&a.opts, &cat, &err);
-    if (ps.last != -1)
+    if (ps.drawn)
         fputc('\n', stderr);
     if (rc != CF_OK)
         return cf_cli_report_error(cli, &err);

@@ -27,6 +27,7 @@ PICK_1M=(firmware pick --mode dfu --mcu stm32f042x6 --interface can --bitrate 10
 run firmware list --mode dfu --mcu stm32f042x6 --source "$KL_URL"
 expect_status 0 "list over HTTPS"
 expect_err "source: download $BASE$KL_PATH/master" "the download is named as the source"
+expect_err "^downloading: 100% \([0-9]+ of [0-9]+ KiB\)$" "download progress reported (to 100%)"
 expect_out "^CARTOGRAPHER 5\.1\.0 +stm32f042x6 +can +1000000 +combined +363f7f84424b334f11840d94409717ba1f3629a6d19f49c773394ff624eb0d08 v2-v3/combined-firmware/5\.1\.0/Full_Survey_Cartographer_CAN_1M_5_1_0\.bin$" \
     "rows are relative to the repository's firmware/ folder, with sha256"
 slug=$(ls "$CACHE")
