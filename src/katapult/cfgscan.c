@@ -107,6 +107,10 @@ static void scan_line(scan *sc, const char *l, size_t n, const char *name, size_
     if (n >= 3 && memcmp(l, "#*#", 3) == 0) {
         l += 3;
         n -= 3;
+        while (n && *l == ' ') { /* "#*# [section]": the blank is not an indent */
+            l++;
+            n--;
+        }
     }
     const char *hash = memchr(l, '#', n);
     if (hash)
