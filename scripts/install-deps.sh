@@ -9,7 +9,7 @@ packages=(
   libjansson-dev libcmocka-dev libssl-dev
   valgrind tmux clang-format python3 openssl jq
   dfu-util
-  qemu-system-x86 busybox-static cpio kmod iproute2 can-utils
+  qemu-system-x86 busybox-static cpio kmod iproute2 can-utils udev
 )
 
 apt_get() {

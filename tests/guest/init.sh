@@ -53,6 +53,13 @@ hostname cartoflash-guest
 # Plain "\n" on the console: the host reads it as a stream, not a terminal.
 stty -F /dev/console -onlcr 2>/dev/null
 
+# udevd, as on any Debian or Raspberry Pi OS host: libusb's hotplug events
+# come from it (without it libusb reports hotplug support but never calls back).
+if [ -x /newroot/lib/systemd/systemd-udevd ]; then
+	chroot /newroot /lib/systemd/systemd-udevd --daemon --resolve-names=never 2>/dev/null ||
+		echo "cf-guest: init: udevd did not start"
+fi
+
 chroot /newroot /bin/bash "$work/run.sh"
 status=$?
 echo "cf-guest-exit: $status"

@@ -69,9 +69,26 @@ mkdir -p "$run"/{home,tmp,state,cache,config}
   printf 'status=$?\necho "$status" >%q\nexit "$status"\n' "$run/status"
 } >"$run/run.sh"
 
+# KVM when it works, else software emulation (TCG). A /dev/kvm that opens is
+# not proof: nested KVM may refuse CPU features or hang silently, so one short
+# trial boot decides, remembered until the host reboots.
+kvm_works() {
+  [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+  local mark
+  mark="$(dirname "$guest")/kvm-$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown)"
+  if [ ! -f "$mark" ]; then
+    if CF_GUEST_ACCEL=kvm CF_GUEST_TIMEOUT=30 "$0" /bin/true >/dev/null 2>&1; then
+      echo yes >"$mark"
+    else
+      echo no >"$mark"
+      echo "run-guest: /dev/kvm is present but a KVM guest did not boot; using TCG" >&2
+    fi
+  fi
+  [ "$(cat "$mark")" = yes ]
+}
 accel=${CF_GUEST_ACCEL:-}
 if [ -z "$accel" ]; then
-  if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=kvm; else accel=tcg; fi
+  if kvm_works; then accel=kvm; else accel=tcg; fi
 fi
 if [ "$accel" = kvm ]; then
   accel_args=(-accel kvm)
