@@ -323,7 +323,8 @@ cf_code cf_catalog_open(const cf_catalog_opts *opts, cf_catalog **out, cf_error 
         char url[1024];
         rc = expand_url(src, branch, url, sizeof(url), err);
         if (rc == CF_OK)
-            rc = open_download(cat, opts, url, branch, err);
+            /* a URL without "{branch}" names one archive: no branch involved */
+            rc = open_download(cat, opts, url, strstr(src, "{branch}") ? branch : NULL, err);
     } else if (src) {
         struct stat st;
         if (stat(src, &st) != 0) {
