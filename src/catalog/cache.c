@@ -19,6 +19,7 @@
 #include "common/fileio.h"
 
 #define SUMS_MAX_BYTES (16u * 1024u * 1024u)
+#define LOCK_WAIT_MS 60000
 
 static void sanitize(const char *in, size_t len, char *out, size_t size)
 {
@@ -338,10 +339,20 @@ cf_code cf_cache_get(const char *base, const char *url, const char *branch,
     int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (lfd < 0)
         return cf_fail(err, CF_ERR_IO, "cannot open %s: %s", lock, strerror(errno));
-    if (flock(lfd, LOCK_EX) != 0) {
+    /* another cartoflash updating the same entry: wait for it, not forever */
+    int tries = 0;
+    while (flock(lfd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
-        close(lfd);
-        return cf_fail(err, CF_ERR_IO, "cannot lock %s: %s", lock, strerror(e));
+        if ((e != EWOULDBLOCK && e != EINTR) || ++tries > LOCK_WAIT_MS / 100) {
+            close(lfd);
+            cf_code rc2 = cf_fail(
+                err, e == EWOULDBLOCK ? CF_ERR_TIMEOUT : CF_ERR_IO, "cannot lock %s: %s", lock,
+                e == EWOULDBLOCK ? "another cartoflash is updating this cache" : strerror(e));
+            cf_hint(err, "wait for the other cartoflash to finish, then try again");
+            return rc2;
+        }
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
     }
 
     char cur[256];
