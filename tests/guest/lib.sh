@@ -19,6 +19,7 @@ passed=0
 failed=0
 GADGET_PID=
 GADGET_LOG=
+gadget_runs=0
 
 say() { printf '%s\n' "$*"; }
 pass() { passed=$((passed + 1)); say "ok: $*"; }
@@ -86,7 +87,8 @@ no_dfu_device() { [ "$(dfu_devices)" -eq 0 ]; }
 gadget_start() {
   local spec=$1
   shift
-  GADGET_LOG="$T/gadget.log"
+  gadget_runs=$((gadget_runs + 1))
+  GADGET_LOG="$T/gadget-$gadget_runs.log"
   rm -f "$T/gadget.ready"
   "$CF_DFU_GADGET" --log "$GADGET_LOG" --ready "$T/gadget.ready" "$@" "$spec" &
   GADGET_PID=$!
@@ -103,7 +105,8 @@ gadget_start() {
 gadget_start_bg() {
   local spec=$1
   shift
-  GADGET_LOG="$T/gadget.log"
+  gadget_runs=$((gadget_runs + 1))
+  GADGET_LOG="$T/gadget-$gadget_runs.log"
   rm -f "$T/gadget.ready"
   "$CF_DFU_GADGET" --log "$GADGET_LOG" --ready "$T/gadget.ready" "$@" "$spec" &
   GADGET_PID=$!
