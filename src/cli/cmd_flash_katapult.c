@@ -167,11 +167,18 @@ static bool confirm(void)
 
 static void print_result(bool can, const cf_kp_report *rep)
 {
-    printf("Written and verified %zu bytes (%zu blocks, %u pages) on %s in %.1f s.\n",
+    printf("Written and verified %zu bytes (%zu blocks, %u pages) on %s in %.2f s.\n",
            rep->bytes_verified, rep->blocks, (unsigned)rep->pages, rep->device,
            rep->transfer_seconds);
-    if (can)
-        printf("CAN traffic: %lu frames sent, %lu received.\n", rep->frames_out, rep->frames_in);
+    if (can) {
+        printf("CAN traffic: %lu frames sent, %lu received, %llu bits on the wire", rep->frames_out,
+               rep->frames_in, rep->bits_out + rep->bits_in);
+        if (rep->bus_bitrate)
+            printf(" (%.3f s of bus time at %u bit/s)",
+                   (double)(rep->bits_out + rep->bits_in) / rep->bus_bitrate,
+                   (unsigned)rep->bus_bitrate);
+        printf(".\n");
+    }
     if (rep->came_back)
         printf("The probe is back, running its new firmware (%.1f s in all).\n", rep->seconds);
     else

@@ -190,9 +190,13 @@ cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_o
         return rc;
     }
     cf_kp_notice(ev, false, "asking node %s on %s to enter Katapult", uhex, ifname);
-    uint64_t t1 = cf_now_ns();
     cf_kp_connect_info node;
     rc = reach_katapult(can, st, uuid, &t, wait, &node, err);
+    /* Traffic and time are counted from CONNECT's answer to COMPLETE's. */
+    uint64_t t1 = cf_now_ns();
+    unsigned long fo0, fi0;
+    unsigned long long bo0, bi0;
+    cf_kp_can_counters(can, &fo0, &fi0, &bo0, &bi0);
     if (!rc) {
         cf_kp_session ss;
         cf_kp_session_init(&ss, st, &t);
@@ -200,6 +204,10 @@ cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_o
     }
     rep->transfer_seconds = (double)(cf_now_ns() - t1) / 1e9;
     cf_kp_can_counters(can, &rep->frames_out, &rep->frames_in, &rep->bits_out, &rep->bits_in);
+    rep->frames_out -= fo0;
+    rep->frames_in -= fi0;
+    rep->bits_out -= bo0;
+    rep->bits_in -= bi0;
     if (!rc) {
         cf_kp_notice(ev, false, "waiting for the probe to come back running its application");
         rep->came_back = wait_app(can, uuid, wait);

@@ -143,13 +143,15 @@ typedef struct cf_kp_report {
     char device[160]; /* "/dev/ttyACM0 (1-1.3)" or "can0 uuid 0123456789ab" */
     size_t blocks;
     size_t bytes_written, bytes_verified;
-    uint32_t pages;                       /* SEND_EOF's page count */
-    unsigned long frames_out, frames_in;  /* CAN frames (USB: writes/reads) */
-    unsigned long long bits_out, bits_in; /* CAN: bits on the wire incl. stuffing */
+    uint32_t pages; /* SEND_EOF's page count */
+    /* Traffic from CONNECT's answer to COMPLETE's (CAN: frames and bits on the
+     * wire incl. stuffing; USB: writes/reads and bytes*10). */
+    unsigned long frames_out, frames_in;
+    unsigned long long bits_out, bits_in;
     unsigned retries;
     uint32_t bus_bitrate;    /* 0 if unknown */
     double seconds;          /* whole operation */
-    double transfer_seconds; /* first CONNECT to COMPLETE's answer */
+    double transfer_seconds; /* CONNECT's answer to COMPLETE's answer */
 } cf_kp_report;
 
 /* Image gates only (no device): for menus filtering lists and for the flows. */

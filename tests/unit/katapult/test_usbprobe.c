@@ -93,6 +93,31 @@ static void test_scan(void **state)
     cf_kp_env env = {.sysfs_root = root};
     assert_int_equal(cf_kp_usb_list(&env, d, 8, &n, &err), CF_OK);
     assert_int_equal(n, 2);
+    /* Two candidates and no --device: refused, both named, never a guess. */
+    usb_tty("1-1.5", "ttyACM2", "1d50", "614e", "Cartographer", "614e", "CCDD");
+    char path[1024];
+    const char *fw = getenv("CF_FIRMWARE_DIR");
+    assert_non_null(fw);
+    snprintf(path, sizeof(path),
+             "%s/cartographer-klipper/firmware/v2-v3/survey/5.1.0/"
+             "Survey_Cartographer_USB_8kib_offset.bin",
+             fw);
+    cf_image img;
+    cf_image_load_opts lo = {.default_address = 0x08002000};
+    assert_int_equal(cf_image_load(path, &lo, &img, &err), CF_OK);
+    cf_kp_opts o = {.wait_ms = 100};
+    cf_kp_report rep;
+    cf_error_reset(&err);
+    assert_int_equal(cf_kp_flash_usb(&env, &img, &o, NULL, &rep, &err), CF_ERR_AMBIGUOUS);
+    assert_non_null(strstr(err.message, "/dev/ttyACM0"));
+    assert_non_null(strstr(err.message, "/dev/ttyACM2"));
+    assert_non_null(strstr(err.hint, "--device"));
+    assert_int_equal(rep.bytes_written, 0);
+    /* A selector that matches nothing. */
+    o.device = "9-9";
+    cf_error_reset(&err);
+    assert_int_equal(cf_kp_flash_usb(&env, &img, &o, NULL, &rep, &err), CF_ERR_NOT_FOUND);
+    cf_image_free(&img);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root); /* test-owned temp dir */
     assert_int_equal(system(cmd), 0);

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# The real cartoflash binary against the emulated Katapult node:
+# `list`, `flash usb` (over a pty) and `flash can` (in-process bus) from
+# "running Klipper", byte-for-byte checks of the node's flash file, faults
+# ending with a clear message and a successful retry, and the gates.
+set -u
+: "${CARTOFLASH:?set CARTOFLASH to the cartoflash binary}"
+: "${FIRMWARE:?set FIRMWARE to ../shared/firmware}"
+FW=$FIRMWARE/cartographer-klipper/firmware/v2-v3
+USB_APP=$FW/survey/5.1.0/Survey_Cartographer_USB_8kib_offset.bin
+CAN_APP=$FW/survey/5.1.0/Survey_Cartographer_CAN_1000000_8kib_offset.bin
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+export XDG_STATE_HOME="$TMP/state" XDG_CACHE_HOME="$TMP/cache" XDG_CONFIG_HOME="$TMP/config"
+export NO_COLOR=1
+checks=0
+failures=0
+pass() { checks=$((checks + 1)); echo "ok - $1"; }
+fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok - $1"; }
+run() {
+    "$CARTOFLASH" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+    STATUS=$?
+    OUT=$(cat "$TMP/out")
+    ERR=$(cat "$TMP/err")
+}
+show() { echo "--- stdout"; echo "$OUT"; echo "--- stderr"; echo "$ERR"; }
+expect_status() { if [ "$STATUS" -eq "$1" ]; then pass "$2 (exit $1)"; else fail "$2: exit $STATUS, expected $1"; show; fi; }
+expect_fail() { if [ "$STATUS" -ne 0 ]; then pass "$1 (exit $STATUS)"; else fail "$1: exit 0"; show; fi; }
+expect_out() { if grep -qE -- "$1" <<<"$OUT"; then pass "$2"; else fail "$2: stdout lacks /$1/"; show; fi; }
+expect_err() { if grep -qE -- "$1" <<<"$ERR"; then pass "$2"; else fail "$2: stderr lacks /$1/"; show; fi; }
+# holds FLASHFILE IMAGE: the app region (0x08002000 = offset 8192) equals IMAGE.
+holds() { cmp -s -n "$(stat -c %s "$2")" -i 8192:0 "$1" "$2"; }
+erased() { cmp -s "$1" <(head -c "$(stat -c %s "$1")" /dev/zero | tr '\0' '\377'); }
+
+# Sections (ctest runs them in parallel); no argument runs all.
+want() { [ -z "${SECTION:-}" ] || [ "$SECTION" = "$1" ]; }
+SECTION=${1:-}
+
+run --simulate=katapult-can list --json
+UUID=$(sed -n 's/.*"uuid": "\([0-9a-f]*\)".*/\1/p' <<<"$OUT" | head -1)
+
+if want list; then
+run --simulate=katapult-usb list
+expect_status 0 "list with the USB node"
+expect_out "1d50:614e Cartographer 614e, serial 16000C000F43304253373820 - running Cartographer" \
+    "list shows the probe running Cartographer on USB"
+run --simulate=katapult-can list --json
+expect_status 0 "list --json with the CAN node"
+if [ ${#UUID} -eq 12 ]; then pass "list --json gives a CAN UUID ($UUID)"; else fail "no UUID in list --json"; show; fi
+expect_out '"mode": "klipper"' "the CAN node answers the query as Klipper"
+run --simulate=katapult-can,claimed list
+expect_out "no unassigned node answered" "a node claimed by a running Klipper stays silent"
+expect_out "Note: A node only answers a CAN query while it has no node id" "and the rule is explained"
+fi
+
+# --- flash usb from running Klipper
+if want usb; then
+F=$TMP/usb.bin
+run --simulate=katapult-usb,flash="$F" flash usb "$USB_APP"
+expect_status 0 "flash usb"
+expect_out "asking it to enter Katapult" "flash usb sends Klipper to Katapult (1200-baud touch)"
+expect_out "Katapult appeared on .* \\(same port 1-1, same chip 16000C000F43304253373820\\)" \
+    "Katapult is found on the same port with the same chip"
+expect_out "The probe is back, running its new firmware" "the probe comes back in run-time mode"
+if holds "$F" "$USB_APP"; then pass "usb: node flash equals the image byte for byte"; else fail "usb: flash differs"; fi
+fi
+
+# --- flash can from running Klipper
+if want can; then
+F=$TMP/can.bin
+run --simulate=katapult-can,flash="$F" flash can --uuid "$UUID" "$CAN_APP"
+expect_status 0 "flash can"
+expect_out "CAN traffic: [0-9]+ frames sent, [0-9]+ received, [0-9]+ bits on the wire \\([0-9.]+ s of bus time at 1000000 bit/s\\)" \
+    "flash can reports traffic and bus time"
+if holds "$F" "$CAN_APP"; then pass "can: node flash equals the image byte for byte"; else fail "can: flash differs"; fi
+fi
+
+# --- faults: a clear message, COMPLETE never sent, then a retry succeeds
+for link in usb can; do
+    for fault in readback@4 disconnect@30 lost@6 nack@2 busy@9; do
+        want "fault-$link-${fault%@*}" || continue
+        F=$TMP/fault-$link.bin
+        rm -f "$F"
+        if [ $link = usb ]; then img=$USB_APP; args=(flash usb); else img=$CAN_APP; args=(flash can --uuid "$UUID"); fi
+        run --simulate=katapult-$link,flash="$F",fault=$fault,timing=off "${args[@]}" "$img"
+        case $fault in
+        readback*)
+            expect_fail "$link $fault fails"
+            expect_err "read-back differs at 0x0800" "$link $fault: says where the read-back differs"
+            expect_err "COMPLETE was not sent" "$link $fault: says the app was not started"
+            ;;
+        disconnect*)
+            expect_fail "$link $fault fails"
+            expect_err "next: .*(run the same|retry)" "$link $fault: says what to do next"
+            ;;
+        *)
+            expect_status 0 "$link $fault is retried and the flash succeeds"
+            ;;
+        esac
+        run --simulate=katapult-$link,flash="$F",timing=off "${args[@]}" "$img"
+        expect_status 0 "$link retry after $fault"
+        if holds "$F" "$img"; then pass "$link after $fault: flash equals the image"; else fail "$link after $fault: flash differs"; fi
+    done
+done
+
+# --- gates: refused before anything is written
+if want gates; then
+F=$TMP/gate.bin
+rm -f "$F"
+run --simulate=katapult-usb,flash="$F" flash usb "$FW/combined-firmware/5.1.0/Full_Survey_Cartographer_USB_5_1_0.bin"
+expect_fail "combined image over Katapult is refused"
+expect_err "combined \\(Katapult \\+ app\\)" "and the message says it is a combined image"
+run --simulate=katapult-usb,flash="$F" flash usb "$CAN_APP"
+expect_fail "a CAN image over USB is refused without --force"
+run --simulate=katapult-can,flash="$F" flash can --uuid "$UUID" "$FW/survey/5.1.0/Survey_Cartographer_CAN_250000_8kib_offset.bin"
+expect_fail "a 250 kbit/s image on a 1 Mbit/s bus is refused"
+expect_err "250000 bit/s but the bus runs at 1000000" "and the message names both bitrates"
+if erased "$F"; then pass "refused flashes left the flash untouched"; else fail "a refused flash wrote"; fi
+run --simulate=katapult-can flash can "$CAN_APP"
+expect_fail "flash can without --uuid"
+expect_err "needs --uuid" "and says what is missing"
+run --simulate=dfu flash can --uuid "$UUID" "$CAN_APP"
+expect_fail "the DFU simulator is not a CAN node"
+fi
+
+echo "$checks checks, $failures failed"
+[ "$failures" -eq 0 ]
