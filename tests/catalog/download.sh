@@ -45,6 +45,9 @@ grep -q "^archive_sha256=$(sha256sum "$WWW$KL_PATH/master" | cut -d' ' -f1)$" "$
 
 run "${PICK_1M[@]}" --source "$KL_URL"
 expect_status 0 "pick over HTTPS"
+expect_err "source: download .* \(cached copy, up to date\)" "second run revalidates (ETag) instead of downloading again"
+grep -q "^GET $KL_PATH/master range=- inm=\"[0-9a-f]*\"$" "$TMP/requests.tls" && pass "with If-None-Match and the cached ETag" ||
+    fail "no conditional request: $(cat "$TMP/requests.tls")"
 expect_eq "$OUT" "$CACHE/$slug/$snap1/tree/cartographer-klipper-master/firmware/v2-v3/combined-firmware/5.1.0/Full_Survey_Cartographer_CAN_1M_5_1_0.bin" \
     "picks the newest combined F042 CAN 1M image, in the cache"
 cmp -s "$OUT" "$FIRMWARE/cartographer-klipper/firmware/v2-v3/combined-firmware/5.1.0/Full_Survey_Cartographer_CAN_1M_5_1_0.bin" &&

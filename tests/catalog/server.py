@@ -45,8 +45,9 @@ def main():
         def log_message(self, fmt, *a):
             if log:
                 with open(log, "a") as f:
-                    f.write("%s %s range=%s\n" % (self.command, self.path,
-                                                  self.headers.get("Range", "-")))
+                    f.write("%s %s range=%s inm=%s\n" % (self.command, self.path,
+                                                         self.headers.get("Range", "-"),
+                                                         self.headers.get("If-None-Match", "-")))
 
         def do_GET(self):
             path = urllib.parse.unquote(urllib.parse.urlparse(self.path).path)
