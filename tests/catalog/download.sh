@@ -108,15 +108,18 @@ expect_out "Full_Survey_Cartographer_CAN_1M_5_1_0\.bin" "and listed from"
 rm -f "$WWW/.cut" "$CACHE/$slug2/download.part" "$CACHE/$slug2/download.part.meta"
 
 # ---- two cartoflash at once: the second waits for the first's lock ----
-flock "$CACHE/$slug2/.lock" sleep 1 &
+flock "$CACHE/$slug2/.lock" sleep 1.5 &
 lock_pid=$!
-sleep 0.2
+for _ in $(seq 1 100); do # until the holder really holds it
+    flock -n "$CACHE/$slug2/.lock" true || break
+    sleep 0.02
+done
 t0=$(date +%s%N)
 run firmware list --mode dfu --source "$KL_URL2"
 t1=$(date +%s%N)
 wait "$lock_pid"
 expect_status 0 "waits for a concurrent update of the same cache entry"
-[ $(((t1 - t0) / 1000000)) -ge 700 ] && pass "... and did wait for the lock" || fail "did not wait for the lock"
+[ $(((t1 - t0) / 1000000)) -ge 1000 ] && pass "... and did wait for the lock" || fail "did not wait for the lock"
 
 # ---- corrupt archive ----
 good="$TMP/good.tgz"
