@@ -10,10 +10,10 @@
 
 #include "common/clock.h"
 
-#define CF_USB_POLL_MS 10            /* list() period while waiting (issue: found within 100 ms) */
-#define CF_USB_TICK_MS 100           /* front-end countdown period */
-#define CF_USB_SETTLE_MS 1000        /* udev may still be applying permissions on arrival */
-#define CF_USB_HOTPLUG_RELIST_MS 250 /* safety-net listing period when hotplug works */
+#define CF_USB_POLL_MS 10           /* list() period while waiting (issue: found within 100 ms) */
+#define CF_USB_TICK_MS 100          /* front-end countdown period */
+#define CF_USB_SETTLE_MS 1000       /* udev may still be applying permissions on arrival */
+#define CF_USB_HOTPLUG_RELIST_MS 50 /* safety net: hotplug events may never come (no udevd) */
 
 static const char udev_hint[] =
     "let your user open the probe with a udev rule (once, as root):\n"
@@ -304,8 +304,9 @@ cf_code cf_usb_wait_dfu(cf_usb_backend *be, const char *selector_text, uint64_t 
 {
     const uint64_t start = cf_now_ns();
     /* With hotplug an arrival wakes us at once, so listing (which opens DFU
-     * devices to read their names) is needed only now and then as a safety
-     * net; without it, list often enough to notice a device within 100 ms. */
+     * devices to read their names) is needed less often; it still runs every
+     * 50 ms because events need udevd, which minimal systems lack. Without
+     * hotplug, list often enough to notice a device well within 100 ms. */
     const uint64_t list_period_ms =
         be->ops->wait_arrival ? CF_USB_HOTPLUG_RELIST_MS : CF_USB_POLL_MS;
     uint64_t next_tick_ms = 0;

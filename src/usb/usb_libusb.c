@@ -2,6 +2,7 @@
  * descriptors, opens a device only to read its strings (and, failing that,
  * still lists it so `list` can explain permissions), and maps libusb errors to
  * cf_codes with a hint the user can act on. */
+#include <dirent.h>
 #include <libusb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,11 +17,15 @@ typedef struct lu_backend {
     libusb_context *ctx;
     bool hotplug;
     libusb_hotplug_callback_handle hotplug_handle;
-    int arrived; /* set by the hotplug callback, read by wait_arrival */
+    int arrived;         /* set by the hotplug callback, read by wait_arrival */
+    unsigned open_count; /* the context is replaced only while no device is open */
+    bool have_signature;
+    uint64_t signature; /* of the bus as the context last scanned it */
 } lu_backend;
 
 typedef struct lu_dev {
     cf_usb_dev base;
+    lu_backend *lb;
     libusb_device_handle *handle;
     uint8_t interface_number;
     bool claimed;
@@ -61,6 +66,92 @@ cf_code cf_usb_libusb_error(int rc, cf_error *err, const char *fmt, ...)
     default:
         return cf_fail(err, CF_ERR_IO, "%s: USB error %s", what, name);
     }
+}
+
+/* ---- context ---- */
+
+static int LIBUSB_CALL on_arrival(libusb_context *ctx, libusb_device *dev,
+                                  libusb_hotplug_event event, void *user);
+
+static int start_context(lu_backend *lb)
+{
+    int rc = libusb_init(&lb->ctx);
+    if (rc != 0)
+        return rc;
+    lb->hotplug = libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG) &&
+                  libusb_hotplug_register_callback(
+                      lb->ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED, 0, LIBUSB_HOTPLUG_MATCH_ANY,
+                      LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY, on_arrival, lb,
+                      &lb->hotplug_handle) == LIBUSB_SUCCESS;
+    return 0;
+}
+
+static void stop_context(lu_backend *lb)
+{
+    if (lb->hotplug)
+        libusb_hotplug_deregister_callback(lb->ctx, lb->hotplug_handle);
+    lb->hotplug = false;
+    libusb_exit(lb->ctx);
+    lb->ctx = NULL;
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* A cheap fingerprint of the attached USB devices (name and device number of
+ * each), order-independent. False where sysfs is not there. */
+static bool bus_signature(uint64_t *out)
+{
+    DIR *dir = opendir("/sys/bus/usb/devices");
+    if (!dir)
+        return false;
+    uint64_t sum = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        if (e->d_name[0] == '.' || strchr(e->d_name, ':'))
+            continue; /* interfaces */
+        char path[320], devnum[16] = "";
+        snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/devnum", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (f) {
+            if (!fgets(devnum, sizeof(devnum), f))
+                devnum[0] = '\0';
+            fclose(f);
+        }
+        sum += fnv1a(fnv1a(14695981039346656037ull, e->d_name), devnum);
+    }
+    closedir(dir);
+    *out = sum;
+    return true;
+}
+
+/* libusb learns about new devices only through udev (or netlink) events;
+ * where those do not reach it (no udevd: containers, minimal systems) its
+ * device list stays as it was at libusb_init(). So when the bus has changed
+ * since the context's scan, and nothing is open, start a fresh context. */
+static cf_code refresh_context(lu_backend *lb, cf_error *err)
+{
+    if (lb->open_count > 0)
+        return CF_OK;
+    uint64_t sig = 0;
+    bool have = bus_signature(&sig);
+    if (have && lb->have_signature && sig == lb->signature)
+        return CF_OK;
+    if (lb->have_signature || !have) {
+        stop_context(lb);
+        int rc = start_context(lb);
+        if (rc != 0)
+            return cf_usb_libusb_error(rc, err, "restarting libusb");
+    }
+    lb->have_signature = have;
+    lb->signature = sig;
+    return CF_OK;
 }
 
 /* ---- enumeration ---- */
@@ -224,6 +315,9 @@ static cf_code list_device(lu_list *l, libusb_device *dev, cf_error *err)
 static cf_code lu_list_dfu(cf_usb_backend *be, cf_usb_dfu_info **list, size_t *count, cf_error *err)
 {
     lu_backend *lb = (lu_backend *)be;
+    cf_code crc = refresh_context(lb, err);
+    if (crc != CF_OK)
+        return crc;
     libusb_device **devs = NULL;
     ssize_t n = libusb_get_device_list(lb->ctx, &devs);
     if (n < 0)
@@ -312,6 +406,9 @@ static cf_code lu_open(cf_usb_backend *be, const cf_usb_dfu_info *info, cf_usb_d
                        cf_error *err)
 {
     lu_backend *lb = (lu_backend *)be;
+    cf_code crc = refresh_context(lb, err);
+    if (crc != CF_OK)
+        return crc;
     libusb_device **devs = NULL;
     ssize_t n = libusb_get_device_list(lb->ctx, &devs);
     if (n < 0)
@@ -330,6 +427,7 @@ static cf_code lu_open(cf_usb_backend *be, const cf_usb_dfu_info *info, cf_usb_d
         return cf_fail(err, CF_ERR_NOMEM, "out of memory opening the USB device");
     }
     d->base.ops = &lu_ops;
+    d->lb = lb;
     d->interface_number = info->interface_number;
     int rc = libusb_open(dev, &d->handle);
     libusb_free_device_list(devs, 1);
@@ -338,7 +436,8 @@ static cf_code lu_open(cf_usb_backend *be, const cf_usb_dfu_info *info, cf_usb_d
         return cf_usb_libusb_error(rc, err, "opening %04x:%04x at %s", info->vid, info->pid,
                                    info->bus_path);
     }
-    cf_code crc = claim(d, err);
+    lb->open_count++;
+    crc = claim(d, err);
     if (crc != CF_OK) {
         lu_close(&d->base);
         return crc;
@@ -374,22 +473,21 @@ static void lu_close(cf_usb_dev *dev)
     if (d->claimed)
         libusb_release_interface(d->handle, d->interface_number); /* fails harmlessly if gone */
     libusb_close(d->handle);
+    d->lb->open_count--;
     free(d);
 }
 
 static void lu_free(cf_usb_backend *be)
 {
     lu_backend *lb = (lu_backend *)be;
-    if (lb->hotplug)
-        libusb_hotplug_deregister_callback(lb->ctx, lb->hotplug_handle);
-    libusb_exit(lb->ctx);
+    stop_context(lb);
     free(lb);
 }
 
 static const struct cf_usb_backend_ops lu_ops = {
     .name = "libusb",
     .list = lu_list_dfu,
-    .wait_arrival = NULL, /* set per backend below when hotplug exists */
+    .wait_arrival = NULL, /* lu_ops_hotplug below has it */
     .open = lu_open,
     .set_alt = lu_set_alt,
     .control = lu_control,
@@ -414,20 +512,14 @@ cf_code cf_usb_backend_libusb(cf_usb_backend **out, cf_error *err)
     lu_backend *lb = calloc(1, sizeof(*lb));
     if (!lb)
         return cf_fail(err, CF_ERR_NOMEM, "out of memory starting libusb");
-    int rc = libusb_init(&lb->ctx);
+    int rc = start_context(lb);
     if (rc != 0) {
         free(lb);
         return cf_usb_libusb_error(rc, err, "starting libusb");
     }
-    lb->base.ops = &lu_ops;
-    if (libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG) &&
-        libusb_hotplug_register_callback(lb->ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED, 0,
-                                         LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY,
-                                         LIBUSB_HOTPLUG_MATCH_ANY, on_arrival, lb,
-                                         &lb->hotplug_handle) == LIBUSB_SUCCESS) {
-        lb->hotplug = true;
-        lb->base.ops = &lu_ops_hotplug;
-    }
+    lb->have_signature = bus_signature(&lb->signature);
+    /* Hotplug only shortens waits; listing stays correct without it. */
+    lb->base.ops = lb->hotplug ? &lu_ops_hotplug : &lu_ops;
     *out = &lb->base;
     return CF_OK;
 }

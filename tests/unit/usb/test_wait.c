@@ -118,7 +118,7 @@ static void test_appear_polling(void **state)
 static void test_appear_hotplug(void **state)
 {
     (void)state;
-    appear_later(&hotplug_ops, 2, 3); /* start, arrival (+ safety net) */
+    appear_later(&hotplug_ops, 3, 9); /* start, every 50 ms, arrival */
 }
 
 static void test_timeout(void **state)
