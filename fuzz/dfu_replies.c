@@ -33,10 +33,14 @@ static cf_code fuzz_control(cf_usb_dev *dev, const cf_usb_setup *s, uint8_t *buf
         return cf_fail(err, CF_ERR_GONE, "input exhausted");
     uint8_t what = take(d);
     switch (what & 7) {
-    case 1: return cf_fail(err, CF_ERR_STALL, "stall");
-    case 2: return cf_fail(err, CF_ERR_TIMEOUT, "timeout");
-    case 3: return cf_fail(err, CF_ERR_GONE, "gone");
-    default: break;
+    case 1:
+        return cf_fail(err, CF_ERR_STALL, "stall");
+    case 2:
+        return cf_fail(err, CF_ERR_TIMEOUT, "timeout");
+    case 3:
+        return cf_fail(err, CF_ERR_GONE, "gone");
+    default:
+        break;
     }
     if (!(s->request_type & 0x80)) {
         *actual = s->length;
