@@ -38,7 +38,7 @@ say "== list"
 node_start "katapult-usb,flash=$T/usb.flash"
 run_logged list "$CF_CARTOFLASH" list
 expect_rc list 0
-expect_out list "USB probe /dev/ttyACM[0-9]+ \\(port [0-9-.]+\\): 1d50:614e Cartographer 614e, serial 16000C000F43304253373820 - running Cartographer"
+expect_out list "USB probe /dev/ttyACM[0-9]+ \\(port [0-9.-]+\\): 1d50:614e Cartographer 614e, serial 16000C000F43304253373820 - running Cartographer"
 PORT=$(sed -n 's/.*(port \([0-9.-]*\)).*/\1/p' "$T/list.out" | head -1)
 
 say "== flash from running Klipper (1200-baud touch)"
