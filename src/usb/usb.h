@@ -39,7 +39,8 @@
 
 /* DFU functional descriptor (DFU 1.1 table 4.2). */
 typedef struct cf_dfu_functional {
-    uint8_t attributes;      /* bmAttributes: bit0 download, bit1 upload, bit2 manifestation tolerant, bit3 will detach */
+    uint8_t attributes; /* bmAttributes: bit0 download, bit1 upload, bit2 manifestation tolerant,
+                           bit3 will detach */
     uint16_t detach_timeout; /* ms */
     uint16_t transfer_size;  /* wTransferSize */
     uint16_t dfu_version;    /* bcdDFUVersion, 0x011A for DfuSe */
@@ -125,8 +126,8 @@ struct cf_usb_backend_ops {
     cf_code (*open)(cf_usb_backend *be, const cf_usb_dfu_info *info, cf_usb_dev **out,
                     cf_error *err);
     cf_code (*set_alt)(cf_usb_dev *dev, uint8_t alt, cf_error *err);
-    cf_code (*control)(cf_usb_dev *dev, const cf_usb_setup *setup, uint8_t *data,
-                       size_t *actual, unsigned timeout_ms, cf_error *err);
+    cf_code (*control)(cf_usb_dev *dev, const cf_usb_setup *setup, uint8_t *data, size_t *actual,
+                       unsigned timeout_ms, cf_error *err);
     void (*close)(cf_usb_dev *dev);
     void (*free)(cf_usb_backend *be);
 };
