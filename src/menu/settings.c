@@ -146,6 +146,7 @@ static cf_code apply(menu_settings *s, const key_def *k, const char *v, cf_error
     if (len >= k->size)
         return cf_fail(err, CF_ERR_FORMAT, "value is too long (at most %zu characters)",
                        k->size - 1);
+    memset(field, 0, k->size); /* no tail of an older, longer value is kept */
     memcpy(field, v, len + 1);
     return CF_OK;
 }
@@ -263,8 +264,10 @@ size_t menu_settings_format(const menu_settings *s, char *out, size_t size)
             value = *(const bool *)(const void *)field ? "true" : "false";
         else
             value = field;
-        n = snprintf(used < size ? out + used : NULL, used < size ? size - used : 0, "%s = %s\n",
-                     keys[i].name, value);
+        /* strings are quoted so leading/trailing spaces survive a round trip */
+        const char *q = keys[i].kind == KIND_BOOL ? "" : "\"";
+        n = snprintf(used < size ? out + used : NULL, used < size ? size - used : 0,
+                     "%s = %s%s%s\n", keys[i].name, q, value, q);
         if (n > 0)
             used += (size_t)n;
     }

@@ -34,7 +34,7 @@ wait_for "Disable Show All Firmware"
 wait_prompt
 has "BRANCH: BETA | ALL FIRMWARE | ADVANCED | DEBUGGING"
 grep -qx "all_firmware = true" "$WORK/cfg/cartoflash/config" || fail "toggle not saved"
-grep -qx "branch = beta" "$WORK/cfg/cartoflash/config" || fail "branch not kept"
+grep -qx "branch = \"beta\"" "$WORK/cfg/cartoflash/config" || fail "branch not kept"
 
 n=$(number_of "Switch Branch")
 choose "$n"
@@ -47,7 +47,7 @@ wait_for "Enter the name of the custom branch:"
 choose "feature/new-probe"
 wait_for "feature/new-probe (selected)"
 wait_prompt
-grep -qx "branch = feature/new-probe" "$WORK/cfg/cartoflash/config" || fail "branch not saved"
+grep -qx "branch = \"feature/new-probe\"" "$WORK/cfg/cartoflash/config" || fail "branch not saved"
 choose "$(number_of "Back to Main Menu")"
 wait_for "BRANCH: FEATURE/NEW-PROBE"
 wait_prompt
