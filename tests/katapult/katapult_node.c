@@ -2,6 +2,7 @@
  * Linux stack, for the guest tests.
  *
  *   katapult_node [--log FILE] [--ready FILE] [--can IF] SPEC
+ *   katapult_node [--log FILE] [--ready FILE] --tty /dev/ttyGS0 --gadget DIR --udc UDC SPEC
  *
  * SPEC is a --simulate SPEC: "katapult-can,..." serves the node on the
  * SocketCAN interface IF (default vcan0); "katapult-usb,..." plugs it in as a
@@ -12,6 +13,14 @@
  * does, so the 1200-baud touch works as on a probe; every reboot of the node
  * (bootloader request, COMPLETE) is an unplug and a plug-in with the new
  * identity (1d50:614e "Cartographer" <-> 1d50:6177 "katapult").
+ *
+ * With --tty, a "katapult-usb" node is served on the device side of a configfs
+ * USB serial gadget (usb_f_acm): DIR is the gadget's configfs folder (with
+ * an acm function already linked into a configuration); the node binds it
+ * to UDC with the identity of its current mode and rebinds it on every
+ * reboot. usb_f_acm does not pass the host's line coding or DTR to the
+ * device side, so this mode cannot see the 1200-baud touch: start it with
+ * mode=katapult (the USB/IP mode above covers the touch).
  *
  * Log lines ("t=SECONDS event ..."): attached vid:pid, configured, detached,
  * line baud=N dtr=D, bootloader-request, complete, app-start, and at exit
@@ -32,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -479,9 +489,125 @@ static int serve_usb(cf_kpn *n, const char *ready)
     return 0;
 }
 
+/* ----------------------------------------------------- usb_f_acm gadget */
+
+static int write_attr(const char *dir, const char *name, const char *val)
+{
+    char p[512];
+    snprintf(p, sizeof(p), "%s/%s", dir, name);
+    int fd = open(p, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = write(fd, val, strlen(val));
+    close(fd);
+    return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/* Unbinds, sets the identity of the node's mode, binds again. */
+static int gadget_plug(cf_kpn *n, const char *dir, const char *udc)
+{
+    cf_kpn_usb_id id;
+    cf_kpn_usb_identity(n, &id);
+    char v[16], strings[512];
+    (void)write_attr(dir, "UDC", "\n");
+    snprintf(v, sizeof(v), "0x%04x", id.vid);
+    if (write_attr(dir, "idVendor", v))
+        return -1;
+    snprintf(v, sizeof(v), "0x%04x", id.pid);
+    if (write_attr(dir, "idProduct", v))
+        return -1;
+    snprintf(strings, sizeof(strings), "%s/strings/0x409", dir);
+    if (write_attr(strings, "manufacturer", id.manufacturer) ||
+        write_attr(strings, "product", id.product) ||
+        write_attr(strings, "serialnumber", id.serial))
+        return -1;
+    if (write_attr(dir, "UDC", udc))
+        return -1;
+    logf_("attached %04x:%04x %s %s (gadget)", id.vid, id.pid, id.manufacturer, id.product);
+    return 0;
+}
+
+static int serve_tty(cf_kpn *n, const char *tty, const char *dir, const char *udc,
+                     const char *ready)
+{
+    unsigned gen = cf_kpn_generation(n);
+    cf_kpn_stats last = {0};
+    int fd = -1;
+    bool bound = false;
+    while (!stop_requested) {
+        uint64_t now = cf_now_ns();
+        cf_kpn_mode mode = cf_kpn_get_mode(n, now);
+        if (cf_kpn_generation(n) != gen) {
+            gen = cf_kpn_generation(n);
+            if (fd >= 0)
+                close(fd);
+            fd = -1;
+            if (bound) {
+                (void)write_attr(dir, "UDC", "\n");
+                logf_("detached (reboot)");
+            }
+            bound = false;
+        }
+        log_stats(n, &last);
+        if (!bound) {
+            if (mode == CF_KPN_GONE) {
+                cf_sleep_ns(5000000);
+                continue;
+            }
+            if (gadget_plug(n, dir, udc) != 0) {
+                logf_("error: cannot configure the gadget in %s: %s", dir, strerror(errno));
+                return 1;
+            }
+            bound = true;
+            fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+            if (fd < 0) {
+                logf_("error: cannot open %s: %s", tty, strerror(errno));
+                return 1;
+            }
+            struct termios t;
+            if (tcgetattr(fd, &t) == 0) {
+                cfmakeraw(&t);
+                tcsetattr(fd, TCSANOW, &t);
+            }
+            touch(ready);
+        }
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 2) > 0 && (p.revents & POLLIN)) {
+            uint8_t buf[512];
+            ssize_t k = read(fd, buf, sizeof(buf));
+            if (k > 0)
+                cf_kpn_stream_rx(n, cf_now_ns(), buf, (size_t)k);
+        } else if (p.revents & (POLLHUP | POLLERR)) {
+            cf_sleep_ns(2000000); /* host not connected */
+        }
+        uint64_t busy = cf_kpn_take_busy_ns(n);
+        if (busy)
+            cf_sleep_ns(busy);
+        uint8_t out[512];
+        size_t k;
+        while (cf_kpn_generation(n) == gen &&
+               (k = cf_kpn_stream_tx(n, cf_now_ns(), out, sizeof(out))) > 0) {
+            size_t done = 0;
+            for (int tries = 0; done < k && tries < 2000; tries++) {
+                ssize_t w = write(fd, out + done, k - done);
+                if (w > 0)
+                    done += (size_t)w;
+                else
+                    cf_sleep_ns(500000);
+            }
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    if (bound)
+        (void)write_attr(dir, "UDC", "\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *log_path = NULL, *ready = NULL, *ifname = "vcan0", *spec = NULL;
+    const char *tty = NULL, *gadget = NULL, *udc = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--log") == 0 && i + 1 < argc)
             log_path = argv[++i];
@@ -489,10 +615,17 @@ int main(int argc, char **argv)
             ready = argv[++i];
         else if (strcmp(argv[i], "--can") == 0 && i + 1 < argc)
             ifname = argv[++i];
+        else if (strcmp(argv[i], "--tty") == 0 && i + 1 < argc)
+            tty = argv[++i];
+        else if (strcmp(argv[i], "--gadget") == 0 && i + 1 < argc)
+            gadget = argv[++i];
+        else if (strcmp(argv[i], "--udc") == 0 && i + 1 < argc)
+            udc = argv[++i];
         else if (argv[i][0] != '-' && !spec)
             spec = argv[i];
         else {
-            fprintf(stderr, "usage: katapult_node [--log FILE] [--ready FILE] [--can IF] SPEC\n");
+            fprintf(stderr, "usage: katapult_node [--log FILE] [--ready FILE] [--can IF | --tty "
+                            "TTY --gadget DIR --udc UDC] SPEC\n");
             return 2;
         }
     }
@@ -517,7 +650,13 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    int rc = cfg.link == CF_KPN_CAN ? serve_can(n, ifname, ready) : serve_usb(n, ready);
+    int rc;
+    if (cfg.link == CF_KPN_CAN)
+        rc = serve_can(n, ifname, ready);
+    else if (tty && gadget && udc)
+        rc = serve_tty(n, tty, gadget, udc, ready);
+    else
+        rc = serve_usb(n, ready);
     cf_kpn_stats st;
     cf_kpn_get_stats(n, &st);
     logf_("stats completes=%u blocks=%u bootloader_requests=%u app_starts=%u", st.completes,
