@@ -50,23 +50,40 @@ void cf_error_prefix(cf_error *err, const char *fmt, ...)
 const char *cf_code_name(cf_code code)
 {
     switch (code) {
-    case CF_OK: return "ok";
-    case CF_ERR_USAGE: return "usage";
-    case CF_ERR_IO: return "io";
-    case CF_ERR_NOMEM: return "nomem";
-    case CF_ERR_FORMAT: return "format";
-    case CF_ERR_NOT_FOUND: return "not-found";
-    case CF_ERR_AMBIGUOUS: return "ambiguous";
-    case CF_ERR_ACCESS: return "access";
-    case CF_ERR_TIMEOUT: return "timeout";
-    case CF_ERR_STALL: return "stall";
-    case CF_ERR_GONE: return "gone";
-    case CF_ERR_PROTOCOL: return "protocol";
-    case CF_ERR_DEVICE: return "device";
-    case CF_ERR_GATE: return "gate";
-    case CF_ERR_VERIFY: return "verify";
-    case CF_ERR_CANCELLED: return "cancelled";
-    case CF_ERR_UNSUPPORTED: return "unsupported";
+    case CF_OK:
+        return "ok";
+    case CF_ERR_USAGE:
+        return "usage";
+    case CF_ERR_IO:
+        return "io";
+    case CF_ERR_NOMEM:
+        return "nomem";
+    case CF_ERR_FORMAT:
+        return "format";
+    case CF_ERR_NOT_FOUND:
+        return "not-found";
+    case CF_ERR_AMBIGUOUS:
+        return "ambiguous";
+    case CF_ERR_ACCESS:
+        return "access";
+    case CF_ERR_TIMEOUT:
+        return "timeout";
+    case CF_ERR_STALL:
+        return "stall";
+    case CF_ERR_GONE:
+        return "gone";
+    case CF_ERR_PROTOCOL:
+        return "protocol";
+    case CF_ERR_DEVICE:
+        return "device";
+    case CF_ERR_GATE:
+        return "gate";
+    case CF_ERR_VERIFY:
+        return "verify";
+    case CF_ERR_CANCELLED:
+        return "cancelled";
+    case CF_ERR_UNSUPPORTED:
+        return "unsupported";
     }
     return "unknown";
 }
@@ -74,15 +91,24 @@ const char *cf_code_name(cf_code code)
 int cf_exit_status(cf_code code)
 {
     switch (code) {
-    case CF_OK: return 0;
-    case CF_ERR_USAGE: return 64;     /* EX_USAGE */
-    case CF_ERR_FORMAT: return 65;    /* EX_DATAERR */
-    case CF_ERR_NOT_FOUND: return 69; /* EX_UNAVAILABLE */
-    case CF_ERR_ACCESS: return 77;    /* EX_NOPERM */
-    case CF_ERR_GATE: return 3;       /* refused before anything was erased */
-    case CF_ERR_CANCELLED: return 130;
+    case CF_OK:
+        return 0;
+    case CF_ERR_USAGE:
+        return 64; /* EX_USAGE */
+    case CF_ERR_FORMAT:
+        return 65; /* EX_DATAERR */
+    case CF_ERR_NOT_FOUND:
+        return 69; /* EX_UNAVAILABLE */
+    case CF_ERR_ACCESS:
+        return 77; /* EX_NOPERM */
+    case CF_ERR_GATE:
+        return 3; /* refused before anything was erased */
+    case CF_ERR_CANCELLED:
+        return 130;
     case CF_ERR_PROTOCOL:
-    case CF_ERR_DEVICE: return 76; /* EX_PROTOCOL */
-    default: return 74;            /* EX_IOERR */
+    case CF_ERR_DEVICE:
+        return 76; /* EX_PROTOCOL */
+    default:
+        return 74; /* EX_IOERR */
     }
 }

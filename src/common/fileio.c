@@ -8,14 +8,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-cf_code cf_read_file(const char *path, size_t max_size, uint8_t **data, size_t *size,
-                     cf_error *err)
+cf_code cf_read_file(const char *path, size_t max_size, uint8_t **data, size_t *size, cf_error *err)
 {
     *data = NULL;
     *size = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        cf_code code = errno == ENOENT ? CF_ERR_NOT_FOUND
+        cf_code code = errno == ENOENT   ? CF_ERR_NOT_FOUND
                        : errno == EACCES ? CF_ERR_ACCESS
                                          : CF_ERR_IO;
         return cf_fail(err, code, "cannot open %s: %s", path, strerror(errno));
