@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Regenerates docs/screens/: one plain-text capture (<name>.txt) and one with
+# the colours as ANSI escapes (<name>.ansi, view with `cat` or `less -R`) of
+# every screen of the interactive flasher, taken from the real binary in a
+# 100x50 tmux terminal against the simulated probe.
+#   usage: CARTOFLASH=build/src/cli/cartoflash FIRMWARE=../shared/firmware \
+#          tests/menu/capture-screens.sh [OUTDIR]
+. "$(dirname "$0")/lib.sh"
+OUT=${1:-"$(cd "$(dirname "$0")/../.." && pwd)/docs/screens"}
+mkdir -p "$OUT"
+
+# snap NAME: save the visible screen, trailing blank lines and the temp paths
+# of this run removed so captures do not change from one run to the next.
+snap() {
+  local sed_args=(-e "s|$WORK/state|/home/pi/.local/state|g" -e "s|$WORK|/home/pi|g" -e 's/[0-9]\{8\}-[0-9]\{6\}/20250101-120000/g')
+  T capture-pane -p -J | sed "${sed_args[@]}" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$OUT/$1.txt"
+  T capture-pane -p -e -J | sed "${sed_args[@]}" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$OUT/$1.ansi"
+}
+
+start -- --simulate=dfu,appear=2,timing=off,flash=$WORK/flash.bin --firmware-dir "$COMBINED"
+wait_prompt; snap main-menu
+choose 3; wait_for "Find DFU Firmware"; wait_prompt; snap dfu-menu
+choose 1; wait_for "Waiting for a device in DFU mode:"; snap dfu-querying
+wait_for "Success: DFU Device Found"; wait_prompt; snap dfu-device-found
+choose 1; wait_for "Device Selected:"; wait_prompt
+choose 2; wait_for "SELECT FIRMWARE"; wait_prompt; snap dfu-firmware-select
+choose "$(number_of "5.0.0/Full_Survey_Cartographer_USB_5_0_0.bin")"
+wait_for "Flash Selected Firmware"; wait_prompt; snap dfu-both-selected
+choose 4; wait_for "Are these details correct?"; wait_prompt; snap dfu-confirm
+choose 1; wait_for "Press Enter to continue..." 30; snap dfu-flashing
+key Enter; wait_for "Flashed Successfully"; wait_prompt; snap dfu-flashed
+choose 1; wait_for "MAIN MENU"; wait_prompt
+choose 5; wait_for "Disable Advanced Mode"; wait_prompt; snap main-menu-advanced
+choose "$(number_of "Switch Branch")"; wait_for "SELECT A BRANCH"; wait_prompt; snap branch-menu
+choose "$(number_of "Back to Main Menu")"; wait_for "Disable Advanced Mode"; wait_prompt
+choose "$(number_of "Set Custom Directories")"; wait_for "WHICH DIRECTORY"; wait_prompt
+snap directories-menu
+choose "$(number_of "Back to Main Menu")"; wait_for "Disable Advanced Mode"; wait_prompt
+choose "$(number_of "Switch Flash Mode")"; wait_for "SELECT A FLASHING MODE"; wait_prompt; snap mode-menu
+choose "$(number_of "Back to Main Menu")"; wait_for "Disable Advanced Mode"; wait_prompt
+choose 1; wait_for "cannot flash over Katapult (CAN)"; wait_prompt; snap katapult-can
+choose "$(number_of "Back to main menu")"; wait_for "MAIN MENU"; wait_prompt
+choose 6; wait_for "udev rule for 0483:df11"; wait_prompt; snap prerequisites
+choose 0; expect_exit 0
+
+# the countdown stopped by a key, the failure page, the Klipper question
+start -- --simulate=dfu,appear=60,timing=off -f dfu
+wait_prompt; choose 1; wait_for "Waiting for a device in DFU mode:"; key x
+wait_for "Stopped:"; wait_prompt; snap dfu-wait-stopped
+choose 0; expect_exit 0
+
+start -- --simulate=dfu,appear=1,timing=off,fault=errwrite@3,flash=$WORK/flash.bin \
+  -f dfu -d 0483:df11 --firmware "$CAN_IMAGE"
+wait_for "Are these details correct?"; wait_prompt; choose 1
+wait_for "Flash Failed" 30; wait_prompt; snap dfu-flash-failed
+choose 0; expect_exit 0
+
+cat >"$WORK/bin/systemctl" <<SH
+#!/bin/sh
+case "\$1" in is-active) echo active; exit 0;; esac
+exit 0
+SH
+chmod +x "$WORK/bin/systemctl"
+mkdir -p "$WORK/cfg/cartoflash" "$WORK/mr/printer/objects"
+echo "moonraker_url = file://$WORK/mr" >"$WORK/cfg/cartoflash/config"
+echo '{"result":{"status":{"print_stats":{"state":"printing"}}}}' >"$WORK/mr/printer/objects/query"
+start -- --simulate=dfu,timing=off -f dfu -d 0483:df11 --firmware "$USB_IMAGE"
+wait_for "Are these details correct?"; wait_prompt; choose 1
+wait_for "A print is in progress"; wait_prompt
+snap klipper-printing
+choose 0; expect_exit 0
+echo "captured $(ls "$OUT"/*.txt | wc -l) screens into $OUT"
