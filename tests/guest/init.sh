@@ -60,9 +60,17 @@ stty -F /dev/console -onlcr 2>/dev/null
 
 # udevd, as on any Debian or Raspberry Pi OS host: libusb's hotplug events
 # come from it (without it libusb reports hotplug support but never calls back).
-if [ -x /newroot/lib/systemd/systemd-udevd ]; then
-	chroot /newroot /lib/systemd/systemd-udevd --daemon --resolve-names=never 2>/dev/null ||
-		echo "cf-guest: init: udevd did not start"
+# systemd's tools refuse to act in a chroot unless told this is intended.
+export SYSTEMD_IGNORE_CHROOT=1
+if chroot /newroot /usr/bin/test -x /lib/systemd/systemd-udevd; then
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot /newroot /lib/systemd/systemd-udevd \
+		--resolve-names=never >/dev/null 2>&1 &
+	i=0
+	while [ ! -S /newroot/run/udev/control ] && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ -S /newroot/run/udev/control ] || echo "cf-guest: init: udevd did not start"
 fi
 
 chroot /newroot /bin/bash "$work/run.sh"

@@ -29,7 +29,7 @@ fail() { failed=$((failed + 1)); say "FAIL: $*"; }
 check() {
   local what=$1
   shift
-  if "$@"; then pass "$what"; else fail "$what"; fi
+  if "$@"; then pass "$what"; else fail "$what"; return 1; fi
 }
 
 # run_logged NAME COMMAND...: runs it with output in $T/NAME.out (also shown),
@@ -69,15 +69,15 @@ dfu_devices() {
   echo "$n"
 }
 
-# wait_for COUNT_SECONDS COMMAND...: polls every 20 ms until the command succeeds.
+# wait_for SECONDS COMMAND...: polls every 20 ms until the command succeeds
+# or SECONDS of wall time have passed.
 wait_for() {
-  local limit=$1 i
+  local deadline=$((${EPOCHREALTIME/./} + $1 * 1000000))
   shift
-  for ((i = 0; i < limit * 50; i++)); do
-    "$@" && return 0
+  until "$@"; do
+    [ "${EPOCHREALTIME/./}" -lt "$deadline" ] || return 1
     sleep 0.02
   done
-  return 1
 }
 
 no_dfu_device() { [ "$(dfu_devices)" -eq 0 ]; }
@@ -112,13 +112,15 @@ gadget_start_bg() {
   GADGET_PID=$!
 }
 
+gadget_exited() { ! kill -0 "$GADGET_PID" 2>/dev/null; }
+
 # gadget_wait [SECONDS]: waits for the gadget to exit; sets $gadget_rc
 # (124 if it was still running and had to be stopped).
 gadget_wait() {
   local limit=${1:-10}
   gadget_rc=124
   [ -n "$GADGET_PID" ] || return 0
-  if wait_for "$limit" bash -c "! kill -0 $GADGET_PID 2>/dev/null"; then
+  if wait_for "$limit" gadget_exited; then
     wait "$GADGET_PID"
     gadget_rc=$?
   else

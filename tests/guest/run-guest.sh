@@ -56,7 +56,7 @@ mkdir -p "$run"/{home,tmp,state,cache,config}
   printf 'export HOME=%q TMPDIR=%q\n' "$run/home" "$run/tmp"
   printf 'export XDG_STATE_HOME=%q XDG_CACHE_HOME=%q XDG_CONFIG_HOME=%q\n' \
     "$run/state" "$run/cache" "$run/config"
-  printf 'export CF_RUN=%q CF_IN_GUEST=1\n' "$run"
+  printf 'export CF_RUN=%q CF_IN_GUEST=1 SYSTEMD_IGNORE_CHROOT=1\n' "$run"
   for v in "${!CF_@}"; do
     case "$v" in CF_RUN | CF_IN_GUEST) continue ;; esac
     printf 'export %s=%q\n' "$v" "${!v}"

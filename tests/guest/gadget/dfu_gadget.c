@@ -22,9 +22,9 @@
  *                  milliseconds instead of exiting
  *
  * Events logged: "attached port=N", "configured", "first-tool-request" (the
- * first request after configuration that the kernel never sends on its own:
- * SET_INTERFACE or a DFU class request — the earliest sign that a tool found
- * the device), "left jump=0x...", "dropped" (fault), "detached".
+ * first request after configuration that the kernel never sends on its own,
+ * see is_tool_request(): the earliest sign that a program found the device),
+ * "left jump=0x...", "detached (why)".
  *
  * Exit status: 0 after the device left DFU (leave) or on SIGTERM/SIGINT;
  * 4 after a disconnect fault without --replug; 1 on errors; 2 on bad usage.
@@ -167,12 +167,15 @@ static bool is_set_configuration(const cf_usb_setup *s)
     return s->request_type == 0x00 && s->request == 0x09 && s->value != 0;
 }
 
-/* Requests usbcore never sends by itself while enumerating a DFU device. */
+/* Requests usbcore never sends by itself to a DFU device: SET_INTERFACE, DFU
+ * class requests, and string reads of any length but 255 (usbcore always asks
+ * for 255 bytes; libusb reads the language list with 4). */
 static bool is_tool_request(const cf_usb_setup *s)
 {
     bool set_interface = s->request_type == 0x01 && s->request == 0x0B;
     bool dfu_class = (s->request_type & 0x60) == 0x20;
-    return set_interface || dfu_class;
+    bool string_read = s->request_type == 0x80 && s->request == 0x06 && (s->value >> 8) == 0x03;
+    return set_interface || dfu_class || (string_read && s->length != 255);
 }
 
 static const char *result_name(cf_emu_result r)

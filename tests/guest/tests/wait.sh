@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Waiting for a device: cartoflash starts waiting first, the device enumerates
+# 2 s later, and cartoflash must find it within 100 ms of enumerating.
+#
+# How it is measured, on one clock (CLOCK_MONOTONIC, shared by every process in
+# the guest, also used by `udevadm monitor`):
+#  - enumerated: the device side logs "configured" when usbcore's
+#    SET_CONFIGURATION arrives (the end of enumeration);
+#  - announced: udev has processed the "add" event and passes it on to
+#    listeners such as libusb's hotplug (udevadm monitor's stamp);
+#  - found: the device side logs "first-tool-request", the first request
+#    usbcore never sends by itself (libusb's 4-byte language-list read, a DFU
+#    class request or SET_INTERFACE). A program cannot send it before it has
+#    found the device.
+# The limit applies to found - announced: the program's own share. udev's share
+# (announced - enumerated) is printed: tens of ms on real hardware, but a few
+# hundred under software emulation, where every process start is slow.
+. "$(dirname "$0")/../lib.sh"
+
+IMG="$CF_FIRMWARE_DIR/cartographer_firmware/firmware/v2-v3/combined-firmware/6.1.0/Katapult_plus_CartographerV3_6.1.0_USB.bin"
+LIMIT_MS=${CF_GUEST_FIND_LIMIT_MS:-100}
+
+ms_between() { # t1 t2 (seconds): whole milliseconds from t1 to t2
+  awk -v a="$1" -v b="$2" 'BEGIN { printf "%d", (b - a) * 1000 + 0.5 }'
+}
+
+for round in 1 2 3; do
+  flash="$T/wait-$round.flash"
+  rm -f "$flash"
+  udevadm monitor --udev --subsystem-match=usb/usb_device >"$T/udev-$round.log" 2>&1 &
+  monitor=$!
+  "$CF_CARTOFLASH" flash dfu --yes --wait 10 "$IMG" >"$T/wait-$round.out" 2>&1 &
+  tool=$!
+  sleep 0.2 # cartoflash is waiting before the device is plugged in
+  gadget_start_bg "dfu,flash=$flash,timing=off,appear=2" --verbose
+  wait "$tool"
+  rc=$?
+  kill "$monitor"
+  wait "$monitor" 2>/dev/null
+  sed 's/^/    /' "$T/wait-$round.out" | grep -v '%' | tail -n 6
+  expect_rc "round $round: cartoflash flash dfu --wait 10" 0
+  gadget_wait 10
+  check "round $round: the flash holds the image" flash_has "$IMG" "$flash"
+  start=$(gadget_event start)
+  configured=$(gadget_event configured)
+  found=$(gadget_event first-tool-request)
+  announced=$(sed -n 's/^UDEV *\[\([0-9.]*\)\] add .*(usb)$/\1/p' "$T/udev-$round.log" | head -n1)
+  if [ -z "$configured" ] || [ -z "$found" ] || [ -z "$announced" ]; then
+    fail "round $round: no configured/first-tool-request/udev add timestamp"
+    cat "$GADGET_LOG" "$T/udev-$round.log"
+    continue
+  fi
+  appear_ms=$(ms_between "$start" "$configured")
+  udev_ms=$(ms_between "$configured" "$announced")
+  found_ms=$(ms_between "$announced" "$found")
+  say "    enumerated (SET_CONFIGURATION) $appear_ms ms after the device was started;"
+  say "    udev announced it $udev_ms ms later; cartoflash's first request came $found_ms ms after the announcement"
+  check "round $round: the device enumerated about 2 s after cartoflash started waiting" test "$appear_ms" -ge 2000
+  if ! check "round $round: cartoflash found it within $LIMIT_MS ms of enumeration ($found_ms ms)" test "$found_ms" -le "$LIMIT_MS"; then
+    head -n 30 "$GADGET_LOG" "$T/udev-$round.log"
+  fi
+done
+finish
