@@ -100,12 +100,22 @@ static cf_code select_device(const cf_kp_env *env, const char *sel, unsigned wai
     return CF_ERR_AMBIGUOUS;
 }
 
+/* Refuses a port another program holds. A freshly enumerated tty is opened
+ * briefly by udev workers (probing for the by-id links), so holders get a
+ * moment to let go before this counts as "in use". */
 static cf_code refuse_if_busy(const char *tty, cf_error *err)
 {
     char comm[64];
-    int pid = cf_kp_port_user(tty, comm, sizeof(comm));
-    if (!pid)
-        return CF_OK;
+    int pid = 0;
+    uint64_t deadline = cf_now_ns() + 3000000000ull;
+    for (;;) {
+        pid = cf_kp_port_user(tty, comm, sizeof(comm));
+        if (!pid)
+            return CF_OK;
+        if (cf_now_ns() >= deadline)
+            break;
+        cf_sleep_ns(100000000);
+    }
     cf_fail(err, CF_ERR_GATE, "%s is in use by process %d (%s)", tty, pid, comm);
     cf_hint(err, "stop it first (for Klipper: sudo systemctl stop klipper), then retry; start "
                  "it again after flashing");
