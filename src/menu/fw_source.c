@@ -1,29 +1,20 @@
-/* Where the DFU firmware list comes from.
- *
- * Until the catalogue (catalog/catalog.h) is wired in, this scans folders on
- * this machine: the --firmware-dir / firmware_dir setting, and the combined
- * firmware trees of a cartographer-klipper or cartographer_firmware clone in
- * the home folder. Every file is loaded and inspected (image/image.h), so what
- * the list shows comes from the bytes, not from the file name.
- * menu_fw_find() is the one function to swap for the catalogue. */
-#include <dirent.h>
+/* Where the DFU firmware list comes from: the catalogue (catalog/catalog.h).
+ * It reads --firmware-dir / the firmware_dir setting when given, else the
+ * local cartographer-klipper / cartographer_firmware clones, else downloads
+ * the branch's tarball (the old script's "Downloading tarball..."), and
+ * classifies every file by its content. The list keeps combined images only;
+ * the ones the catalogue excludes (another chip, another variant) stay in the
+ * list, marked and refused with the catalogue's reason. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "catalog/catalog.h"
 #include "menu/menu.h"
 
 #define FW_MAX 48
-#define SCAN_DEPTH 3
 #define FLASH_START 0x08000000u
-
-static bool has_suffix(const char *name, const char *suffix)
-{
-    size_t n = strlen(name), s = strlen(suffix);
-    return n >= s && strcasecmp(name + n - s, suffix) == 0;
-}
 
 static void make_label(const char *path, char *out, size_t size)
 {
@@ -94,106 +85,87 @@ void menu_fw_examine(const menu_ctx *ctx, const char *path, const char *label, m
         out->usable = true;
 }
 
-typedef struct fw_vec {
-    menu_fw *items;
-    size_t count;
-    char seen[FW_MAX * 4][PATH_MAX];
-    size_t seen_count;
-} fw_vec;
-
-static bool wanted_by_filters(const menu_ctx *ctx, const char *path)
+/* Download progress, drawn in place ("Downloading firmware: 120 KiB of 800 KiB"). */
+static bool on_download(void *user, const char *what, uint64_t done, uint64_t total)
 {
-    /* The old script listed every combined image for DFU (it forced "all
-     * firmware"); the K-series and high-temp toggles narrow the list. */
-    const menu_settings *s = &ctx->set;
-    if (s->all_firmware)
-        return true;
-    if (s->kseries && !strstr(path, "K1"))
-        return false;
-    if (s->high_temp && !strstr(path, "HT"))
-        return false;
-    return true;
+    (void)user;
+    if (scr_tty())
+        printf("\r\033[K");
+    printf("Downloading %s: %llu KiB", what, (unsigned long long)(done / 1024));
+    if (total)
+        printf(" of %llu KiB", (unsigned long long)(total / 1024));
+    if (!scr_tty())
+        fputc('\n', stdout);
+    fflush(stdout);
+    return !term_interrupted();
 }
 
-static void add_file(const menu_ctx *ctx, fw_vec *v, const char *path)
+static void add_line(char *out, size_t size, const char *fmt, const char *a, const char *b)
 {
-    if (v->count >= FW_MAX || !wanted_by_filters(ctx, path))
-        return;
-    char real[PATH_MAX];
-    if (!realpath(path, real))
-        return;
-    for (size_t i = 0; i < v->seen_count; i++)
-        if (strcmp(v->seen[i], real) == 0)
-            return;
-    if (v->seen_count < sizeof(v->seen) / sizeof(v->seen[0]))
-        menu_copy(v->seen[v->seen_count++], sizeof(v->seen[0]), real);
-
-    menu_fw fw;
-    menu_fw_examine(ctx, path, NULL, &fw);
-    /* The DFU list shows combined images only; other files are someone else's job. */
-    if (!fw.loadable || fw.info.kind != CF_KIND_COMBINED)
-        return;
-    v->items[v->count++] = fw;
+    size_t used = strlen(out);
+    if (used < size)
+        snprintf(out + used, size - used, fmt, a, b);
 }
 
-static void scan(const menu_ctx *ctx, fw_vec *v, const char *dir, int depth)
+cf_code menu_fw_find(const menu_ctx *ctx, menu_fw **list, size_t *count, char *sources,
+                     size_t sources_size, cf_error *err)
 {
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[PATH_MAX];
-        if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= sizeof(path))
-            continue;
-        struct stat st;
-        if (stat(path, &st) != 0)
-            continue;
-        if (S_ISDIR(st.st_mode)) {
-            if (depth > 0)
-                scan(ctx, v, path, depth - 1);
-        } else if (S_ISREG(st.st_mode) &&
-                   (has_suffix(e->d_name, ".bin") || has_suffix(e->d_name, ".hex") ||
-                    has_suffix(e->d_name, ".dfu"))) {
-            add_file(ctx, v, path);
-        }
-    }
-    closedir(d);
-}
-
-static int by_label(const void *a, const void *b)
-{
-    return strverscmp(((const menu_fw *)a)->label, ((const menu_fw *)b)->label);
-}
-
-cf_code menu_fw_find(const menu_ctx *ctx, menu_fw **list, size_t *count, cf_error *err)
-{
-    fw_vec *v = calloc(1, sizeof(*v));
-    if (!v)
-        return cf_fail(err, CF_ERR_NOMEM, "out of memory");
-    v->items = calloc(FW_MAX, sizeof(menu_fw));
-    if (!v->items) {
-        free(v);
-        return cf_fail(err, CF_ERR_NOMEM, "out of memory");
-    }
-    const char *home = getenv("HOME");
-    static const char *const clones[] = {
-        "cartographer-klipper/firmware/v2-v3/combined-firmware",
-        "cartographer_firmware/firmware/v2-v3/combined-firmware",
-        "cartographer_firmware/firmware/v4/combined-firmware",
+    *list = NULL;
+    *count = 0;
+    sources[0] = '\0';
+    cf_catalog_opts opts = {
+        .source = ctx->set.firmware_dir[0] ? ctx->set.firmware_dir : NULL,
+        .branch = ctx->set.branch,
+        .progress = on_download,
     };
-    if (ctx->set.firmware_dir[0])
-        scan(ctx, v, ctx->set.firmware_dir, SCAN_DEPTH);
-    for (size_t i = 0; home && home[0] == '/' && i < sizeof(clones) / sizeof(clones[0]); i++) {
-        char dir[PATH_MAX];
-        if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", home, clones[i]) < sizeof(dir))
-            scan(ctx, v, dir, SCAN_DEPTH);
+    cf_catalog *cat = NULL;
+    cf_code rc = cf_catalog_open(&opts, &cat, err);
+    if (scr_tty())
+        printf("\r\033[K");
+    if (rc != CF_OK)
+        return rc;
+    for (size_t i = 0; i < cf_catalog_root_count(cat); i++) {
+        const cf_catalog_root *r = cf_catalog_root_at(cat, i);
+        add_line(sources, sources_size, "Firmware from %s%s\n", r->label, "");
+        if (r->note[0])
+            add_line(sources, sources_size, "  %s%s\n", r->note, "");
     }
-    qsort(v->items, v->count, sizeof(menu_fw), by_label);
-    *list = v->items;
-    *count = v->count;
-    free(v);
-    return CF_OK;
+    if (cf_catalog_warnings(cat)[0])
+        add_line(sources, sources_size, "Note: %s%s\n", cf_catalog_warnings(cat), "");
+
+    cf_catalog_filter f = {
+        .mode = CF_CATALOG_DFU,
+        .mcu = ctx->device_chip,
+        .high_temp = ctx->set.high_temp,
+        .kseries = ctx->set.kseries,
+        .all = true, /* excluded images come back with their reason */
+    };
+    cf_catalog_entry *e = NULL;
+    size_t n = 0;
+    rc = cf_catalog_list(cat, &f, &e, &n, err);
+    if (rc == CF_OK) {
+        menu_fw *out = calloc(n ? n : 1, sizeof(*out));
+        size_t k = 0;
+        if (!out)
+            rc = cf_fail(err, CF_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; out && i < n && k < FW_MAX; i++) {
+            /* DFU writes from the start of flash: combined images only. Other
+             * kinds are listed only with "Show All Firmware", refused. */
+            if (e[i].kind != CF_KIND_COMBINED && !ctx->set.all_firmware)
+                continue;
+            char label[256];
+            make_label(e[i].rel_path, label, sizeof(label));
+            menu_fw_examine(ctx, e[i].abs_path, label, &out[k]);
+            if (e[i].excluded && out[k].usable) {
+                out[k].usable = false;
+                menu_copy(out[k].why, sizeof(out[k].why), e[i].reason);
+            }
+            k++;
+        }
+        *list = out;
+        *count = out ? k : 0;
+    }
+    cf_catalog_free_list(e);
+    cf_catalog_close(cat);
+    return rc;
 }

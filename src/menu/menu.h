@@ -286,8 +286,10 @@ void menu_log(bool debug_only, const char *fmt, ...) __attribute__((format(print
 void menu_log_close(void);
 const char *menu_log_path(void);
 
-/* ---- fw_source.c: firmware for the DFU list (swappable for the catalogue) ---- */
-cf_code menu_fw_find(const menu_ctx *ctx, menu_fw **list, size_t *count, cf_error *err);
+/* ---- fw_source.c: firmware for the DFU list, from the catalogue ---- */
+/* sources gets lines saying where the firmware came from (and catalogue notes). */
+cf_code menu_fw_find(const menu_ctx *ctx, menu_fw **list, size_t *count, char *sources,
+                     size_t sources_size, cf_error *err);
 /* Loads and judges one file (also used for --firmware FILE). */
 void menu_fw_examine(const menu_ctx *ctx, const char *path, const char *label, menu_fw *out);
 /* Short description: "CARTOGRAPHER 5.0.0, USB, stm32f042x6". */

@@ -9,44 +9,58 @@
 
 enum { A_CHECK = 100, A_BACK, A_MAIN, A_PICK = 200 };
 
-static void print_sources(const menu_ctx *ctx)
-{
-    if (ctx->set.firmware_dir[0])
-        printf("Looking in %s\n", ctx->set.firmware_dir);
-    printf("Looking in ~/cartographer-klipper and ~/cartographer_firmware (combined-firmware)\n");
-}
-
 menu_page page_dfu_firmware(menu_ctx *ctx)
 {
     scr_header(ctx);
     scr_page("DFU Firmware Menu");
-    print_sources(ctx);
 
     menu_fw *list = NULL;
     size_t count = 0;
     cf_error err;
     cf_error_reset(&err);
-    if (menu_fw_find(ctx, &list, &count, &err) != CF_OK)
+    char sources[2048];
+    cf_code rc = menu_fw_find(ctx, &list, &count, sources, sizeof(sources), &err);
+    fputs(sources, stdout);
+    if (rc != CF_OK)
         scr_cf_error(&err);
-    if (count == 0) {
+    if (count == 0 && rc == CF_OK) {
         scr_error("No combined firmware image was found.");
         printf("Clone cartographer-klipper into your home folder, or start cartoflash with\n"
                "--firmware-dir DIR or --firmware FILE.\n");
-    } else if (ctx->device_chip[0]) {
-        printf("Images that do not fit the selected probe (%s) are marked.\n", ctx->device_chip);
     }
 
     menu m;
     menu_init(&m, "Select Firmware");
-    size_t shown = 0;
-    for (size_t i = 0; i < count && m.count < MENU_MAX_ITEMS - 10; i++, shown++) {
+    /* Refused images are listed, marked, when the list stays short; in a big
+     * tree (or the whole download) they are counted instead, and "Show All
+     * Firmware" lists them with their reasons. */
+    size_t usable = 0;
+    for (size_t i = 0; i < count; i++)
+        usable += list[i].usable;
+    bool show_refused = ctx->set.all_firmware || count <= 20;
+    size_t shown = 0, hidden = 0;
+    int map[MENU_MAX_ITEMS];
+    for (size_t i = 0; i < count && m.count < MENU_MAX_ITEMS - 10; i++) {
+        if (!list[i].usable && !show_refused) {
+            hidden++;
+            continue;
+        }
         char desc[160];
         menu_fw_describe(&list[i], desc, sizeof(desc));
+        map[shown] = (int)i;
         if (list[i].usable)
-            menu_add(&m, A_PICK + (int)i, COL_NONE, "%s  (%s)", list[i].label, desc);
+            menu_add(&m, A_PICK + (int)shown, COL_NONE, "%s  (%s)", list[i].label, desc);
         else
-            menu_add(&m, A_PICK + (int)i, COL_RED, "%s  (%s) [refused]", list[i].label, desc);
+            menu_add(&m, A_PICK + (int)shown, COL_RED, "%s  (%s) [refused]", list[i].label, desc);
+        shown++;
     }
+    if (show_refused && usable < count)
+        printf("Images that do not fit %s are marked [refused].\n",
+               ctx->device_chip[0] ? ctx->device_chip : "this probe or the settings");
+    if (hidden)
+        printf("%zu usable; %zu more that do not fit this probe or its settings are hidden "
+               "(advanced mode: Show All Firmware).\n",
+               usable, hidden);
     if (shown > 0)
         menu_sep(&m);
     menu_add(&m, A_CHECK, COL_NONE, "Check Again");
@@ -60,7 +74,7 @@ menu_page page_dfu_firmware(menu_ctx *ctx)
     for (;;) {
         int a = menu_show(&m);
         if (a >= A_PICK && a < A_PICK + (int)shown) {
-            const menu_fw *fw = &list[a - A_PICK];
+            const menu_fw *fw = &list[map[a - A_PICK]];
             if (!fw->usable) {
                 scr_error("%s cannot be flashed over DFU: %s.", fw->label, fw->why);
                 if (!term_pause(NULL)) {

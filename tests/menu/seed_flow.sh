@@ -44,6 +44,15 @@ wait_prompt
 has "5.0.0/Full_Survey_Cartographer_USB_5_0_0.bin  (5.0.0, USB, stm32f042x6)"
 has "5.0.0/Full_Survey_Cartographer_CAN_1M_5_0_0.bin  (5.0.0, CAN 1000000, stm32f042x6)"
 lacks "Katapult_USB.bin" # not a combined image
+# a K-series image is marked and refused with the reason (K-series is off)
+has "5.0.0/Full_Survey_Cartographer_CrealityK1_USB_5_0_0.bin  (5.0.0 K1, USB, stm32f042x6) [refused]"
+choose "$(number_of "Full_Survey_Cartographer_CrealityK1_USB_5_0_0.bin")"
+wait_for "cannot be flashed over DFU:"
+wait_for "Press Enter to continue..."
+key Enter
+wait_for "SELECT FIRMWARE"
+wait_prompt
+lacks "Firmware Selected:"
 n=$(number_of "5.0.0/Full_Survey_Cartographer_USB_5_0_0.bin")
 choose "$n"
 
