@@ -9,6 +9,10 @@
 
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+
 #include "flashtest.h"
 
 #define USB_APP                                                                                    \
@@ -209,6 +213,53 @@ static void test_selector_not_found(void **state)
     cf_kp_sim_free(sim);
 }
 
+/* A port held by another program (Klipper) is refused, naming the process. */
+static void test_port_in_use(void **state)
+{
+    (void)state;
+    cf_kp_sim *sim;
+    cf_error err;
+    cf_error_reset(&err);
+    assert_int_equal(cf_kp_sim_new("katapult-usb,timing=off", &sim, &err), CF_OK);
+    cf_kp_env env = {.sim = sim};
+    cf_kp_usb_dev devs[2];
+    size_t n = 0;
+    for (int i = 0; i < 100 && n == 0; i++) {
+        cf_kp_usb_list(&env, devs, 2, &n, &err);
+        usleep(10000);
+    }
+    assert_int_equal(n, 1);
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        int fd = open(devs[0].tty, O_RDWR | O_NOCTTY);
+        if (write(ready[1], "x", 1) != 1 || fd < 0)
+            _exit(1);
+        pause();
+        _exit(0);
+    }
+    char c;
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    cf_image img;
+    load_image(USB_APP, &img);
+    cf_kp_opts o = {.wait_ms = 1000};
+    cf_kp_report rep;
+    assert_int_equal(cf_kp_flash_usb(&env, &img, &o, NULL, &rep, &err), CF_ERR_GATE);
+    char want[32];
+    snprintf(want, sizeof(want), "process %d", (int)child);
+    assert_non_null(strstr(err.message, want));
+    assert_non_null(strstr(err.hint, "systemctl stop klipper"));
+    assert_false(rep.was_klipper); /* the touch was never sent */
+    kill(child, SIGTERM);
+    waitpid(child, NULL, 0);
+    close(ready[0]);
+    close(ready[1]);
+    cf_image_free(&img);
+    cf_kp_sim_free(sim);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +271,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_fault_readback),
         cmocka_unit_test(test_gates),
         cmocka_unit_test(test_selector_not_found),
+        cmocka_unit_test(test_port_in_use),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]); /* ctest runs groups in parallel */
