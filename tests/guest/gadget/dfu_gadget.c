@@ -351,6 +351,12 @@ static int plug(server *sv)
 
 static void unplug(server *sv, const char *why)
 {
+    /* The last reply (the GETSTATUS showing dfuMANIFEST) must reach the host
+     * before the device vanishes, as on the chip, which jumps to its
+     * application only after the status stage; unplugging at once would race
+     * vhci's receive thread and fail the host's request instead. */
+    usbip_drain(&sv->dev, 200);
+    cf_sleep_ns(20 * 1000000u);
     usbip_detach(&sv->dev);
     logf_("detached (%s)", why);
 }

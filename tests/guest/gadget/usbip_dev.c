@@ -5,7 +5,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define VHCI_SYSFS "/sys/devices/platform/vhci_hcd.0"
@@ -120,6 +123,17 @@ void usbip_detach(usbip_dev *dev)
         shutdown(dev->fd, SHUT_RDWR);
         close(dev->fd);
         dev->fd = -1;
+    }
+}
+
+void usbip_drain(usbip_dev *dev, unsigned timeout_ms)
+{
+    const struct timespec tick = {.tv_sec = 0, .tv_nsec = 1000000};
+    for (unsigned waited = 0; dev->fd >= 0 && waited < timeout_ms; waited++) {
+        int queued = 0;
+        if (ioctl(dev->fd, SIOCOUTQ, &queued) != 0 || queued == 0)
+            break;
+        nanosleep(&tick, NULL);
     }
 }
 

@@ -55,6 +55,9 @@ typedef struct usbip_dev {
 int usbip_attach(usbip_dev *dev, unsigned speed, char *msg, size_t msg_cap);
 /* Unplugs it (detach + close); safe when already detached. */
 void usbip_detach(usbip_dev *dev);
+/* Waits (up to timeout_ms) until the kernel has read everything we sent, so a
+ * reply is delivered before an unplug that follows it. */
+void usbip_drain(usbip_dev *dev, unsigned timeout_ms);
 
 /* Reads one command header. Returns 1 on success, 0 when the host side closed
  * the connection, -1 on error (errno set; EINTR when a signal arrived). */
