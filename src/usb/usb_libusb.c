@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "usb/usb.h"
 #include "usb/usb_libusb_internal.h"
@@ -131,13 +132,20 @@ static bool bus_signature(uint64_t *out)
     return true;
 }
 
-/* libusb learns about new devices only through udev (or netlink) events;
- * where those do not reach it (no udevd: containers, minimal systems) its
- * device list stays as it was at libusb_init(). So when the bus has changed
- * since the context's scan, and nothing is open, start a fresh context. */
+/* libusb (built with udev, as on Debian) learns about new devices only from
+ * udevd's events; where udevd does not run (containers, minimal systems) its
+ * device list stays as it was at libusb_init(). So without udevd, when the
+ * bus has changed since the context's scan and nothing is open, start a fresh
+ * context. With udevd the list is kept current (and restarting would only
+ * delay finding the device). */
+static bool udevd_running(void)
+{
+    return access("/run/udev/control", F_OK) == 0;
+}
+
 static cf_code refresh_context(lu_backend *lb, cf_error *err)
 {
-    if (lb->open_count > 0)
+    if (lb->open_count > 0 || udevd_running())
         return CF_OK;
     uint64_t sig = 0;
     bool have = bus_signature(&sig);
