@@ -11,10 +11,12 @@
 #include <string.h>
 
 #include "catalog/catalog.h"
+#include "katapult/katapult.h"
 #include "menu/menu.h"
 
 #define FW_MAX 48
 #define FLASH_START 0x08000000u
+#define KATAPULT_APP_START 0x08002000u
 
 static void make_label(const char *path, char *out, size_t size)
 {
@@ -48,7 +50,8 @@ void menu_fw_describe(const menu_fw *fw, char *out, size_t size)
              in->mcu[0] ? in->mcu : "chip unknown");
 }
 
-void menu_fw_examine(const menu_ctx *ctx, const char *path, const char *label, menu_fw *out)
+void menu_fw_examine(const menu_ctx *ctx, const menu_fw_want *want, const char *path,
+                     const char *label, menu_fw *out)
 {
     memset(out, 0, sizeof(*out));
     menu_copy(out->path, sizeof(out->path), path);
@@ -60,14 +63,29 @@ void menu_fw_examine(const menu_ctx *ctx, const char *path, const char *label, m
     cf_image img;
     cf_error err;
     cf_error_reset(&err);
-    cf_image_load_opts opts = {.default_address = FLASH_START};
+    bool kp = want && want->katapult;
+    cf_image_load_opts opts = {.default_address = kp ? KATAPULT_APP_START : FLASH_START};
     if (cf_image_load(path, &opts, &img, &err) != CF_OK) {
         menu_copy(out->why, sizeof(out->why), err.message);
         return;
     }
     cf_image_inspect(&img, &out->info);
-    cf_image_free(&img);
     out->loadable = true;
+    if (kp) {
+        /* Katapult's own image gates: app image, interface, CAN bitrate */
+        cf_image_info info;
+        cf_error_reset(&err);
+        cf_code rc = cf_kp_check_image(&img, want->iface, want->bitrate, false, &info, &err);
+        if (rc == CF_ERR_GATE && want->iface == CF_IFACE_CAN && !want->bitrate)
+            rc = CF_OK; /* bitrate unknown: the flash itself explains */
+        cf_image_free(&img);
+        if (rc != CF_OK)
+            menu_copy(out->why, sizeof(out->why), err.message);
+        else
+            out->usable = true;
+        return;
+    }
+    cf_image_free(&img);
 
     const cf_image_info *in = &out->info;
     if (in->kind != CF_KIND_COMBINED)
@@ -107,9 +125,13 @@ static void add_line(char *out, size_t size, const char *fmt, const char *a, con
         snprintf(out + used, size - used, fmt, a, b);
 }
 
-cf_code menu_fw_find(const menu_ctx *ctx, menu_fw **list, size_t *count, char *sources,
-                     size_t sources_size, cf_error *err)
+cf_code menu_fw_find(const menu_ctx *ctx, const menu_fw_want *want, menu_fw **list, size_t *count,
+                     char *sources, size_t sources_size, cf_error *err)
 {
+    bool kp = want && want->katapult;
+    cf_image_kind kind = !kp                      ? CF_KIND_COMBINED
+                         : ctx->set.katapult_type ? CF_KIND_DEPLOYER
+                                                  : CF_KIND_APP;
     *list = NULL;
     *count = 0;
     sources[0] = '\0';
@@ -134,8 +156,12 @@ cf_code menu_fw_find(const menu_ctx *ctx, menu_fw **list, size_t *count, char *s
         add_line(sources, sources_size, "Note: %s%s\n", cf_catalog_warnings(cat), "");
 
     cf_catalog_filter f = {
-        .mode = CF_CATALOG_DFU,
-        .mcu = ctx->device_chip,
+        .mode = !kp                      ? CF_CATALOG_DFU
+                : ctx->set.katapult_type ? CF_CATALOG_DEPLOYER
+                                         : CF_CATALOG_KATAPULT,
+        .mcu = kp ? "" : ctx->device_chip,
+        .iface = kp ? want->iface : CF_IFACE_UNKNOWN,
+        .bitrate = kp ? want->bitrate : 0,
         .high_temp = ctx->set.high_temp,
         .kseries = ctx->set.kseries,
         .all = true, /* excluded images come back with their reason */
@@ -151,11 +177,11 @@ cf_code menu_fw_find(const menu_ctx *ctx, menu_fw **list, size_t *count, char *s
         for (size_t i = 0; out && i < n && k < FW_MAX; i++) {
             /* DFU writes from the start of flash: combined images only. Other
              * kinds are listed only with "Show All Firmware", refused. */
-            if (e[i].kind != CF_KIND_COMBINED && !ctx->set.all_firmware)
+            if (e[i].kind != kind && !ctx->set.all_firmware)
                 continue;
             char label[256];
             make_label(e[i].rel_path, label, sizeof(label));
-            menu_fw_examine(ctx, e[i].abs_path, label, &out[k]);
+            menu_fw_examine(ctx, want, e[i].abs_path, label, &out[k]);
             if (e[i].excluded && out[k].usable) {
                 out[k].usable = false;
                 menu_copy(out[k].why, sizeof(out[k].why), e[i].reason);

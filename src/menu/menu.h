@@ -60,6 +60,11 @@ typedef enum menu_page {
     PAGE_DFU_FAILED,
     PAGE_KATAPULT_CAN,
     PAGE_KATAPULT_USB,
+    PAGE_KP_DEVICE,
+    PAGE_KP_FIRMWARE,
+    PAGE_KP_CONFIRM,
+    PAGE_KP_FLASH,
+    PAGE_KP_RESULT,
     PAGE_PREREQ,
     PAGE_DIRS,
     PAGE_MODE,
@@ -105,6 +110,21 @@ typedef struct menu_ctx {
 
     cf_usb_backend *be; /* opened on first use (menu_backend()) */
 
+    /* Katapult selection (page_katapult.c); kp_via is MODE_CAN or MODE_USB */
+    menu_flash_mode kp_via;
+    char kp_device[192]; /* CAN: UUID; USB: port or tty */
+    char kp_label[256];
+    bool kp_have_fw;
+    menu_fw kp_fw;
+    uint32_t kp_bitrate;
+    struct cf_kp_sim *kp_sim; /* --simulate=katapult-...: the emulated node */
+    bool kp_ok;               /* the last Katapult flash succeeded */
+    char kp_result[512];
+    cf_flash_phase kp_failed_phase;
+
+    /* where the Klipper question leads (DFU or Katapult flash, and back) */
+    menu_page flash_page, back_page;
+
     /* Klipper around a flash (klipper_service.c) */
     bool klipper_stopped_by_us;
     bool klipper_was_running;
@@ -128,6 +148,12 @@ menu_page page_dfu_success(menu_ctx *ctx);
 menu_page page_dfu_failed(menu_ctx *ctx);
 menu_page page_katapult_can(menu_ctx *ctx);
 menu_page page_katapult_usb(menu_ctx *ctx);
+menu_page page_kp_device(menu_ctx *ctx);
+menu_page page_kp_firmware(menu_ctx *ctx);
+menu_page page_kp_confirm(menu_ctx *ctx);
+menu_page page_kp_flash(menu_ctx *ctx);
+menu_page page_kp_result(menu_ctx *ctx);
+void menu_kp_close(menu_ctx *ctx); /* frees the emulated Katapult node */
 menu_page page_prereq(menu_ctx *ctx);
 menu_page page_dirs(menu_ctx *ctx);
 menu_page page_mode(menu_ctx *ctx);
@@ -288,12 +314,35 @@ const char *menu_log_path(void);
 
 /* ---- fw_source.c: firmware for the DFU list, from the catalogue ---- */
 /* sources gets lines saying where the firmware came from (and catalogue notes). */
-cf_code menu_fw_find(const menu_ctx *ctx, menu_fw **list, size_t *count, char *sources,
-                     size_t sources_size, cf_error *err);
+typedef struct menu_fw_want {
+    bool katapult;    /* app images flashed through Katapult, else combined images for DFU */
+    cf_iface iface;   /* Katapult: CAN or USB */
+    uint32_t bitrate; /* Katapult over CAN: the bus bitrate, 0 if unknown */
+} menu_fw_want;
+cf_code menu_fw_find(const menu_ctx *ctx, const menu_fw_want *want, menu_fw **list, size_t *count,
+                     char *sources, size_t sources_size, cf_error *err);
 /* Loads and judges one file (also used for --firmware FILE). */
-void menu_fw_examine(const menu_ctx *ctx, const char *path, const char *label, menu_fw *out);
+void menu_fw_examine(const menu_ctx *ctx, const menu_fw_want *want, const char *path,
+                     const char *label, menu_fw *out);
 /* Short description: "CARTOGRAPHER 5.0.0, USB, stm32f042x6". */
 void menu_fw_describe(const menu_fw *fw, char *out, size_t size);
+
+/* ---- progress.c: flash progress bars ---- */
+#define MENU_BAR_COUNT 4
+#define MENU_MAX_NOTICES 8
+typedef struct menu_progress {
+    bool started[MENU_BAR_COUNT];
+    size_t done[MENU_BAR_COUNT], total[MENU_BAR_COUNT];
+    int pct[MENU_BAR_COUNT];
+    int drawn; /* bar lines on screen (terminal: redrawn in place) */
+    bool leave_said;
+    const char *after_verify; /* "Leaving DFU mode", printed when verify completes */
+    char notices[MENU_MAX_NOTICES][256];
+    bool notice_warn[MENU_MAX_NOTICES];
+    size_t nnotices;
+} menu_progress;
+void menu_progress_init(menu_progress *v, const char *after_verify, cf_flash_events *ev);
+void menu_progress_notices(const menu_progress *v);
 
 /* ---- run.c: child processes with argv vectors (never a shell string) ---- */
 /* Runs argv[0] (searched in PATH) with stdin from /dev/null; captures up to

@@ -21,6 +21,11 @@ static const menu_page_fn pages[PAGE_COUNT] = {
     [PAGE_DFU_FAILED] = page_dfu_failed,
     [PAGE_KATAPULT_CAN] = page_katapult_can,
     [PAGE_KATAPULT_USB] = page_katapult_usb,
+    [PAGE_KP_DEVICE] = page_kp_device,
+    [PAGE_KP_FIRMWARE] = page_kp_firmware,
+    [PAGE_KP_CONFIRM] = page_kp_confirm,
+    [PAGE_KP_FLASH] = page_kp_flash,
+    [PAGE_KP_RESULT] = page_kp_result,
     [PAGE_PREREQ] = page_prereq,
     [PAGE_DIRS] = page_dirs,
     [PAGE_MODE] = page_mode,
@@ -197,7 +202,7 @@ static void load_settings(menu_ctx *ctx)
 static menu_page start_page(menu_ctx *ctx)
 {
     if (ctx->flag_firmware) {
-        menu_fw_examine(ctx, ctx->flag_firmware, NULL, &ctx->fw);
+        menu_fw_examine(ctx, NULL, ctx->flag_firmware, NULL, &ctx->fw);
         ctx->have_firmware = true;
     }
     switch (ctx->mode) {
@@ -263,6 +268,10 @@ int cf_menu_main(const cf_cli *cli, int argc, char **argv)
     term_restore();
     if (ctx->be)
         cf_cli_close_backend(ctx->be);
+    menu_kp_close(ctx);
+    if (ctx->klipper_stopped_by_us)
+        printf("Klipper (%s) is still stopped: start it with systemctl start %s\n",
+               ctx->set.klipper_service, ctx->set.klipper_service);
     menu_log(false, "exit status %d", status);
     menu_log_close();
     free(ctx);

@@ -47,6 +47,8 @@ menu_page page_dfu_confirm(menu_ctx *ctx)
         menu_svc st = menu_klipper_state(ctx, detail, sizeof(detail));
         menu_log(false, "klipper service %s: %s", ctx->set.klipper_service, detail);
         ctx->klipper_was_running = st == SVC_ACTIVE;
+        ctx->flash_page = PAGE_DFU_FLASH;
+        ctx->back_page = PAGE_DFU;
         return st == SVC_ACTIVE ? PAGE_DFU_KLIPPER : PAGE_DFU_FLASH;
     }
     case A_NO:
@@ -62,7 +64,7 @@ menu_page page_dfu_klipper(menu_ctx *ctx)
 {
     scr_header(ctx);
     scr_page("Klipper is running");
-    printf("%s is active. While the probe is in DFU mode Klipper cannot reach it, and after\n"
+    printf("%s is active. While the probe is being flashed Klipper cannot reach it, and after\n"
            "the flash Klipper has to be started again to reconnect.\n\n",
            ctx->set.klipper_service);
 
@@ -81,7 +83,7 @@ menu_page page_dfu_klipper(menu_ctx *ctx)
     menu_init(&m, "What should happen to Klipper?");
     if (busy) {
         scr_error("A print is in progress (Moonraker: %s). Stopping Klipper would end it.", state);
-        menu_add(&m, A_NO, COL_CYAN, "Back to DFU menu (flash after the print)");
+        menu_add(&m, A_NO, COL_CYAN, "Back (flash after the print)");
         menu_sep(&m);
         menu_add(&m, A_FORCE, COL_RED, "Stop Klipper anyway and end the print");
     } else {
@@ -89,7 +91,7 @@ menu_page page_dfu_klipper(menu_ctx *ctx)
                  "Stop Klipper for the flash (offered to start it again after)");
         menu_add(&m, A_KEEP, COL_NONE, "Flash without stopping Klipper");
         menu_sep(&m);
-        menu_add(&m, A_NO, COL_CYAN, "Back to DFU menu");
+        menu_add(&m, A_NO, COL_CYAN, "Back");
     }
     menu_sep(&m);
     menu_add_exit(&m);
@@ -104,11 +106,11 @@ menu_page page_dfu_klipper(menu_ctx *ctx)
         }
         ctx->klipper_stopped_by_us = true;
         scr_success("%s stopped.", ctx->set.klipper_service);
-        return PAGE_DFU_FLASH;
+        return ctx->flash_page;
     case A_KEEP:
-        return PAGE_DFU_FLASH;
+        return ctx->flash_page;
     case A_NO:
-        return PAGE_DFU;
+        return ctx->back_page;
     case MENU_ACT_EXIT:
         return PAGE_EXIT;
     default:

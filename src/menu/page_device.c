@@ -124,7 +124,7 @@ static void select_device(menu_ctx *ctx, const cf_usb_dfu_info *d, bool several)
     const cf_chip *chip = cf_chip_from_device(d);
     menu_copy(ctx->device_chip, sizeof(ctx->device_chip), chip ? chip->mcu : "");
     if (ctx->have_firmware) /* judge the chosen firmware again against this chip */
-        menu_fw_examine(ctx, ctx->fw.path, ctx->fw.label, &ctx->fw);
+        menu_fw_examine(ctx, NULL, ctx->fw.path, ctx->fw.label, &ctx->fw);
     menu_log(false, "device selected: %s (%s)", ctx->device_label, ctx->device_chip);
 }
 

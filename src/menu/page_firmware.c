@@ -19,7 +19,7 @@ menu_page page_dfu_firmware(menu_ctx *ctx)
     cf_error err;
     cf_error_reset(&err);
     char sources[2048];
-    cf_code rc = menu_fw_find(ctx, &list, &count, sources, sizeof(sources), &err);
+    cf_code rc = menu_fw_find(ctx, NULL, &list, &count, sources, sizeof(sources), &err);
     fputs(sources, stdout);
     if (rc != CF_OK)
         scr_cf_error(&err);

@@ -7,103 +7,7 @@
 #include "common/clock.h"
 #include "menu/menu.h"
 
-#define BAR_WIDTH 25
-#define MAX_NOTICES 8
 #define RUNTIME_CHECK_S 5
-
-enum { BAR_BACKUP = 0, BAR_ERASE, BAR_WRITE, BAR_VERIFY, BAR_COUNT };
-static const char *const bar_names[BAR_COUNT] = {"Backup", "Erase", "Download", "Verify"};
-
-typedef struct flash_view {
-    bool started[BAR_COUNT];
-    size_t done[BAR_COUNT], total[BAR_COUNT];
-    int pct[BAR_COUNT];
-    int drawn; /* bar lines on screen (terminal: redrawn in place) */
-    bool leave_said;
-    char notices[MAX_NOTICES][256];
-    bool notice_warn[MAX_NOTICES];
-    size_t nnotices;
-} flash_view;
-
-static int bar_of(cf_flash_phase p)
-{
-    switch (p) {
-    case CF_PHASE_READ:
-        return BAR_BACKUP;
-    case CF_PHASE_ERASE:
-        return BAR_ERASE;
-    case CF_PHASE_WRITE:
-        return BAR_WRITE;
-    case CF_PHASE_VERIFY:
-        return BAR_VERIFY;
-    default:
-        return -1;
-    }
-}
-
-static void print_bar(const flash_view *v, int b)
-{
-    int pct = v->pct[b];
-    int fill = pct * BAR_WIDTH / 100;
-    printf("%-10s[", bar_names[b]);
-    for (int i = 0; i < BAR_WIDTH; i++)
-        fputc(i < fill ? '=' : ' ', stdout);
-    printf("] %3d%% %10zu bytes%s\n", pct, v->done[b],
-           v->done[b] == v->total[b] && v->total[b] ? "  done." : "");
-}
-
-static void redraw(flash_view *v)
-{
-    if (scr_tty() && v->drawn > 0)
-        printf("\033[%dA", v->drawn);
-    v->drawn = 0;
-    for (int b = 0; b < BAR_COUNT; b++) {
-        if (!v->started[b])
-            continue;
-        if (scr_tty())
-            printf("\r\033[K");
-        print_bar(v, b);
-        v->drawn++;
-    }
-    fflush(stdout);
-}
-
-static void on_progress(void *user, cf_flash_phase phase, size_t done, size_t total)
-{
-    flash_view *v = user;
-    int b = bar_of(phase);
-    if (b < 0 || v->leave_said)
-        return; /* after "Leaving DFU mode" the bars are final */
-    int pct = total ? (int)(done * 100 / total) : 100;
-    bool first = !v->started[b];
-    bool changed = first || pct != v->pct[b] || done == total;
-    v->started[b] = true;
-    v->done[b] = done;
-    v->total[b] = total;
-    v->pct[b] = pct;
-    if (scr_tty()) {
-        if (changed)
-            redraw(v);
-    } else if (first || done == total) {
-        print_bar(v, b); /* not a terminal: one line at the start and end of a phase */
-    }
-    if (b == BAR_VERIFY && done == total && total && !v->leave_said) {
-        v->leave_said = true;
-        v->drawn = 0; /* the bars stay above; nothing redraws past this line */
-        printf("Leaving DFU mode\n");
-        fflush(stdout);
-    }
-}
-
-static void on_notice(void *user, bool warning, const char *text)
-{
-    flash_view *v = user;
-    menu_log(false, "flash %s: %s", warning ? "warning" : "notice", text);
-    if (v->nnotices < MAX_NOTICES) {
-        menu_copy(v->notices[v->nnotices], sizeof(v->notices[0]), text);
-        v->notice_warn[v->nnotices++] = warning;
-    }
-}
 
 /* Makes sure the selected device is there, waiting with the countdown if not. */
 static bool device_ready(menu_ctx *ctx)
@@ -147,10 +51,10 @@ menu_page page_dfu_flash(menu_ctx *ctx)
            cf_image_start(&img));
     fflush(stdout);
 
-    flash_view view;
-    memset(&view, 0, sizeof(view));
+    menu_progress view;
+    cf_flash_events ev;
+    menu_progress_init(&view, "Leaving DFU mode", &ev);
     cf_flash_opts opts = {.device = ctx->device};
-    cf_flash_events ev = {.user = &view, .progress = on_progress, .notice = on_notice};
     ctx->flash_is_usb_image = ctx->fw.info.iface == CF_IFACE_USB;
     menu_log(false, "flash start: %s -> %s", ctx->fw.path, ctx->device);
 
@@ -160,12 +64,7 @@ menu_page page_dfu_flash(menu_ctx *ctx)
     cf_image_free(&img);
     term_discard_input();
 
-    for (size_t i = 0; i < view.nnotices; i++) {
-        if (view.notice_warn[i])
-            scr_warn("%s", view.notices[i]);
-        else
-            printf("%s\n", view.notices[i]);
-    }
+    menu_progress_notices(&view);
     menu_log(false, "flash %s: %s", rc == CF_OK ? "ok" : "failed",
              rc == CF_OK ? ctx->flash_rep.device_path : ctx->flash_err.message);
     if (rc != CF_OK)

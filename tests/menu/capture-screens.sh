@@ -38,7 +38,7 @@ snap directories-menu
 choose "$(number_of "Back to Main Menu")"; wait_for "Disable Advanced Mode"; wait_prompt
 choose "$(number_of "Switch Flash Mode")"; wait_for "SELECT A FLASHING MODE"; wait_prompt; snap mode-menu
 choose "$(number_of "Back to Main Menu")"; wait_for "Disable Advanced Mode"; wait_prompt
-choose 1; wait_for "cannot flash over Katapult (CAN)"; wait_prompt; snap katapult-can
+choose 1; wait_for " 2. Select CAN Firmware"; wait_prompt; snap katapult-can
 choose "$(number_of "Back to main menu")"; wait_for "MAIN MENU"; wait_prompt
 choose 6; wait_for "udev rule for 0483:df11"; wait_prompt; snap prerequisites
 choose 0; expect_exit 0
@@ -69,4 +69,19 @@ wait_for "Are these details correct?"; wait_prompt; choose 1
 wait_for "A print is in progress"; wait_prompt
 snap klipper-printing
 choose 0; expect_exit 0
+# Katapult over CAN against the emulated node
+SURVEY="$FIRMWARE/cartographer-klipper/firmware/v2-v3/survey"
+: >"$WORK/cfg/cartoflash/config"
+rm -f "$WORK/bin/systemctl"
+start -- --simulate=katapult-can,flash=$WORK/flash.bin --firmware-dir "$SURVEY" -f can
+wait_prompt; choose 1; wait_for "(Klipper, CAN query on can0)"; wait_prompt; snap katapult-can-devices
+choose 1; wait_for "Device Selected:"; wait_prompt
+choose 2; wait_for "can0 runs at"; wait_prompt; snap katapult-can-firmware
+choose "$(number_of "5.1.0/Survey_Cartographer_CAN_1000000_8kib_offset.bin")"
+wait_for "Flash Selected Firmware"; wait_prompt
+choose 4; wait_for "Confirm CAN Flash"; wait_prompt; snap katapult-can-confirm
+choose 1; wait_for "Press Enter to continue..." 60; snap katapult-can-flashing
+key Enter; wait_for "Flashed Successfully"; wait_prompt; snap katapult-can-flashed
+choose 0; expect_exit 0
+
 echo "captured $(ls "$OUT"/*.txt | wc -l) screens into $OUT"

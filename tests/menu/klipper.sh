@@ -29,7 +29,7 @@ lacks "Flash without stopping Klipper"
 ! grep -q stop "$WORK/systemctl.log" || fail "klipper was stopped during a print"
 
 echo '{"result":{"status":{"print_stats":{"state":"standby"}}}}' >"$WORK/mr/printer/objects/query"
-choose "$(number_of "Back to DFU menu")"
+choose "$(number_of "Back (flash after the print)")"
 wait_for "Flash Selected Firmware"
 wait_prompt
 choose "$(number_of "Flash Selected Firmware")"

@@ -77,6 +77,7 @@ lacks() { ! screen | grep -qF -- "$1" || fail "screen unexpectedly shows: $1"; }
 # choose N: type a menu number and Enter. Tests then wait for text that only
 # the next screen shows (the old screen stays visible until it is cleared).
 choose() {
+  [ -n "$1" ] || fail "nothing to choose (a menu line was not found)"
   T send-keys -l "$1"
   T send-keys Enter
 }
