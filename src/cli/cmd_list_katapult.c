@@ -55,6 +55,8 @@ static void list_usb(const cf_kp_env *env, json_t *json)
     cf_error err = {0};
     if (cf_kp_usb_list(env, devs, 16, &n, &err) != CF_OK)
         return;
+    if (!n && !json)
+        printf("No Klipper or Katapult USB probes found.\n");
     for (size_t i = 0; i < n; i++) {
         const cf_kp_usb_dev *d = &devs[i];
         if (json) {
@@ -198,6 +200,8 @@ void cf_list_katapult(const cf_cli *cli, struct json_t *json)
     list_usb(&env, json);
     char names[8][32];
     size_t n = can_interfaces(names, 8);
+    if (!n && !json)
+        printf("No CAN interfaces.\n");
     for (size_t i = 0; i < n; i++)
         list_can(&env, names[i], json);
     list_config(json);

@@ -1,6 +1,8 @@
 /* Flashing over CAN (fact sheet §3): bootloader request by UUID, node id
  * assignment, then the shared engine; afterwards a query for the app. */
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/clock.h"
@@ -60,6 +62,36 @@ cf_code cf_kp_can_query_env(const cf_kp_env *env, const char *ifname, unsigned w
         snprintf(f->source, sizeof(f->source), "CAN query on %s", ifname);
     }
     return rc;
+}
+
+/* PID of a running Klipper host (klippy), 0 if none. */
+static int klippy_pid(void)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    int found = 0;
+    struct dirent *de;
+    while (!found && (de = readdir(d))) {
+        char *end;
+        long pid = strtol(de->d_name, &end, 10);
+        if (*end || pid <= 0)
+            continue;
+        char p[64], cmd[4096];
+        snprintf(p, sizeof(p), "/proc/%ld/cmdline", pid);
+        FILE *f = fopen(p, "r");
+        if (!f)
+            continue;
+        size_t n = fread(cmd, 1, sizeof(cmd) - 1, f);
+        fclose(f);
+        cmd[n] = 0;
+        /* argv is NUL-separated: look at every argument. */
+        for (size_t i = 0; i < n; i += strlen(cmd + i) + 1)
+            if (strstr(cmd + i, "klippy.py") || strcmp(cmd + i, "klippy") == 0)
+                found = (int)pid;
+    }
+    closedir(d);
+    return found;
 }
 
 /* Sends the node to Katapult and gives it our node id until it CONNECTs. */
@@ -170,6 +202,18 @@ cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_o
     rc = cf_kp_check_image(img, CF_IFACE_CAN, bitrate, opts->force, &info, err);
     if (rc)
         return rc;
+    /* A running Klipper owns the node: it would see its MCU vanish mid-print
+     * and claim the app again the moment it boots. */
+    int kpid = env && env->sim ? 0 : klippy_pid();
+    if (kpid && !opts->force) {
+        cf_fail(err, CF_ERR_GATE, "Klipper is running (process %d) and owns the probe's CAN node",
+                kpid);
+        cf_hint(err, "stop it first (sudo systemctl stop klipper) and start it again after "
+                     "flashing; --force flashes anyway");
+        return CF_ERR_GATE;
+    }
+    if (kpid)
+        cf_kp_notice(ev, true, "Klipper is running (process %d); flashing anyway (--force)", kpid);
 
     cf_kp_timing t;
     if (opts->timing)
