@@ -1,6 +1,7 @@
 /* Progress bars of a flash (dfu-flashed-1.png shows what users know): one line
  * per phase, redrawn in place on a terminal, start and end lines otherwise.
- * Notices are kept and printed after the bars so they do not tear them. */
+ * Notices that arrive while bars are being redrawn are kept and printed after
+ * them (so they do not tear them); the others are printed at once. */
 #include <stdio.h>
 #include <string.h>
 
@@ -84,6 +85,14 @@ static void on_notice(void *user, bool warning, const char *text)
 {
     menu_progress *v = user;
     menu_log(false, "flash %s: %s", warning ? "warning" : "notice", text);
+    if (v->drawn == 0) { /* no bar on screen to tear: say it now, in order */
+        if (warning)
+            scr_warn("%s", text);
+        else
+            printf("%s\n", text);
+        fflush(stdout);
+        return;
+    }
     if (v->nnotices < MENU_MAX_NOTICES) {
         menu_copy(v->notices[v->nnotices], sizeof(v->notices[0]), text);
         v->notice_warn[v->nnotices++] = warning;
