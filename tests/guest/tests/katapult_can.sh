@@ -47,6 +47,16 @@ run_logged wrongrate "$CF_CARTOFLASH" flash can --uuid "$UUID" --interface vcan0
 if [ "$rc" -ne 0 ]; then pass "a 1M image on a 500k bus is refused"; else fail "wrong bitrate accepted"; fi
 check "nothing was sent to the node" bash -c "! grep -q bootloader-request '$NODE_LOG'"
 
+say "== a running Klipper host is stopped first"
+bash -c 'exec -a klippy.py sleep 60' &
+KLIPPY=$!
+sleep 0.2
+run_logged klippy "$CF_CARTOFLASH" flash can --uuid "$UUID" --interface vcan0 --bitrate 1000000 "$IMG"
+if [ "$rc" -ne 0 ]; then pass "refused while klippy runs (exit $rc)"; else fail "flashed under a running klippy"; fi
+expect_out klippy "Klipper is running \\(process $KLIPPY\\)"
+expect_out klippy "systemctl stop klipper"
+kill "$KLIPPY"; wait "$KLIPPY" 2>/dev/null
+
 say "== flash from running Klipper"
 run_logged flash "$CF_CARTOFLASH" flash can --uuid "$UUID" --interface vcan0 --bitrate 1000000 "$IMG"
 expect_rc flash 0
