@@ -131,6 +131,7 @@ static cf_code apply(menu_settings *s, const key_def *k, const char *v, cf_error
             return cf_fail(err, CF_ERR_FORMAT, "\"%.60s\" is not a systemd unit name", v);
         break;
     case KIND_URL:
+        /* file:// lets tests (and offline demos) stand in for Moonraker */
         if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0 &&
             strncmp(v, "file://", 7) != 0)
             return cf_fail(err, CF_ERR_FORMAT, "\"%.60s\" is not an http(s) URL", v);
