@@ -73,6 +73,31 @@ static void test_can_flash_from_klipper(void **state)
     rm_tmpdir();
 }
 
+/* The v4/HT probe (STM32G431, 2 KiB pages) with a real v4 CAN app image. */
+static void test_can_flash_g431(void **state)
+{
+    (void)state;
+    make_tmpdir();
+    cf_image img;
+    load_image("cartographer_firmware/firmware/v4/firmware/6.2.0/"
+               "CartographerV4_6.2.0_CAN_1M_full_8kib_offset.bin",
+               &img);
+    char spec[600], flash[512];
+    snprintf(flash, sizeof(flash), "%s/flash.bin", tmpdir);
+    snprintf(spec, sizeof(spec), "katapult-can:g431,flash=%s,boot=50,timing=off", flash);
+    cf_kp_report rep;
+    cf_error err;
+    unsigned completes = 0;
+    cf_code rc = flash_once(spec, &img, NULL, &rep, &err, &completes);
+    if (rc)
+        fail_msg("%s | %s", err.message, err.hint);
+    assert_string_equal(rep.node.mcu, "stm32g431xx");
+    assert_int_equal(completes, 1);
+    assert_flash_holds(flash, &img);
+    cf_image_free(&img);
+    rm_tmpdir();
+}
+
 static void fault_case(const char *fault, cf_code want)
 {
     make_tmpdir();
@@ -201,6 +226,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_fault_readback),
         cmocka_unit_test(test_wrong_uuid_and_bitrate),
         cmocka_unit_test(test_query),
+        cmocka_unit_test(test_can_flash_g431),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]); /* ctest runs groups in parallel */

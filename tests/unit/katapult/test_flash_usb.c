@@ -76,6 +76,39 @@ static void test_usb_flash_from_klipper(void **state)
     rm_tmpdir();
 }
 
+/* The v4/HT probe (STM32G431, 2 KiB pages) with a real v4 app image. */
+static void test_usb_flash_g431(void **state)
+{
+    (void)state;
+    make_tmpdir();
+    cf_image img;
+    load_image("cartographer_firmware/firmware/v4/firmware/6.2.0/"
+               "CartographerV4_6.2.0_USB_full_8kib_offset.bin",
+               &img);
+    char spec[600], flash[512];
+    snprintf(flash, sizeof(flash), "%s/flash.bin", tmpdir);
+    snprintf(spec, sizeof(spec), "katapult-usb:g431,flash=%s,boot=50,timing=off", flash);
+    cf_kp_report rep;
+    cf_error err;
+    unsigned completes = 0;
+    cf_code rc = flash_once(spec, &img, &rep, &err, &completes);
+    if (rc)
+        fail_msg("%s | %s", err.message, err.hint);
+    assert_string_equal(rep.node.mcu, "stm32g431xx");
+    assert_true(rep.came_back);
+    assert_flash_holds(flash, &img);
+    cf_image_free(&img);
+    /* A v2/v3 image on this probe is refused after CONNECT, nothing written. */
+    load_image(USB_APP, &img);
+    rc = flash_once(spec, &img, &rep, &err, &completes);
+    assert_int_equal(rc, CF_ERR_GATE);
+    assert_non_null(strstr(err.message, "stm32f042x6 but the probe is stm32g431xx"));
+    assert_non_null(strstr(err.hint, "v4/HT"));
+    assert_int_equal(rep.bytes_written, 0);
+    cf_image_free(&img);
+    rm_tmpdir();
+}
+
 static void fault_case(const char *fault, cf_code want)
 {
     make_tmpdir();
@@ -272,6 +305,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_gates),
         cmocka_unit_test(test_selector_not_found),
         cmocka_unit_test(test_port_in_use),
+        cmocka_unit_test(test_usb_flash_g431),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]); /* ctest runs groups in parallel */
