@@ -231,6 +231,16 @@ cf_code cf_usb_select(const cf_usb_dfu_info *list, size_t count, const char *sel
 
     const char *what = selector_text && *selector_text ? selector_text : NULL;
     if (found == 1) {
+        const cf_usb_dfu_info *d = &list[first];
+        if (d->access_denied) {
+            /* Selecting it would only fail later, and less clearly. */
+            cf_fail(err, CF_ERR_ACCESS,
+                    "found %04x:%04x in DFU mode at %s, but this user has no permission to open "
+                    "it (LIBUSB_ERROR_ACCESS)",
+                    d->vid, d->pid, d->bus_path);
+            cf_hint(err, "%s", cf_usb_udev_hint());
+            return CF_ERR_ACCESS;
+        }
         *index = first;
         return CF_OK;
     }
@@ -327,15 +337,18 @@ cf_code cf_usb_wait_dfu(cf_usb_backend *be, const char *selector_text, uint64_t 
             last_list_ms = elapsed_ms;
             need_list = false;
             cf_code rc = look_once(be, selector_text, found, &last, err);
-            if (rc == CF_OK) {
+            if (rc == CF_OK)
+                return CF_OK;
+            if (rc == CF_ERR_ACCESS) {
                 /* Right after arrival udev may not have granted access yet;
                  * give it a moment before reporting a permission problem. */
-                if (!found->access_denied)
-                    return CF_OK;
                 if (denied_since_ms == UINT64_MAX)
                     denied_since_ms = elapsed_ms;
-                if (elapsed_ms - denied_since_ms >= CF_USB_SETTLE_MS || elapsed_ms >= timeout_ms)
-                    return CF_OK;
+                if (elapsed_ms - denied_since_ms >= CF_USB_SETTLE_MS || elapsed_ms >= timeout_ms) {
+                    cf_fail(err, rc, "%s", last.message);
+                    cf_hint(err, "%s", last.hint);
+                    return rc;
+                }
             } else if (rc != CF_ERR_NOT_FOUND) {
                 return rc;
             }

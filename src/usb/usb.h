@@ -12,7 +12,9 @@
  *  - cf_usb_select() picks exactly one entry by a selector: "" or NULL (the
  *    only DFU-mode device), "VID:PID" (hex), a bus path "1-1.3", or
  *    "serial=XYZ" / a bare serial. Two matches is CF_ERR_AMBIGUOUS with the
- *    candidates listed in the message, never a guess.
+ *    candidates listed in the message, never a guess. A single match that
+ *    this user may not open (access_denied) is CF_ERR_ACCESS with the udev
+ *    rule as hint.
  *  - cf_usb_open() opens, claims the interface and selects alt setting 0.
  *  - cf_usb_control() is one control transfer. STALL -> CF_ERR_STALL,
  *    timeout -> CF_ERR_TIMEOUT, device gone -> CF_ERR_GONE, permission ->
@@ -23,8 +25,8 @@
  *    cancel (tick returns false to stop: CF_ERR_CANCELLED). Nothing by the
  *    deadline is CF_ERR_NOT_FOUND (with the "put it in DFU mode" hint); two
  *    matching devices is CF_ERR_AMBIGUOUS at once. A device found but not
- *    openable for lack of permission is returned (access_denied set) after
- *    up to 1 s of grace for udev, so cf_usb_open() can explain the fix.
+ *    openable for lack of permission is CF_ERR_ACCESS (with the udev rule
+ *    as hint) after up to 1 s of grace for udev to apply the rule.
  */
 #ifndef CF_USB_USB_H
 #define CF_USB_USB_H

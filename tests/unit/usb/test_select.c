@@ -135,6 +135,24 @@ static void test_runtime_only(void **state)
     assert_int_equal(idx, 1);
 }
 
+static void test_access_denied(void **state)
+{
+    (void)state;
+    cf_usb_dfu_info list[] = {dev(0x0483, 0xdf11, "1-1.3", "", true)};
+    list[0].access_denied = true;
+    size_t idx = 99;
+    cf_error err = {0};
+    assert_int_equal(cf_usb_select(list, 1, NULL, &idx, &err), CF_ERR_ACCESS);
+    assert_int_equal(idx, 99);
+    assert_non_null(strstr(err.message, "0483:df11 in DFU mode at 1-1.3"));
+    assert_non_null(strstr(err.message, "no permission"));
+    assert_string_equal(err.hint, cf_usb_udev_hint());
+    /* Two devices, one of them unreadable: still ambiguous, never a guess. */
+    cf_usb_dfu_info two[] = {list[0], dev(0x0483, 0xdf11, "1-1.4", "X", true)};
+    cf_error_reset(&err);
+    assert_int_equal(cf_usb_select(two, 2, NULL, &idx, &err), CF_ERR_AMBIGUOUS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -145,6 +163,7 @@ int main(void)
         cmocka_unit_test(test_by_path),
         cmocka_unit_test(test_by_serial),
         cmocka_unit_test(test_runtime_only),
+        cmocka_unit_test(test_access_denied),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

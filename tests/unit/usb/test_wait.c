@@ -17,6 +17,7 @@ typedef struct fake_backend {
     cf_usb_backend base;
     uint64_t appear_ns; /* UINT64_MAX = never */
     bool access_denied;
+    uint64_t grant_ns; /* access_denied stops at this time (0 = never) */
     unsigned lists, arrival_waits;
 } fake_backend;
 
@@ -33,7 +34,7 @@ static cf_code fake_list(cf_usb_backend *be, cf_usb_dfu_info **list, size_t *cou
     d->pid = 0xdf11;
     strcpy(d->bus_path, "1-1.3");
     d->dfu_mode = true;
-    d->access_denied = fb->access_denied;
+    d->access_denied = fb->access_denied && (fb->grant_ns == 0 || cf_now_ns() < fb->grant_ns);
     *list = d;
     *count = 1;
     return CF_OK;
@@ -157,19 +158,38 @@ static void test_access_denied(void **state)
 {
     (void)state;
     /* Permission problems are reported only after udev had time to apply the
-     * rule (or at the timeout), and then opening says how to fix them. */
+     * rule (here: the timeout comes first), with the fix as hint. */
     fake_backend fb = {.base.ops = &poll_ops, .appear_ns = 0, .access_denied = true};
     cf_usb_dfu_info found;
     cf_error err = {0};
     uint64_t t0 = cf_now_ns();
-    assert_int_equal(cf_usb_wait_dfu(&fb.base, NULL, 300, NULL, NULL, &found, &err), CF_OK);
+    assert_int_equal(cf_usb_wait_dfu(&fb.base, NULL, 300, NULL, NULL, &found, &err), CF_ERR_ACCESS);
     assert_true((cf_now_ns() - t0) / 1000000u >= 300);
-    assert_true(found.access_denied);
-    cf_usb_dev *dev = NULL;
-    assert_int_equal(cf_usb_open(&fb.base, &found, &dev, &err), CF_ERR_ACCESS);
-    assert_null(dev);
+    assert_non_null(strstr(err.message, "no permission"));
     assert_non_null(strstr(err.hint, "70-cartoflash.rules"));
+
+    /* Opening such an entry directly says the same. */
+    cf_usb_dfu_info denied;
+    memset(&denied, 0, sizeof(denied));
+    denied.access_denied = true;
+    cf_usb_dev *dev = NULL;
+    cf_error_reset(&err);
+    assert_int_equal(cf_usb_open(&fb.base, &denied, &dev, &err), CF_ERR_ACCESS);
+    assert_null(dev);
     assert_non_null(strstr(err.hint, "ATTRS{idProduct}==\"df11\""));
+}
+
+static void test_access_granted_late(void **state)
+{
+    (void)state;
+    /* udev applies the rule 150 ms after arrival: no error, just found. */
+    fake_backend fb = {.base.ops = &poll_ops, .appear_ns = 0, .access_denied = true};
+    fb.grant_ns = cf_now_ns() + 150 * 1000000ull;
+    cf_usb_dfu_info found;
+    cf_error err = {0};
+    assert_int_equal(cf_usb_wait_dfu(&fb.base, NULL, 3000, NULL, NULL, &found, &err), CF_OK);
+    assert_false(found.access_denied);
+    assert_true(cf_now_ns() - fb.grant_ns < 100 * 1000000ull);
 }
 
 int main(void)
@@ -177,7 +197,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_appear_polling), cmocka_unit_test(test_appear_hotplug),
         cmocka_unit_test(test_timeout),        cmocka_unit_test(test_cancel),
-        cmocka_unit_test(test_access_denied),
+        cmocka_unit_test(test_access_denied),  cmocka_unit_test(test_access_granted_late),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
