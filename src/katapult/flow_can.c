@@ -99,16 +99,18 @@ static cf_code reach_katapult(cf_kp_can *can, cf_kp_stream *st, const uint8_t uu
                               const cf_kp_timing *t, unsigned wait_ms, cf_kp_connect_info *node,
                               cf_error *err)
 {
-    cf_code rc = cf_kp_can_request_bootloader(can, uuid, err);
-    if (rc)
-        return rc;
+    cf_code rc;
     cf_kp_timing quick = *t;
     quick.tries = 1;
     quick.reply_ms = t->reply_ms < 400 ? t->reply_ms : 400;
     uint64_t deadline = cf_now_ns() + (uint64_t)wait_ms * 1000000ull;
     for (;;) {
-        /* A node that is still rebooting misses the id; set it every round. */
-        rc = cf_kp_can_set_id(can, uuid, CF_KP_FLASH_NODEID, err);
+        /* A node that is still booting misses both messages, so every round
+         * repeats them: Klipper obeys the bootloader request (Katapult
+         * ignores it), Katapult takes the id (Klipper ignores it). */
+        rc = cf_kp_can_request_bootloader(can, uuid, err);
+        if (!rc)
+            rc = cf_kp_can_set_id(can, uuid, CF_KP_FLASH_NODEID, err);
         if (rc)
             return rc;
         cf_kp_session ss;

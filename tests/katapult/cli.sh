@@ -63,6 +63,11 @@ expect_out "Katapult appeared on .* \\(same port 1-1, same chip 16000C000F433042
     "Katapult is found on the same port with the same chip"
 expect_out "The probe is back, running its new firmware" "the probe comes back in run-time mode"
 if holds "$F" "$USB_APP"; then pass "usb: node flash equals the image byte for byte"; else fail "usb: flash differs"; fi
+rm -f "$F"
+run --simulate=katapult-usb,appear=1,timing=off,flash="$F" flash usb "$USB_APP"
+expect_status 0 "flash usb waits for a probe that appears late (appear=1)"
+expect_out "waiting up to" "and says it is waiting"
+if holds "$F" "$USB_APP"; then pass "usb appear=1: flash equals the image"; else fail "usb appear=1: flash differs"; fi
 fi
 
 # --- flash can from running Klipper
@@ -73,6 +78,10 @@ expect_status 0 "flash can"
 expect_out "CAN traffic: [0-9]+ frames sent, [0-9]+ received, [0-9]+ bits on the wire \\([0-9.]+ s of bus time at 1000000 bit/s\\)" \
     "flash can reports traffic and bus time"
 if holds "$F" "$CAN_APP"; then pass "can: node flash equals the image byte for byte"; else fail "can: flash differs"; fi
+rm -f "$F"
+run --simulate=katapult-can,appear=1,timing=off,flash="$F" flash can --uuid "$UUID" "$CAN_APP"
+expect_status 0 "flash can waits for a node that appears late (appear=1)"
+if holds "$F" "$CAN_APP"; then pass "can appear=1: flash equals the image"; else fail "can appear=1: flash differs"; fi
 fi
 
 # --- faults: a clear message, COMPLETE never sent, then a retry succeeds
