@@ -106,8 +106,13 @@ if [ -z "$deb" ]; then
   deb="$guest/$pkg.deb"
   if [ ! -f "$deb" ]; then
     log "downloading $pkg $version"
-    (cd "$workdir" && apt-get download -q "$pkg=$version" >&2) ||
-      die "apt-get download $pkg=$version failed"
+    if ! (cd "$workdir" && apt-get download -q "$pkg=$version" >&2); then
+      # Stale package lists name a version the mirror no longer has.
+      log "download failed; refreshing the package lists"
+      as_root apt-get update -q >&2
+      rm -f "$cache_root/resolved"
+      exec "$0" "$@"
+    fi
     mv "$workdir"/linux-image-*.deb "$deb"
   fi
 fi

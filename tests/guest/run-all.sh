@@ -4,8 +4,9 @@
 #   tests/guest/run-all.sh [BUILD_DIR] [ctest options, e.g. -R interop]
 #
 # Installs the Debian packages (scripts/install-deps.sh), configures and builds
-# cartoflash and dfu_gadget in BUILD_DIR (default build/release, as CI does),
-# prepares the guest (cached) and runs every guest test through CTest.
+# everything (cartoflash, dfu_gadget, the test peers) in BUILD_DIR (default
+# build/release, as CI does), prepares the guest (cached) and runs every guest
+# test through CTest.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -20,6 +21,6 @@ bash "$repo/scripts/install-deps.sh"
 if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 fi
-cmake --build "$build" -j"$(nproc)" --target cartoflash dfu_gadget
+cmake --build "$build" -j"$(nproc)"
 "$here/build-guest.sh" >/dev/null
 ctest --test-dir "$build" -L guest --output-on-failure "$@"

@@ -11,7 +11,7 @@
 # $HOME, $TMPDIR and $XDG_*_HOME), /run, /dev/shm; /tmp is read-only.
 #
 # Environment:
-#   CF_GUEST_TIMEOUT  seconds before the guest is killed (default 900)
+#   CF_GUEST_TIMEOUT  seconds before the guest is killed (default 600)
 #   CF_GUEST_KEEP=1   keep the run folder (printed) for inspection
 #   CF_GUEST_ACCEL    kvm or tcg (default: kvm when /dev/kvm is usable)
 #   CF_GUEST_MEM      guest memory in MiB (default 512)
@@ -96,7 +96,7 @@ else
   accel_args=(-accel tcg)
 fi
 
-timeout_s=${CF_GUEST_TIMEOUT:-900}
+timeout_s=${CF_GUEST_TIMEOUT:-600}
 started=$(date +%s)
 set +e
 timeout -k 10 "$timeout_s" qemu-system-x86_64 \
