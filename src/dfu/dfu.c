@@ -64,14 +64,14 @@ void cf_dfu_retry_hint(cf_error *err, cf_code code)
     switch (code) {
     case CF_ERR_GONE:
         cf_hint(err, "the probe dropped off USB (cable, hub or power); put it back in DFU mode "
-                     "(BOOT0 + RESET) and run the same command again");
+                     "(BOOT0 + RESET) and flash again");
         break;
     case CF_ERR_ACCESS:
         cf_hint(err, "%s", cf_usb_udev_hint());
         break;
     default:
-        cf_hint(err, "the probe is still in DFU mode and nothing was left half-run: it is safe "
-                     "to retry, run the same command again");
+        cf_hint(err, "the probe is still in DFU mode and was not told to leave: it is safe "
+                     "to flash again");
         break;
     }
 }
@@ -232,7 +232,7 @@ cf_code cf_dfu_start(cf_dfu *dfu, cf_error *err)
                     "bootloader",
                     cf_dfu_state_name(st.state));
             cf_hint(err, "put the probe in DFU mode: hold BOOT0 while plugging it in or pressing "
-                         "RESET, then run the same command again");
+                         "RESET, then flash again");
             return CF_ERR_UNSUPPORTED;
         case CF_DFU_DNBUSY:
             break; /* get_status set the poll deadline; ask again after it */

@@ -42,12 +42,14 @@ typedef struct phase_progress {
     const cf_flash_events *ev;
     cf_flash_phase phase;
     size_t base, total;
+    size_t done; /* bytes of this call confirmed by the engine: where a failure happened */
 } phase_progress;
 
 static void on_engine_progress(void *user, size_t done, size_t total)
 {
     (void)total;
     phase_progress *pp = user;
+    pp->done = done;
     cf_flash_progress(pp->ev, pp->phase, pp->base + done, pp->total);
 }
 
@@ -104,9 +106,9 @@ static void disconnect(session *s)
 static cf_code read_range(session *s, cf_flash_phase phase, uint32_t addr, uint8_t *out, size_t len,
                           size_t base, size_t total, cf_error *err)
 {
-    phase_progress pp = {s->ev, phase, base, total};
+    phase_progress pp = {s->ev, phase, base, total, 0};
     cf_code rc = cf_dfuse_read(s->dfu, addr, out, len, on_engine_progress, &pp, err);
-    return rc == CF_OK ? CF_OK : fail_at(s, phase, addr, rc);
+    return rc == CF_OK ? CF_OK : fail_at(s, phase, addr + (uint32_t)pp.done, rc);
 }
 
 /* Step 3: what the touched pages hold now, saved as a backup. */
@@ -194,11 +196,11 @@ static cf_code write_changed(session *s, const cf_flash_plan *plan, cf_error *er
         }
         uint32_t addr = plan->start + (uint32_t)(p * plan->page_size);
         size_t len = (end - p) * plan->page_size;
-        phase_progress pp = {s->ev, CF_PHASE_WRITE, done, total};
+        phase_progress pp = {s->ev, CF_PHASE_WRITE, done, total, 0};
         cf_code rc = cf_dfuse_write(s->dfu, addr, plan->target + p * plan->page_size, len,
                                     on_engine_progress, &pp, err);
         if (rc != CF_OK)
-            return fail_at(s, CF_PHASE_WRITE, addr, rc);
+            return fail_at(s, CF_PHASE_WRITE, addr + (uint32_t)pp.done, rc);
         done += len;
         s->rep->bytes_written += len;
         p = end;
@@ -233,8 +235,8 @@ static cf_code verify_changed(session *s, const cf_flash_plan *plan, cf_error *e
                                      "verify failed at 0x%08x: device holds 0x%02x, image has "
                                      "0x%02x",
                                      addr + (uint32_t)i, buf[i], want[i]));
-                cf_hint(err, "The probe is still in DFU mode and was not told to leave. Run the "
-                             "same command again (it rewrites the pages that differ); if it "
+                cf_hint(err, "The probe is still in DFU mode and was not told to leave. Flash "
+                             "again (only the pages that differ are rewritten); if it "
                              "fails at the same place again, the flash may be worn.");
             }
         }
@@ -254,11 +256,11 @@ static void add_failure_hint(const session *s, cf_error *err)
         cf_hint(err,
                 "The probe dropped off USB during %s. Its flash is incomplete, so it was "
                 "never told to leave DFU: reconnect it (BOOT0 shorted if it does not show "
-                "up as 0483:df11) and run the same command again.",
+                "up as 0483:df11) and flash again.",
                 cf_flash_phase_name(s->rep->failed_phase));
     } else if (err->hint[0] == '\0') {
         cf_hint(err, "The probe is still in DFU mode and was not told to leave; it is safe to "
-                     "run the same command again.");
+                     "flash again.");
     }
 }
 

@@ -345,7 +345,7 @@ static void test_erase_device_error(void **state)
     assert_string_equal(err.message, "page erase at 0x08001c00 failed: DFU status errERASE "
                                      "(Memory erase function failed), state dfuERROR");
     assert_non_null(strstr(err.hint, "still in DFU mode"));
-    assert_non_null(strstr(err.hint, "run the same command again"));
+    assert_non_null(strstr(err.hint, "safe to flash again"));
     done(&f, dfu);
 }
 
