@@ -97,7 +97,9 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *ctx)
         const char *v = line + 14;
         while (*v == ' ')
             v++;
-        snprintf(t->content_range, sizeof(t->content_range), "%s", v);
+        /* Longer values are not ones we sent a Range for: cut on purpose. */
+        snprintf(t->content_range, sizeof(t->content_range), "%.*s",
+                 (int)sizeof(t->content_range) - 1, v);
     }
     return len;
 }

@@ -237,8 +237,8 @@ cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_im
         }
     }
     uint32_t bs = node->block_size;
-    uint8_t *data;
-    size_t len;
+    uint8_t *data = NULL;
+    size_t len = 0;
     rc = flatten(img, bs, &data, &len, err);
     if (rc)
         return rc;
