@@ -32,6 +32,8 @@ static json_t *device_json(const cf_usb_dfu_info *d)
     json_object_set_new(o, "manufacturer", json_string(d->manufacturer));
     json_object_set_new(o, "product", json_string(d->product));
     json_object_set_new(o, "mode", json_string(d->dfu_mode ? "dfu" : "runtime"));
+    json_object_set_new(o, "access_denied", json_boolean(d->access_denied));
+    json_object_set_new(o, "note", d->note[0] ? json_string(d->note) : json_null());
     json_object_set_new(o, "chip", chip ? json_string(chip->mcu) : json_null());
     json_object_set_new(o, "probe", chip ? json_string(chip->probe) : json_null());
     json_object_set_new(o, "transfer_size",
@@ -68,8 +70,12 @@ static void print_device(const cf_usb_dfu_info *d)
 {
     const cf_chip *chip = cf_chip_from_device(d);
     printf("%04x:%04x  path %s  serial %s  \"%s\"  %s\n", d->vid, d->pid, d->bus_path,
-           d->serial[0] ? d->serial : "-", d->product,
+           d->serial[0] ? d->serial : "-", d->product[0] ? d->product : "?",
            d->dfu_mode ? "DFU mode" : "run-time mode (not flashable until in DFU mode)");
+    if (d->access_denied || d->note[0])
+        printf("  note: %s\n", d->note[0] ? d->note : "this user may not open it");
+    if (d->access_denied)
+        printf("  fix:  %s\n", cf_usb_udev_hint());
     if (chip)
         printf("  chip: %s (%s), %u KiB flash in %u-byte pages\n", chip->mcu, chip->probe,
                chip->flash_size / 1024, chip->page_size);
@@ -119,8 +125,10 @@ int cf_cmd_list(const cf_cli *cli, int argc, char **argv)
     if (rc == CF_OK && dfu_side && wait_ms > 0) {
         cf_usb_dfu_info found;
         rc = cf_usb_wait_dfu(be, NULL, wait_ms, NULL, NULL, &found, &err);
-        if (rc == CF_ERR_NOT_FOUND || rc == CF_ERR_TIMEOUT) {
-            rc = CF_OK; /* listing nothing is a valid answer */
+        /* Nothing appearing is a valid answer, and a device this user may not
+         * open is listed below with the fix. */
+        if (rc == CF_ERR_NOT_FOUND || rc == CF_ERR_TIMEOUT || rc == CF_ERR_ACCESS) {
+            rc = CF_OK;
             cf_error_reset(&err);
         }
     }
