@@ -96,13 +96,16 @@ else
   accel_args=(-accel tcg)
 fi
 
+kernel="$guest/vmlinux" # uncompressed: boots much faster under TCG (build-guest.sh)
+[ -f "$kernel" ] || kernel="$guest/vmlinuz"
+
 timeout_s=${CF_GUEST_TIMEOUT:-600}
 started=$(date +%s)
 set +e
 timeout -k 10 "$timeout_s" qemu-system-x86_64 \
   "${accel_args[@]}" -m "${CF_GUEST_MEM:-512}" -smp 1 \
   -nodefaults -no-user-config -display none -serial stdio -monitor none -no-reboot \
-  -kernel "$guest/vmlinuz" -initrd "$guest/initramfs.gz" \
+  -kernel "$kernel" -initrd "$guest/initramfs.gz" \
   -append "console=ttyS0 ${CF_GUEST_KERNEL_ARGS:-quiet loglevel=3} panic=-1 cf.work=$run" \
   -fsdev "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap" \
   -device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \

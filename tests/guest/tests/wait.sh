@@ -12,13 +12,19 @@
 #    usbcore never sends by itself (libusb's 4-byte language-list read, a DFU
 #    class request or SET_INTERFACE). A program cannot send it before it has
 #    found the device.
-# The limit applies to found - announced: the program's own share. udev's share
-# (announced - enumerated) is printed: tens of ms on real hardware, but a few
-# hundred under software emulation, where every process start is slow.
+# The limit applies to found - announced: the program's own share (negative
+# when its periodic re-listing saw the device before udev finished). udev's
+# share (announced - enumerated) is printed: tens of ms on real hardware, a few
+# hundred under software emulation, where every process start is slow. Three
+# rounds: the median must be within the limit and every round within 250 ms
+# (one re-listing period, the bound even if a hotplug event were missed), so
+# one round slowed by a busy host does not decide the verdict.
 . "$(dirname "$0")/../lib.sh"
 
 IMG="$CF_FIRMWARE_DIR/cartographer_firmware/firmware/v2-v3/combined-firmware/6.1.0/Katapult_plus_CartographerV3_6.1.0_USB.bin"
 LIMIT_MS=${CF_GUEST_FIND_LIMIT_MS:-100}
+ROUND_LIMIT_MS=250
+found_all=()
 
 ms_between() { # t1 t2 (seconds): whole milliseconds from t1 to t2
   awk -v a="$1" -v b="$2" 'BEGIN { printf "%d", (b - a) * 1000 + 0.5 }'
@@ -56,8 +62,15 @@ for round in 1 2 3; do
   say "    enumerated (SET_CONFIGURATION) $appear_ms ms after the device was started;"
   say "    udev announced it $udev_ms ms later; cartoflash's first request came $found_ms ms after the announcement"
   check "round $round: the device enumerated about 2 s after cartoflash started waiting" test "$appear_ms" -ge 2000
-  if ! check "round $round: cartoflash found it within $LIMIT_MS ms of enumeration ($found_ms ms)" test "$found_ms" -le "$LIMIT_MS"; then
+  found_all+=("$found_ms")
+  if ! check "round $round: cartoflash found it within $ROUND_LIMIT_MS ms of enumeration ($found_ms ms)" \
+    test "$found_ms" -le "$ROUND_LIMIT_MS"; then
     head -n 30 "$GADGET_LOG" "$T/udev-$round.log"
   fi
 done
+if [ "${#found_all[@]}" -eq 3 ]; then
+  median=$(printf '%s\n' "${found_all[@]}" | sort -n | sed -n 2p)
+  check "cartoflash found the device within $LIMIT_MS ms of enumeration (median of ${found_all[*]} ms: $median ms)" \
+    test "$median" -le "$LIMIT_MS"
+fi
 finish
