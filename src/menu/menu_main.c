@@ -1,6 +1,8 @@
 /* cf_menu_main(): the old script's flags, the settings file, and the page loop.
  * A page returns the next page; nothing recurses, so "Back" simply returns. */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,12 +153,19 @@ static int parse_flags(menu_ctx *ctx, int argc, char **argv, cf_error *err)
         case OPT_FIRMWARE:
             ctx->flag_firmware = optarg;
             break;
-        case OPT_FIRMWARE_DIR:
-            if (menu_settings_set(&ctx->set, "firmware_dir", optarg, err) != CF_OK) {
-                cf_hint(err, "Give --firmware-dir an absolute path.");
+        case OPT_FIRMWARE_DIR: {
+            /* Settings hold absolute paths; a relative one is the user's current folder. */
+            char resolved[PATH_MAX];
+            if (!realpath(optarg, resolved)) {
+                cf_fail(err, CF_ERR_NOT_FOUND, "--firmware-dir %.200s: %s", optarg,
+                        strerror(errno));
+                cf_hint(err, "Give the folder that holds the firmware tree.");
                 return -1;
             }
+            if (menu_settings_set(&ctx->set, "firmware_dir", resolved, err) != CF_OK)
+                return -1;
             break;
+        }
         case OPT_SIMULATE:
         case OPT_NO_COLOR:
             break;
