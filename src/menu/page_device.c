@@ -123,8 +123,11 @@ static void select_device(menu_ctx *ctx, const cf_usb_dfu_info *d, bool several)
     describe(d, several, ctx->device_label, sizeof(ctx->device_label));
     const cf_chip *chip = cf_chip_from_device(d);
     menu_copy(ctx->device_chip, sizeof(ctx->device_chip), chip ? chip->mcu : "");
-    if (ctx->have_firmware) /* judge the chosen firmware again against this chip */
-        menu_fw_examine(ctx, NULL, ctx->fw.path, ctx->fw.label, &ctx->fw);
+    if (ctx->have_firmware) { /* judge the chosen firmware again against this chip */
+        /* menu_fw_examine() clears its output first: pass copies, not ctx->fw's own fields. */
+        menu_fw chosen = ctx->fw;
+        menu_fw_examine(ctx, NULL, chosen.path, chosen.label, &ctx->fw);
+    }
     menu_log(false, "device selected: %s (%s)", ctx->device_label, ctx->device_chip);
 }
 
