@@ -22,9 +22,10 @@
 #include "usb/usb.h"
 
 typedef struct cf_cli {
-    const char *simulate; /* SPEC after --simulate ("" for bare --simulate), NULL if not simulating */
-    bool color;           /* ANSI colours allowed on stdout */
-    bool tty;             /* stdout is a terminal */
+    const char
+        *simulate; /* SPEC after --simulate ("" for bare --simulate), NULL if not simulating */
+    bool color;    /* ANSI colours allowed on stdout */
+    bool tty;      /* stdout is a terminal */
 } cf_cli;
 
 /* Opens the USB backend for DFU work: the simulated probe when cli->simulate is

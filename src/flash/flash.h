@@ -26,8 +26,8 @@
 
 typedef enum cf_flash_phase {
     CF_PHASE_CONNECT = 0,
-    CF_PHASE_CHECK,  /* safety gates */
-    CF_PHASE_READ,   /* read current contents / backup */
+    CF_PHASE_CHECK, /* safety gates */
+    CF_PHASE_READ,  /* read current contents / backup */
     CF_PHASE_ERASE,
     CF_PHASE_WRITE,
     CF_PHASE_VERIFY,
@@ -48,12 +48,12 @@ typedef struct cf_flash_events {
 } cf_flash_events;
 
 typedef struct cf_flash_opts {
-    const char *device;   /* selector for cf_usb_select(); NULL = the only one */
-    bool full;            /* erase + write every page even if unchanged */
-    bool force;           /* override safety gates */
-    bool mass_erase;      /* use mass erase instead of page erases (implies full) */
+    const char *device;     /* selector for cf_usb_select(); NULL = the only one */
+    bool full;              /* erase + write every page even if unchanged */
+    bool force;             /* override safety gates */
+    bool mass_erase;        /* use mass erase instead of page erases (implies full) */
     const char *backup_dir; /* NULL = $XDG_STATE_HOME/cartoflash/backups */
-    bool no_leave;        /* stay in DFU after a verified write */
+    bool no_leave;          /* stay in DFU after a verified write */
 } cf_flash_opts;
 
 typedef struct cf_flash_report {
@@ -65,9 +65,9 @@ typedef struct cf_flash_report {
     size_t pages_changed;        /* pages erased + written */
     size_t bytes_written;
     size_t bytes_verified;
-    char chip[32];               /* "stm32f042x6" / "stm32g431xx" */
+    char chip[32]; /* "stm32f042x6" / "stm32g431xx" */
     char device_path[32];
-    char backup_path[512];       /* empty if no backup was written */
+    char backup_path[512]; /* empty if no backup was written */
     double seconds;
 } cf_flash_report;
 
@@ -80,8 +80,8 @@ cf_code cf_backup_dfu(cf_usb_backend *be, const char *device, const char *out_pa
 
 /* Chip known from a DfuSe flash layout: name and flash geometry. */
 typedef struct cf_chip {
-    const char *mcu;      /* dictionary MCU string: "stm32f042x6", "stm32g431xx" */
-    const char *probe;    /* "Cartographer v2/v3", "Cartographer v4/HT" */
+    const char *mcu;   /* dictionary MCU string: "stm32f042x6", "stm32g431xx" */
+    const char *probe; /* "Cartographer v2/v3", "Cartographer v4/HT" */
     uint32_t flash_start;
     uint32_t flash_size;
     uint32_t page_size;

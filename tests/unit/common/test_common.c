@@ -103,8 +103,10 @@ static void test_xdg(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_first_failure_wins), cmocka_unit_test(test_prefix_truncates),
-        cmocka_unit_test(test_exit_status), cmocka_unit_test(test_files),
+        cmocka_unit_test(test_first_failure_wins),
+        cmocka_unit_test(test_prefix_truncates),
+        cmocka_unit_test(test_exit_status),
+        cmocka_unit_test(test_files),
         cmocka_unit_test(test_xdg),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,8 +19,8 @@ static cf_image two_segments(cf_image_segment segs[2])
     memset(seg_b, 0x22, sizeof(seg_b));
     segs[0] = (cf_image_segment){0x08000000u, sizeof(seg_a), seg_a};
     segs[1] = (cf_image_segment){0x08001005u, sizeof(seg_b), seg_b}; /* page 4, after a gap */
-    return (cf_image){.format = CF_IMAGE_HEX, .segments = segs, .segment_count = 2,
-                      .dfuse_alt = -1};
+    return (cf_image){
+        .format = CF_IMAGE_HEX, .segments = segs, .segment_count = 2, .dfuse_alt = -1};
 }
 
 static void test_plan_pages_and_targets(void **state)
@@ -86,8 +86,8 @@ static cf_usb_dfu_info device(const char *flash, const char *option_bytes)
 static void test_chip_from_device(void **state)
 {
     (void)state;
-    cf_usb_dfu_info d = device("@Internal Flash  /0x08000000/032*0001Kg",
-                               "@Option Bytes  /0x1FFFF800/01*016 e");
+    cf_usb_dfu_info d =
+        device("@Internal Flash  /0x08000000/032*0001Kg", "@Option Bytes  /0x1FFFF800/01*016 e");
     const cf_chip *chip = cf_chip_from_device(&d);
     assert_non_null(chip);
     assert_string_equal(chip->mcu, "stm32f042x6");
@@ -117,8 +117,10 @@ static void test_blank(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plan_pages_and_targets), cmocka_unit_test(test_plan_diff),
-        cmocka_unit_test(test_plan_rejects_bad_page_size), cmocka_unit_test(test_chip_from_device),
+        cmocka_unit_test(test_plan_pages_and_targets),
+        cmocka_unit_test(test_plan_diff),
+        cmocka_unit_test(test_plan_rejects_bad_page_size),
+        cmocka_unit_test(test_chip_from_device),
         cmocka_unit_test(test_blank),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
