@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 cf_code cf_parse_address(const char *text, uint32_t *out, cf_error *err)
@@ -24,4 +25,28 @@ cf_code cf_parse_seconds(const char *text, uint64_t *ms, cf_error *err)
         return cf_fail(err, CF_ERR_USAGE, "'%s' is not a number of seconds", text);
     *ms = (uint64_t)llround(v * 1000.0);
     return CF_OK;
+}
+
+void cf_cli_print_firmware(const char *file, const cf_image *img)
+{
+    cf_image_info info;
+    cf_image_inspect(img, &info);
+    printf("Firmware: %s\n          %s, %s, %s", file,
+           info.version[0] ? info.version : "no version", info.mcu[0] ? info.mcu : "unknown MCU",
+           cf_image_kind_name(info.kind));
+    if (info.iface == CF_IFACE_CAN)
+        printf(", CAN %u bit/s", info.can_bitrate);
+    else if (info.iface == CF_IFACE_USB)
+        printf(", USB");
+    printf(", %zu bytes at 0x%08x\n", cf_image_size(img), cf_image_start(img));
+}
+
+bool cf_cli_confirm(void)
+{
+    printf("Flash this firmware? [y/N] ");
+    fflush(stdout);
+    char line[16];
+    if (!fgets(line, sizeof(line), stdin))
+        return false;
+    return line[0] == 'y' || line[0] == 'Y';
 }

@@ -109,29 +109,10 @@ static cf_code find_device(cf_usb_backend *be, const flash_args *a, cf_usb_dfu_i
 static void describe(const cf_usb_dfu_info *dev, const char *file, const cf_image *img)
 {
     const cf_chip *chip = cf_chip_from_device(dev);
-    cf_image_info info;
-    cf_image_inspect(img, &info);
     printf("Device:   %04x:%04x at %s, %s%s%s%s\n", dev->vid, dev->pid, dev->bus_path,
            chip ? chip->mcu : "unknown chip", chip ? " (" : "", chip ? chip->probe : "",
            chip ? ")" : "");
-    printf("Firmware: %s\n          %s, %s, %s", file,
-           info.version[0] ? info.version : "no version", info.mcu[0] ? info.mcu : "unknown MCU",
-           cf_image_kind_name(info.kind));
-    if (info.iface == CF_IFACE_CAN)
-        printf(", CAN %u bit/s", info.can_bitrate);
-    else if (info.iface == CF_IFACE_USB)
-        printf(", USB");
-    printf(", %zu bytes at 0x%08x\n", cf_image_size(img), cf_image_start(img));
-}
-
-static bool confirm(void)
-{
-    printf("Flash this firmware? [y/N] ");
-    fflush(stdout);
-    char line[16];
-    if (!fgets(line, sizeof(line), stdin))
-        return false;
-    return line[0] == 'y' || line[0] == 'Y';
+    cf_cli_print_firmware(file, img);
 }
 
 static void print_result(const cf_flash_report *rep)
@@ -180,7 +161,7 @@ static int flash_dfu(const cf_cli *cli, int argc, char **argv)
             cf_fail(&err, CF_ERR_USAGE, "not flashing without confirmation");
             cf_hint(&err, "Pass --yes to flash without being asked.");
             rc = CF_ERR_USAGE;
-        } else if (!confirm()) {
+        } else if (!cf_cli_confirm()) {
             cf_fail(&err, CF_ERR_CANCELLED, "cancelled; nothing was changed");
             rc = CF_ERR_CANCELLED;
         }

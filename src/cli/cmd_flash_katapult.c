@@ -141,30 +141,6 @@ static cf_code open_sim(const cf_cli *cli, bool can, cf_kp_sim **sim, cf_error *
     return cf_kp_sim_new(spec, sim, err);
 }
 
-static void describe(const char *file, const cf_image *img)
-{
-    cf_image_info info;
-    cf_image_inspect(img, &info);
-    printf("Firmware: %s\n          %s, %s, %s", file,
-           info.version[0] ? info.version : "no version", info.mcu[0] ? info.mcu : "unknown MCU",
-           cf_image_kind_name(info.kind));
-    if (info.iface == CF_IFACE_CAN)
-        printf(", CAN %u bit/s", info.can_bitrate);
-    else if (info.iface == CF_IFACE_USB)
-        printf(", USB");
-    printf(", %zu bytes at 0x%08x\n", cf_image_size(img), cf_image_start(img));
-}
-
-static bool confirm(void)
-{
-    printf("Flash this firmware? [y/N] ");
-    fflush(stdout);
-    char line[16];
-    if (!fgets(line, sizeof(line), stdin))
-        return false;
-    return line[0] == 'y' || line[0] == 'Y';
-}
-
 static void print_result(bool can, const cf_kp_report *rep)
 {
     printf("Written and verified %zu bytes (%zu blocks, %u pages) on %s in %.2f s.\n",
@@ -202,7 +178,7 @@ static int flash_katapult(const cf_cli *cli, bool can, int argc, char **argv)
         rc = cf_image_load(a.file, &lo, &img, &err);
     }
     if (rc == CF_OK) {
-        describe(a.file, &img);
+        cf_cli_print_firmware(a.file, &img);
         /* Simulated nodes answer in microseconds: fail faster in fault demos. */
         if (sim && !a.timing_given) {
             a.timing.reply_ms = 500;
@@ -223,7 +199,7 @@ static int flash_katapult(const cf_cli *cli, bool can, int argc, char **argv)
         if (rc == CF_ERR_GATE && can && !bitrate)
             rc = CF_OK, cf_error_reset(&err); /* the flow explains the missing bitrate */
     }
-    if (rc == CF_OK && !a.yes && isatty(STDIN_FILENO) && !confirm()) {
+    if (rc == CF_OK && !a.yes && isatty(STDIN_FILENO) && !cf_cli_confirm()) {
         cf_fail(&err, CF_ERR_CANCELLED, "cancelled; nothing was changed");
         rc = CF_ERR_CANCELLED;
     }
