@@ -155,6 +155,19 @@ for ((round = 1; round <= runs; round++)); do
   done
 done
 
+# What each tool pays before it touches USB (loading itself and its shared
+# libraries), to tell the host's share from the device's.
+start_s() {
+  local t0 t1
+  t0=$(now_us)
+  "$@" >/dev/null 2>&1
+  t1=$(now_us)
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) / 1e6 }'
+}
+cf_start=$(for i in 1 2 3 4 5; do start_s "$CF_CARTOFLASH" --version; done | median)
+du_start=$(for i in 1 2 3 4 5; do start_s dfu-util -V; done | median)
+say "process start alone (--version, median of 5): cartoflash $cf_start s, dfu-util $du_start s"
+
 cf=$(printf '%s\n' "${cf_times[@]}" | median)
 du=$(printf '%s\n' "${du_times[@]}" | median)
 re=$(printf '%s\n' "${re_times[@]}" | median)
