@@ -12,8 +12,8 @@
 # inside exactly as built on the host.
 #
 # Cached in ${CF_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cartoflash-guest}/<kernel>_<version>/,
-# keyed by the kernel package version; the initramfs is rebuilt only when this
-# script, init.sh or the module list changes.
+# keyed by the kernel package version; the initramfs is rebuilt only when
+# init.sh, the module list or $guest_format below changes.
 #
 # Environment:
 #   CF_GUEST_CACHE       cache root (see above)
@@ -22,7 +22,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-cache_root=${CF_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cartoflash-guest}
+cache_root=${CF_GUEST_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/cartoflash-guest}
 
 # Modules loaded at boot, in this order after their dependencies. Add what a new
 # guest test needs here (see README.md).
@@ -123,7 +123,10 @@ if [ -z "$deb" ]; then
 fi
 
 # ---- 3. initramfs (rebuilt when its inputs change) ----
-stamp=$(cat "$here/build-guest.sh" "$here/init.sh" <(printf '%s\n' "${modules[@]}" "$busybox") | sha256sum | cut -c1-16)
+# Bump when what this script packs changes (the module list and init.sh are
+# part of the stamp already).
+guest_format=3
+stamp=$(cat "$here/init.sh" <(printf '%s\n' "$guest_format" "${modules[@]}" "$busybox") | sha256sum | cut -c1-16)
 if [ -f "$guest/initramfs.gz" ] && [ -f "$guest/vmlinuz" ] && [ "$(cat "$guest/initramfs.stamp" 2>/dev/null)" = "$stamp" ]; then
   echo "$guest"
   exit 0
