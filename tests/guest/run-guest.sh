@@ -58,7 +58,7 @@ mkdir -p "$run"/{home,tmp,state,cache,config}
     "$run/state" "$run/cache" "$run/config"
   printf 'export CF_RUN=%q CF_IN_GUEST=1 SYSTEMD_IGNORE_CHROOT=1\n' "$run"
   for v in "${!CF_@}"; do
-    case "$v" in CF_RUN | CF_IN_GUEST) continue ;; esac
+    case "$v" in CF_RUN | CF_IN_GUEST | CF_GUEST_ACCEL) continue ;; esac
     printf 'export %s=%q\n' "$v" "${!v}"
   done
   [ -n "${TERM:-}" ] && printf 'export TERM=dumb\n'
@@ -98,6 +98,9 @@ fi
 
 kernel="$guest/vmlinux" # uncompressed: boots much faster under TCG (build-guest.sh)
 [ -f "$kernel" ] || kernel="$guest/vmlinuz"
+
+# Tell the script how it runs (timing limits differ under emulation).
+sed -i "2i export CF_GUEST_ACCEL=$accel" "$run/run.sh"
 
 timeout_s=${CF_GUEST_TIMEOUT:-600}
 started=$(date +%s)
