@@ -13,9 +13,23 @@
 #include "usb/usb.h"
 #include "usb/usb_libusb_internal.h"
 
+/* What listing learned of one device by opening it (its strings). A device
+ * stays the same libusb_device while it is attached, so listing it again
+ * (the CLI shows the device, then the flash opens it) reuses this instead of
+ * opening it and asking for every string again. Devices we could not open are
+ * never cached: a udev rule may be installed meanwhile. */
+#define LU_CACHE_MAX 8
+typedef struct lu_cached {
+    libusb_device *dev; /* referenced while cached */
+    cf_usb_dfu_info *items;
+    size_t count;
+} lu_cached;
+
 typedef struct lu_backend {
     cf_usb_backend base;
     libusb_context *ctx;
+    lu_cached cache[LU_CACHE_MAX];
+    size_t cached;
     bool hotplug;
     libusb_hotplug_callback_handle hotplug_handle;
     int arrived;         /* set by the hotplug callback, read by wait_arrival */
@@ -87,8 +101,18 @@ static int start_context(lu_backend *lb)
     return 0;
 }
 
+static void cache_clear(lu_backend *lb)
+{
+    for (size_t i = 0; i < lb->cached; i++) {
+        libusb_unref_device(lb->cache[i].dev);
+        free(lb->cache[i].items);
+    }
+    lb->cached = 0;
+}
+
 static void stop_context(lu_backend *lb)
 {
+    cache_clear(lb);
     if (lb->hotplug)
         libusb_hotplug_deregister_callback(lb->ctx, lb->hotplug_handle);
     lb->hotplug = false;
@@ -320,6 +344,66 @@ static cf_code list_device(lu_list *l, libusb_device *dev, cf_error *err)
     return rc;
 }
 
+static const lu_cached *cache_find(const lu_backend *lb, libusb_device *dev)
+{
+    for (size_t i = 0; i < lb->cached; i++)
+        if (lb->cache[i].dev == dev)
+            return &lb->cache[i];
+    return NULL;
+}
+
+/* Remembers entries [from, l->count) of the list as dev's. */
+static void cache_add(lu_backend *lb, libusb_device *dev, const lu_list *l, size_t from)
+{
+    size_t n = l->count - from;
+    if (n == 0 || lb->cached == LU_CACHE_MAX)
+        return;
+    for (size_t i = from; i < l->count; i++)
+        if (l->items[i].access_denied)
+            return;
+    cf_usb_dfu_info *copy = malloc(n * sizeof(*copy));
+    if (!copy)
+        return; /* only a cache */
+    memcpy(copy, l->items + from, n * sizeof(*copy));
+    lb->cache[lb->cached++] = (lu_cached){libusb_ref_device(dev), copy, n};
+}
+
+/* Forgets devices that are no longer in devs. */
+static void cache_prune(lu_backend *lb, libusb_device **devs, ssize_t n)
+{
+    for (size_t i = 0; i < lb->cached;) {
+        bool present = false;
+        for (ssize_t j = 0; j < n && !present; j++)
+            present = devs[j] == lb->cache[i].dev;
+        if (present) {
+            i++;
+            continue;
+        }
+        libusb_unref_device(lb->cache[i].dev);
+        free(lb->cache[i].items);
+        lb->cache[i] = lb->cache[--lb->cached];
+    }
+}
+
+static cf_code list_or_reuse(lu_backend *lb, lu_list *l, libusb_device *dev, cf_error *err)
+{
+    const lu_cached *c = cache_find(lb, dev);
+    if (!c) {
+        size_t from = l->count;
+        cf_code rc = list_device(l, dev, err);
+        if (rc == CF_OK)
+            cache_add(lb, dev, l, from);
+        return rc;
+    }
+    for (size_t i = 0; i < c->count; i++) {
+        cf_usb_dfu_info *d = list_add(l);
+        if (!d)
+            return cf_fail(err, CF_ERR_NOMEM, "out of memory listing USB devices");
+        *d = c->items[i];
+    }
+    return CF_OK;
+}
+
 static cf_code lu_list_dfu(cf_usb_backend *be, cf_usb_dfu_info **list, size_t *count, cf_error *err)
 {
     lu_backend *lb = (lu_backend *)be;
@@ -331,10 +415,11 @@ static cf_code lu_list_dfu(cf_usb_backend *be, cf_usb_dfu_info **list, size_t *c
     if (n < 0)
         return cf_usb_libusb_error((int)n, err, "listing USB devices");
 
+    cache_prune(lb, devs, n);
     lu_list l = {0};
     cf_code rc = CF_OK;
     for (ssize_t i = 0; i < n && rc == CF_OK; i++)
-        rc = list_device(&l, devs[i], err);
+        rc = list_or_reuse(lb, &l, devs[i], err);
     libusb_free_device_list(devs, 1);
     if (rc != CF_OK) {
         free(l.items);
@@ -525,7 +610,8 @@ cf_code cf_usb_backend_libusb(cf_usb_backend **out, cf_error *err)
         free(lb);
         return cf_usb_libusb_error(rc, err, "starting libusb");
     }
-    lb->have_signature = bus_signature(&lb->signature);
+    /* The fingerprint is only needed where udevd does not keep libusb current. */
+    lb->have_signature = !udevd_running() && bus_signature(&lb->signature);
     /* Hotplug only shortens waits; listing stays correct without it. */
     lb->base.ops = lb->hotplug ? &lu_ops_hotplug : &lu_ops;
     *out = &lb->base;
