@@ -312,7 +312,7 @@ cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_im
         else
             cf_hint(err, "the probe vanished mid-flash and COMPLETE was not sent: reconnect or "
                          "power-cycle it (it stays in Katapult while its application is "
-                         "incomplete, else double-tap reset) and run the same command again");
+                         "incomplete, else double-tap reset) and flash again");
         return rc;
     }
 
