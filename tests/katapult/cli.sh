@@ -100,7 +100,7 @@ for link in usb can; do
             ;;
         disconnect*)
             expect_fail "$link $fault fails"
-            expect_err "next: .*(run the same|retry)" "$link $fault: says what to do next"
+            expect_err "next: .*(flash again|retry)" "$link $fault: says what to do next"
             ;;
         *)
             expect_status 0 "$link $fault is retried and the flash succeeds"
