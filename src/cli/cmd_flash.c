@@ -12,8 +12,8 @@
 
 static const char flash_dfu_usage[] =
     "usage: cartoflash flash dfu [--device SEL] [--address A] [--full] [--force] [--yes]\n"
-    "                            [--mass-erase] [--no-leave] [--backup-dir DIR]\n"
-    "                            [--wait SECONDS] FILE\n";
+    "                            [--erase auto|pages|mass] [--mass-erase] [--no-leave]\n"
+    "                            [--backup-dir DIR] [--wait SECONDS] FILE\n";
 
 typedef struct flash_args {
     cf_flash_opts opts;
@@ -33,6 +33,7 @@ static int parse_flash_dfu(const cf_cli *cli, int argc, char **argv, flash_args 
         {"force", no_argument, NULL, 'f'},
         {"yes", no_argument, NULL, 'y'},
         {"mass-erase", no_argument, NULL, 'm'},
+        {"erase", required_argument, NULL, 'e'},
         {"no-leave", no_argument, NULL, 'n'},
         {"backup-dir", required_argument, NULL, 'b'},
         {"wait", required_argument, NULL, 'w'},
@@ -61,7 +62,19 @@ static int parse_flash_dfu(const cf_cli *cli, int argc, char **argv, flash_args 
             a->yes = true;
             break;
         case 'm':
-            a->opts.mass_erase = true;
+            a->opts.erase = CF_ERASE_MASS;
+            break;
+        case 'e':
+            if (strcmp(optarg, "auto") == 0) {
+                a->opts.erase = CF_ERASE_AUTO;
+            } else if (strcmp(optarg, "pages") == 0) {
+                a->opts.erase = CF_ERASE_PAGES;
+            } else if (strcmp(optarg, "mass") == 0) {
+                a->opts.erase = CF_ERASE_MASS;
+            } else {
+                cf_fail(&err, CF_ERR_USAGE, "--erase takes auto, pages or mass, not '%s'", optarg);
+                return cf_cli_report_error(cli, &err);
+            }
             break;
         case 'n':
             a->opts.no_leave = true;
@@ -121,6 +134,11 @@ static void print_result(const cf_flash_report *rep)
         printf("0 of %zu pages changed: the probe already holds this image (checked by "
                "read-back).\n",
                rep->pages_total);
+    else if (rep->mass_erased)
+        printf("%zu of %zu pages changed: one mass erase, %zu bytes written and verified"
+               " (%zu unchanged page%s written back).\n",
+               rep->pages_changed, rep->pages_total, rep->bytes_written, rep->pages_restored,
+               rep->pages_restored == 1 ? "" : "s");
     else
         printf("%zu of %zu pages changed: %zu bytes written and verified.\n", rep->pages_changed,
                rep->pages_total, rep->bytes_written);

@@ -7,9 +7,17 @@
 
 #include "dfu/dfu.h"
 
+/* Timings: STM32F042 datasheet (DS10152): page erase and mass erase 20..40 ms
+ * with no typical value, so the maximum for both; 16-bit programming 53.5 us
+ * typical, 512 of them per 1 KiB page. STM32G431 datasheet (DS12589): page
+ * erase 22.02 ms, mass erase 22.13 ms, 64-bit programming 81.7 us typical, 256
+ * per 2 KiB page. Only their ratios matter: they decide between page erases
+ * and one mass erase (see ../shared/reference/dfu-dfuse.md §7). */
 static const cf_chip chips[] = {
-    {"stm32f042x6", "Cartographer v2/v3", 0x08000000u, 32u * 1024u, 1024u, 0x1FFFF800u},
-    {"stm32g431xx", "Cartographer v4/HT", 0x08000000u, 128u * 1024u, 2048u, 0x1FFF7800u},
+    {"stm32f042x6", "Cartographer v2/v3", 0x08000000u, 32u * 1024u, 1024u, 0x1FFFF800u, 40000u,
+     40000u, 512u * 535u / 10u},
+    {"stm32g431xx", "Cartographer v4/HT", 0x08000000u, 128u * 1024u, 2048u, 0x1FFF7800u, 22020u,
+     22130u, 256u * 817u / 10u},
 };
 
 static bool geometry_matches(const cf_chip *c, const cf_dfuse_layout *flash)

@@ -5,9 +5,13 @@
  *   2. safety gates (image fits the flash; MCU matches the chip; combined image
  *      only at the start of flash, app image only at 0x08002000) — nothing is
  *      erased when a gate refuses, unless opts->force (then a loud warning);
- *   3. read back the current contents of every page the image touches and save
- *      them to a backup file under the XDG state folder;
- *   4. erase + write only the pages that differ (all with opts->full);
+ *   3. read back the current contents of every page the image touches (and,
+ *      when one mass erase would be faster than the page erases, of the whole
+ *      flash); if anything must change, save what was read to a backup file
+ *      under the XDG state folder;
+ *   4. erase + write only the pages that differ (all with opts->full), by page
+ *      erases or one mass erase (cf_erase_method), restoring after a mass
+ *      erase every page the image does not rewrite;
  *   5. read back everything written and compare;
  *   6. only then leave DFU (jump to the start of flash).
  * Any failure stops at once: the report says which phase and address, the
@@ -47,11 +51,22 @@ typedef struct cf_flash_events {
     void (*notice)(void *user, bool warning, const char *text);
 } cf_flash_events;
 
+/* How the pages that must change are erased. Mass erase wipes the whole flash
+ * in one operation that takes about as long as one page erase, so when most
+ * pages change it is much faster; every page holding data that the image does
+ * not rewrite is then read first and written back, so the result is the same
+ * as with page erases. */
+typedef enum cf_erase_method {
+    CF_ERASE_AUTO = 0, /* the faster one by the chip's datasheet timings */
+    CF_ERASE_PAGES,    /* erase each changed page that is not blank */
+    CF_ERASE_MASS      /* one mass erase (known Cartographer chips only) */
+} cf_erase_method;
+
 typedef struct cf_flash_opts {
     const char *device;     /* selector for cf_usb_select(); NULL = the only one */
     bool full;              /* erase + write every page even if unchanged */
     bool force;             /* override safety gates */
-    bool mass_erase;        /* use mass erase instead of page erases (implies full) */
+    cf_erase_method erase;  /* default: auto */
     const char *backup_dir; /* NULL = $XDG_STATE_HOME/cartoflash/backups */
     bool no_leave;          /* stay in DFU after a verified write */
 } cf_flash_opts;
@@ -62,7 +77,10 @@ typedef struct cf_flash_report {
     bool still_in_dfu;           /* true whenever leave was not sent */
     bool left;                   /* leave acknowledged (dfuMANIFEST) */
     size_t pages_total;          /* pages the image touches */
-    size_t pages_changed;        /* pages erased + written */
+    size_t pages_changed;        /* pages of the image whose contents changed */
+    bool mass_erased;            /* the flash was erased with one mass erase */
+    size_t pages_erased;         /* page erases sent (0 after a mass erase) */
+    size_t pages_restored;       /* pages outside the change written back after a mass erase */
     size_t bytes_written;
     size_t bytes_verified;
     char chip[32]; /* "stm32f042x6" / "stm32g431xx" */
@@ -86,6 +104,10 @@ typedef struct cf_chip {
     uint32_t flash_size;
     uint32_t page_size;
     uint32_t option_bytes; /* address of the option-bytes alt setting */
+    /* Datasheet timings, for choosing the erase method (max where no typical is given). */
+    uint32_t page_erase_us;
+    uint32_t mass_erase_us;
+    uint32_t page_program_us; /* programming one whole page */
 } cf_chip;
 /* Identifies the chip of a DFU device from its memory layouts: the flash
  * geometry of alt 0 and the address of the option bytes (which tells an F072

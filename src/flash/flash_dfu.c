@@ -17,6 +17,7 @@ typedef struct session {
     cf_dfuse_layout layout;
     const cf_flash_events *ev;
     cf_flash_report *rep;
+    bool plan_mass; /* a mass erase was planned (for the failure hint) */
 } session;
 
 void cf_flash_notice(const cf_flash_events *ev, bool warning, const char *fmt, ...)
@@ -111,49 +112,138 @@ static cf_code read_range(session *s, cf_flash_phase phase, uint32_t addr, uint8
     return rc == CF_OK ? CF_OK : fail_at(s, phase, addr + (uint32_t)pp.done, rc);
 }
 
-/* Step 3: what the touched pages hold now, saved as a backup. */
-static cf_code read_current(session *s, cf_flash_plan *plan, const cf_flash_opts *opts,
-                            cf_error *err)
+static size_t page_bytes(const cf_flash_plan *plan, size_t pages)
 {
-    size_t bytes = plan->page_count * plan->page_size;
-    cf_flash_progress(s->ev, CF_PHASE_READ, 0, bytes);
-    cf_code rc = read_range(s, CF_PHASE_READ, plan->start, plan->current, bytes, 0, bytes, err);
-    if (rc != CF_OK)
-        return rc;
-    cf_flash_progress(s->ev, CF_PHASE_READ, bytes, bytes);
-    rc = cf_flash_save_backup(opts->backup_dir, s->rep->chip, plan->start, plan->current, bytes,
-                              s->rep->backup_path, sizeof(s->rep->backup_path), err);
-    if (rc != CF_OK)
-        return fail_at(s, CF_PHASE_READ, 0, rc);
-    cf_flash_notice(s->ev, false, "Previous contents (0x%08x, %zu bytes) saved to %s", plan->start,
-                    bytes, s->rep->backup_path);
+    return pages * plan->page_size;
+}
+
+static uint32_t page_address(const cf_flash_plan *plan, size_t p)
+{
+    return plan->start + (uint32_t)page_bytes(plan, p);
+}
+
+/* Step 3: reads pages [first, end) into the plan. `base`/`total` place this
+ * read in the READ phase's progress. */
+static cf_code read_pages(session *s, cf_flash_plan *plan, size_t first, size_t end, size_t base,
+                          size_t total, cf_error *err)
+{
+    size_t len = page_bytes(plan, end - first);
+    cf_code rc = read_range(s, CF_PHASE_READ, page_address(plan, first),
+                            plan->current + page_bytes(plan, first), len, base, total, err);
+    if (rc == CF_OK)
+        cf_flash_plan_learned(plan, first, end);
+    return rc;
+}
+
+/* Reads every page not read yet (before a mass erase), in contiguous runs. */
+static cf_code read_unknown(session *s, cf_flash_plan *plan, cf_error *err)
+{
+    size_t total = page_bytes(plan, cf_flash_plan_unknown(plan)), done = 0;
+    cf_flash_progress(s->ev, CF_PHASE_READ, 0, total);
+    for (size_t p = 0; p < plan->page_count;) {
+        size_t end = p;
+        while (end < plan->page_count && !plan->known[end])
+            end++;
+        if (end == p) {
+            p++;
+            continue;
+        }
+        cf_code rc = read_pages(s, plan, p, end, done, total, err);
+        if (rc != CF_OK)
+            return rc;
+        done += page_bytes(plan, end - p);
+        p = end;
+    }
+    cf_flash_progress(s->ev, CF_PHASE_READ, total, total);
     return CF_OK;
 }
 
-/* Step 4a: erase changed pages that are not already blank. */
-static cf_code erase_changed(session *s, const cf_flash_plan *plan, const cf_flash_opts *opts,
-                             cf_error *err)
+/* Step 4 (choice): page erases, or one mass erase when the chip's timings say
+ * it is faster even after reading and writing back what it would wipe. */
+static cf_code choose_erase(session *s, cf_flash_plan *plan, const cf_flash_opts *opts,
+                            uint64_t read_ns, size_t read_bytes, cf_error *err)
+{
+    if (opts->erase == CF_ERASE_PAGES)
+        return CF_OK;
+    if (!s->chip || s->layout.segment_count != 1) {
+        if (opts->erase == CF_ERASE_MASS)
+            return fail_at(s, CF_PHASE_CHECK, 0,
+                           cf_fail(err, CF_ERR_UNSUPPORTED,
+                                   "mass erase is only offered for the Cartographer chips "
+                                   "(STM32F042, STM32G431); this device is %s",
+                                   s->rep->chip));
+        return CF_OK;
+    }
+    cf_flash_costs costs = {
+        .page_erase_ns = (uint64_t)s->chip->page_erase_us * 1000u,
+        .mass_erase_ns = (uint64_t)s->chip->mass_erase_us * 1000u,
+        .page_program_ns = (uint64_t)s->chip->page_program_us * 1000u,
+        .transfer_ns_per_byte = read_bytes ? read_ns / read_bytes : 0,
+    };
+    bool forced = opts->erase == CF_ERASE_MASS;
+    if (!forced && !cf_flash_mass_pays(plan, &costs))
+        return CF_OK;
+    cf_code rc = read_unknown(s, plan, err);
+    if (rc != CF_OK)
+        return rc;
+    if (!forced && !cf_flash_mass_pays(plan, &costs))
+        return CF_OK; /* what the rest of the flash holds makes it slower after all */
+    size_t erases = 0;
+    for (size_t p = 0; p < plan->page_count; p++)
+        erases += plan->erase[p];
+    cf_flash_plan_mass(plan);
+    if (plan->restored)
+        cf_flash_notice(s->ev, false,
+                        "Erasing with one mass erase instead of %zu page erases; %zu page%s the "
+                        "image does not change will be written back.",
+                        erases, plan->restored, plan->restored == 1 ? "" : "s");
+    else
+        cf_flash_notice(s->ev, false, "Erasing with one mass erase instead of %zu page erases.",
+                        erases);
+    return CF_OK;
+}
+
+/* Saves what was read before anything is erased: the image's range, or the
+ * whole flash before a mass erase. */
+static cf_code save_backup(session *s, const cf_flash_plan *plan, const cf_flash_opts *opts,
+                           cf_error *err)
+{
+    size_t first = plan->mass ? 0 : plan->first, end = plan->mass ? plan->page_count : plan->end;
+    size_t bytes = page_bytes(plan, end - first);
+    cf_code rc = cf_flash_save_backup(opts->backup_dir, s->rep->chip, page_address(plan, first),
+                                      plan->current + page_bytes(plan, first), bytes,
+                                      s->rep->backup_path, sizeof(s->rep->backup_path), err);
+    if (rc != CF_OK)
+        return fail_at(s, CF_PHASE_READ, 0, rc);
+    cf_flash_notice(s->ev, false, "Previous contents (0x%08x, %zu bytes) saved to %s",
+                    page_address(plan, first), bytes, s->rep->backup_path);
+    return CF_OK;
+}
+
+/* Step 4a: one mass erase, or a page erase of each page marked for it. The
+ * progress counts the pages that change (blank ones need no erase). */
+static cf_code erase_pages(session *s, const cf_flash_plan *plan, cf_error *err)
 {
     size_t total = 0, done = 0;
     for (size_t p = 0; p < plan->page_count; p++)
-        total += plan->changed[p] ? plan->page_size : 0;
+        total += plan->changed[p] || (plan->mass && plan->write[p]) ? plan->page_size : 0;
     cf_flash_progress(s->ev, CF_PHASE_ERASE, 0, total);
-    if (opts->mass_erase) {
+    if (plan->mass) {
         cf_code rc = cf_dfuse_mass_erase(s->dfu, err);
         if (rc != CF_OK)
             return fail_at(s, CF_PHASE_ERASE, 0, rc);
+        s->rep->mass_erased = true;
         cf_flash_progress(s->ev, CF_PHASE_ERASE, total, total);
         return CF_OK;
     }
     for (size_t p = 0; p < plan->page_count; p++) {
         if (!plan->changed[p])
             continue;
-        uint32_t addr = plan->start + (uint32_t)(p * plan->page_size);
-        if (opts->full ||
-            !cf_flash_page_blank(plan->current + p * plan->page_size, plan->page_size)) {
-            cf_code rc = cf_dfuse_erase_page(s->dfu, addr, err);
+        if (plan->erase[p]) {
+            cf_code rc = cf_dfuse_erase_page(s->dfu, page_address(plan, p), err);
             if (rc != CF_OK)
-                return fail_at(s, CF_PHASE_ERASE, addr, rc);
+                return fail_at(s, CF_PHASE_ERASE, page_address(plan, p), rc);
+            s->rep->pages_erased++;
         }
         done += plan->page_size;
         cf_flash_progress(s->ev, CF_PHASE_ERASE, done, total);
@@ -161,43 +251,38 @@ static cf_code erase_changed(session *s, const cf_flash_plan *plan, const cf_fla
     return CF_OK;
 }
 
-/* Pages [first, end) form a run when each is changed and (for writing) not blank. */
-static size_t run_end(const cf_flash_plan *plan, size_t first, bool skip_blank)
+/* Pages [first, end) marked in `which` form one contiguous run. */
+static size_t run_end(const cf_flash_plan *plan, const bool *which, size_t first)
 {
     size_t p = first;
-    while (
-        p < plan->page_count && plan->changed[p] &&
-        !(skip_blank && cf_flash_page_blank(plan->target + p * plan->page_size, plan->page_size)))
+    while (p < plan->page_count && which[p])
         p++;
     return p;
 }
 
-static size_t runs_bytes(const cf_flash_plan *plan, bool skip_blank)
+static size_t marked_bytes(const cf_flash_plan *plan, const bool *which)
 {
-    size_t total = 0;
+    size_t pages = 0;
     for (size_t p = 0; p < plan->page_count; p++)
-        if (plan->changed[p] &&
-            !(skip_blank &&
-              cf_flash_page_blank(plan->target + p * plan->page_size, plan->page_size)))
-            total += plan->page_size;
-    return total;
+        pages += which[p];
+    return page_bytes(plan, pages);
 }
 
-/* Step 4b: program changed pages; blank target pages need only the erase. */
-static cf_code write_changed(session *s, const cf_flash_plan *plan, cf_error *err)
+/* Step 4b: program every page marked for writing, one run at a time. */
+static cf_code write_pages(session *s, const cf_flash_plan *plan, cf_error *err)
 {
-    size_t total = runs_bytes(plan, true), done = 0;
+    size_t total = marked_bytes(plan, plan->write), done = 0;
     cf_flash_progress(s->ev, CF_PHASE_WRITE, 0, total);
     for (size_t p = 0; p < plan->page_count;) {
-        size_t end = run_end(plan, p, true);
+        size_t end = run_end(plan, plan->write, p);
         if (end == p) {
             p++;
             continue;
         }
-        uint32_t addr = plan->start + (uint32_t)(p * plan->page_size);
-        size_t len = (end - p) * plan->page_size;
+        uint32_t addr = page_address(plan, p);
+        size_t len = page_bytes(plan, end - p);
         phase_progress pp = {s->ev, CF_PHASE_WRITE, done, total, 0};
-        cf_code rc = cf_dfuse_write(s->dfu, addr, plan->target + p * plan->page_size, len,
+        cf_code rc = cf_dfuse_write(s->dfu, addr, plan->target + page_bytes(plan, p), len,
                                     on_engine_progress, &pp, err);
         if (rc != CF_OK)
             return fail_at(s, CF_PHASE_WRITE, addr + (uint32_t)pp.done, rc);
@@ -209,24 +294,24 @@ static cf_code write_changed(session *s, const cf_flash_plan *plan, cf_error *er
     return CF_OK;
 }
 
-/* Step 5: read back every changed page and compare with the target. */
-static cf_code verify_changed(session *s, const cf_flash_plan *plan, cf_error *err)
+/* Step 5: read back every page marked for verifying and compare with the target. */
+static cf_code verify_pages(session *s, const cf_flash_plan *plan, cf_error *err)
 {
-    size_t total = runs_bytes(plan, false), done = 0;
+    size_t total = marked_bytes(plan, plan->verify), done = 0;
     cf_flash_progress(s->ev, CF_PHASE_VERIFY, 0, total);
     uint8_t *buf = malloc(total ? total : 1);
     if (!buf)
         return cf_fail(err, CF_ERR_NOMEM, "out of memory for verify");
     cf_code rc = CF_OK;
     for (size_t p = 0; p < plan->page_count && rc == CF_OK;) {
-        size_t end = run_end(plan, p, false);
+        size_t end = run_end(plan, plan->verify, p);
         if (end == p) {
             p++;
             continue;
         }
-        uint32_t addr = plan->start + (uint32_t)(p * plan->page_size);
-        size_t len = (end - p) * plan->page_size;
-        const uint8_t *want = plan->target + p * plan->page_size;
+        uint32_t addr = page_address(plan, p);
+        size_t len = page_bytes(plan, end - p);
+        const uint8_t *want = plan->target + page_bytes(plan, p);
         rc = read_range(s, CF_PHASE_VERIFY, addr, buf, len, done, total, err);
         for (size_t i = 0; rc == CF_OK && i < len; i++) {
             if (buf[i] != want[i]) {
@@ -262,6 +347,51 @@ static void add_failure_hint(const session *s, cf_error *err)
         cf_hint(err, "The probe is still in DFU mode and was not told to leave; it is safe to "
                      "flash again.");
     }
+    size_t used = strlen(err->hint);
+    if (s->rep->mass_erased && s->rep->backup_path[0]) /* pages outside the image are gone too */
+        snprintf(err->hint + used, sizeof(err->hint) - used,
+                 " The whole flash was mass-erased; what it held is in %s.", s->rep->backup_path);
+    else if (s->plan_mass && s->rep->failed_phase == CF_PHASE_ERASE)
+        snprintf(err->hint + used, sizeof(err->hint) - used,
+                 " If this chip refuses mass erase, flash with --erase pages.");
+}
+
+/* Steps 3-5 once connected and past the gates. */
+static cf_code flash_image(session *s, const cf_image *img, const cf_flash_opts *opts,
+                           cf_flash_plan *plan, cf_error *err)
+{
+    const cf_dfuse_segment *seg = cf_dfuse_find(&s->layout, cf_image_start(img));
+    cf_code rc = cf_flash_plan_build(img, seg->start, seg->page_count, seg->page_size, plan, err);
+    if (rc != CF_OK)
+        return fail_at(s, CF_PHASE_CHECK, 0, rc);
+    for (size_t p = plan->first; p < plan->end; p++)
+        s->rep->pages_total += plan->touched[p];
+
+    size_t bytes = page_bytes(plan, plan->end - plan->first);
+    cf_flash_progress(s->ev, CF_PHASE_READ, 0, bytes);
+    uint64_t t0 = cf_now_ns();
+    rc = read_pages(s, plan, plan->first, plan->end, 0, bytes, err);
+    if (rc != CF_OK)
+        return rc;
+    uint64_t read_ns = cf_now_ns() - t0;
+    cf_flash_progress(s->ev, CF_PHASE_READ, bytes, bytes);
+
+    bool full = opts->full || opts->erase == CF_ERASE_MASS;
+    s->rep->pages_changed = cf_flash_plan_pages(plan, full);
+    if (s->rep->pages_changed == 0)
+        return CF_OK; /* nothing to erase, so nothing to back up */
+    rc = choose_erase(s, plan, opts, read_ns, bytes, err);
+    s->plan_mass = plan->mass;
+    if (rc == CF_OK)
+        rc = save_backup(s, plan, opts, err);
+    if (rc == CF_OK)
+        rc = erase_pages(s, plan, err);
+    s->rep->pages_restored = plan->restored;
+    if (rc == CF_OK)
+        rc = write_pages(s, plan, err);
+    if (rc == CF_OK)
+        rc = verify_pages(s, plan, err);
+    return rc;
 }
 
 cf_code cf_flash_dfu(cf_usb_backend *be, const cf_image *img, const cf_flash_opts *opts,
@@ -283,26 +413,9 @@ cf_code cf_flash_dfu(cf_usb_backend *be, const cf_image *img, const cf_flash_opt
         fail_at(&s, CF_PHASE_CHECK, 0, rc);
         goto out;
     }
-    const cf_dfuse_segment *seg = cf_dfuse_find(&s.layout, cf_image_start(img));
-    rc = cf_flash_plan_build(img, seg->page_size, &plan, err);
-    if (rc == CF_OK)
-        rc = read_current(&s, &plan, opts, err);
+    rc = flash_image(&s, img, opts, &plan, err);
     if (rc != CF_OK)
         goto out;
-    rep->pages_total = 0;
-    for (size_t p = 0; p < plan.page_count; p++)
-        rep->pages_total += plan.touched[p];
-    rep->pages_changed = cf_flash_plan_diff(&plan, opts->full || opts->mass_erase);
-
-    if (rep->pages_changed > 0) {
-        rc = erase_changed(&s, &plan, opts, err);
-        if (rc == CF_OK)
-            rc = write_changed(&s, &plan, err);
-        if (rc == CF_OK)
-            rc = verify_changed(&s, &plan, err);
-        if (rc != CF_OK)
-            goto out;
-    }
     if (!opts->no_leave) {
         uint32_t jump = s.chip ? s.chip->flash_start : s.layout.segments[0].start;
         rc = cf_dfuse_leave(s.dfu, jump, err);

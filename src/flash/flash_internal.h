@@ -10,21 +10,54 @@ cf_code cf_flash_check_gates(const cf_image *img, const cf_chip *chip,
                              const cf_dfuse_layout *layout, bool force, const cf_flash_events *ev,
                              cf_error *err);
 
-/* The pages an image touches and what each must hold afterwards (plan.c). */
+/* The plan (plan.c): what every page of the flash must hold afterwards, what
+ * it holds now, and which pages to erase, write and read back.
+ *
+ * It spans the whole flash segment, page 0 at `start`. Pages [first, end)
+ * hold the image; a touched page's target is the image's bytes with 0xFF where
+ * the image has none (exactly what erase-then-program leaves, as with
+ * dfu-util). Every other page keeps what it holds: once it has been read
+ * (`known`), its target is its current contents. */
 typedef struct cf_flash_plan {
-    uint32_t start; /* first touched page */
+    uint32_t start; /* address of page 0 */
     uint32_t page_size;
-    size_t page_count; /* pages from start to the last touched page */
-    uint8_t *target;   /* page_count * page_size bytes: image bytes, 0xFF elsewhere */
-    uint8_t *current;  /* what the device holds now (read back) */
+    size_t page_count; /* pages of the whole segment */
+    size_t first, end; /* pages [first, end) are the image's range (gaps included) */
+    uint8_t *target;   /* page_count * page_size bytes */
+    uint8_t *current;  /* what the device holds, valid where known */
     bool *touched;     /* page holds image bytes (pages in gaps are left alone) */
-    bool *changed;     /* page must be rewritten */
+    bool *known;       /* current contents read back */
+    bool *changed;     /* touched page whose contents change */
+    bool *erase;       /* page erase to send (page method) */
+    bool *write;       /* program this page (its target is not blank) */
+    bool *verify;      /* read back and compare afterwards */
+    bool mass;         /* one mass erase instead of page erases */
+    size_t restored;   /* pages written only because the mass erase wipes them */
 } cf_flash_plan;
 
-cf_code cf_flash_plan_build(const cf_image *img, uint32_t page_size, cf_flash_plan *plan,
-                            cf_error *err);
-/* Marks changed pages by comparing current with target; returns how many. */
-size_t cf_flash_plan_diff(cf_flash_plan *plan, bool full);
+cf_code cf_flash_plan_build(const cf_image *img, uint32_t seg_start, size_t seg_pages,
+                            uint32_t page_size, cf_flash_plan *plan, cf_error *err);
+/* Records that pages [first, end) of `current` now hold what the device holds. */
+void cf_flash_plan_learned(cf_flash_plan *plan, size_t first, size_t end);
+/* Page method: marks changed pages (every touched page with `full`) and what
+ * to erase, write and verify; returns how many touched pages change. */
+size_t cf_flash_plan_pages(cf_flash_plan *plan, bool full);
+/* Mass method on top of cf_flash_plan_pages(): every page must be known; every
+ * page whose target is not blank is written, touched and written ones verified. */
+void cf_flash_plan_mass(cf_flash_plan *plan);
+
+/* Cost model for choosing the method: the chip's datasheet times and what one
+ * byte costs on this connection (measured on the first read). */
+typedef struct cf_flash_costs {
+    uint64_t page_erase_ns, mass_erase_ns, page_program_ns;
+    uint64_t transfer_ns_per_byte;
+} cf_flash_costs;
+/* Whether one mass erase plus writing back what it wipes (and reading the
+ * pages not yet known, taken as blank until read) saves at least two page
+ * erases' time over the page method planned now. */
+bool cf_flash_mass_pays(const cf_flash_plan *plan, const cf_flash_costs *costs);
+size_t cf_flash_plan_unknown(const cf_flash_plan *plan); /* pages not yet read */
+
 void cf_flash_plan_free(cf_flash_plan *plan);
 bool cf_flash_page_blank(const uint8_t *page, uint32_t size);
 

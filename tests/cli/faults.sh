@@ -7,14 +7,24 @@ set -e
 IMG="$KLIPPER_FW/combined-firmware/5.1.0/Full_Survey_Cartographer_USB_5_1_0.bin"
 OLD="$KLIPPER_FW/combined-firmware/4.0.0/Full_Cartographer_CAN_1M_4_0_1.bin"
 
-for fault in stall timeout errwrite errerase bitflip disconnect; do
+# Most pages of IMG differ from OLD, so by default one mass erase replaces the
+# page erases: "errerase" fails that (the 1st erase); "errerase-pages" fails
+# the 3rd page erase of a flash made with --erase pages.
+for fault in stall timeout errwrite errerase errerase-pages bitflip disconnect; do
     F="$TMP/$fault.flash"
     rm -f "$F"
     run --simulate=dfu,flash="$F",timing=off flash dfu --yes "$OLD"
     expect_status 0 "$fault: setup"
-    run --simulate=dfu,flash="$F",timing=off,fault=$fault@3 flash dfu --yes "$IMG"
+    case $fault in
+    errerase) spec=errerase@1 erase=auto ;;
+    errerase-pages) spec=errerase@3 erase=pages ;;
+    *) spec=$fault@3 erase=auto ;;
+    esac
+    run --simulate=dfu,flash="$F",timing=off,fault=$spec flash dfu --yes --erase $erase "$IMG"
     expect_nonzero "$fault: flash fails"
     expect_err "cartoflash: error: (erase|download|verify) failed" "$fault: names the phase"
+    [ "$fault" = errerase ] && expect_err "refuses mass erase, flash with --erase pages" \
+        "$fault: offers page erases when the mass erase fails"
     if [ "$fault" = disconnect ]; then
         expect_err "dropped off USB" "$fault: says the probe dropped off"
     else

@@ -13,12 +13,14 @@ G431="$FW/v4/combined-firmware/6.1.0/Katapult_plus_CartographerV4_6.1.0_USB.bin"
 # The device was configured again after dropping off (a replug).
 reconfigured() { [ "$(grep -c " configured$" "$GADGET_LOG")" -ge 2 ]; }
 
-fault_case() { # kind@N message-regex
-  local fault=$1 message=$2 kind=${1%@*} flash="$T/${1%@*}.flash"
+fault_case() { # kind@N message-regex [cartoflash flash options]
+  local fault=$1 message=$2 kind=${1%@*}${3:+-pages} flash="$T/${1%@*}.flash"
+  local -a extra=()
+  [ -n "${3:-}" ] && extra=("$3" "${4:-}")
   say "== fault $fault"
   new_flash "$flash" 32768 "$OLD" # every page of IMG differs: erase + write
   gadget_start "dfu,flash=$flash,timing=off,fault=$fault" --replug 300 || return
-  run_logged "$kind" "$CF_CARTOFLASH" flash dfu --yes "$IMG"
+  run_logged "$kind" "$CF_CARTOFLASH" flash dfu --yes "${extra[@]}" "$IMG"
   if [ "$rc" -ne 0 ]; then pass "$kind: cartoflash fails (exit $rc)"; else fail "$kind: cartoflash exit 0 despite $fault"; fi
   expect_out "$kind" "^cartoflash: error: "
   expect_out "$kind" "$message"
@@ -39,7 +41,10 @@ fault_case() { # kind@N message-regex
 fault_case disconnect@5 "dropped off USB|disconnected|gone"
 fault_case stall@3 "still in DFU mode"
 fault_case errwrite@4 "errWRITE"
-fault_case errerase@2 "errERASE"
+# Most pages differ, so one mass erase replaces the page erases (the 1st erase);
+# with --erase pages the 2nd page erase fails.
+fault_case errerase@1 "refuses mass erase, flash with --erase pages"
+fault_case errerase@2 "errERASE" --erase pages
 fault_case bitflip@6 "verify failed at 0x080"
 fault_case timeout@3 "still in DFU mode"
 

@@ -23,43 +23,150 @@ static cf_image two_segments(cf_image_segment segs[2])
         .format = CF_IMAGE_HEX, .segments = segs, .segment_count = 2, .dfuse_alt = -1};
 }
 
+/* A 16-page flash of 1 KiB pages at 0x08000000; the image covers pages 0..4. */
+#define PAGES 16
+#define PAGE 1024u
+
+static void build(cf_flash_plan *plan)
+{
+    static cf_image_segment segs[2];
+    static cf_image img;
+    img = two_segments(segs);
+    assert_int_equal(cf_flash_plan_build(&img, 0x08000000u, PAGES, PAGE, plan, NULL), CF_OK);
+}
+
+/* The device holds `fill` in pages [first, end) and is erased elsewhere; all read. */
+static void device_holds(cf_flash_plan *plan, uint8_t fill, size_t first, size_t end)
+{
+    memset(plan->current, 0xFF, PAGES * PAGE);
+    memset(plan->current + first * PAGE, fill, (end - first) * PAGE);
+    cf_flash_plan_learned(plan, 0, PAGES);
+}
+
+static size_t count(const bool *flags)
+{
+    size_t n = 0;
+    for (size_t p = 0; p < PAGES; p++)
+        n += flags[p];
+    return n;
+}
+
 static void test_plan_pages_and_targets(void **state)
 {
     (void)state;
-    cf_image_segment segs[2];
-    cf_image img = two_segments(segs);
     cf_flash_plan plan;
-    assert_int_equal(cf_flash_plan_build(&img, 1024, &plan, NULL), CF_OK);
+    build(&plan);
     assert_int_equal(plan.start, 0x08000000u);
-    assert_int_equal(plan.page_count, 5);
+    assert_int_equal(plan.page_count, PAGES);
+    assert_int_equal(plan.first, 0);
+    assert_int_equal(plan.end, 5);
     /* Pages 0,1 hold segment a; 2,3 are a gap (left alone); 4 holds segment b. */
     assert_true(plan.touched[0] && plan.touched[1] && plan.touched[4]);
-    assert_false(plan.touched[2] || plan.touched[3]);
+    assert_false(plan.touched[2] || plan.touched[3] || plan.touched[5]);
     assert_int_equal(plan.target[0], 0x11);
     assert_int_equal(plan.target[1499], 0x11);
     assert_int_equal(plan.target[1500], 0xFF); /* rest of page 1 is erased content */
-    assert_int_equal(plan.target[4 * 1024 + 4], 0xFF);
-    assert_int_equal(plan.target[4 * 1024 + 5], 0x22);
+    assert_int_equal(plan.target[4 * PAGE + 4], 0xFF);
+    assert_int_equal(plan.target[4 * PAGE + 5], 0x22);
+    /* Once read, an untouched page's target is what it holds: it is kept. */
+    plan.current[2 * PAGE] = 0x5A;
+    cf_flash_plan_learned(&plan, 0, 5);
+    assert_int_equal(plan.target[2 * PAGE], 0x5A);
+    assert_int_equal(cf_flash_plan_unknown(&plan), PAGES - 5);
     cf_flash_plan_free(&plan);
 }
 
-static void test_plan_diff(void **state)
+static void test_plan_pages_method(void **state)
 {
     (void)state;
-    cf_image_segment segs[2];
-    cf_image img = two_segments(segs);
     cf_flash_plan plan;
-    assert_int_equal(cf_flash_plan_build(&img, 1024, &plan, NULL), CF_OK);
+    build(&plan);
     /* Device already holds the targets: nothing changes unless forced. */
-    memcpy(plan.current, plan.target, plan.page_count * 1024);
-    memset(plan.current + 2 * 1024, 0x00, 2 * 1024); /* gap pages differ but are not touched */
-    assert_int_equal(cf_flash_plan_diff(&plan, false), 0);
-    assert_int_equal(cf_flash_plan_diff(&plan, true), 3);
-    /* One byte differs in page 1 only. */
-    plan.current[1024 + 7] ^= 1;
-    assert_int_equal(cf_flash_plan_diff(&plan, false), 1);
-    assert_true(plan.changed[1]);
-    assert_false(plan.changed[0] || plan.changed[4]);
+    memcpy(plan.current, plan.target, PAGES * PAGE);
+    memset(plan.current + 2 * PAGE, 0x00, 2 * PAGE); /* gap pages differ but are not touched */
+    cf_flash_plan_learned(&plan, 0, PAGES);
+    assert_int_equal(cf_flash_plan_pages(&plan, false), 0);
+    assert_int_equal(count(plan.erase) + count(plan.write) + count(plan.verify), 0);
+    assert_int_equal(cf_flash_plan_pages(&plan, true), 3);
+    /* One byte differs in page 1 only: erase, write and verify page 1. */
+    plan.current[PAGE + 7] ^= 1;
+    assert_int_equal(cf_flash_plan_pages(&plan, false), 1);
+    assert_true(plan.changed[1] && plan.erase[1] && plan.write[1] && plan.verify[1]);
+    assert_int_equal(count(plan.changed), 1);
+    assert_false(plan.mass);
+    cf_flash_plan_free(&plan);
+}
+
+static void test_plan_blank_pages_need_no_erase(void **state)
+{
+    (void)state;
+    cf_flash_plan plan;
+    build(&plan);
+    device_holds(&plan, 0xFF, 0, 0); /* erased chip */
+    assert_int_equal(cf_flash_plan_pages(&plan, false), 3);
+    assert_int_equal(count(plan.erase), 0);
+    assert_int_equal(count(plan.write), 3);
+    cf_flash_plan_free(&plan);
+}
+
+static const cf_flash_costs f042 = {.page_erase_ns = 40000000,
+                                    .mass_erase_ns = 40000000,
+                                    .page_program_ns = 27392000,
+                                    .transfer_ns_per_byte = 1000};
+
+static void test_mass_pays_when_most_pages_change(void **state)
+{
+    (void)state;
+    cf_flash_plan plan;
+    build(&plan);
+    device_holds(&plan, 0x33, 0, 5); /* another image in pages 0..4, blank after */
+    assert_int_equal(cf_flash_plan_pages(&plan, false), 3);
+    /* 3 page erases (120 ms) vs one mass erase (40 ms) + writing back gap pages 2,3. */
+    assert_false(cf_flash_mass_pays(&plan, &f042));
+    /* With a whole-flash image the mass erase wins: make every page of it change. */
+    cf_image_segment seg = {0x08000000u, 12 * PAGE, NULL};
+    static uint8_t data[12 * PAGE];
+    memset(data, 0x44, sizeof(data));
+    seg.data = data;
+    cf_image img = {.format = CF_IMAGE_BIN, .segments = &seg, .segment_count = 1, .dfuse_alt = -1};
+    cf_flash_plan_free(&plan);
+    assert_int_equal(cf_flash_plan_build(&img, 0x08000000u, PAGES, PAGE, &plan, NULL), CF_OK);
+    device_holds(&plan, 0x33, 0, 14); /* pages 12, 13 hold data the image does not cover */
+    assert_int_equal(cf_flash_plan_pages(&plan, false), 12);
+    assert_true(cf_flash_mass_pays(&plan, &f042));
+    cf_flash_plan_mass(&plan);
+    assert_true(plan.mass);
+    assert_int_equal(count(plan.erase), 0);
+    assert_int_equal(plan.restored, 2); /* pages 12 and 13 are written back */
+    assert_true(plan.write[12] && plan.write[13] && plan.verify[13]);
+    assert_false(plan.write[14] || plan.verify[15]); /* blank pages stay blank */
+    assert_int_equal(plan.target[13 * PAGE], 0x33);
+    cf_flash_plan_free(&plan);
+}
+
+static void test_mass_counts_unread_pages(void **state)
+{
+    (void)state;
+    cf_image_segment seg = {0x08000000u, 8 * PAGE, NULL};
+    static uint8_t data[8 * PAGE];
+    memset(data, 0x44, sizeof(data));
+    seg.data = data;
+    cf_image img = {.format = CF_IMAGE_BIN, .segments = &seg, .segment_count = 1, .dfuse_alt = -1};
+    cf_flash_plan plan;
+    assert_int_equal(cf_flash_plan_build(&img, 0x08000000u, PAGES, PAGE, &plan, NULL), CF_OK);
+    memset(plan.current, 0x33, 8 * PAGE);
+    cf_flash_plan_learned(&plan, 0, 8); /* pages 8..15 not read yet */
+    assert_int_equal(cf_flash_plan_pages(&plan, false), 8);
+    /* 8 erases = 320 ms; mass = 40 ms + reading 8 KiB at 1 us/byte (8 ms): worth it. */
+    assert_true(cf_flash_mass_pays(&plan, &f042));
+    /* On a slow link reading the rest costs more than it could save. */
+    cf_flash_costs slow = f042;
+    slow.transfer_ns_per_byte = 40000;
+    assert_false(cf_flash_mass_pays(&plan, &slow));
+    /* Once read: data in all 8 other pages makes writing it back too dear. */
+    memset(plan.current + 8 * PAGE, 0x55, 8 * PAGE);
+    cf_flash_plan_learned(&plan, 8, PAGES);
+    assert_false(cf_flash_mass_pays(&plan, &f042));
     cf_flash_plan_free(&plan);
 }
 
@@ -70,8 +177,12 @@ static void test_plan_rejects_bad_page_size(void **state)
     cf_image img = two_segments(segs);
     cf_flash_plan plan;
     cf_error err = {0};
-    assert_int_equal(cf_flash_plan_build(&img, 1000, &plan, &err), CF_ERR_PROTOCOL);
+    assert_int_equal(cf_flash_plan_build(&img, 0x08000000u, 32, 1000, &plan, &err),
+                     CF_ERR_PROTOCOL);
     assert_non_null(strstr(err.message, "page size"));
+    cf_error_reset(&err);
+    assert_int_equal(cf_flash_plan_build(&img, 0x08000000u, 2, 1024, &plan, &err), CF_ERR_USAGE);
+    assert_non_null(strstr(err.message, "not inside the flash"));
 }
 
 static cf_usb_dfu_info device(const char *flash, const char *option_bytes)
@@ -118,7 +229,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plan_pages_and_targets),
-        cmocka_unit_test(test_plan_diff),
+        cmocka_unit_test(test_plan_pages_method),
+        cmocka_unit_test(test_plan_blank_pages_need_no_erase),
+        cmocka_unit_test(test_mass_pays_when_most_pages_change),
+        cmocka_unit_test(test_mass_counts_unread_pages),
         cmocka_unit_test(test_plan_rejects_bad_page_size),
         cmocka_unit_test(test_chip_from_device),
         cmocka_unit_test(test_blank),
