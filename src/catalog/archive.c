@@ -1,7 +1,5 @@
 #include "catalog/archive.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -11,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "catalog/dlib_archive.h"
 #include "catalog/sha256.h"
 
 #define PATH_LIMIT 1024
@@ -175,12 +174,12 @@ static cf_code copy_data(extractor *x, struct archive *a, int fd, const char *pa
     char buf[16384];
     uint64_t got = 0;
     for (;;) {
-        la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
+        la_ssize_t n = sym_archive_read_data(a, buf, sizeof(buf));
         if (n == 0)
             break;
         if (n < 0) {
             rc = cf_fail(err, CF_ERR_FORMAT, "%s: cannot read \"%s\" from the archive: %s", x->name,
-                         path, archive_error_string(a));
+                         path, sym_archive_error_string(a));
             break;
         }
         got += (uint64_t)n;
@@ -300,7 +299,7 @@ static cf_code make_hardlink(extractor *x, const char *path, const char *raw_tar
 static cf_code extract_entry(extractor *x, struct archive *a, struct archive_entry *e,
                              cf_error *err)
 {
-    const char *raw = archive_entry_pathname(e);
+    const char *raw = sym_archive_entry_pathname(e);
     const char *why = cf_archive_path_problem(raw);
     if (why)
         return cf_fail(err, CF_ERR_FORMAT, "%s: entry \"%s\" refused (%s); archive refused",
@@ -310,16 +309,16 @@ static cf_code extract_entry(extractor *x, struct archive *a, struct archive_ent
         return CF_OK; /* "./" itself */
     if (++x->entries > x->max_entries)
         return cf_fail(err, CF_ERR_FORMAT, "%s: more than %zu entries", x->name, x->max_entries);
-    const char *hard = archive_entry_hardlink(e);
+    const char *hard = sym_archive_entry_hardlink(e);
     if (hard)
         return make_hardlink(x, path, hard, err);
-    switch (archive_entry_filetype(e)) {
+    switch (sym_archive_entry_filetype(e)) {
     case AE_IFDIR:
         return make_dir(x, path, err);
     case AE_IFREG:
         return make_file(x, a, path, err);
     case AE_IFLNK:
-        return make_symlink(x, path, archive_entry_symlink(e), err);
+        return make_symlink(x, path, sym_archive_entry_symlink(e), err);
     case AE_IFCHR:
     case AE_IFBLK:
         return cf_fail(err, CF_ERR_FORMAT, "%s: entry \"%s\" is a device file; archive refused",
@@ -348,12 +347,13 @@ static cf_code extract(struct archive *a, const char *name, const char *dest_dir
     bool any = false;
     for (;;) {
         struct archive_entry *e;
-        int r = archive_read_next_header(a, &e);
+        int r = sym_archive_read_next_header(a, &e);
         if (r == ARCHIVE_EOF)
             break;
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
             rc = cf_fail(err, CF_ERR_FORMAT, "%s is not a readable archive: %s", name,
-                         archive_error_string(a) ? archive_error_string(a) : "unknown error");
+                         sym_archive_error_string(a) ? sym_archive_error_string(a)
+                                                     : "unknown error");
             break;
         }
         any = true;
@@ -368,46 +368,50 @@ static cf_code extract(struct archive *a, const char *name, const char *dest_dir
 
 static struct archive *new_reader(void)
 {
-    struct archive *a = archive_read_new();
+    struct archive *a = sym_archive_read_new();
     if (!a)
         return NULL;
     /* gzip is built into libarchive through zlib; other filters could spawn
      * external programs, so they are not enabled. */
-    archive_read_support_filter_gzip(a);
-    archive_read_support_filter_none(a);
-    archive_read_support_format_tar(a);
+    sym_archive_read_support_filter_gzip(a);
+    sym_archive_read_support_filter_none(a);
+    sym_archive_read_support_format_tar(a);
     return a;
 }
 
 cf_code cf_archive_extract_file(const char *archive_path, const char *dest_dir,
                                 const cf_extract_opts *opts, cf_error *err)
 {
+    cf_code rc = cf_dlib_archive(err); /* libarchive is loaded here, on first use */
+    if (rc != CF_OK)
+        return rc;
     struct archive *a = new_reader();
     if (!a)
         return cf_fail(err, CF_ERR_NOMEM, "out of memory opening %s", archive_path);
-    cf_code rc;
-    if (archive_read_open_filename(a, archive_path, 65536) != ARCHIVE_OK)
+    if (sym_archive_read_open_filename(a, archive_path, 65536) != ARCHIVE_OK)
         rc = cf_fail(err, CF_ERR_FORMAT, "%s is not a readable archive: %s", archive_path,
-                     archive_error_string(a) ? archive_error_string(a) : "unknown error");
+                     sym_archive_error_string(a) ? sym_archive_error_string(a) : "unknown error");
     else
         rc = extract(a, archive_path, dest_dir, opts, err);
-    archive_read_free(a);
+    sym_archive_read_free(a);
     return rc;
 }
 
 cf_code cf_archive_extract_memory(const void *buf, size_t len, const char *name,
                                   const char *dest_dir, const cf_extract_opts *opts, cf_error *err)
 {
+    cf_code rc = cf_dlib_archive(err); /* libarchive is loaded here, on first use */
+    if (rc != CF_OK)
+        return rc;
     struct archive *a = new_reader();
     if (!a)
         return cf_fail(err, CF_ERR_NOMEM, "out of memory opening %s", name);
-    cf_code rc;
-    if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK)
+    if (sym_archive_read_open_memory(a, buf, len) != ARCHIVE_OK)
         rc = cf_fail(err, CF_ERR_FORMAT, "%s is not a readable archive: %s", name,
-                     archive_error_string(a) ? archive_error_string(a) : "unknown error");
+                     sym_archive_error_string(a) ? sym_archive_error_string(a) : "unknown error");
     else
         rc = extract(a, name, dest_dir, opts, err);
-    archive_read_free(a);
+    sym_archive_read_free(a);
     return rc;
 }
 

@@ -1,6 +1,5 @@
 #include "catalog/fetch.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -11,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "catalog/dlib_curl.h"
 #include "common/fileio.h"
 
 typedef struct transfer {
@@ -109,7 +109,7 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *ctx)
 static bool start_body(transfer *t)
 {
     long status = 0;
-    curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+    sym_curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
     if (t->offset && status == 206) {
         char expect[64];
         snprintf(expect, sizeof(expect), "bytes %" PRIu64 "-", t->offset);
@@ -186,53 +186,54 @@ static cf_code setup(transfer *t, char *errbuf, const char *if_range, struct cur
     CURL *c = t->curl;
     const cf_fetch_opts *o = t->opts;
     const char *protos = is_http(t->url) ? "http,https" : "https";
-    curl_easy_setopt(c, CURLOPT_URL, t->url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protos);
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, protos);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    sym_curl_easy_setopt(c, CURLOPT_URL, t->url);
+    sym_curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protos);
+    sym_curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, protos);
+    sym_curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    sym_curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+    sym_curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    sym_curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (o->ca_file)
-        curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s ? o->connect_timeout_s : 15L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout_s ? o->timeout_s : 300L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->low_speed_s ? o->low_speed_s : 30L);
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->limit);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "cartoflash/" CF_VERSION);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, t);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, t);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+        sym_curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+    sym_curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    sym_curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+    sym_curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
+                         o->connect_timeout_s ? o->connect_timeout_s : 15L);
+    sym_curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout_s ? o->timeout_s : 300L);
+    sym_curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+    sym_curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->low_speed_s ? o->low_speed_s : 30L);
+    sym_curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->limit);
+    sym_curl_easy_setopt(c, CURLOPT_USERAGENT, "cartoflash/" CF_VERSION);
+    sym_curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    sym_curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    sym_curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
+    sym_curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    sym_curl_easy_setopt(c, CURLOPT_HEADERDATA, t);
+    sym_curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    sym_curl_easy_setopt(c, CURLOPT_XFERINFODATA, t);
+    sym_curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     char h[200];
     if (t->offset) {
-        curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)t->offset);
+        sym_curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)t->offset);
         snprintf(h, sizeof(h), "If-Range: %s", if_range);
     } else if (o->if_none_match && o->if_none_match[0]) {
         snprintf(h, sizeof(h), "If-None-Match: %s", o->if_none_match);
     } else {
         return CF_OK;
     }
-    struct curl_slist *l = curl_slist_append(NULL, h);
+    struct curl_slist *l = sym_curl_slist_append(NULL, h);
     if (!l)
         return CF_ERR_NOMEM;
     *hdrs = l;
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, l);
+    sym_curl_easy_setopt(c, CURLOPT_HTTPHEADER, l);
     return CF_OK;
 }
 
 static cf_code curl_failure(transfer *t, CURLcode cc, const char *errbuf, cf_error *err)
 {
-    const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(cc);
+    const char *detail = errbuf[0] ? errbuf : sym_curl_easy_strerror(cc);
     long status = 0;
-    curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+    sym_curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
     uint64_t have = t->offset + t->received;
     cf_code rc;
     switch (cc) {
@@ -296,16 +297,16 @@ static cf_code attempt(transfer *t, const char *if_range, cf_fetch_result *res, 
 {
     char errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *hdrs = NULL;
-    t->curl = curl_easy_init();
+    t->curl = sym_curl_easy_init();
     if (!t->curl)
         return cf_fail(err, CF_ERR_NOMEM, "cannot start libcurl");
     cf_code rc = setup(t, errbuf, if_range, &hdrs);
     if (rc != CF_OK) {
-        curl_easy_cleanup(t->curl);
+        sym_curl_easy_cleanup(t->curl);
         return cf_fail(err, rc, "out of memory preparing the download");
     }
-    CURLcode cc = curl_easy_perform(t->curl);
-    curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &res->http_status);
+    CURLcode cc = sym_curl_easy_perform(t->curl);
+    sym_curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &res->http_status);
     if (cc == CURLE_OK && res->http_status == 304) {
         res->not_modified = true;
     } else if (cc == CURLE_OK && !t->started) {
@@ -314,8 +315,8 @@ static cf_code attempt(transfer *t, const char *if_range, cf_fetch_result *res, 
             cc = CURLE_WRITE_ERROR;
     }
     rc = cc == CURLE_OK ? CF_OK : curl_failure(t, cc, errbuf, err);
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(t->curl);
+    sym_curl_slist_free_all(hdrs);
+    sym_curl_easy_cleanup(t->curl);
     t->curl = NULL;
     return rc;
 }
@@ -326,6 +327,9 @@ cf_code cf_fetch(const char *url, const char *part_path, const cf_fetch_opts *op
     memset(res, 0, sizeof(*res));
     if (strncasecmp(url, "https://", 8) != 0 && !is_http(url))
         return cf_fail(err, CF_ERR_USAGE, "%s is not an http(s) URL", url);
+    cf_code rc = cf_dlib_curl(err); /* libcurl is loaded here, on first use */
+    if (rc != CF_OK)
+        return rc;
     transfer t = {.url = url, .part = part_path, .opts = opts, .fd = -1};
     t.limit = opts->max_bytes ? opts->max_bytes : CF_CATALOG_MAX_DOWNLOAD;
 
@@ -349,7 +353,7 @@ cf_code cf_fetch(const char *url, const char *part_path, const cf_fetch_opts *op
         return cf_fail(err, CF_ERR_IO, "cannot truncate %s: %s", part_path, strerror(e));
     }
     res->resumed_at = t.offset;
-    cf_code rc = attempt(&t, etag, res, err);
+    rc = attempt(&t, etag, res, err);
     if (rc != CF_OK && t.offset && res->http_status == 416) {
         /* our partial file is not a prefix of what the server has: restart */
         cf_error_reset(err);

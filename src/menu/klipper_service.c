@@ -3,12 +3,12 @@
  * vector (never a shell string, never sudo; --no-ask-password so a missing
  * permission is an error we can explain instead of a password prompt inside
  * the menu), and Moonraker on localhost is asked whether a print is running. */
-#include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog/dlib_curl.h"
 #include "menu/menu.h"
 
 #define REPLY_MAX (256u * 1024u)
@@ -118,23 +118,25 @@ cf_code menu_moonraker_state(const menu_ctx *ctx, char *state, size_t size, cf_e
 {
     char url[400];
     snprintf(url, sizeof(url), "%s/printer/objects/query?print_stats", ctx->set.moonraker_url);
-    CURL *c = curl_easy_init();
+    cf_code rc = cf_dlib_curl(err); /* libcurl is loaded here, on first use */
+    if (rc != CF_OK)
+        return rc;
+    CURL *c = sym_curl_easy_init();
     if (!c)
         return cf_fail(err, CF_ERR_NOMEM, "libcurl could not start");
     reply r = {0};
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 1500L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 3000L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-    CURLcode cc = curl_easy_perform(c);
-    curl_easy_cleanup(c);
-    cf_code rc;
+    sym_curl_easy_setopt(c, CURLOPT_URL, url);
+    sym_curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    sym_curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    sym_curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 1500L);
+    sym_curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 3000L);
+    sym_curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    sym_curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+    CURLcode cc = sym_curl_easy_perform(c);
+    sym_curl_easy_cleanup(c);
     if (cc != CURLE_OK)
         rc = cf_fail(err, CF_ERR_IO, "Moonraker at %s did not answer: %s", ctx->set.moonraker_url,
-                     r.too_big ? "reply too large" : curl_easy_strerror(cc));
+                     r.too_big ? "reply too large" : sym_curl_easy_strerror(cc));
     else
         rc = menu_moonraker_parse(r.data ? r.data : "", r.len, state, size, err);
     free(r.data);
