@@ -76,11 +76,21 @@ void cf_dfu_retry_hint(cf_error *err, cf_code code)
     }
 }
 
+const char *cf_dfu_where(char *buf, size_t size, const char *op, uint32_t addr)
+{
+    if (addr == CF_DFU_NO_ADDRESS)
+        snprintf(buf, size, "%s", op);
+    else
+        snprintf(buf, size, "%s at 0x%08x", op, (unsigned)addr);
+    return buf;
+}
+
 cf_code cf_dfu_fail_status(cf_error *err, const cf_dfu_status *st, const char *op, uint32_t addr)
 {
-    cf_fail(err, CF_ERR_DEVICE, "%s at 0x%08x failed: DFU status %s (%s), state %s", op,
-            (unsigned)addr, cf_dfu_status_name(st->status), cf_dfu_status_meaning(st->status),
-            cf_dfu_state_name(st->state));
+    char where[64];
+    cf_fail(err, CF_ERR_DEVICE, "%s failed: DFU status %s (%s), state %s",
+            cf_dfu_where(where, sizeof(where), op, addr), cf_dfu_status_name(st->status),
+            cf_dfu_status_meaning(st->status), cf_dfu_state_name(st->state));
     if (st->status == CF_DFU_ERR_VENDOR)
         cf_hint(err, "the probe is still in DFU mode; on STM32 errVENDOR means read-out "
                      "protection is active, which blocks reading, erasing and writing");
@@ -107,8 +117,9 @@ cf_code cf_dfu_fail_cause(cf_dfu *dfu, cf_error *err, const cf_error *cause, con
                      cf_dfu_status_name(st.status), cf_dfu_status_meaning(st.status),
                      cf_dfu_state_name(st.state));
     }
-    cf_fail(err, cause->code, "%s at 0x%08x failed: %s%s", op, (unsigned)addr, cause->message,
-            extra);
+    char where[64];
+    cf_fail(err, cause->code, "%s failed: %s%s", cf_dfu_where(where, sizeof(where), op, addr),
+            cause->message, extra);
     if (cause->hint[0] && cause->code == CF_ERR_ACCESS)
         cf_hint(err, "%s", cause->hint);
     else

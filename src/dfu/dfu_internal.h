@@ -23,6 +23,11 @@ cf_code cf_dfu_request_out(cf_dfu *dfu, uint8_t request, uint16_t value, const u
 cf_code cf_dfu_request_in(cf_dfu *dfu, uint8_t request, uint16_t value, uint8_t *data, uint16_t len,
                           size_t *actual, cf_error *err);
 
+/* An operation without an address (mass erase): messages name the operation only. */
+#define CF_DFU_NO_ADDRESS 0xFFFFFFFFu
+/* "page erase at 0x08000400", or "mass erase" for CF_DFU_NO_ADDRESS. */
+const char *cf_dfu_where(char *buf, size_t size, const char *op, uint32_t addr);
+
 /* Failure reports that name the operation and address.
  * cf_dfu_fail_cause: the transfer failed (cause holds the transport error);
  *   after a STALL the device's status is read and added to the message.

@@ -38,14 +38,14 @@ static cf_code poll_until_done(cf_dfu *dfu, bool command, const char *what, cons
 {
     cf_dfu_status st;
     cf_error e = {0};
+    char where[64];
     if (cf_dfu_get_status(dfu, &st, &e) != CF_OK)
         return cf_dfu_fail_cause(dfu, err, &e, op, addr);
     if (st.status != CF_DFU_STATUS_OK)
         return cf_dfu_fail_status(err, &st, op, addr);
     if (command && st.state != CF_DFU_DNBUSY) {
-        cf_fail(err, CF_ERR_PROTOCOL,
-                "%s at 0x%08x failed: wrong state after %s: %s (expected dfuDNBUSY)", op,
-                (unsigned)addr, what, cf_dfu_state_name(st.state));
+        cf_fail(err, CF_ERR_PROTOCOL, "%s failed: wrong state after %s: %s (expected dfuDNBUSY)",
+                cf_dfu_where(where, sizeof(where), op, addr), what, cf_dfu_state_name(st.state));
         cf_dfu_retry_hint(err, CF_ERR_PROTOCOL);
         return CF_ERR_PROTOCOL;
     }
@@ -57,8 +57,8 @@ static cf_code poll_until_done(cf_dfu *dfu, bool command, const char *what, cons
             break;
         if (st.state == CF_DFU_DNBUSY && last_poll == 0) {
             if (++zero_busy > MAX_ZERO_BUSY_POLLS) {
-                cf_fail(err, CF_ERR_TIMEOUT, "%s at 0x%08x failed: device stayed busy after %s", op,
-                        (unsigned)addr, what);
+                cf_fail(err, CF_ERR_TIMEOUT, "%s failed: device stayed busy after %s",
+                        cf_dfu_where(where, sizeof(where), op, addr), what);
                 cf_dfu_retry_hint(err, CF_ERR_TIMEOUT);
                 return CF_ERR_TIMEOUT;
             }
@@ -81,8 +81,8 @@ static cf_code poll_until_done(cf_dfu *dfu, bool command, const char *what, cons
         return cf_dfu_fail_status(err, &st, op, addr);
     if (st.state != CF_DFU_DNLOAD_IDLE) {
         cf_fail(err, CF_ERR_PROTOCOL,
-                "%s at 0x%08x failed: wrong state after %s: %s (expected dfuDNLOAD-IDLE)", op,
-                (unsigned)addr, what, cf_dfu_state_name(st.state));
+                "%s failed: wrong state after %s: %s (expected dfuDNLOAD-IDLE)",
+                cf_dfu_where(where, sizeof(where), op, addr), what, cf_dfu_state_name(st.state));
         cf_dfu_retry_hint(err, CF_ERR_PROTOCOL);
         return CF_ERR_PROTOCOL;
     }
@@ -121,7 +121,7 @@ cf_code cf_dfuse_mass_erase(cf_dfu *dfu, cf_error *err)
     if (!is_dfuse(dfu, "mass erase", err))
         return CF_ERR_UNSUPPORTED;
     uint8_t cmd[1] = {CMD_ERASE};
-    return command(dfu, cmd, sizeof(cmd), "MASS_ERASE", "mass erase", 0, err);
+    return command(dfu, cmd, sizeof(cmd), "MASS_ERASE", "mass erase", CF_DFU_NO_ADDRESS, err);
 }
 
 /* ---- write ---- */
