@@ -165,6 +165,28 @@ bool cf_emu_left(const cf_emu *emu, uint32_t *jump_address)
     return emu->left;
 }
 
+uint64_t cf_emu_left_ns(const cf_emu *emu)
+{
+    return emu->left ? emu->left_ns : 0;
+}
+
+cf_emu_chip cf_emu_chip_of(const cf_emu *emu)
+{
+    return emu->chip->id;
+}
+
+void cf_emu_sram(const cf_emu *emu, uint32_t *base, uint32_t *size)
+{
+    *base = 0;
+    *size = 0;
+    for (int i = 0; i < emu->chip->region_count; i++) {
+        if (emu->chip->regions[i].kind == EMU_REGION_RAM) {
+            *base = emu->chip->regions[i].base;
+            *size = emu->chip->regions[i].size;
+        }
+    }
+}
+
 uint64_t cf_emu_busy_ns(const cf_emu *emu)
 {
     return emu->busy_total_ns;
@@ -429,6 +451,7 @@ static cf_emu_result do_getstatus(cf_emu *emu, uint8_t *data, size_t *len, size_
         emu->state = EMU_MANIFEST;
         emu->left = true;
         emu->jump_address = emu->pointer;
+        emu->left_ns = cf_now_ns();
         emu->gone = true;
         return CF_EMU_ACK;
     }

@@ -161,6 +161,7 @@ struct cf_emu {
     bool gone;
     bool left;
     uint32_t jump_address;
+    uint64_t left_ns; /* cf_now_ns() when the ROM jumped */
     unsigned generation;
     bool drop_next; /* the connection died in a reset: fail the next request */
 
