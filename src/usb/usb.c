@@ -69,6 +69,19 @@ cf_code cf_usb_control(cf_usb_dev *dev, const cf_usb_setup *setup, uint8_t *data
     return dev->ops->control(dev, setup, data, actual, timeout_ms, err);
 }
 
+cf_code cf_usb_list_runtime(cf_usb_backend *be, cf_usb_runtime_info *out, size_t cap, size_t *count,
+                            cf_error *err)
+{
+    *count = 0;
+    if (!be->ops->list_runtime) {
+        cf_fail(err, CF_ERR_UNSUPPORTED,
+                "the %s USB backend does not list devices without a DFU interface", be->ops->name);
+        cf_hint(err, "Read /sys/bus/usb/devices for run-time probes.");
+        return CF_ERR_UNSUPPORTED;
+    }
+    return be->ops->list_runtime(be, out, cap, count, err);
+}
+
 void cf_usb_close(cf_usb_dev *dev)
 {
     if (dev)

@@ -2,7 +2,8 @@
  *
  * Two backends implement it (libusb's split, in small): usb_libusb.c talks to
  * real devices through libusb-1.0; usb_sim.c serves the in-process STM32
- * bootloader emulator (emu/stm32_dfu.h). The engine cannot tell them apart.
+ * bootloader emulator (emu/stm32_dfu.h), and after leave what the simulated
+ * probe boots (boot/boot.h). The engine cannot tell them apart.
  *
  * Contract:
  *  - cf_usb_list_dfu() lists every DFU-capable interface (class 0xFE,
@@ -107,6 +108,27 @@ cf_code cf_usb_control(cf_usb_dev *dev, const cf_usb_setup *setup, uint8_t *data
 /* Releases the interface and closes; safe on a device that has gone. */
 void cf_usb_close(cf_usb_dev *dev);
 
+/* A USB device without a DFU interface, as sysfs shows it: what a probe's
+ * firmware enumerates as once it runs (Cartographer/Klipper 1d50:614e,
+ * Katapult 1d50:6177). */
+typedef struct cf_usb_runtime_info {
+    uint16_t vid, pid, bcd_device;
+    char bus_path[32];
+    char manufacturer[64]; /* "" when the device sends none */
+    char product[64];
+    char serial[64];
+} cf_usb_runtime_info;
+
+/* Devices of the bus that are not DFU interfaces. Only the simulated backend
+ * answers: after leave its probe runs what its flash holds (boot/boot.h), so
+ * the Cartographer app appears here about a second later, on the same port.
+ * On real hardware front ends read sysfs instead (no device is opened, no
+ * permission needed; menu/usb_runtime.c, katapult/usbprobe.c): the libusb
+ * backend returns CF_ERR_UNSUPPORTED. Cheap and safe to call from a
+ * cf_usb_wait_dfu() tick. */
+cf_code cf_usb_list_runtime(cf_usb_backend *be, cf_usb_runtime_info *out, size_t cap, size_t *count,
+                            cf_error *err);
+
 /* Finds the DFU functional descriptor (type 0x21) in a blob of descriptors
  * (an interface's or configuration's "extra" bytes, or a GET_DESCRIPTOR reply),
  * walking bLength-prefixed descriptors with bounds checks. Accepts DFU 1.0's
@@ -132,6 +154,9 @@ struct cf_usb_backend_ops {
                        unsigned timeout_ms, cf_error *err);
     void (*close)(cf_usb_dev *dev);
     void (*free)(cf_usb_backend *be);
+    /* Optional: cf_usb_list_runtime(). NULL = CF_ERR_UNSUPPORTED. */
+    cf_code (*list_runtime)(cf_usb_backend *be, cf_usb_runtime_info *out, size_t cap, size_t *count,
+                            cf_error *err);
 };
 
 /* Every backend struct starts with this header. */

@@ -7,11 +7,19 @@
  * remember the emulator's enumeration generation: after the device dropped
  * off the bus (leave, disconnect fault, reset after an option-byte write) an
  * old handle only ever gets CF_ERR_GONE, as with libusb.
+ *
+ * After leave the bus does not stay empty: the probe runs what its flash
+ * holds. boot/boot.h decides that once per leave (the emulator only knows the
+ * ROM), and list_runtime() shows the result the way sysfs shows a real
+ * probe's firmware: on the same port, after its boot delay, with the identity
+ * the firmware's own descriptors give it. A replug puts the probe back in the
+ * ROM (DFU mode) and its firmware off the bus.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "boot/boot.h"
 #include "common/clock.h"
 #include "emu/stm32_dfu.h"
 #include "usb/usb.h"
@@ -24,9 +32,20 @@
  * CF_ERR_TIMEOUT after at most this long so tests stay fast. */
 #define SIM_NO_ANSWER_MAX_MS 50u
 
+/* The simulated chip's 96-bit unique ID, which the firmware reports as its USB
+ * serial number: the same ID the emulated Katapult node uses (a real
+ * Cartographer's, from user logs: 16000C000F43304253373820). The F042 ROM
+ * itself reports the fixed serial FFFFFFFEFFFF. */
+static const uint8_t sim_uid[12] = {0x16, 0x00, 0x0C, 0x00, 0x0F, 0x43,
+                                    0x30, 0x42, 0x53, 0x37, 0x38, 0x20};
+
 typedef struct sim_backend {
     struct cf_usb_backend base;
     cf_emu *emu;
+    /* What the probe runs after the leave it was decided for (one decision
+     * per leave: the flash cannot change once the ROM has jumped). */
+    cf_boot_probe boot;
+    unsigned boot_generation;
 } sim_backend;
 
 typedef struct sim_dev {
@@ -224,6 +243,45 @@ static cf_code sim_open(cf_usb_backend *be_, const cf_usb_dfu_info *info, cf_usb
     return CF_OK;
 }
 
+static cf_code sim_list_runtime(cf_usb_backend *be_, cf_usb_runtime_info *out, size_t cap,
+                                size_t *count, cf_error *err)
+{
+    sim_backend *be = (sim_backend *)be_;
+    (void)err;
+    *count = 0;
+    uint32_t jump = 0;
+    if (!cf_emu_left(be->emu, &jump)) {
+        cf_boot_probe_reset(&be->boot); /* in the ROM: its firmware is not running */
+        return CF_OK;
+    }
+    uint64_t left_ns = cf_emu_left_ns(be->emu);
+    if (!be->boot.jumped || be->boot.jump_ns != left_ns ||
+        be->boot_generation != cf_emu_generation(be->emu)) {
+        cf_boot_chip chip = {.mcu = cf_emu_chip_name(cf_emu_chip_of(be->emu))};
+        size_t size = 0;
+        const uint8_t *flash = cf_emu_flash(be->emu, &chip.flash_base, &size);
+        chip.flash_size = (uint32_t)size;
+        cf_emu_sram(be->emu, &chip.sram_base, &chip.sram_size);
+        memcpy(chip.uid, sim_uid, sizeof chip.uid);
+        cf_boot_probe_jump(&be->boot, &chip, flash, jump, left_ns);
+        be->boot_generation = cf_emu_generation(be->emu);
+    }
+    cf_boot_usb u;
+    if (cap == 0 || !cf_boot_probe_usb(&be->boot, cf_now_ns(), &u)) {
+        return CF_OK;
+    }
+    memset(out, 0, sizeof *out);
+    out->vid = u.vid;
+    out->pid = u.pid;
+    out->bcd_device = u.bcd_device;
+    snprintf(out->bus_path, sizeof out->bus_path, "%s", SIM_PATH); /* the same port */
+    snprintf(out->manufacturer, sizeof out->manufacturer, "%s", u.manufacturer);
+    snprintf(out->product, sizeof out->product, "%s", u.product);
+    snprintf(out->serial, sizeof out->serial, "%s", u.serial);
+    *count = 1;
+    return CF_OK;
+}
+
 static void sim_close(cf_usb_dev *dev)
 {
     free(dev);
@@ -243,6 +301,7 @@ static const struct cf_usb_backend_ops sim_ops = {
     .control = sim_control,
     .close = sim_close,
     .free = sim_free,
+    .list_runtime = sim_list_runtime,
 };
 
 cf_code cf_usb_backend_sim(struct cf_emu *emu, cf_usb_backend **out, cf_error *err)
