@@ -221,14 +221,17 @@ cf_code menu_canlink_parse(const char *json, size_t len, menu_canlink *out, cf_e
 bool menu_katapult_available(void);
 
 /* usb_runtime.c: probes seen in run-time mode (Klipper 1d50:614e, Katapult
- * 1d50:6177), from sysfs (real hardware) or the backend's DFU run-time entries. */
+ * 1d50:6177), from sysfs (real hardware) or, under --simulate, from what the
+ * simulated probe runs after leave (cf_usb_list_runtime); plus the backend's
+ * DFU run-time entries. */
 typedef struct menu_runtime {
     uint16_t vid, pid;
     char path[32];
     char product[64];
     const char *what; /* "Cartographer/Klipper firmware", "Katapult bootloader", "DFU run-time" */
 } menu_runtime;
-/* with_backend: also ask the USB backend (not from inside a backend wait). */
+/* with_backend: also list the backend's DFU interfaces (opens devices: not
+ * from inside a backend wait). */
 size_t menu_runtime_scan(menu_ctx *ctx, menu_runtime *out, size_t cap, bool with_backend);
 /* One sentence for a probe seen in run-time mode and what to do about it. */
 void menu_runtime_advice(const menu_runtime *r, char *out, size_t size);

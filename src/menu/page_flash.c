@@ -81,13 +81,18 @@ menu_page page_dfu_flash(menu_ctx *ctx)
     return term_pause("Press Enter to continue...") ? PAGE_DFU_SUCCESS : PAGE_INTERRUPT;
 }
 
-/* For a USB image: does the probe come back on USB running its firmware? */
+/* For a USB image: does the probe come back on USB running its firmware?
+ * Real probes are seen through sysfs; the simulated one boots what its
+ * emulated flash holds (boot/boot.h), so both answer the same question. */
 static void check_came_back(menu_ctx *ctx)
 {
     printf("\nChecking that the probe comes back in run-time mode (up to %d s)...\n",
            RUNTIME_CHECK_S);
     fflush(stdout);
     uint64_t start = cf_now_ns();
+    menu_runtime katapult;
+    memset(&katapult, 0, sizeof(katapult));
+    bool saw_katapult = false;
     while (cf_now_ns() - start < (uint64_t)RUNTIME_CHECK_S * 1000000000ull) {
         menu_runtime seen[4];
         size_t n = menu_runtime_scan(ctx, seen, 4, true);
@@ -96,17 +101,25 @@ static void check_came_back(menu_ctx *ctx)
                 scr_success("Cartographer is back on USB running its firmware: %04x:%04x at %s%s%s",
                             seen[i].vid, seen[i].pid, seen[i].path, seen[i].product[0] ? ", " : "",
                             seen[i].product);
+                menu_log(false, "run-time probe back: %04x:%04x at %s", seen[i].vid, seen[i].pid,
+                         seen[i].path);
                 return;
+            }
+            if (seen[i].vid == 0x1d50 && seen[i].pid == 0x6177) {
+                katapult = seen[i];
+                saw_katapult = true;
             }
         }
         if (term_interrupted())
             return;
         cf_sleep_ns(250000000ull);
     }
-    if (ctx->cli->simulate)
-        scr_warn("No probe appeared in run-time mode within %d s. (This is the simulated probe: "
-                 "it leaves DFU and disconnects, it does not run firmware.)",
-                 RUNTIME_CHECK_S);
+    menu_log(false, "no run-time probe within %d s%s", RUNTIME_CHECK_S,
+             saw_katapult ? " (Katapult seen)" : "");
+    if (saw_katapult)
+        scr_warn("Katapult (1d50:6177) is on USB at %s, but the Cartographer firmware did not "
+                 "start within %d s. Flash again over DFU.",
+                 katapult.path, RUNTIME_CHECK_S);
     else
         scr_warn("No Cartographer (1d50:614e) appeared on USB within %d s. Power-cycle it; if it "
                  "still does not show up in lsusb, flash again over DFU.",

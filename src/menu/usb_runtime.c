@@ -2,7 +2,9 @@
  * document. A Cartographer running its (Klipper-based) firmware enumerates as
  * 1d50:614e and Katapult as 1d50:6177; neither has a DFU interface, so libusb's
  * DFU listing cannot see them. sysfs can, read-only and without opening the
- * device. Under --simulate only the simulated bus is looked at. */
+ * device. Under --simulate only the simulated bus is looked at: the backend
+ * lists what the simulated probe runs after leaving DFU (boot/boot.h), as
+ * sysfs would show it. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,16 @@ static bool read_attr(const char *dev, const char *attr, char *out, size_t size)
     return ok;
 }
 
+/* What a run-time VID:PID is, NULL for devices that are not probes. */
+static const char *what_of(unsigned vid, unsigned pid)
+{
+    if (vid == 0x1d50 && pid == 0x614e)
+        return "Cartographer/Klipper firmware";
+    if (vid == 0x1d50 && pid == 0x6177)
+        return "Katapult bootloader";
+    return NULL;
+}
+
 static size_t scan_sysfs(menu_runtime *out, size_t cap)
 {
     DIR *d = opendir(SYSFS_USB);
@@ -42,11 +54,7 @@ static size_t scan_sysfs(menu_runtime *out, size_t cap)
             !read_attr(e->d_name, "idProduct", pid, sizeof(pid)))
             continue;
         unsigned v = (unsigned)strtoul(vid, NULL, 16), p = (unsigned)strtoul(pid, NULL, 16);
-        const char *what = NULL;
-        if (v == 0x1d50 && p == 0x614e)
-            what = "Cartographer/Klipper firmware";
-        else if (v == 0x1d50 && p == 0x6177)
-            what = "Katapult bootloader";
+        const char *what = what_of(v, p);
         if (!what)
             continue;
         menu_runtime *r = &out[n++];
@@ -61,11 +69,36 @@ static size_t scan_sysfs(menu_runtime *out, size_t cap)
     return n;
 }
 
+/* The simulated bus's devices without a DFU interface (the backend answers
+ * without opening anything, so this is fine inside a wait). */
+static size_t scan_simulated(cf_usb_backend *be, menu_runtime *out, size_t cap)
+{
+    cf_usb_runtime_info devs[4];
+    size_t count = 0, n = 0;
+    if (!be || cf_usb_list_runtime(be, devs, 4, &count, NULL) != CF_OK)
+        return 0;
+    for (size_t i = 0; i < count && n < cap; i++) {
+        const char *what = what_of(devs[i].vid, devs[i].pid);
+        if (!what)
+            continue;
+        menu_runtime *r = &out[n++];
+        memset(r, 0, sizeof(*r));
+        r->vid = devs[i].vid;
+        r->pid = devs[i].pid;
+        r->what = what;
+        menu_copy(r->path, sizeof(r->path), devs[i].bus_path);
+        menu_copy(r->product, sizeof(r->product), devs[i].product);
+    }
+    return n;
+}
+
 size_t menu_runtime_scan(menu_ctx *ctx, menu_runtime *out, size_t cap, bool with_backend)
 {
     size_t n = 0;
     if (!ctx->cli->simulate)
         n = scan_sysfs(out, cap);
+    else
+        n = scan_simulated(ctx->be, out, cap);
     cf_usb_backend *be = with_backend ? ctx->be : NULL;
     cf_usb_dfu_info *list = NULL;
     size_t count = 0;

@@ -83,7 +83,26 @@ key Enter
 wait_for "Flashed Successfully"
 has "Success: Firmware flashed successfully to device!"
 has "This is USB firmware"
-wait_for "No probe appeared in run-time mode" 10
+# the simulated probe boots what it was flashed with: Katapult starts the USB
+# app, which enumerates as the Cartographer on the port the ROM was on
+wait_for "Success: Cartographer is back on USB running its firmware: 1d50:614e at 1-1.3" 10
+lacks "No Cartographer (1d50:614e) appeared"
+lacks "does not run firmware"
+wait_prompt
+
+# Looking for a DFU device now finds the probe running its firmware: the
+# blue-LED case, with the BOOT0 advice
+choose "$(number_of "Back to main menu")"
+wait_for "MAIN MENU"
+wait_prompt
+choose 3
+wait_for "WHAT WOULD YOU LIKE TO DO?"
+wait_prompt
+choose 1
+wait_for "Waiting for a device in DFU mode:"
+wait_for "1d50:614e at 1-1.3 is in run-time mode (Cartographer/Klipper firmware; the blue-LED case)"
+key x
+wait_for "Stopped: no device in DFU mode was found yet."
 wait_prompt
 choose 0
 expect_exit 0
