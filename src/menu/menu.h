@@ -85,6 +85,8 @@ typedef struct menu_fw {
     bool loadable; /* cf_image_load succeeded */
     bool usable;   /* may be flashed over DFU to the selected device */
     char why[256]; /* reason it is refused, when !usable */
+    char tag[48];  /* the reason in a few words for the list ("K-series image"), or "" */
+    char fix[160]; /* the setting that would allow it, or "" */
 } menu_fw;
 
 /* The session. One per run of cf_menu_main(). */
@@ -329,6 +331,13 @@ void menu_fw_examine(const menu_ctx *ctx, const menu_fw_want *want, const char *
                      const char *label, menu_fw *out);
 /* Short description: "CARTOGRAPHER 5.0.0, USB, stm32f042x6". */
 void menu_fw_describe(const menu_fw *fw, char *out, size_t size);
+/* The list line of an image shown as menu item `number`: "<label>  (<description>)",
+ * refused ones with " [refused: <tag>]". When that does not fit the page
+ * (MENU_WIDTH), the description leaves out the MCU if it is `chip` (the page
+ * names it), then a refused line drops its description (choosing it tells all). */
+void menu_fw_item(const menu_fw *fw, int number, const char *chip, char *out, size_t size);
+/* Says why a refused image was refused (and the setting that allows it). */
+void menu_fw_explain_refusal(const menu_fw *fw, const char *via);
 
 /* ---- progress.c: flash progress bars ---- */
 #define MENU_BAR_COUNT 4

@@ -45,20 +45,19 @@ menu_page page_dfu_firmware(menu_ctx *ctx)
             hidden++;
             continue;
         }
-        char desc[160];
-        menu_fw_describe(&list[i], desc, sizeof(desc));
+        char line[sizeof(m.items[0].label)];
+        menu_fw_item(&list[i], m.next_number, ctx->device_chip, line, sizeof(line));
         map[shown] = (int)i;
-        if (list[i].usable)
-            menu_add(&m, A_PICK + (int)shown, COL_NONE, "%s  (%s)", list[i].label, desc);
-        else
-            menu_add(&m, A_PICK + (int)shown, COL_RED, "%s  (%s) [refused]", list[i].label, desc);
+        menu_add(&m, A_PICK + (int)shown, list[i].usable ? COL_NONE : COL_RED, "%s", line);
         shown++;
     }
+    if (ctx->device_chip[0])
+        printf("Selected probe: %s, %s.\n", ctx->device_label, ctx->device_chip);
     if (show_refused && usable < count)
-        printf("Images that do not fit %s are marked [refused].\n",
-               ctx->device_chip[0] ? ctx->device_chip : "this probe or the settings");
+        printf("Images marked [refused] cannot be flashed with these settings; choose one to see "
+               "why.\n");
     if (hidden)
-        printf("%zu usable; %zu more that do not fit this probe or its settings are hidden "
+        printf("%zu usable; %zu more that do not fit this probe or its settings are hidden\n"
                "(advanced mode: Show All Firmware).\n",
                usable, hidden);
     if (shown > 0)
@@ -76,7 +75,7 @@ menu_page page_dfu_firmware(menu_ctx *ctx)
         if (a >= A_PICK && a < A_PICK + (int)shown) {
             const menu_fw *fw = &list[map[a - A_PICK]];
             if (!fw->usable) {
-                scr_error("%s cannot be flashed over DFU: %s.", fw->label, fw->why);
+                menu_fw_explain_refusal(fw, "DFU");
                 if (!term_pause(NULL)) {
                     next = PAGE_INTERRUPT;
                     break;

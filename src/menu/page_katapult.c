@@ -345,19 +345,22 @@ menu_page page_kp_firmware(menu_ctx *ctx)
     menu_init(&m, "Select Firmware");
     bool show_refused = ctx->set.all_firmware || count <= 20;
     int map[MENU_MAX_ITEMS];
-    size_t shown = 0, hidden = 0;
+    size_t shown = 0, hidden = 0, refused = 0;
     for (size_t i = 0; i < count && m.count < MENU_MAX_ITEMS - 10; i++) {
         if (!list[i].usable && !show_refused) {
             hidden++;
             continue;
         }
-        char desc[160];
-        menu_fw_describe(&list[i], desc, sizeof(desc));
+        char line[sizeof(m.items[0].label)];
+        menu_fw_item(&list[i], m.next_number, NULL, line, sizeof(line));
         map[shown] = (int)i;
-        menu_add(&m, A_PICK + (int)shown, list[i].usable ? COL_NONE : COL_RED, "%s  (%s)%s",
-                 list[i].label, desc, list[i].usable ? "" : " [refused]");
+        menu_add(&m, A_PICK + (int)shown, list[i].usable ? COL_NONE : COL_RED, "%s", line);
         shown++;
+        refused += !list[i].usable;
     }
+    if (refused)
+        printf("Images marked [refused] cannot be flashed with these settings; choose one to see "
+               "why.\n");
     if (hidden)
         printf("%zu more images that do not fit are hidden (advanced mode: Show All Firmware).\n",
                hidden);
@@ -375,7 +378,7 @@ menu_page page_kp_firmware(menu_ctx *ctx)
     if (a >= A_PICK && a < A_PICK + (int)shown) {
         const menu_fw *fw = &list[map[a - A_PICK]];
         if (!fw->usable) {
-            scr_error("%s cannot be flashed over Katapult: %s", fw->label, fw->why);
+            menu_fw_explain_refusal(fw, "Katapult");
             next = term_pause(NULL) ? PAGE_KP_FIRMWARE : PAGE_INTERRUPT;
         } else {
             ctx->kp_fw = *fw;
@@ -487,7 +490,7 @@ menu_page page_kp_flash(menu_ctx *ctx)
     ctx->kp_failed_phase = rep.failed_phase;
     if (rc == CF_OK)
         snprintf(ctx->kp_result, sizeof(ctx->kp_result),
-                 "Written and verified %zu bytes on %s in %.1f s. %s", rep.bytes_verified,
+                 "Written and verified %zu bytes on %s in %.1f s.\n%s", rep.bytes_verified,
                  rep.device, rep.transfer_seconds,
                  rep.came_back ? "The probe is back, running its new firmware."
                                : "The probe was not seen coming back: check its LED.");

@@ -29,7 +29,8 @@ wait_prompt
 choose 2
 wait_for "can0 runs at 1000000 bit/s"
 wait_prompt
-has "5.1.0/Survey_Cartographer_CAN_500000_8kib_offset.bin  (5.1.0, CAN 500000, stm32f042x6) [refused]"
+has "5.1.0/Survey_Cartographer_CAN_500000_8kib_offset.bin  [refused: other bitrate]"
+has "5.1.0/HT/Survey_Cartographer_CAN_1000000_8kib_offset.bin  [refused: HT image]"
 choose "$(number_of "5.1.0/Survey_Cartographer_CAN_500000_8kib_offset.bin")"
 wait_for "cannot be flashed over Katapult"
 key Enter

@@ -44,10 +44,16 @@ wait_prompt
 has "5.0.0/Full_Survey_Cartographer_USB_5_0_0.bin  (5.0.0, USB, stm32f042x6)"
 has "5.0.0/Full_Survey_Cartographer_CAN_1M_5_0_0.bin  (5.0.0, CAN 1000000, stm32f042x6)"
 lacks "Katapult_USB.bin" # not a combined image
-# a K-series image is marked and refused with the reason (K-series is off)
-has "5.0.0/Full_Survey_Cartographer_CrealityK1_USB_5_0_0.bin  (5.0.0 K1, USB, stm32f042x6) [refused]"
+# a K-series image is marked and refused with a short reason that fits the
+# page (K-series is off); choosing it gives the whole reason and the setting
+has "Images marked [refused] cannot be flashed with these settings; choose one to see why."
+has " 8. 5.0.0/Full_Survey_Cartographer_CrealityK1_USB_5_0_0.bin  [refused: K-series image]"
+if screen | awk '/^ [0-9]+\. / && length > 89 { bad = 1 } END { exit !bad }'; then
+  fail "a firmware line is wider than the 89-column page"
+fi
 choose "$(number_of "Full_Survey_Cartographer_CrealityK1_USB_5_0_0.bin")"
-wait_for "cannot be flashed over DFU:"
+wait_for "(5.0.0 K1, USB, stm32f042x6) cannot be flashed over DFU: K-series (K1) image"
+has 'To flash it, choose "Enable Creality K Series Firmware" in advanced mode (or start cartoflash with -k).'
 wait_for "Press Enter to continue..."
 key Enter
 wait_for "SELECT FIRMWARE"
