@@ -176,7 +176,12 @@ menu_page page_dfu_device(menu_ctx *ctx)
         }
         scr_success("DFU Device Found");
         menu_log(false, "DFU devices found: %zu", ndev);
-    } else if (rc == CF_ERR_TIMEOUT) {
+    } else if (rc == CF_ERR_CANCELLED) {
+        /* the user pressed a key: not an error */
+        scr_say(COL_YELLOW, "%s", err.message);
+        printf("Bridge BOOT0 while plugging the probe in, then Check Again.\n");
+    } else if (rc == CF_ERR_NOT_FOUND || rc == CF_ERR_TIMEOUT) {
+        /* cf_usb_wait_dfu() says CF_ERR_NOT_FOUND when the time is up */
         scr_error("No device in DFU mode appeared within %d s.", WAIT_SECONDS);
         printf("Check the cable carries data, bridge BOOT0 while plugging in, then Check Again.\n");
     } else {
