@@ -13,15 +13,35 @@
 
 enum { A_RULES = 1, A_GROUPS, A_RECHECK, A_MAIN };
 
+/* One line of the checklist: [ OK ] in place, [ !! ] missing, [ -- ] nothing to
+ * judge (unknown, or not needed here). */
+typedef enum { ST_BAD = 0, ST_OK, ST_INFO } status_kind;
+
+static void vstatus(status_kind k, const char *fmt, va_list ap)
+{
+    static const char *const marks[] = {"[ !! ]", "[ OK ]", "[ -- ]"};
+    static const menu_color colors[] = {COL_RED, COL_GREEN, COL_YELLOW};
+    printf(" %s%s%s  ", scr_code(colors[k]), marks[k], scr_reset());
+    vprintf(fmt, ap);
+    fputc('\n', stdout);
+}
+
 static void status(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void status(bool ok, const char *fmt, ...)
 {
-    printf(" %s%s%s  ", scr_code(ok ? COL_GREEN : COL_RED), ok ? "[ OK ]" : "[ !! ]", scr_reset());
     va_list ap;
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    vstatus(ok ? ST_OK : ST_BAD, fmt, ap);
     va_end(ap);
-    fputc('\n', stdout);
+}
+
+static void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void info(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vstatus(ST_INFO, fmt, ap);
+    va_end(ap);
 }
 
 static const char *user_name(void)
@@ -54,9 +74,14 @@ static bool check_all(menu_ctx *ctx)
     for (size_t i = 0; i < 2; i++) {
         bool exists;
         bool in = menu_in_group(groups[i], &exists);
-        if (geteuid() == 0)
-            status(true, "running as root: group %s is not needed now (it is for %s)", groups[i],
-                   user_name());
+        if (geteuid() == 0 && getenv("SUDO_USER") && getenv("SUDO_USER")[0])
+            info("running as root: group %s is not needed now (%s needs it to flash without "
+                 "sudo)",
+                 groups[i], user_name());
+        else if (geteuid() == 0)
+            info("running as root: group %s is not needed (a user flashing without sudo needs "
+                 "it)",
+                 groups[i]);
         else
             status(in, "%s is %sin group %s%s", user_name(), in ? "" : "not ", groups[i],
                    exists ? "" : " (the group does not exist on this system)");
@@ -69,8 +94,8 @@ static bool check_all(menu_ctx *ctx)
     if (menu_canlink_query(ctx->set.can_interface, &can, &err) != CF_OK)
         status(false, "CAN interface %s: %s", ctx->set.can_interface, err.message);
     else if (!can.present)
-        status(true, "CAN interface %s: not present (only needed to flash or run over CAN)",
-               ctx->set.can_interface);
+        info("CAN interface %s: not present (only needed to flash or run over CAN)",
+             ctx->set.can_interface);
     else
         status(can.up && can.bitrate > 0, "CAN interface %s: %s, %s, bitrate %u, txqueuelen %u%s",
                ctx->set.can_interface, can.up ? "up" : "down",
@@ -80,7 +105,7 @@ static bool check_all(menu_ctx *ctx)
     char detail[256];
     menu_svc svc = menu_klipper_state(ctx, detail, sizeof(detail));
     if (svc == SVC_UNKNOWN)
-        status(true, "Klipper service %s: cannot tell (%s)", ctx->set.klipper_service, detail);
+        info("Klipper service %s: cannot tell (%s)", ctx->set.klipper_service, detail);
     else
         status(true, "Klipper service %s: %s%s", ctx->set.klipper_service, detail,
                svc == SVC_ACTIVE ? " (offered to stop around a flash)" : "");
