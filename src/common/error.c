@@ -32,6 +32,20 @@ void cf_hint(cf_error *err, const char *fmt, ...)
     va_end(ap);
 }
 
+void cf_hint_more(cf_error *err, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    char more[sizeof(err->hint)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(more, sizeof(more), fmt, ap);
+    va_end(ap);
+    size_t used = strlen(err->hint);
+    const char *glue = used == 0 ? "" : err->hint[used - 1] == '.' ? " " : ". ";
+    snprintf(err->hint + used, sizeof(err->hint) - used, "%s%s", glue, more);
+}
+
 void cf_error_prefix(cf_error *err, const char *fmt, ...)
 {
     if (!err)

@@ -6,7 +6,8 @@
  *  - cf_fail() records the first failure; later cf_fail() calls on the same
  *    cf_error are ignored so the root cause is what the user sees. Use
  *    cf_error_reset() to reuse a cf_error for a new operation.
- *  - cf_hint() adds (or replaces) the "what to do next" sentence.
+ *  - cf_hint() sets (or replaces) the "what to do next" text; cf_hint_more()
+ *    adds a sentence to it.
  *  - No function in any layer prints; front ends print err->message and
  *    err->hint.
  */
@@ -51,6 +52,10 @@ cf_code cf_fail(cf_error *err, cf_code code, const char *fmt, ...)
 
 /* Sets the "what to do next" text. `err` may be NULL. */
 void cf_hint(cf_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Adds one more sentence to the "what to do next" text, ending the previous
+ * one with a full stop first if it has none. `err` may be NULL. */
+void cf_hint_more(cf_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Prefixes the existing message with context ("erase at 0x08000400: ..."). */
 void cf_error_prefix(cf_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

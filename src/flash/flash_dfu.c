@@ -347,13 +347,11 @@ static void add_failure_hint(const session *s, cf_error *err)
         cf_hint(err, "The probe is still in DFU mode and was not told to leave; it is safe to "
                      "flash again.");
     }
-    size_t used = strlen(err->hint);
     if (s->rep->mass_erased && s->rep->backup_path[0]) /* pages outside the image are gone too */
-        snprintf(err->hint + used, sizeof(err->hint) - used,
-                 " The whole flash was mass-erased; what it held is in %s.", s->rep->backup_path);
+        cf_hint_more(err, "The whole flash was mass-erased; what it held is saved in %s.",
+                     s->rep->backup_path);
     else if (s->plan_mass && s->rep->failed_phase == CF_PHASE_ERASE)
-        snprintf(err->hint + used, sizeof(err->hint) - used,
-                 " If this chip refuses mass erase, flash with --erase pages.");
+        cf_hint_more(err, "If this chip refuses mass erase, flash with --erase pages.");
 }
 
 /* Steps 3-5 once connected and past the gates. */

@@ -71,9 +71,10 @@ menu_page page_dfu_flash(menu_ctx *ctx)
         return term_interrupted() ? PAGE_INTERRUPT : PAGE_DFU_FAILED;
 
     const cf_flash_report *r = &ctx->flash_rep;
-    printf("File downloaded and verified: %zu of %zu pages changed, %zu bytes read back in "
+    printf("File downloaded and verified: %zu of %zu pages changed%s, %zu bytes read back in "
            "%.1f s.\n",
-           r->pages_changed, r->pages_total, r->bytes_verified, r->seconds);
+           r->pages_changed, r->pages_total, r->mass_erased ? " (one mass erase)" : "",
+           r->bytes_verified, r->seconds);
     if (r->left)
         printf("Left DFU mode: the probe is starting the new firmware.\n");
     if (term_interrupted())
@@ -200,10 +201,10 @@ menu_page page_dfu_failed(menu_ctx *ctx)
                   r->failed_address);
     else
         scr_label("Failed during:", "%s", cf_flash_phase_name(r->failed_phase));
-    if (r->still_in_dfu)
-        printf("The probe is still in DFU mode: it was not told to leave, so nothing half-written\n"
-               "was started. It is safe to retry.\n");
-    else
+    /* The error's hint already says whether the probe is still in DFU mode and
+     * safe to flash again (or dropped off USB); only the rare case after leave
+     * needs its own words. */
+    if (!r->still_in_dfu)
         printf("The probe was told to leave DFU mode; power-cycle it and check it shows up.\n");
     if (r->backup_path[0])
         scr_label("Previous contents saved to:", "%s", r->backup_path);

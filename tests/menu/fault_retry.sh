@@ -18,7 +18,7 @@ wait_prompt
 has "Error:"
 has "errWRITE"
 has "Failed during: download"
-has "The probe is still in DFU mode"
+has "probe is still in DFU mode"
 has " 1. Retry"
 has " 2. Back"
 choose 1
