@@ -9,7 +9,7 @@
  *
  * The backing file, when given, mirrors the whole flash and is written through
  * with pwrite() on every erase and program, so another process (a test, the
- * GadgetFS server's peer) sees the result at once.
+ * guest test next to the USB/IP device server) sees the result at once.
  */
 #include <errno.h>
 #include <fcntl.h>

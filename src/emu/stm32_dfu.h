@@ -1,7 +1,7 @@
 /* Emulator of the STM32 system-memory bootloader's DFU interface (ST DfuSe).
  *
  * One core, two hosts: usb/usb_sim.c calls it in-process behind --simulate,
- * and tests/guest's GadgetFS server serves it as a real USB device. It has no
+ * and tests/guest's USB/IP device server serves it as a real USB device. It has no
  * libusb or kernel dependency: it answers SETUP packets and owns a flash model.
  *
  * Behaviour (see ../shared/reference/dfu-dfuse.md §1, §4.6, §7):
@@ -95,7 +95,7 @@ typedef enum cf_emu_result {
  * Blocks while the modelled chip is busy (timing on). */
 cf_emu_result cf_emu_control(cf_emu *emu, const cf_usb_setup *setup, uint8_t *data, size_t *len);
 
-/* Raw descriptors as the chip sends them (for GadgetFS, which wants them up front). */
+/* Raw descriptors as the chip sends them (for a device server that wants them up front). */
 size_t cf_emu_device_descriptor(const cf_emu *emu, uint8_t *buf, size_t cap);
 size_t cf_emu_config_descriptor(const cf_emu *emu, uint8_t *buf, size_t cap);
 /* String descriptor `index` (0 = LANGID list) in USB wire format; 0 if none. */
