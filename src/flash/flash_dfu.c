@@ -348,8 +348,7 @@ static void add_failure_hint(const session *s, cf_error *err)
                      "flash again.");
     }
     if (s->rep->mass_erased && s->rep->backup_path[0]) /* pages outside the image are gone too */
-        cf_hint_more(err, "The whole flash was mass-erased; what it held is saved in %s.",
-                     s->rep->backup_path);
+        cf_hint_more(err, "The whole flash was mass-erased; what it held is in the backup file.");
     else if (s->plan_mass && s->rep->failed_phase == CF_PHASE_ERASE)
         cf_hint_more(err, "If this chip refuses mass erase, flash with --erase pages.");
 }
