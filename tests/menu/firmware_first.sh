@@ -15,12 +15,7 @@ wait_prompt
 choose "$(number_of "5.0.0/Full_Survey_Cartographer_USB_5_0_0.bin")"
 wait_for "Firmware Selected: 5.0.0/Full_Survey_Cartographer_USB_5_0_0.bin"
 wait_prompt
-choose 1
-wait_for "Detected DFU device: 0483:df11" 10
-wait_prompt
-choose 1
-wait_for "Device Selected: 0483:df11"
-wait_prompt
+select_dfu_device
 has "Firmware Selected: 5.0.0/Full_Survey_Cartographer_USB_5_0_0.bin"
 choose 4
 wait_for "Confirm DFU Flash"

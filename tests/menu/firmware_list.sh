@@ -49,12 +49,7 @@ for tree in cartographer-klipper/firmware cartographer_firmware; do
   choose 3
   wait_for "WHAT WOULD YOU LIKE TO DO?"
   wait_prompt
-  choose 1
-  wait_for "Detected DFU device: 0483:df11" 10
-  wait_prompt
-  choose 1
-  wait_for "Device Selected: 0483:df11"
-  wait_prompt
+  select_dfu_device
   choose 2
   wait_for "SELECT FIRMWARE" 30
   wait_prompt

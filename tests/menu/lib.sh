@@ -91,6 +91,17 @@ number_of() {
   echo "$n"
 }
 
+# select_dfu_device: from the DFU menu, 1. Find Cartographer Device, then
+# 1. Select the simulated 0483:df11; back on the DFU menu with it selected.
+select_dfu_device() {
+  choose 1
+  wait_for "Detected DFU device: 0483:df11" 10
+  wait_prompt
+  choose 1
+  wait_for "Device Selected: 0483:df11"
+  wait_prompt
+}
+
 # expect_exit STATUS: the program ended with STATUS.
 expect_exit() {
   wait_for "EXIT=" 15
