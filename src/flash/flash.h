@@ -108,10 +108,16 @@ typedef struct cf_chip {
     uint32_t page_erase_us;
     uint32_t mass_erase_us;
     uint32_t page_program_us; /* programming one whole page */
+    /* SRAM the initial stack pointer of its firmware points into (the stack
+     * grows down, so SP may equal the end). */
+    uint32_t sram_start;
+    uint32_t sram_size;
 } cf_chip;
 /* Identifies the chip of a DFU device from its memory layouts: the flash
  * geometry of alt 0 and the address of the option bytes (which tells an F072
  * with 128 KiB in 2 KiB pages from a G431). NULL if it is not a Cartographer chip. */
 const cf_chip *cf_chip_from_device(const cf_usb_dfu_info *info);
+/* The chip table entry for a dictionary MCU name ("stm32f042x6"); NULL if none. */
+const cf_chip *cf_chip_by_mcu(const char *mcu);
 
 #endif
