@@ -2,9 +2,13 @@
  *
  * cf_flash_dfu() order (never reordered):
  *   1. select + open the device, bring it to dfuIDLE;
- *   2. safety gates (image fits the flash; MCU matches the chip; combined image
- *      only at the start of flash, app image only at 0x08002000) — nothing is
- *      erased when a gate refuses, unless opts->force (then a loud warning);
+ *   2. safety gates (gates.c: the image is Cortex-M firmware for this chip —
+ *      stack pointer in its SRAM, Thumb reset vector into the image, a Klipper
+ *      dictionary or Katapult's signature; a DFU suffix names this VID:PID or
+ *      0xFFFF; MCU matches the chip; combined image only at the start of flash,
+ *      app image only at 0x08002000; image fits the flash) — nothing is erased
+ *      when a gate refuses, unless opts->force (then a loud warning; never for
+ *      an image that does not fit);
  *   3. read back the current contents of every page the image touches (and,
  *      when one mass erase would be faster than the page erases, of the whole
  *      flash); if anything must change, save what was read to a backup file

@@ -122,6 +122,31 @@ run --simulate=dfu:g431,flash="$FG",timing=off flash dfu --yes "$TMP/tools.dfu"
 expect_status 0 "a dfuse-pack-style .dfu flashes"
 expect_out "written and verified" "... written and verified"
 flash_starts_with "$FG" "$G431" "... and the flash holds its image"
+# Named by content, not by file name: the same .dfu, and Intel HEX, called .bin.
+cp "$TMP/tools.dfu" "$TMP/tools-dfu.bin"
+run --simulate=dfu:g431,flash="$FG",timing=off flash dfu --yes "$TMP/tools-dfu.bin"
+expect_status 0 "a .dfu named .bin is read as DfuSe"
+run inspect "$TMP/tools-dfu.bin"
+expect_out "format: +dfuse" "inspect reads it as DfuSe"
+expect_out "alt setting 1 \\(2 elements, 56 bytes\\) ignored" "... noting its option-bytes target"
+python3 - "$G431" "$TMP/hex.bin" <<'PY'
+import sys
+data, out, lines = open(sys.argv[1], "rb").read(), open(sys.argv[2], "w"), []
+def rec(kind, addr, payload):
+    b = bytes([len(payload), addr >> 8, addr & 0xFF, kind]) + payload
+    lines.append(":%s%02X" % (b.hex().upper(), -sum(b) & 0xFF))
+rec(4, 0, b"\x08\x00")
+for off in range(0, len(data), 16):
+    if off and off % 0x10000 == 0:
+        rec(4, 0, bytes([0x08, off >> 16]))
+    rec(0, off & 0xFFFF, data[off:off + 16])
+rec(1, 0, b"")
+out.write("\n".join(lines) + "\n")
+PY
+run --simulate=dfu:g431,flash="$FG",timing=off flash dfu --yes "$TMP/hex.bin"
+expect_status 0 "Intel HEX named .bin is read as HEX"
+expect_out "Firmware: .*hex.bin" "... the HEX file was the one flashed"
+flash_starts_with "$FG" "$G431" "... and the flash still holds the image"
 before_dfuse=$(sha256sum <"$FG")
 same_dfuse() { [ "$(sha256sum <"$FG")" = "$before_dfuse" ] && pass "dfuse $1: flash untouched" || fail "dfuse $1: flash changed"; }
 head -c -1 "$TMP/tools.dfu" >"$TMP/cut.dfu"
