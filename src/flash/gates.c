@@ -82,7 +82,8 @@ static const char pick_fix[] =
     "Pick the firmware image for this probe (cartoflash firmware list --mode dfu).";
 
 /* The image must look like firmware for this chip: what it is when that can be
- * told, then its vector table's stack pointer and Thumb bit. */
+ * told, its vector table's stack pointer and Thumb bit, and something that
+ * says what it is. */
 static cf_code check_vectors(const cf_image_info *info, const cf_chip *chip, bool force,
                              const cf_flash_events *ev, cf_error *err)
 {
@@ -126,14 +127,26 @@ static cf_code check_vectors(const cf_image_info *info, const cf_chip *chip, boo
         if (rc != CF_OK)
             return rc;
     }
+    /* Katapult and its deployer carry no Klipper dictionary; they are known by
+     * Katapult's own signature. Anything else must say what it is (before the
+     * placement checks, which would call any code linked past 8 KiB a
+     * Katapult update). */
+    if (!info->has_dictionary && info->kind != CF_KIND_KATAPULT && info->kind != CF_KIND_DEPLOYER &&
+        info->kind != CF_KIND_COMBINED) {
+        snprintf(why, sizeof(why),
+                 "it has no Klipper data dictionary and is not a Katapult bootloader or "
+                 "deployer, so it is not Cartographer firmware");
+        rc = refuse(force, ev, err, why, pick_fix);
+        if (rc != CF_OK)
+            return rc;
+    }
     return CF_OK;
 }
 
 /* After the placement checks (which name a wrong --address more clearly):
- * the reset vector must start code this image brings, and the image must be
- * something known. */
-static cf_code check_identity(const cf_image *img, const cf_image_info *info, bool force,
-                              const cf_flash_events *ev, cf_error *err)
+ * the reset vector must start code this image brings. */
+static cf_code check_reset_target(const cf_image *img, const cf_image_info *info, bool force,
+                                  const cf_flash_events *ev, cf_error *err)
 {
     char why[512];
     cf_code rc;
@@ -146,17 +159,6 @@ static cf_code check_identity(const cf_image *img, const cf_image_info *info, bo
                  pc, start, end - 1);
         rc = refuse(force, ev, err, why,
                     "Pick the firmware image for this probe, and check --address.");
-        if (rc != CF_OK)
-            return rc;
-    }
-    /* Katapult and its deployer carry no Klipper dictionary; they are known by
-     * Katapult's own signature. Anything else must say what it is. */
-    if (!info->has_dictionary && info->kind != CF_KIND_KATAPULT && info->kind != CF_KIND_DEPLOYER &&
-        info->kind != CF_KIND_COMBINED) {
-        snprintf(why, sizeof(why),
-                 "it has no Klipper data dictionary and is not a Katapult bootloader or "
-                 "deployer, so it is not Cartographer firmware");
-        rc = refuse(force, ev, err, why, pick_fix);
         if (rc != CF_OK)
             return rc;
     }
@@ -222,7 +224,7 @@ cf_code cf_flash_check_gates(const cf_image *img, const cf_chip *chip, const cf_
         if (rc != CF_OK)
             return rc;
     }
-    rc = check_identity(img, &info, force, ev, err);
+    rc = check_reset_target(img, &info, force, ev, err);
     if (rc != CF_OK)
         return rc;
     /* Last, and not forceable: the device itself would refuse what does not fit. */

@@ -328,13 +328,22 @@ static bool text_has(const uint8_t *d, size_t n, const char *word)
     return false;
 }
 
-/* Random or encrypted data carries close to 8 bits per byte once there are a
- * few KiB of it (the shortfall of a uniform sample is about 255 / (2 N ln 2)
- * bits: 0.09 at 2 KiB). Firmware is far below: code, tables and padding; the
- * images in the Cartographer trees reach 7.2 with their compressed Klipper
- * dictionary included. */
-#define RANDOM_MIN_BYTES 2048u
-#define RANDOM_MIN_ENTROPY 7.85
+/* Random or encrypted data carries close to 8 bits per byte: a uniform sample
+ * of N bytes falls short by about 255 / (2 N ln 2) bits (0.18 at 1 KiB, 0.02
+ * at 8 KiB). Firmware is far below: code, tables and padding; the images in
+ * the Cartographer trees reach 7.2 with their compressed Klipper dictionary
+ * included. So: at least 1 KiB, and within 0.15 of what random data of that
+ * size gives (at most 7.85). */
+#define RANDOM_MIN_BYTES 1024u
+
+static bool looks_random(size_t n, double entropy)
+{
+    if (n < RANDOM_MIN_BYTES)
+        return false;
+    double expected = 8.0 - 255.0 / (2.0 * (double)n * 0.6931471805599453);
+    double threshold = expected - 0.15;
+    return entropy >= (threshold < 7.85 ? threshold : 7.85);
+}
 
 /* Names what the bytes are when they are not a Cortex-M image: the magic
  * numbers of the formats people download by mistake, then text, a single
@@ -384,7 +393,7 @@ static void describe(const cf_image *img, cf_image_info *info)
                    "first ':' record): remove it, or use the .bin";
         else
             what = "a text file, not a firmware image";
-    } else if (info->size >= RANDOM_MIN_BYTES && info->entropy >= RANDOM_MIN_ENTROPY) {
+    } else if (looks_random(info->size, info->entropy)) {
         snprintf(buf, sizeof(buf),
                  "random or encrypted data (%.2f bits of entropy per byte; firmware has far "
                  "less), not a firmware image",

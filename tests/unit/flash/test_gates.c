@@ -140,6 +140,8 @@ static void test_refuses_random_data(void **state)
     random_bytes(buf, sizeof(buf));
     expect_refused(buf, sizeof(buf), G431, "random or encrypted data");
     expect_refused(buf, 20000, F042, "random or encrypted data");
+    expect_refused(buf, 1024, F042, "random or encrypted data");
+    expect_refused(buf + 5000, 3000, G431, "random or encrypted data");
 }
 
 static void test_refuses_uf2(void **state)
@@ -242,12 +244,16 @@ static void test_vector_table_rules(void **state)
 static void test_unknown_firmware_refused(void **state)
 {
     (void)state;
-    static uint8_t buf[4096];
+    static uint8_t buf[16384];
     for (size_t i = 0; i < sizeof(buf); i++)
         buf[i] = (uint8_t)(i * 7 & 0x3F);
     gen_put_le32(buf, 0x20001000);
     gen_put_le32(buf + 4, 0x08000101);
-    expect_refused(buf, sizeof(buf), F042, "no Klipper data dictionary");
+    expect_refused(buf, 4096, F042, "no Klipper data dictionary");
+    expect_refused(buf, 4096, G431, "no Klipper data dictionary");
+    /* Code linked past the first 8 KiB (another board's bootloader offset) is
+     * not taken for a Katapult update: it is just not known. */
+    gen_put_le32(buf + 4, 0x08003001);
     expect_refused(buf, sizeof(buf), G431, "no Klipper data dictionary");
 }
 
