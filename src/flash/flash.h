@@ -2,9 +2,13 @@
  *
  * cf_flash_dfu() order (never reordered):
  *   1. select + open the device, bring it to dfuIDLE;
- *   2. safety gates (image fits the flash; MCU matches the chip; combined image
- *      only at the start of flash, app image only at 0x08002000) — nothing is
- *      erased when a gate refuses, unless opts->force (then a loud warning);
+ *   2. safety gates (gates.c: the image is Cortex-M firmware for this chip —
+ *      stack pointer in its SRAM, Thumb reset vector into the image, a Klipper
+ *      dictionary or Katapult's signature; a DFU suffix names this VID:PID or
+ *      0xFFFF; MCU matches the chip; combined image only at the start of flash,
+ *      app image only at 0x08002000; image fits the flash) — nothing is erased
+ *      when a gate refuses, unless opts->force (then a loud warning; never for
+ *      an image that does not fit);
  *   3. read back the current contents of every page the image touches (and,
  *      when one mass erase would be faster than the page erases, of the whole
  *      flash); if anything must change, save what was read to a backup file
@@ -108,10 +112,16 @@ typedef struct cf_chip {
     uint32_t page_erase_us;
     uint32_t mass_erase_us;
     uint32_t page_program_us; /* programming one whole page */
+    /* SRAM the initial stack pointer of its firmware points into (the stack
+     * grows down, so SP may equal the end). */
+    uint32_t sram_start;
+    uint32_t sram_size;
 } cf_chip;
 /* Identifies the chip of a DFU device from its memory layouts: the flash
  * geometry of alt 0 and the address of the option bytes (which tells an F072
  * with 128 KiB in 2 KiB pages from a G431). NULL if it is not a Cartographer chip. */
 const cf_chip *cf_chip_from_device(const cf_usb_dfu_info *info);
+/* The chip table entry for a dictionary MCU name ("stm32f042x6"); NULL if none. */
+const cf_chip *cf_chip_by_mcu(const char *mcu);
 
 #endif

@@ -405,7 +405,7 @@ cf_code cf_flash_dfu(cf_usb_backend *be, const cf_image *img, const cf_flash_opt
         fail_at(&s, CF_PHASE_CONNECT, 0, rc);
         goto out;
     }
-    rc = cf_flash_check_gates(img, s.chip, &s.layout, opts->force, ev, err);
+    rc = cf_flash_check_gates(img, s.chip, &s.info, &s.layout, opts->force, ev, err);
     if (rc != CF_OK) {
         fail_at(&s, CF_PHASE_CHECK, 0, rc);
         goto out;

@@ -5,8 +5,12 @@
 #include "dfu/dfu.h"
 #include "flash/flash.h"
 
-/* Safety gates (gates.c): everything that must hold before a byte is erased. */
-cf_code cf_flash_check_gates(const cf_image *img, const cf_chip *chip,
+/* Safety gates (gates.c): everything that must hold before a byte is erased.
+ * chip is NULL for a device that is not a known Cartographer chip (the checks
+ * that need its facts then only warn); dev gives the VID:PID a DFU suffix must
+ * match (NULL: not checked). Content checks refuse unless force (then warn
+ * through ev); an image that does not fit the layout is refused always. */
+cf_code cf_flash_check_gates(const cf_image *img, const cf_chip *chip, const cf_usb_dfu_info *dev,
                              const cf_dfuse_layout *layout, bool force, const cf_flash_events *ev,
                              cf_error *err);
 

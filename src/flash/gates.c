@@ -47,7 +47,125 @@ static cf_code check_fits(const cf_image *img, const cf_dfuse_layout *layout, cf
     return CF_OK;
 }
 
-cf_code cf_flash_check_gates(const cf_image *img, const cf_chip *chip,
+/* What makes bytes firmware for this chip, from the core's reset sequence
+ * (ARMv6-M / ARMv7-M Architecture Reference Manuals, "Reset behavior"): the
+ * core loads SP from word 0 of the vector table and PC from word 1, and bit 0
+ * of that word must be 1 (Thumb state) or it faults at once. So word 0 must
+ * point into this chip's SRAM (word aligned: the core ignores bits 1:0) and
+ * word 1, Thumb bit set, into the code the image itself brings to flash. */
+static bool sp_in_sram(uint32_t sp, const cf_chip *chip)
+{
+    return (sp & 3) == 0 && sp > chip->sram_start && sp - chip->sram_start <= chip->sram_size;
+}
+
+static cf_code check_suffix_ids(const cf_image *img, const cf_usb_dfu_info *dev, bool force,
+                                const cf_flash_events *ev, cf_error *err)
+{
+    if (!img->had_suffix || !dev)
+        return CF_OK;
+    /* 0xFFFF is the DFU suffix's "any" (DFU 1.1, appendix B). */
+    bool vid_ok = img->suffix_vid == 0xFFFF || img->suffix_vid == dev->vid;
+    bool pid_ok = img->suffix_pid == 0xFFFF || img->suffix_pid == dev->pid;
+    if (vid_ok && pid_ok)
+        return CF_OK;
+    char why[256];
+    snprintf(why, sizeof(why),
+             "the file's DFU suffix says it is for USB device %04x:%04x, but this device is "
+             "%04x:%04x",
+             img->suffix_vid, img->suffix_pid, dev->vid, dev->pid);
+    return refuse(force, ev, err, why,
+                  "This file was made for another device. Pick the Cartographer image for this "
+                  "probe (cartoflash firmware list --mode dfu).");
+}
+
+static const char pick_fix[] =
+    "Pick the firmware image for this probe (cartoflash firmware list --mode dfu).";
+
+/* The image must look like firmware for this chip: what it is when that can be
+ * told, its vector table's stack pointer and Thumb bit, and something that
+ * says what it is. */
+static cf_code check_vectors(const cf_image_info *info, const cf_chip *chip, bool force,
+                             const cf_flash_events *ev, cf_error *err)
+{
+    char why[512];
+    cf_code rc;
+    if (info->looks_like[0]) {
+        snprintf(why, sizeof(why), "the file is %s", info->looks_like);
+        return refuse(force, ev, err, why, pick_fix);
+    }
+    if (info->size < 8) {
+        snprintf(why, sizeof(why),
+                 "the image is %zu bytes, too short for a Cortex-M vector table (stack pointer "
+                 "and reset vector)",
+                 info->size);
+        return refuse(force, ev, err, why, pick_fix);
+    }
+    uint32_t sp = info->initial_sp, pc = info->reset_vector;
+    if (!chip) {
+        cf_flash_notice(ev, true,
+                        "WARNING: the device's chip is not known, so the image's stack pointer "
+                        "0x%08X could not be checked against its SRAM, nor its MCU",
+                        sp);
+    } else if (!sp_in_sram(sp, chip)) {
+        int n = snprintf(why, sizeof(why),
+                         "its first word, the initial stack pointer 0x%08X, is not in the %s's "
+                         "SRAM (0x%08X-0x%08X): it is not firmware for this chip",
+                         sp, chip->mcu, chip->sram_start, chip->sram_start + chip->sram_size);
+        if ((sp & 0xF0000000u) == 0x20000000u && sp > chip->sram_start + chip->sram_size)
+            snprintf(why + n, sizeof(why) - (size_t)n,
+                     " (it may be built for a chip with more SRAM)");
+        rc = refuse(force, ev, err, why, pick_fix);
+        if (rc != CF_OK)
+            return rc;
+    }
+    if (!(pc & 1)) {
+        snprintf(why, sizeof(why),
+                 "its reset vector 0x%08X has the Thumb bit (bit 0) clear: a Cortex-M core "
+                 "would fault on it, so this is not Cortex-M firmware",
+                 pc);
+        rc = refuse(force, ev, err, why, pick_fix);
+        if (rc != CF_OK)
+            return rc;
+    }
+    /* Katapult and its deployer carry no Klipper dictionary; they are known by
+     * Katapult's own signature. Anything else must say what it is (before the
+     * placement checks, which would call any code linked past 8 KiB a
+     * Katapult update). */
+    if (!info->has_dictionary && info->kind != CF_KIND_KATAPULT && info->kind != CF_KIND_DEPLOYER &&
+        info->kind != CF_KIND_COMBINED) {
+        snprintf(why, sizeof(why),
+                 "it has no Klipper data dictionary and is not a Katapult bootloader or "
+                 "deployer, so it is not Cartographer firmware");
+        rc = refuse(force, ev, err, why, pick_fix);
+        if (rc != CF_OK)
+            return rc;
+    }
+    return CF_OK;
+}
+
+/* After the placement checks (which name a wrong --address more clearly):
+ * the reset vector must start code this image brings. */
+static cf_code check_reset_target(const cf_image *img, const cf_image_info *info, bool force,
+                                  const cf_flash_events *ev, cf_error *err)
+{
+    char why[512];
+    cf_code rc;
+    uint32_t start = cf_image_start(img), end = cf_image_end(img), pc = info->reset_vector;
+    uint8_t first_op;
+    if ((pc & 1) && !cf_image_byte(img, pc & ~1u, &first_op)) {
+        snprintf(why, sizeof(why),
+                 "its reset vector 0x%08X points outside the image (0x%08X-0x%08X), so the "
+                 "code it starts is not in this file",
+                 pc, start, end - 1);
+        rc = refuse(force, ev, err, why,
+                    "Pick the firmware image for this probe, and check --address.");
+        if (rc != CF_OK)
+            return rc;
+    }
+    return CF_OK;
+}
+
+cf_code cf_flash_check_gates(const cf_image *img, const cf_chip *chip, const cf_usb_dfu_info *dev,
                              const cf_dfuse_layout *layout, bool force, const cf_flash_events *ev,
                              cf_error *err)
 {
@@ -59,6 +177,9 @@ cf_code cf_flash_check_gates(const cf_image *img, const cf_chip *chip,
     uint32_t start = cf_image_start(img);
     char why[384];
 
+    rc = check_suffix_ids(img, dev, force, ev, err);
+    if (rc != CF_OK)
+        return rc;
     if (chip && info.mcu[0] && strcmp(info.mcu, chip->mcu) != 0) {
         snprintf(why, sizeof(why), "the image was built for %s but the device is %s (%s)", info.mcu,
                  chip->mcu, chip->probe);
@@ -68,6 +189,9 @@ cf_code cf_flash_check_gates(const cf_image *img, const cf_chip *chip,
         if (rc != CF_OK)
             return rc;
     }
+    rc = check_vectors(&info, chip, force, ev, err);
+    if (rc != CF_OK)
+        return rc;
     if ((info.kind == CF_KIND_APP || info.kind == CF_KIND_DEPLOYER) && chip &&
         start == chip->flash_start) {
         snprintf(why, sizeof(why),
@@ -100,6 +224,9 @@ cf_code cf_flash_check_gates(const cf_image *img, const cf_chip *chip,
         if (rc != CF_OK)
             return rc;
     }
+    rc = check_reset_target(img, &info, force, ev, err);
+    if (rc != CF_OK)
+        return rc;
     /* Last, and not forceable: the device itself would refuse what does not fit. */
     return check_fits(img, layout, err);
 }

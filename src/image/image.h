@@ -98,6 +98,11 @@ typedef struct cf_image_info {
     uint32_t app_address;      /* where the Cartographer/Klipper app's vector table is, 0 if none */
     uint32_t katapult_offset;  /* deployer: offset of the embedded Katapult image in the file */
     cf_iface katapult_iface;   /* link Katapult itself uses (combined, katapult, deployer) */
+    /* What the bytes are when they are recognisably not a Cortex-M image (a UF2
+     * or ELF file, an archive, text, random data ...), with what to do instead;
+     * "" when nothing can be told. Also one of the problems. */
+    char looks_like[192];
+    double entropy; /* Shannon entropy of the image bytes, bits per byte (0..8) */
 } cf_image_info;
 
 void cf_image_inspect(const cf_image *img, cf_image_info *info);

@@ -1,10 +1,15 @@
 /* DfuSe .dfu files (ST UM0391), all little-endian:
- *   prefix  "DfuSe" bVersion=1 DFUImageSize(4, whole file) bTargets(1)
+ *   prefix  "DfuSe" bVersion=1 DFUImageSize(4) bTargets(1)
  *   target  "Target" bAlternateSetting(1) bTargetNamed(4) szTargetName(255)
  *           dwTargetSize(4, element headers + data) dwNbElements(4)
  *   element dwElementAddress(4) dwElementSize(4) data
  *   suffix  bcdDevice idProduct idVendor bcdDFU=0x011A "UFD" 16 dwCRC
- * Only alt setting 0 (internal flash) is kept; other targets are noted. */
+ * Only alt setting 0 (internal flash) is kept; other targets are noted.
+ * DFUImageSize is the whole file in UM0391's wording, but ST's DFU File
+ * Manager and dfu-util's dfuse-pack.py write the length without the 16-byte
+ * suffix, and dfu-util never reads the field: both values are accepted. What
+ * proves the file whole is the suffix CRC and every target's and element's
+ * own size, each checked against the bytes that are really there. */
 #include "image/image_internal.h"
 
 #include <stdio.h>
@@ -163,10 +168,12 @@ cf_code cf_image_parse_dfuse(const uint8_t *buf, size_t len, const char *name, c
     /* The size check comes first: a cut-off download fails here with the
      * clearest message, before the missing suffix is noticed. */
     uint32_t image_size = cf_le32(buf + 6);
-    if (image_size != len) {
+    if (image_size != len && image_size != len - SUFFIX_LEN) {
         snprintf(what, sizeof(what),
-                 "bad prefix size: DFUImageSize says %u bytes but the file has %zu%s", image_size,
-                 len, image_size > len ? " (the file is truncated)" : "");
+                 "bad prefix size: DFUImageSize says %u bytes but the file has %zu (%zu without "
+                 "its suffix)%s",
+                 image_size, len, len - SUFFIX_LEN,
+                 image_size > len ? " (the file is truncated)" : "");
         return dfuse_fail(&st, 6, what, err);
     }
     cf_code rc = check_suffix(&st, len, err);

@@ -20,8 +20,10 @@
  */
 #include "image/image_internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define FLASH_BASE 0x08000000u
 #define APP_OFFSET 0x2000u /* Katapult's size on Cartographer probes */
@@ -166,10 +168,19 @@ static bool inspect_uf2(const cf_image *img, cf_image_info *info)
     if (!word_at(img, 0, &m0) || !word_at(img, 4, &m1) || m0 != UF2_MAGIC0 || m1 != UF2_MAGIC1)
         return false;
     info->kind = CF_KIND_UNKNOWN;
+    /* The RP2040 boot ROM shows up as a USB drive named RPI-RP2 and takes a
+     * .uf2 copied onto it (RP2040 datasheet, 2.8 "Bootrom"). */
     if (word_at(img, 8, &flags) && (flags & UF2_FLAG_FAMILY) && word_at(img, 28, &family) &&
         family == UF2_FAMILY_RP2040)
+        snprintf(info->looks_like, sizeof(info->looks_like),
+                 "an RP2040 UF2 file (Cartographer v1 firmware): v1 probes are flashed by "
+                 "copying the .uf2 to the RPI-RP2 drive, not over DFU");
+    else
+        snprintf(info->looks_like, sizeof(info->looks_like),
+                 "a UF2 file (for drag-and-drop bootloaders), not an STM32 flash image");
+    if (strstr(info->looks_like, "RP2040"))
         problem(info, "RP2040 UF2 image: not for STM32 DFU (v1 probes are flashed by copying the "
-                      ".uf2 to the RP2040's USB drive)");
+                      ".uf2 to the RPI-RP2 drive)");
     else
         problem(info, "UF2 image: not for STM32 DFU");
     return true;
@@ -271,6 +282,130 @@ static void check_vectors(const cf_image *img, cf_image_info *info)
                 info->load_address);
 }
 
+/* Shannon entropy of every byte of the image, in bits per byte. */
+static double image_entropy(const cf_image *img)
+{
+    size_t count[256] = {0}, n = 0;
+    for (size_t i = 0; i < img->segment_count; i++) {
+        const cf_image_segment *s = &img->segments[i];
+        for (uint32_t j = 0; j < s->size; j++)
+            count[s->data[j]]++;
+        n += s->size;
+    }
+    double h = 0;
+    for (unsigned b = 0; b < 256 && n; b++) {
+        if (count[b] == 0)
+            continue;
+        double p = (double)count[b] / (double)n;
+        h -= p * log2(p);
+    }
+    return h;
+}
+
+static bool has_prefix(const uint8_t *d, size_t n, size_t off, const void *magic, size_t len)
+{
+    return n >= off + len && memcmp(d + off, magic, len) == 0;
+}
+
+/* Printable ASCII and line breaks only (a UTF-8 byte order mark allowed). */
+static bool is_text(const uint8_t *d, size_t n)
+{
+    size_t i = has_prefix(d, n, 0, "\xEF\xBB\xBF", 3) ? 3 : 0, end = n < 4096 ? n : 4096;
+    if (end - i < 4)
+        return false;
+    for (; i < end; i++)
+        if (!((d[i] >= 0x20 && d[i] < 0x7F) || d[i] == '\t' || d[i] == '\r' || d[i] == '\n'))
+            return false;
+    return true;
+}
+
+static bool text_has(const uint8_t *d, size_t n, const char *word)
+{
+    size_t w = strlen(word), end = n < 4096 ? n : 4096;
+    for (size_t i = 0; i + w <= end; i++)
+        if (strncasecmp((const char *)d + i, word, w) == 0)
+            return true;
+    return false;
+}
+
+/* Random or encrypted data carries close to 8 bits per byte: a uniform sample
+ * of N bytes falls short by about 255 / (2 N ln 2) bits (0.18 at 1 KiB, 0.02
+ * at 8 KiB). Firmware is far below: code, tables and padding; the images in
+ * the Cartographer trees reach 7.2 with their compressed Klipper dictionary
+ * included. So: at least 1 KiB, and within 0.15 of what random data of that
+ * size gives (at most 7.85). */
+#define RANDOM_MIN_BYTES 1024u
+
+static bool looks_random(size_t n, double entropy)
+{
+    if (n < RANDOM_MIN_BYTES)
+        return false;
+    double expected = 8.0 - 255.0 / (2.0 * (double)n * 0.6931471805599453);
+    double threshold = expected - 0.15;
+    return entropy >= (threshold < 7.85 ? threshold : 7.85);
+}
+
+/* Names what the bytes are when they are not a Cortex-M image: the magic
+ * numbers of the formats people download by mistake, then text, a single
+ * repeated byte, and random data. */
+static void describe(const cf_image *img, cf_image_info *info)
+{
+    const cf_image_segment *s = &img->segments[0];
+    const uint8_t *d = s->data;
+    size_t n = s->size;
+    const char *what = NULL;
+    char buf[sizeof(info->looks_like)];
+    bool same = true;
+    for (size_t i = 1; i < n && same; i++)
+        same = d[i] == d[0];
+
+    if (has_prefix(d, n, 0,
+                   "\x7F"
+                   "ELF",
+                   4)) /* ELF e_ident (System V ABI) */
+        what = "an ELF file (the linker's output, with headers and debug data, not a flash "
+               "image): use the .bin built from it";
+    else if (has_prefix(d, n, 0, "\x1F\x8B", 2)) /* RFC 1952 */
+        what = "gzip-compressed data: unpack it and flash the .bin inside";
+    else if (has_prefix(d, n, 0, "PK\x03\x04", 4)) /* PKWARE APPNOTE local file header */
+        what = "a zip archive: unpack it and flash the .bin inside";
+    else if (has_prefix(d, n, 0,
+                        "\xFD"
+                        "7zXZ",
+                        6)) /* xz file format, stream header */
+        what = "xz-compressed data: unpack it and flash the .bin inside";
+    else if (has_prefix(d, n, 0, "BZh", 3))
+        what = "bzip2-compressed data: unpack it and flash the .bin inside";
+    else if (has_prefix(d, n, 257, "ustar", 5)) /* POSIX tar header magic */
+        what = "a tar archive: unpack it and flash the .bin inside";
+    else if (same && d[0] == 0xFF)
+        what = "erased flash (every byte is 0xFF), not firmware";
+    else if (same && n > 1) {
+        snprintf(buf, sizeof(buf), "%zu bytes that are all 0x%02X, not firmware", n, d[0]);
+        what = buf;
+    } else if (is_text(d, n)) {
+        if (text_has(d, n, "<html") || text_has(d, n, "<!doctype"))
+            what = "an HTML page, not firmware (a download that fetched a web page instead of "
+                   "the file?)";
+        else if (text_has(d, n, "\n:") || has_prefix(d, n, 0, ":", 1) ||
+                 has_prefix(d, n, 3, ":", 1))
+            what = "Intel HEX text that was not recognised as such (something comes before its "
+                   "first ':' record): remove it, or use the .bin";
+        else
+            what = "a text file, not a firmware image";
+    } else if (looks_random(info->size, info->entropy)) {
+        snprintf(buf, sizeof(buf),
+                 "random or encrypted data (%.2f bits of entropy per byte; firmware has far "
+                 "less), not a firmware image",
+                 info->entropy);
+        what = buf;
+    }
+    if (what) {
+        snprintf(info->looks_like, sizeof(info->looks_like), "%s", what);
+        problem(info, "the file is %s", what);
+    }
+}
+
 void cf_image_inspect(const cf_image *img, cf_image_info *info)
 {
     memset(info, 0, sizeof(*info));
@@ -282,6 +417,7 @@ void cf_image_inspect(const cf_image *img, cf_image_info *info)
         problem(info, "empty image");
         return;
     }
+    info->entropy = image_entropy(img);
     if (inspect_uf2(img, info))
         return;
     if (img->segment_count > 1)
@@ -296,6 +432,11 @@ void cf_image_inspect(const cf_image *img, cf_image_info *info)
     } else if (info->kind == CF_KIND_COMBINED || info->kind == CF_KIND_APP) {
         problem(info, "no Klipper data dictionary found: version, MCU and interface unknown");
     }
+    /* A plausible vector table or a dictionary means firmware, whatever else
+     * it may be; only then is there nothing to describe. */
+    if (!(sram_sp(info->initial_sp) && flash_pc(info->reset_vector)) ||
+        (info->kind == CF_KIND_UNKNOWN && !info->has_dictionary))
+        describe(img, info);
     if (info->kind == CF_KIND_KATAPULT)
         snprintf(info->app_name, sizeof(info->app_name), "katapult");
     /* Without a dictionary the bootloader's own link is the best answer. */

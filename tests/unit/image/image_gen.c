@@ -163,6 +163,14 @@ void gen_dfuse_end(gen_dfuse *d, uint16_t vid, uint16_t pid)
     put_suffix(&d->b, vid, pid, 0x011A);
 }
 
+void gen_dfuse_end_tools(gen_dfuse *d, uint16_t vid, uint16_t pid)
+{
+    close_target(d);
+    d->b.buf[10] = d->targets;
+    gen_put_le32(d->b.buf + 6, (uint32_t)d->b.len);
+    put_suffix(&d->b, vid, pid, 0x011A);
+}
+
 void gen_add_suffix(gen_buf *b, uint16_t vid, uint16_t pid)
 {
     put_suffix(b, vid, pid, 0x0100);

@@ -42,6 +42,10 @@ void gen_dfuse_begin(gen_dfuse *d);
 void gen_dfuse_target(gen_dfuse *d, uint8_t alt, const char *name);
 void gen_dfuse_element(gen_dfuse *d, uint32_t addr, const uint8_t *data, size_t len);
 void gen_dfuse_end(gen_dfuse *d, uint16_t vid, uint16_t pid);
+/* The same, with DFUImageSize counting the prefix and targets but not the
+ * 16-byte suffix: what ST's DFU File Manager and dfu-util's dfuse-pack.py
+ * write into real .dfu files. */
+void gen_dfuse_end_tools(gen_dfuse *d, uint16_t vid, uint16_t pid);
 
 /* Recomputes the suffix CRC of a finished file (after a test edits it). */
 void gen_fix_crc(uint8_t *buf, size_t len);

@@ -371,6 +371,125 @@ static void image_dfuse_file_load(void **state)
     free(bin);
 }
 
+/* A file as ST's DFU File Manager and dfuse-pack.py write it (UM0391 layout,
+ * DFUImageSize without the suffix): a real G431 combined image in three
+ * elements, out of order, and a second target with two option-byte elements. */
+#define G431_COMBINED                                                                              \
+    "cartographer_firmware/firmware/v4/combined-firmware/6.1.0/"                                   \
+    "Katapult_plus_CartographerV4_6.1.0_CAN_1M.bin"
+
+static void build_tools_dfuse(gen_dfuse *d, const uint8_t *bin, size_t len)
+{
+    static const uint8_t option_bytes[40] = {0xAA, 0xF8, 0xEF, 0xFF};
+    gen_dfuse_begin(d);
+    gen_dfuse_target(d, 0, "ST...");
+    gen_dfuse_element(d, 0x08002000, bin + 0x2000, 0x3000);
+    gen_dfuse_element(d, 0x08000000, bin, 0x2000);
+    gen_dfuse_element(d, 0x08005000, bin + 0x5000, len - 0x5000);
+    gen_dfuse_target(d, 1, "ST...");
+    gen_dfuse_element(d, 0x1FFF7800, option_bytes, 24);
+    gen_dfuse_element(d, 0x1FFF7818, option_bytes + 24, 16);
+    gen_dfuse_end_tools(d, 0x0483, 0xDF11);
+}
+
+static void image_dfuse_as_tools_write_it(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *bin = real(G431_COMBINED, &len);
+    gen_dfuse d;
+    build_tools_dfuse(&d, bin, len);
+    size_t body = 11 + 274 + 3 * 8 + len + 274 + 2 * 8 + 40;
+    assert_int_equal(d.b.len, body + 16);
+    assert_int_equal(d.b.buf[6] | d.b.buf[7] << 8 | d.b.buf[8] << 16, body);
+
+    cf_image img;
+    cf_error err;
+    assert_int_equal(parse(d.b.buf, d.b.len, &img, &err), CF_OK);
+    assert_int_equal(img.format, CF_IMAGE_DFUSE);
+    assert_int_equal(img.suffix_vid, 0x0483);
+    assert_int_equal(img.suffix_pid, 0xDF11);
+    assert_one_segment(&img, 0x08000000, bin, len);
+    assert_non_null(strstr(img.notes, "alt setting 1 (2 elements, 56 bytes)"));
+    cf_image_info info;
+    cf_image_inspect(&img, &info);
+    assert_int_equal(info.kind, CF_KIND_COMBINED);
+    assert_string_equal(info.mcu, "stm32g431xx");
+    cf_image_free(&img);
+
+    /* The same file with DFUImageSize counting the suffix, as UM0391 words it. */
+    gen_put_le32(d.b.buf + 6, (uint32_t)d.b.len);
+    gen_fix_crc(d.b.buf, d.b.len);
+    assert_int_equal(parse(d.b.buf, d.b.len, &img, &err), CF_OK);
+    assert_one_segment(&img, 0x08000000, bin, len);
+    cf_image_free(&img);
+    gen_free(&d.b);
+    free(bin);
+}
+
+/* Every other check still holds for such a file. */
+static void image_dfuse_as_tools_damaged(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *bin = real(G431_COMBINED, &len);
+    gen_dfuse d;
+    build_tools_dfuse(&d, bin, len);
+    size_t n = d.b.len;
+    uint8_t *copy = malloc(n);
+    assert_non_null(copy);
+
+    /* Cut short anywhere: by one byte, by exactly the suffix, inside the data. */
+    expect_format_error(d.b.buf, n - 1, "DFUImageSize says");
+    expect_format_error(d.b.buf, n - 16, "no DFU suffix");
+    expect_format_error(d.b.buf, n - 5000, "(the file is truncated)");
+
+    /* One payload bit, or the CRC itself. */
+    memcpy(copy, d.b.buf, n);
+    copy[11 + 274 + 8 + 100] ^= 0x04;
+    expect_format_error(copy, n, "DFU suffix CRC does not match");
+    memcpy(copy, d.b.buf, n);
+    copy[n - 2] ^= 0x80;
+    expect_format_error(copy, n, "DFU suffix CRC does not match");
+
+    /* DFUImageSize neither with nor without the suffix. */
+    memcpy(copy, d.b.buf, n);
+    gen_put_le32(copy + 6, (uint32_t)(n - 8));
+    gen_fix_crc(copy, n);
+    expect_format_error(copy, n, "bad prefix size: DFUImageSize says");
+
+    /* The first target's dwTargetSize one element header short, and long. */
+    uint32_t tsize = (uint32_t)(3 * 8 + len);
+    memcpy(copy, d.b.buf, n);
+    gen_put_le32(copy + 11 + 266, tsize - 8);
+    gen_fix_crc(copy, n);
+    expect_format_error(copy, n, "runs past the end of its target");
+    memcpy(copy, d.b.buf, n);
+    gen_put_le32(copy + 11 + 266, tsize + 8);
+    gen_fix_crc(copy, n);
+    expect_format_error(copy, n, "inconsistent with dwTargetSize");
+
+    /* The second element's dwElementSize too small (the third header is then
+     * read from its data); dwNbElements too large. */
+    memcpy(copy, d.b.buf, n);
+    gen_put_le32(copy + 11 + 274 + 8 + 0x3000 + 4, 0x1000);
+    gen_fix_crc(copy, n);
+    expect_format_error(copy, n, "element 3");
+    memcpy(copy, d.b.buf, n);
+    gen_put_le32(copy + 11 + 270, 4);
+    gen_fix_crc(copy, n);
+    expect_format_error(copy, n, "truncated element 4 of 4");
+
+    /* bTargets says three. */
+    memcpy(copy, d.b.buf, n);
+    copy[10] = 3;
+    gen_fix_crc(copy, n);
+    expect_format_error(copy, n, "truncated target 3");
+    free(copy);
+    gen_free(&d.b);
+    free(bin);
+}
+
 static void image_dfuse_bad_crc(void **state)
 {
     (void)state;
@@ -672,6 +791,8 @@ int main(void)
         cmocka_unit_test(image_hex_past_4gib),
         cmocka_unit_test(image_dfuse_roundtrip_real),
         cmocka_unit_test(image_dfuse_file_load),
+        cmocka_unit_test(image_dfuse_as_tools_write_it),
+        cmocka_unit_test(image_dfuse_as_tools_damaged),
         cmocka_unit_test(image_dfuse_bad_crc),
         cmocka_unit_test(image_dfuse_bad_prefix_size),
         cmocka_unit_test(image_dfuse_truncated_element),
