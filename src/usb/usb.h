@@ -137,7 +137,11 @@ cf_code cf_usb_list_runtime(cf_usb_backend *be, cf_usb_runtime_info *out, size_t
 cf_code cf_usb_parse_functional(const uint8_t *buf, size_t len, cf_dfu_functional *out,
                                 cf_error *err);
 
-/* The udev rule text that lets a non-root user open 0483:df11 (used in hints). */
+/* The one udev rule, data/udev/70-cartoflash.rules as built in: 0483:df11 (the
+ * STM32 DFU bootloader) only, uaccess plus group plugdev 0660. No rule is
+ * needed for a probe running Klipper or Katapult (a serial device: dialout). */
+const char *cf_usb_udev_rule(void);
+/* What to run to install that rule (used in hints); contains the rule verbatim. */
 const char *cf_usb_udev_hint(void);
 
 /* ---- backend implementation interface (usb_backend.h style, kept here) ---- */
