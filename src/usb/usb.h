@@ -86,6 +86,9 @@ typedef struct cf_usb_dev cf_usb_dev;
 struct cf_emu;
 cf_code cf_usb_backend_libusb(cf_usb_backend **out, cf_error *err);
 cf_code cf_usb_backend_sim(struct cf_emu *emu, cf_usb_backend **out, cf_error *err);
+/* Puts a second emulated DFU device on the simulated bus, at port 1-1.4 (the
+ * first is at 1-1.3); not owned either. Only the first boots after leave. */
+cf_code cf_usb_backend_sim_add(cf_usb_backend *be, struct cf_emu *emu, cf_error *err);
 void cf_usb_backend_free(cf_usb_backend *be);
 
 /* Enumeration; free the list with free(). */
