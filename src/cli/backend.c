@@ -6,8 +6,9 @@
 #include "cli/cli.h"
 #include "emu/stm32_dfu.h"
 
-/* The CLI runs one command per process, so one simulated probe at most. */
-static cf_emu *sim_emu;
+/* The CLI runs one command per process, so one simulated probe at most (and
+ * the mainboard next to it, with mainboard=...). */
+static cf_emu *sim_emu, *sim_mainboard;
 
 cf_code cf_cli_open_backend(const cf_cli *cli, cf_usb_backend **be, cf_error *err)
 {
@@ -27,9 +28,21 @@ cf_code cf_cli_open_backend(const cf_cli *cli, cf_usb_backend **be, cf_error *er
         rc = cf_emu_new(&cfg, &sim_emu, err);
     if (rc == CF_OK)
         rc = cf_usb_backend_sim(sim_emu, be, err);
+    if (rc == CF_OK && cfg.mainboard) {
+        cf_emu_config mb;
+        cf_emu_config_default(&mb);
+        mb.chip = cfg.mainboard_chip;
+        mb.timing = cfg.timing;
+        rc = cf_emu_new(&mb, &sim_mainboard, err);
+        if (rc == CF_OK)
+            rc = cf_usb_backend_sim_add(*be, sim_mainboard, err);
+    }
     if (rc != CF_OK) {
+        cf_usb_backend_free(*be);
+        *be = NULL;
         cf_emu_free(sim_emu);
-        sim_emu = NULL;
+        cf_emu_free(sim_mainboard);
+        sim_emu = sim_mainboard = NULL;
     }
     return rc;
 }
@@ -38,10 +51,9 @@ void cf_cli_close_backend(cf_usb_backend *be)
 {
     if (be)
         cf_usb_backend_free(be);
-    if (sim_emu) {
-        cf_emu_free(sim_emu);
-        sim_emu = NULL;
-    }
+    cf_emu_free(sim_emu);
+    cf_emu_free(sim_mainboard);
+    sim_emu = sim_mainboard = NULL;
 }
 
 int cf_cli_report_error(const cf_cli *cli, const cf_error *err)

@@ -47,8 +47,9 @@ int cf_cmd_backup(const cf_cli *cli, int argc, char **argv)
         cf_progress_view_events(&view, &ev);
         rc = cf_backup_dfu(be, device, argv[optind], &ev, &rep, &err);
         if (rc == CF_OK)
-            printf("Saved %zu bytes of %s flash to %s (the probe stays in DFU mode).\n",
-                   rep.bytes_verified, rep.chip, rep.backup_path);
+            printf("Saved %zu bytes of %s flash to %s (the device stays in DFU mode).\n",
+                   rep.bytes_verified, strcmp(rep.chip, "unknown") != 0 ? rep.chip : "the device's",
+                   rep.backup_path);
     }
     cf_cli_close_backend(be);
     return rc == CF_OK ? 0 : cf_cli_report_error(cli, &err);

@@ -115,16 +115,22 @@ static cf_code find_device(cf_usb_backend *be, const flash_args *a, cf_usb_dfu_i
         rc = cf_usb_select(list, count, a->opts.device, &index, err);
     if (rc == CF_OK)
         *dev = list[index];
+    if (rc == CF_ERR_AMBIGUOUS) /* say which one is the probe */
+        for (size_t i = 0; i < count; i++) {
+            cf_dfu_kind kind;
+            cf_dfu_identify(&list[i], &kind);
+            if (list[i].dfu_mode)
+                cf_hint_more(err, "%s is %s.", list[i].bus_path, kind.summary);
+        }
     free(list);
     return rc;
 }
 
 static void describe(const cf_usb_dfu_info *dev, const char *file, const cf_image *img)
 {
-    const cf_chip *chip = cf_chip_from_device(dev);
-    printf("Device:   %04x:%04x at %s, %s%s%s%s\n", dev->vid, dev->pid, dev->bus_path,
-           chip ? chip->mcu : "unknown chip", chip ? " (" : "", chip ? chip->probe : "",
-           chip ? ")" : "");
+    cf_dfu_kind kind;
+    cf_dfu_identify(dev, &kind);
+    printf("Device:   %04x:%04x at %s, %s\n", dev->vid, dev->pid, dev->bus_path, kind.summary);
     cf_cli_print_firmware(file, img);
 }
 

@@ -22,6 +22,8 @@ static json_t *device_json(const cf_usb_dfu_info *d)
 {
     char id[16];
     const cf_chip *chip = cf_chip_from_device(d);
+    cf_dfu_kind kind;
+    cf_dfu_identify(d, &kind);
     json_t *o = json_object();
     snprintf(id, sizeof(id), "%04x:%04x", d->vid, d->pid);
     json_object_set_new(o, "id", json_string(id));
@@ -36,6 +38,12 @@ static json_t *device_json(const cf_usb_dfu_info *d)
     json_object_set_new(o, "note", d->note[0] ? json_string(d->note) : json_null());
     json_object_set_new(o, "chip", chip ? json_string(chip->mcu) : json_null());
     json_object_set_new(o, "probe", chip ? json_string(chip->probe) : json_null());
+    /* What it is when it is not a probe (chip family from its layout). */
+    json_object_set_new(o, "cartographer", json_boolean(chip != NULL));
+    json_object_set_new(o, "family", json_string(kind.family));
+    json_object_set_new(o, "flash_size",
+                        kind.flash_size ? json_integer(kind.flash_size) : json_null());
+    json_object_set_new(o, "identified_as", json_string(kind.summary));
     json_object_set_new(o, "transfer_size",
                         d->has_functional ? json_integer(d->functional.transfer_size)
                                           : json_null());
@@ -76,9 +84,16 @@ static void print_device(const cf_usb_dfu_info *d)
         printf("  note: %s\n", d->note[0] ? d->note : "this user may not open it");
     if (d->access_denied)
         printf("  fix:  %s\n", cf_usb_udev_hint());
-    if (chip)
+    if (chip) {
         printf("  chip: %s (%s), %u KiB flash in %u-byte pages\n", chip->mcu, chip->probe,
                chip->flash_size / 1024, chip->page_size);
+    } else if (d->dfu_mode && !d->access_denied) {
+        cf_dfu_kind kind;
+        cf_dfu_identify(d, &kind);
+        printf("  chip: %s\n", kind.summary);
+        printf("        (a printer mainboard or toolhead board in DFU mode?); `flash dfu` "
+               "refuses it without --force\n");
+    }
     for (int i = 0; i < d->alt_count; i++) {
         cf_dfuse_layout layout;
         printf("  alt %u: %s\n", d->alts[i].alt, d->alts[i].name);

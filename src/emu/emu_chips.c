@@ -42,7 +42,26 @@
  *    at 0x20000000 (a Cartographer v4 image sets SP = 0x20007FF8), system
  *    memory 28 KiB at 0x1FFF0000 (RM0440) [D].
  *
- * Get Commands (UPLOAD block 0) = 00 21 41 92 for both (AN3156) [D; U per chip].
+ * STM32F446xE (ROM DFU version 2.2), not a probe: the MCU of printer mainboards
+ * (BTT Octopus and others) whose ROM bootloader a Klipper host also sees as
+ * 0483:df11. It is here so cartoflash can be shown to name and refuse it.
+ *  - Alt names as public dfu-util logs of F4 ROMs show them [V for F405/F407,
+ *    I for F446]: "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,03*128Kg"
+ *    (512 KiB: sectors 0-3 16 KiB, 4 64 KiB, 5-7 128 KiB, RM0390 §3.3),
+ *    "@Option Bytes  /0x1FFFC000/01*016 e", "@OTP Memory /0x1FFF7800/01*512 e,
+ *    01*016 e", "@Device Feature/0xFFFF0000/01*004 e"; strings
+ *    "STMicroelectronics" / "STM32  BOOTLOADER" as on the F042; the serial is
+ *    one chip's 12 hex digits [U]. AN2606 lists the F446 DFU bootloader on
+ *    USB OTG FS with bcdDevice 2.2 [D as recalled].
+ *  - Memory (RM0390, DS10693): SRAM 128 KiB at 0x20000000, system memory
+ *    30 KiB at 0x1FFF0000, OTP 512 + 16 lock bytes at 0x1FFF7800, option bytes
+ *    16 B at 0x1FFFC000 [D]; option-byte factory contents (RDP 0xAA, USER 0xEF,
+ *    nWRP 0x0FFF) [I].
+ *  - Timing, DS10693 flash characteristics at x32 parallelism [D as recalled]:
+ *    word program 16 us, sector erase 16 KiB 250 ms, 64 KiB 550 ms, 128 KiB 1 s,
+ *    mass erase 8 s.
+ *
+ * Get Commands (UPLOAD block 0) = 00 21 41 92 for all three (AN3156) [D; U per chip].
  */
 #include <string.h>
 
@@ -64,6 +83,11 @@ static const uint8_t g431_option_default[40] = {
     0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, /* WRP1AR: start > end = off */
     0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, /* WRP1BR */
 };
+
+/* F4 option bytes (RM0390 §3.6): RDP/USER at 0x1FFFC000, nWRP at 0x1FFFC008,
+ * each with its complement in the following bytes. */
+static const uint8_t f446_option_default[16] = {0xEF, 0xAA, 0x10, 0x55, 0xFF, 0xFF, 0xFF, 0xFF,
+                                                0xFF, 0x0F, 0x00, 0xF0, 0xFF, 0xFF, 0xFF, 0xFF};
 
 static const emu_chip chips[] = {
     {
@@ -131,6 +155,48 @@ static const emu_chip chips[] = {
         .commands = dfuse_commands,
         .command_count = sizeof dfuse_commands,
     },
+    {
+        .id = CF_EMU_CHIP_F446,
+        .name = "stm32f446xx",
+        .bcd_usb = 0x0200,
+        .bcd_device = 0x2200,
+        .max_power_2ma = 50,
+        .manufacturer = "STMicroelectronics",
+        .product = "STM32  BOOTLOADER",
+        .serial = "3459365E3438",
+        .alt_count = 4,
+        .alt_names = {"@Internal Flash  /0x08000000/04*016Kg,01*064Kg,03*128Kg",
+                      "@Option Bytes  /0x1FFFC000/01*016 e",
+                      "@OTP Memory /0x1FFF7800/01*512 e,01*016 e",
+                      "@Device Feature/0xFFFF0000/01*004 e"},
+        .flash_base = 0x08000000,
+        .flash_size = 512 * 1024,
+        .page_size = 16 * 1024, /* the smallest sector */
+        .prog_unit = 4,
+        .sector_runs = 3,
+        .sectors =
+            {
+                {4, 16 * 1024, 250000000},
+                {1, 64 * 1024, 550000000},
+                {3, 128 * 1024, 1000000000},
+            },
+        .option_default = f446_option_default,
+        .region_count = 5,
+        .regions =
+            {
+                {EMU_REGION_FLASH, 0x08000000, 512 * 1024, true},
+                {EMU_REGION_OPTION, 0x1FFFC000, 16, true},
+                {EMU_REGION_OTP, 0x1FFF7800, 528, true},
+                {EMU_REGION_RAM, 0x20000000, 128 * 1024, true},
+                {EMU_REGION_SYSMEM, 0x1FFF0000, 30 * 1024, false},
+            },
+        .page_erase_ns = 250000000,
+        .mass_erase_ns = 8000000000ull,
+        .prog_unit_ns = 16000,
+        .set_address_ns = 0,
+        .commands = dfuse_commands,
+        .command_count = sizeof dfuse_commands,
+    },
 };
 
 const emu_chip *emu_chip_get(cf_emu_chip id)
@@ -158,6 +224,33 @@ const emu_region *emu_chip_region(const emu_chip *chip, uint32_t addr)
         }
     }
     return NULL;
+}
+
+bool emu_chip_erase_unit(const emu_chip *chip, uint32_t offset, uint32_t *start, uint32_t *size,
+                         uint64_t *erase_ns)
+{
+    if (offset >= chip->flash_size) {
+        return false;
+    }
+    if (chip->sector_runs == 0) {
+        *start = offset / chip->page_size * chip->page_size;
+        *size = chip->page_size;
+        *erase_ns = chip->page_erase_ns;
+        return true;
+    }
+    uint32_t at = 0;
+    for (int r = 0; r < chip->sector_runs; r++) {
+        const emu_sector_run *run = &chip->sectors[r];
+        for (uint32_t i = 0; i < run->count; i++, at += run->size) {
+            if (offset < at + run->size) {
+                *start = at;
+                *size = run->size;
+                *erase_ns = run->erase_ns;
+                return true;
+            }
+        }
+    }
+    return false;
 }
 
 /* Copies `len` bytes of a built descriptor into buf, at most cap. */

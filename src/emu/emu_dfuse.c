@@ -277,8 +277,14 @@ static uint64_t op_duration(const cf_emu *emu)
     switch (emu->op) {
     case EMU_OP_SET_ADDRESS:
         return emu->chip->set_address_ns;
-    case EMU_OP_ERASE_PAGE:
-        return emu->chip->page_erase_ns;
+    case EMU_OP_ERASE_PAGE: {
+        uint32_t start = 0, size = 0;
+        uint64_t ns = emu->chip->page_erase_ns;
+        if (emu->op_addr >= emu->chip->flash_base)
+            (void)emu_chip_erase_unit(emu->chip, emu->op_addr - emu->chip->flash_base, &start,
+                                      &size, &ns);
+        return ns;
+    }
     case EMU_OP_MASS_ERASE:
     case EMU_OP_UNPROTECT:
         return emu->chip->mass_erase_ns;

@@ -84,7 +84,8 @@ static cf_code open_backing(emu_flash *fl, const char *path, cf_error *err)
                 "flash",
                 path, (long long)st.st_size, (unsigned)fl->size);
         cf_hint(err, "Use a file made for this chip (dfu:f042 = 32768 bytes, dfu:g431 = 131072 "
-                     "bytes), or delete it to start with an erased chip.");
+                     "bytes, dfu:f446 = 524288 bytes), or delete it to start with an erased "
+                     "chip.");
         return CF_ERR_USAGE;
     } else if (read_all(fd, fl->mem, fl->size) != CF_OK) {
         close(fd);
@@ -102,6 +103,7 @@ cf_code emu_flash_open(emu_flash *fl, const emu_chip *chip, const char *path,
     fl->fd = -1;
     fl->base = chip->flash_base;
     fl->size = chip->flash_size;
+    fl->chip = chip;
     fl->page_size = chip->page_size;
     fl->unit = chip->prog_unit;
     fl->not_erased_status = not_erased_status;
@@ -146,9 +148,13 @@ uint8_t emu_flash_erase_page(emu_flash *fl, uint32_t addr)
     if (addr < fl->base || addr - fl->base >= fl->size) {
         return EMU_ERR_TARGET;
     }
-    uint32_t offset = (addr - fl->base) / fl->page_size * fl->page_size;
-    memset(fl->mem + offset, 0xFF, fl->page_size);
-    return sync_range(fl, offset, fl->page_size);
+    uint32_t offset = 0, size = 0;
+    uint64_t ns = 0;
+    if (!emu_chip_erase_unit(fl->chip, addr - fl->base, &offset, &size, &ns)) {
+        return EMU_ERR_TARGET;
+    }
+    memset(fl->mem + offset, 0xFF, size);
+    return sync_range(fl, offset, size);
 }
 
 uint8_t emu_flash_mass_erase(emu_flash *fl)

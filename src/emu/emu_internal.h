@@ -63,6 +63,15 @@ typedef struct emu_region {
     bool writable; /* by DFU DNLOAD */
 } emu_region;
 
+/* A run of equal flash sectors (F4 flash: 16, 64, then 128 KiB), each erased
+ * whole by one DfuSe erase command, and how long that takes. */
+typedef struct emu_sector_run {
+    uint32_t count, size;
+    uint64_t erase_ns;
+} emu_sector_run;
+
+#define EMU_MAX_SECTOR_RUNS 4
+
 /* One chip: identity, descriptors' contents, memory map, datasheet timing. */
 typedef struct emu_chip {
     cf_emu_chip id;
@@ -75,6 +84,10 @@ typedef struct emu_chip {
     /* Main flash geometry. */
     uint32_t flash_base, flash_size, page_size;
     uint32_t prog_unit; /* bytes per program operation: 2 (F0 half-word), 8 (G4 double-word) */
+    /* Sectors of unequal size, or none (sector_runs == 0): uniform pages of
+     * page_size, each erased in page_erase_ns. */
+    int sector_runs;
+    emu_sector_run sectors[EMU_MAX_SECTOR_RUNS];
     /* Default option-byte contents (factory state), size = option region size. */
     const uint8_t *option_default;
     int region_count;
@@ -88,6 +101,10 @@ typedef struct emu_chip {
 
 const emu_chip *emu_chip_get(cf_emu_chip id);
 const emu_region *emu_chip_region(const emu_chip *chip, uint32_t addr);
+/* The erase unit (page or sector) holding flash offset `offset`: its offset,
+ * size and erase time. False outside the flash. */
+bool emu_chip_erase_unit(const emu_chip *chip, uint32_t offset, uint32_t *start, uint32_t *size,
+                         uint64_t *erase_ns);
 
 /* Descriptor builders (wire format); return the full length, copy at most cap. */
 size_t emu_build_device_descriptor(const emu_chip *chip, uint8_t *buf, size_t cap);
@@ -97,6 +114,7 @@ size_t emu_build_string_descriptor(const emu_chip *chip, uint8_t index, uint8_t 
 /* ---- flash model (emu_flash.c) ---- */
 typedef struct emu_flash {
     uint8_t *mem;
+    const emu_chip *chip; /* its erase units */
     uint32_t base, size, page_size, unit;
     int fd; /* backing file, -1 for memory only */
     uint8_t not_erased_status;

@@ -1,4 +1,4 @@
-/* --simulate SPEC parsing: "dfu[:f042|:g431],flash=PATH,fault=KIND[@N],
+/* --simulate SPEC parsing: "dfu[:f042|:g431|:f446],flash=PATH,fault=KIND[@N],
  * appear=SECONDS,timing=on|off,start=idle|error". Strict: anything unknown is
  * a usage error naming the valid forms, never silently ignored. */
 #include <stdio.h>
@@ -8,9 +8,9 @@
 #include "emu/emu_internal.h"
 
 #define SPEC_FORMS                                                                                 \
-    "valid items: dfu, dfu:f042, dfu:g431, flash=PATH, "                                           \
+    "valid items: dfu, dfu:f042, dfu:g431, dfu:f446 (a mainboard, not a probe), flash=PATH, "      \
     "fault=stall|timeout|errwrite|errerase|bitflip|disconnect[@N], appear=SECONDS, "               \
-    "timing=on|off, start=idle|error"
+    "timing=on|off, start=idle|error, mainboard=f446"
 
 #define MAX_APPEAR_S 3600.0
 
@@ -114,7 +114,8 @@ enum {
     SEEN_FAULT = 4,
     SEEN_APPEAR = 8,
     SEEN_TIMING = 16,
-    SEEN_START = 32
+    SEEN_START = 32,
+    SEEN_MAINBOARD = 64
 };
 
 /* One item of the list; `first` is true for the leading item. */
@@ -140,6 +141,8 @@ static cf_code parse_item(const char *item, size_t len, bool first, unsigned *se
             cfg->chip = CF_EMU_CHIP_F042;
         } else if (word_is(item, len, "dfu:g431")) {
             cfg->chip = CF_EMU_CHIP_G431;
+        } else if (word_is(item, len, "dfu:f446")) {
+            cfg->chip = CF_EMU_CHIP_F446;
         } else {
             return bad_item(err, item, len, "unknown item");
         }
@@ -174,6 +177,13 @@ static cf_code parse_item(const char *item, size_t len, bool first, unsigned *se
             } else {
                 return bad_item(err, item, len, "timing must be on or off in");
             }
+        } else if (word_is(item, klen, "mainboard")) {
+            bit = SEEN_MAINBOARD;
+            if (!word_is(v, vlen, "f446")) {
+                return bad_item(err, item, len, "the simulated mainboard is f446, not");
+            }
+            cfg->mainboard = true;
+            cfg->mainboard_chip = CF_EMU_CHIP_F446;
         } else if (word_is(item, klen, "start")) {
             bit = SEEN_START;
             if (word_is(v, vlen, "idle")) {

@@ -35,7 +35,11 @@
 
 typedef enum cf_emu_chip {
     CF_EMU_CHIP_F042 = 0, /* STM32F042x6: Cartographer v2/v3, 32 KiB, 1 KiB pages */
-    CF_EMU_CHIP_G431 = 1  /* STM32G431xB: Cartographer v4/HT, 128 KiB, 2 KiB pages */
+    CF_EMU_CHIP_G431 = 1, /* STM32G431xB: Cartographer v4/HT, 128 KiB, 2 KiB pages */
+    /* Not a probe: the MCU of many printer mainboards (e.g. BTT Octopus), whose
+     * ROM bootloader shows up as the same 0483:df11 on a Klipper host. 512 KiB
+     * in 16/64/128 KiB sectors. cartoflash must name it and refuse it. */
+    CF_EMU_CHIP_F446 = 2
 } cf_emu_chip;
 
 typedef enum cf_emu_fault {
@@ -60,6 +64,11 @@ typedef struct cf_emu_config {
      * not erased (PGERR on silicon; the ROM's code is unknown). Default 0x06
      * errPROG. */
     uint8_t not_erased_status;
+    /* "mainboard=f446": a second DFU device on the simulated bus, a printer
+     * mainboard's ROM bootloader next to the probe (its own erased flash, the
+     * same timing; no file, no fault). Used by the bus, not by this emulator. */
+    bool mainboard;
+    cf_emu_chip mainboard_chip;
     /* Storage for flash_path filled by cf_emu_parse_spec(): flash_path then
      * points here, so a copied struct must re-point it (cf_emu_new() keeps its
      * own copy of the path, so cfg may go away after that). */
@@ -69,11 +78,11 @@ typedef struct cf_emu_config {
 /* Defaults: F042, no backing file, no fault, appear now, timing on, start OK. */
 void cf_emu_config_default(cf_emu_config *cfg);
 
-/* Parses a --simulate SPEC ("dfu", "dfu:g431", "flash=PATH", "fault=stall@3",
- * "appear=2", "timing=off", "start=error") into cfg, which is first reset to
- * the defaults (so "" gives the defaults). Unknown keys are CF_ERR_USAGE;
- * Katapult specs ("katapult-can", "katapult-usb") are CF_ERR_UNSUPPORTED here.
- * A PATH cannot contain a comma. flash_path points into cfg->flash_path_buf. */
+/* Parses a --simulate SPEC ("dfu", "dfu:g431", "dfu:f446", "flash=PATH",
+ * "fault=stall@3", "appear=2", "timing=off", "start=error", "mainboard=f446") into cfg, which is
+ * first reset to the defaults (so "" gives the defaults). Unknown keys are CF_ERR_USAGE; Katapult
+ * specs ("katapult-can", "katapult-usb") are CF_ERR_UNSUPPORTED here. A PATH cannot contain a
+ * comma. flash_path points into cfg->flash_path_buf. */
 cf_code cf_emu_parse_spec(const char *spec, cf_emu_config *cfg, cf_error *err);
 
 typedef struct cf_emu cf_emu;
@@ -116,7 +125,7 @@ void cf_emu_replug(cf_emu *emu);
 const uint8_t *cf_emu_flash(const cf_emu *emu, uint32_t *base, size_t *size);
 bool cf_emu_left(const cf_emu *emu, uint32_t *jump_address); /* leave was executed */
 uint64_t cf_emu_busy_ns(const cf_emu *emu);                  /* total modelled busy time so far */
-const char *cf_emu_chip_name(cf_emu_chip chip);              /* "stm32f042x6", "stm32g431xx" */
+const char *cf_emu_chip_name(cf_emu_chip chip); /* "stm32f042x6", "stm32g431xx", "stm32f446xx" */
 
 /* After leave the ROM is done: it jumped through the vector table at the jump
  * address at this cf_now_ns() time (0 while it has not left). What the chip

@@ -117,11 +117,28 @@ typedef struct cf_chip {
     uint32_t sram_start;
     uint32_t sram_size;
 } cf_chip;
-/* Identifies the chip of a DFU device from its memory layouts: the flash
- * geometry of alt 0 and the address of the option bytes (which tells an F072
- * with 128 KiB in 2 KiB pages from a G431). NULL if it is not a Cartographer chip. */
+/* Identifies the chip of a DFU device from its memory layouts and strings: ST's
+ * ROM bootloader (0483:df11, manufacturer "STMicroelectronics" when strings
+ * could be read), the flash geometry of alt 0 and the address of the option
+ * bytes (which tells an F072 with 128 KiB in 2 KiB pages from a G431). NULL if
+ * it is not a Cartographer chip. */
 const cf_chip *cf_chip_from_device(const cf_usb_dfu_info *info);
 /* The chip table entry for a dictionary MCU name ("stm32f042x6"); NULL if none. */
 const cf_chip *cf_chip_by_mcu(const char *mcu);
+
+/* What a DFU device is, for lists and refusals: a Cartographer chip, or the
+ * chip family its layout gives away (a printer mainboard's or toolhead's MCU in
+ * DFU mode is a normal sight on a Klipper host). */
+typedef struct cf_dfu_kind {
+    const cf_chip *probe; /* cf_chip_from_device(), NULL if not a probe */
+    char family[64];      /* "stm32f042x6" for a probe; "STM32F4", "STM32H7", ...; "unknown" */
+    uint32_t flash_size;  /* bytes in the flash alt's layout, 0 if unknown */
+    /* What it is: "stm32f042x6 (Cartographer v2/v3)" or "STM32F4 family, 512 KiB
+     * flash"; summary adds ": not a Cartographer probe" to the latter (no
+     * trailing period in either). */
+    char what[128];
+    char summary[160];
+} cf_dfu_kind;
+void cf_dfu_identify(const cf_usb_dfu_info *info, cf_dfu_kind *out);
 
 #endif

@@ -405,7 +405,9 @@ cf_code cf_flash_dfu(cf_usb_backend *be, const cf_image *img, const cf_flash_opt
         fail_at(&s, CF_PHASE_CONNECT, 0, rc);
         goto out;
     }
-    rc = cf_flash_check_gates(img, s.chip, &s.info, &s.layout, opts->force, ev, err);
+    rc = cf_flash_check_device(&s.info, opts->force, ev, err);
+    if (rc == CF_OK)
+        rc = cf_flash_check_gates(img, s.chip, &s.info, &s.layout, opts->force, ev, err);
     if (rc != CF_OK) {
         fail_at(&s, CF_PHASE_CHECK, 0, rc);
         goto out;
@@ -443,6 +445,12 @@ cf_code cf_backup_dfu(cf_usb_backend *be, const char *device, const char *out_pa
     cf_code rc = connect(be, device, &s, err);
     if (rc != CF_OK)
         goto out;
+    if (!s.chip) { /* reading changes nothing, so it is allowed; but say what this is */
+        cf_dfu_kind kind;
+        cf_dfu_identify(&s.info, &kind);
+        cf_flash_notice(ev, true, "%04x:%04x at %s is %s; reading its flash anyway.", s.info.vid,
+                        s.info.pid, s.info.bus_path, kind.summary);
+    }
     const cf_dfuse_segment *seg = &s.layout.segments[0];
     size_t size = cf_dfuse_segment_end(seg) - seg->start;
     for (size_t i = 1; i < s.layout.segment_count; i++)

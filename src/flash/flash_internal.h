@@ -14,6 +14,11 @@ cf_code cf_flash_check_gates(const cf_image *img, const cf_chip *chip, const cf_
                              const cf_dfuse_layout *layout, bool force, const cf_flash_events *ev,
                              cf_error *err);
 
+/* The device gate (chips.c): only a Cartographer chip is flashed; forced, a
+ * loud warning naming what the device is. */
+cf_code cf_flash_check_device(const cf_usb_dfu_info *info, bool force, const cf_flash_events *ev,
+                              cf_error *err);
+
 /* The plan (plan.c): what every page of the flash must hold afterwards, what
  * it holds now, and which pages to erase, write and read back.
  *

@@ -102,16 +102,31 @@ cf_code menu_wait_dfu(menu_ctx *ctx, const char *selector, unsigned timeout_s,
     return rc;
 }
 
-/* One line per DFU-mode device; bus path and chip only when there are several. */
+/* One line per DFU-mode device, always with what its chip is (a mainboard in
+ * DFU mode is also 0483:df11); the bus path only when there are several. */
 static void describe(const cf_usb_dfu_info *d, bool several, char *out, size_t size)
 {
-    if (!several) {
-        snprintf(out, size, "%04x:%04x", d->vid, d->pid);
-        return;
-    }
-    const cf_chip *chip = cf_chip_from_device(d);
-    snprintf(out, size, "%04x:%04x at %s (%s%s%s)", d->vid, d->pid, d->bus_path,
-             chip ? chip->mcu : "chip unknown", chip ? ", " : "", chip ? chip->probe : "");
+    cf_dfu_kind kind;
+    cf_dfu_identify(d, &kind);
+    char where[48] = "";
+    if (several)
+        snprintf(where, sizeof(where), " at %s", d->bus_path);
+    if (d->access_denied)
+        snprintf(out, size, "%04x:%04x%s (chip unknown: no permission to read it)", d->vid, d->pid,
+                 where);
+    else if (kind.probe)
+        snprintf(out, size, "%04x:%04x%s (%s, %s)", d->vid, d->pid, where, kind.probe->mcu,
+                 kind.probe->probe);
+    else
+        snprintf(out, size, "%04x:%04x%s (%s: NOT a Cartographer probe)", d->vid, d->pid, where,
+                 kind.what);
+}
+
+/* Only a Cartographer chip is offered (a device whose strings cannot be read
+ * yet is offered too: the flash itself refuses it if it is not a probe). */
+static bool offerable(const cf_usb_dfu_info *d)
+{
+    return d->access_denied || cf_chip_from_device(d) != NULL;
 }
 
 static void select_device(menu_ctx *ctx, const cf_usb_dfu_info *d, bool several)
@@ -162,6 +177,14 @@ menu_page page_dfu_device(menu_ctx *ctx)
         free(list);
         if (ndev == 0 && rc == CF_OK)
             devs[ndev++] = found;
+        /* Probes first, so the number the Cartographer docs tell you to press
+         * (1) is never another board; stable otherwise. */
+        for (size_t i = 1; i < ndev; i++)
+            for (size_t j = i; j > 0 && offerable(&devs[j]) && !offerable(&devs[j - 1]); j--) {
+                cf_usb_dfu_info t = devs[j];
+                devs[j] = devs[j - 1];
+                devs[j - 1] = t;
+            }
     }
 
     bool several = ndev > 1;
@@ -173,9 +196,20 @@ menu_page page_dfu_device(menu_ctx *ctx)
             if (devs[i].access_denied)
                 scr_warn("%s Use Install Prerequisites (main menu) to add the udev rule.",
                          devs[i].note[0] ? devs[i].note : "No permission to open it.");
+            else if (!offerable(&devs[i]))
+                scr_warn("Not offered: this menu flashes only Cartographer probes (STM32F042 or "
+                         "STM32G431). It is probably a printer mainboard or toolhead board in "
+                         "DFU mode.");
         }
-        scr_success("DFU Device Found");
-        menu_log(false, "DFU devices found: %zu", ndev);
+        size_t probes = 0;
+        for (size_t i = 0; i < ndev; i++)
+            probes += offerable(&devs[i]);
+        if (probes)
+            scr_success("DFU Device Found");
+        else
+            scr_error("No Cartographer probe in DFU mode: put the probe itself in DFU mode (BOOT0 "
+                      "bridged while plugging it in), then Check Again.");
+        menu_log(false, "DFU devices found: %zu (%zu Cartographer)", ndev, probes);
     } else if (rc == CF_ERR_CANCELLED) {
         /* the user pressed a key: not an error */
         scr_say(COL_YELLOW, "%s", err.message);
@@ -190,12 +224,16 @@ menu_page page_dfu_device(menu_ctx *ctx)
 
     menu m;
     menu_init(&m, "Options");
+    size_t offered = 0;
     for (size_t i = 0; i < ndev; i++) {
+        if (!offerable(&devs[i]))
+            continue;
         char line[192];
         describe(&devs[i], several, line, sizeof(line));
         menu_add(&m, A_SELECT + (int)i, COL_NONE, "Select %s", line);
+        offered++;
     }
-    if (ndev > 0)
+    if (offered > 0)
         menu_sep(&m);
     menu_add(&m, A_CHECK, COL_NONE, "Check Again");
     menu_sep(&m);
@@ -205,7 +243,7 @@ menu_page page_dfu_device(menu_ctx *ctx)
     menu_add_exit(&m);
 
     int a = menu_show(&m);
-    if (a >= A_SELECT && a < A_SELECT + (int)ndev) {
+    if (a >= A_SELECT && a < A_SELECT + (int)ndev && offerable(&devs[a - A_SELECT])) {
         select_device(ctx, &devs[a - A_SELECT], several);
         return ctx->confirm_first && ctx->have_firmware ? PAGE_DFU_CONFIRM : PAGE_DFU;
     }

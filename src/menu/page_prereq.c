@@ -56,20 +56,15 @@ static const char *user_name(void)
 /* Returns true when everything about USB access is in place. */
 static bool check_all(menu_ctx *ctx)
 {
-    static const struct {
-        uint16_t vid, pid;
-        const char *what;
-    } ids[] = {{0x0483, 0xdf11, "STM32 DFU bootloader"},
-               {0x1d50, 0x6177, "Katapult"},
-               {0x1d50, 0x614e, "Cartographer/Klipper firmware"}};
-    bool ok = true;
-    for (size_t i = 0; i < 3; i++) {
-        char where[600] = "";
-        bool have = menu_udev_has_rule(ids[i].vid, ids[i].pid, where, sizeof(where));
-        ok = ok && have;
-        status(have, "udev rule for %04x:%04x (%s)%s%s", ids[i].vid, ids[i].pid, ids[i].what,
-               have ? ": " : ": missing", where);
-    }
+    /* Only the DFU bootloader needs a rule: a probe running Klipper or
+     * Katapult is a serial device (group dialout), and sysfs is readable by
+     * everyone. */
+    char where[600] = "";
+    bool ok = menu_udev_has_rule(0x0483, 0xdf11, where, sizeof(where));
+    status(ok, "udev rule for 0483:df11 (STM32 DFU bootloader)%s%s", ok ? ": " : ": missing",
+           where);
+    info("1d50:614e (Klipper) and 1d50:6177 (Katapult) need no rule: serial ports, group "
+         "dialout");
     static const char *const groups[] = {"plugdev", "dialout"};
     for (size_t i = 0; i < 2; i++) {
         bool exists;
@@ -118,8 +113,10 @@ static void install_rules(void)
     scr_say(COL_CYAN, "%s", menu_udev_rules_text());
     if (geteuid() != 0) {
         printf("You are not root, so cartoflash will not write it. Run these commands:\n\n");
-        printf("  sudo tee %s >/dev/null <<'EOF'\n%sEOF\n", MENU_UDEV_RULES_PATH,
-               menu_udev_rules_text());
+        const char *rule = menu_udev_rules_text();
+        size_t len = strlen(rule);
+        printf("  sudo tee %s >/dev/null <<'EOF'\n%s%sEOF\n", MENU_UDEV_RULES_PATH, rule,
+               len && rule[len - 1] == '\n' ? "" : "\n");
         printf("  sudo udevadm control --reload-rules\n");
         printf("  sudo udevadm trigger --subsystem-match=usb\n");
         return;
@@ -187,7 +184,7 @@ menu_page page_prereq(menu_ctx *ctx)
 
     menu m;
     menu_init(&m, "Options");
-    menu_add(&m, A_RULES, COL_NONE, "Install udev rules (show the file first)");
+    menu_add(&m, A_RULES, COL_NONE, "Install the udev rule (show the file first)");
     menu_add(&m, A_GROUPS, COL_NONE, "Add the user to plugdev and dialout");
     menu_add(&m, A_RECHECK, COL_NONE, "Check Again");
     menu_sep(&m);

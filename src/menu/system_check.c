@@ -11,18 +11,11 @@
 
 #include "menu/menu.h"
 
+/* The rule the CLI hint prints and the install step installs (one file,
+ * data/udev/70-cartoflash.rules, built into cf_usb). */
 const char *menu_udev_rules_text(void)
 {
-    return "# cartoflash: lets members of plugdev flash Cartographer without sudo.\n"
-           "# STM32 system bootloader in DFU mode\n"
-           "SUBSYSTEM==\"usb\", ATTR{idVendor}==\"0483\", ATTR{idProduct}==\"df11\", "
-           "MODE=\"0660\", GROUP=\"plugdev\"\n"
-           "# Katapult bootloader\n"
-           "SUBSYSTEM==\"usb\", ATTR{idVendor}==\"1d50\", ATTR{idProduct}==\"6177\", "
-           "MODE=\"0660\", GROUP=\"plugdev\"\n"
-           "# Cartographer (Klipper) firmware\n"
-           "SUBSYSTEM==\"usb\", ATTR{idVendor}==\"1d50\", ATTR{idProduct}==\"614e\", "
-           "MODE=\"0660\", GROUP=\"plugdev\"\n";
+    return cf_usb_udev_rule();
 }
 
 /* A line that names both ids (any case) is taken as a rule for the device. */

@@ -9,23 +9,33 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "usb/udev_rule.h"
 
 #define CF_USB_POLL_MS 10           /* list() period while waiting (issue: found within 100 ms) */
 #define CF_USB_TICK_MS 100          /* front-end countdown period */
 #define CF_USB_SETTLE_MS 1000       /* udev may still be applying permissions on arrival */
 #define CF_USB_HOTPLUG_RELIST_MS 50 /* safety net: hotplug events may never come (no udevd) */
 
-static const char udev_hint[] =
-    "let your user open the probe with a udev rule (once, as root):\n"
-    "  echo 'SUBSYSTEM==\"usb\", ATTRS{idVendor}==\"0483\", ATTRS{idProduct}==\"df11\", "
-    "TAG+=\"uaccess\", MODE=\"0660\", GROUP=\"plugdev\"' | "
-    "sudo tee /etc/udev/rules.d/70-cartoflash.rules\n"
-    "  sudo sh -c 'udevadm control --reload-rules && udevadm trigger'\n"
+/* The rule file's text (data/udev/70-cartoflash.rules), fed to the shell as a
+ * quoted here-document so nothing in it is expanded. */
+static const char udev_hint_format[] =
+    "let your user open the STM32 DFU bootloader with cartoflash's udev rule (once):\n"
+    "  sudo tee /etc/udev/rules.d/70-cartoflash.rules >/dev/null <<'EOF'\n%sEOF\n"
+    "  sudo udevadm control --reload-rules && sudo udevadm trigger\n"
     "then unplug and replug the probe (or run this command with sudo)";
+
+const char *cf_usb_udev_rule(void)
+{
+    return cf_udev_rule_text;
+}
 
 const char *cf_usb_udev_hint(void)
 {
-    return udev_hint;
+    /* Built once; the rule file ends with a newline, as the here-document needs. */
+    static char hint[sizeof udev_hint_format + sizeof cf_udev_rule_text];
+    if (!hint[0])
+        snprintf(hint, sizeof hint, udev_hint_format, cf_udev_rule_text);
+    return hint;
 }
 
 void cf_usb_backend_free(cf_usb_backend *be)

@@ -86,6 +86,9 @@ typedef struct cf_usb_dev cf_usb_dev;
 struct cf_emu;
 cf_code cf_usb_backend_libusb(cf_usb_backend **out, cf_error *err);
 cf_code cf_usb_backend_sim(struct cf_emu *emu, cf_usb_backend **out, cf_error *err);
+/* Puts a second emulated DFU device on the simulated bus, at port 1-1.4 (the
+ * first is at 1-1.3); not owned either. Only the first boots after leave. */
+cf_code cf_usb_backend_sim_add(cf_usb_backend *be, struct cf_emu *emu, cf_error *err);
 void cf_usb_backend_free(cf_usb_backend *be);
 
 /* Enumeration; free the list with free(). */
@@ -137,7 +140,11 @@ cf_code cf_usb_list_runtime(cf_usb_backend *be, cf_usb_runtime_info *out, size_t
 cf_code cf_usb_parse_functional(const uint8_t *buf, size_t len, cf_dfu_functional *out,
                                 cf_error *err);
 
-/* The udev rule text that lets a non-root user open 0483:df11 (used in hints). */
+/* The one udev rule, data/udev/70-cartoflash.rules as built in: 0483:df11 (the
+ * STM32 DFU bootloader) only, uaccess plus group plugdev 0660. No rule is
+ * needed for a probe running Klipper or Katapult (a serial device: dialout). */
+const char *cf_usb_udev_rule(void);
+/* What to run to install that rule (used in hints); contains the rule verbatim. */
 const char *cf_usb_udev_hint(void);
 
 /* ---- backend implementation interface (usb_backend.h style, kept here) ---- */

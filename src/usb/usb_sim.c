@@ -14,6 +14,10 @@
  * probe's firmware: on the same port, after its boot delay, with the identity
  * the firmware's own descriptors give it. A replug puts the probe back in the
  * ROM (DFU mode) and its firmware off the bus.
+ *
+ * A second DFU device may share the bus (cf_usb_backend_sim_add(), e.g. a
+ * printer mainboard's STM32F446 ROM on another port): listed and opened like
+ * the probe, so front ends can be shown to tell them apart.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +32,9 @@
 #define SIM_BUS 1
 #define SIM_ADDRESS 5
 #define SIM_PATH "1-1.3"
+/* Where a second device sits (a mainboard in DFU mode). */
+#define SIM_EXTRA_ADDRESS 6
+#define SIM_EXTRA_PATH "1-1.4"
 /* A request the device never answers: the host waits its timeout. We return
  * CF_ERR_TIMEOUT after at most this long so tests stay fast. */
 #define SIM_NO_ANSWER_MAX_MS 50u
@@ -42,6 +49,7 @@ static const uint8_t sim_uid[12] = {0x16, 0x00, 0x0C, 0x00, 0x0F, 0x43,
 typedef struct sim_backend {
     struct cf_usb_backend base;
     cf_emu *emu;
+    cf_emu *extra; /* a second DFU device on SIM_EXTRA_PATH, or NULL */
     /* What the probe runs after the leave it was decided for (one decision
      * per leave: the flash cannot change once the ROM has jumped). */
     cf_boot_probe boot;
@@ -51,6 +59,7 @@ typedef struct sim_backend {
 typedef struct sim_dev {
     struct cf_usb_dev base;
     sim_backend *be;
+    cf_emu *emu; /* the device this handle is open on */
     unsigned generation;
 } sim_dev;
 
@@ -123,39 +132,52 @@ static cf_code parse_config(cf_emu *emu, cf_usb_dfu_info *info, cf_error *err)
     return CF_OK;
 }
 
-static cf_code sim_list(cf_usb_backend *be_, cf_usb_dfu_info **list, size_t *count, cf_error *err)
+/* Builds the entry of one emulated device the way a host does. */
+static cf_code describe_emu(cf_emu *emu, uint8_t address, const char *path, cf_usb_dfu_info *info,
+                            cf_error *err)
 {
-    sim_backend *be = (sim_backend *)be_;
-    *list = NULL;
-    *count = 0;
-    if (!cf_emu_present(be->emu)) {
-        return CF_OK;
-    }
-    cf_usb_dfu_info *info = calloc(1, sizeof *info);
-    if (!info) {
-        return cf_fail(err, CF_ERR_NOMEM, "out of memory listing the simulated device");
-    }
+    memset(info, 0, sizeof *info);
     uint8_t dev[18];
-    if (cf_emu_device_descriptor(be->emu, dev, sizeof dev) != sizeof dev || dev[1] != 0x01) {
-        free(info);
+    if (cf_emu_device_descriptor(emu, dev, sizeof dev) != sizeof dev || dev[1] != 0x01) {
         return cf_fail(err, CF_ERR_FORMAT, "simulated device: bad device descriptor");
     }
     info->vid = rd16(dev + 8);
     info->pid = rd16(dev + 10);
     info->bcd_device = rd16(dev + 12);
     info->bus = SIM_BUS;
-    info->address = SIM_ADDRESS;
-    snprintf(info->bus_path, sizeof info->bus_path, "%s", SIM_PATH);
-    read_string(be->emu, dev[14], info->manufacturer, sizeof info->manufacturer);
-    read_string(be->emu, dev[15], info->product, sizeof info->product);
-    read_string(be->emu, dev[16], info->serial, sizeof info->serial);
-    cf_code rc = parse_config(be->emu, info, err);
-    if (rc != CF_OK) {
+    info->address = address;
+    snprintf(info->bus_path, sizeof info->bus_path, "%s", path);
+    read_string(emu, dev[14], info->manufacturer, sizeof info->manufacturer);
+    read_string(emu, dev[15], info->product, sizeof info->product);
+    read_string(emu, dev[16], info->serial, sizeof info->serial);
+    return parse_config(emu, info, err);
+}
+
+static cf_code sim_list(cf_usb_backend *be_, cf_usb_dfu_info **list, size_t *count, cf_error *err)
+{
+    sim_backend *be = (sim_backend *)be_;
+    *list = NULL;
+    *count = 0;
+    cf_usb_dfu_info *info = calloc(2, sizeof *info);
+    if (!info) {
+        return cf_fail(err, CF_ERR_NOMEM, "out of memory listing the simulated device");
+    }
+    size_t n = 0;
+    cf_code rc = CF_OK;
+    if (cf_emu_present(be->emu)) {
+        rc = describe_emu(be->emu, SIM_ADDRESS, SIM_PATH, &info[n], err);
+        n += rc == CF_OK;
+    }
+    if (rc == CF_OK && be->extra && cf_emu_present(be->extra)) {
+        rc = describe_emu(be->extra, SIM_EXTRA_ADDRESS, SIM_EXTRA_PATH, &info[n], err);
+        n += rc == CF_OK;
+    }
+    if (rc != CF_OK || n == 0) {
         free(info);
         return rc;
     }
     *list = info;
-    *count = 1;
+    *count = n;
     return CF_OK;
 }
 
@@ -199,10 +221,10 @@ static cf_code sim_control(cf_usb_dev *dev_, const cf_usb_setup *setup, uint8_t 
     if (actual) {
         *actual = 0;
     }
-    if (cf_emu_generation(dev->be->emu) != dev->generation) {
+    if (cf_emu_generation(dev->emu) != dev->generation) {
         return gone_error(err);
     }
-    cf_emu_result r = cf_emu_control(dev->be->emu, setup, data, &len);
+    cf_emu_result r = cf_emu_control(dev->emu, setup, data, &len);
     cf_code rc = map_result(r, setup, timeout_ms, err);
     if (rc == CF_OK && actual) {
         *actual = (setup->request_type & 0x80) ? len : setup->length;
@@ -220,9 +242,9 @@ static cf_code sim_open(cf_usb_backend *be_, const cf_usb_dfu_info *info, cf_usb
                         cf_error *err)
 {
     sim_backend *be = (sim_backend *)be_;
-    (void)info;
     *out = NULL;
-    if (!cf_emu_present(be->emu)) {
+    cf_emu *emu = be->extra && strcmp(info->bus_path, SIM_EXTRA_PATH) == 0 ? be->extra : be->emu;
+    if (!cf_emu_present(emu)) {
         return gone_error(err);
     }
     sim_dev *dev = calloc(1, sizeof *dev);
@@ -231,7 +253,8 @@ static cf_code sim_open(cf_usb_backend *be_, const cf_usb_dfu_info *info, cf_usb
     }
     dev->base.ops = be->base.ops;
     dev->be = be;
-    dev->generation = cf_emu_generation(be->emu);
+    dev->emu = emu;
+    dev->generation = cf_emu_generation(emu);
     /* Claiming is a no-op here; selecting alt 0 is a real request, as with
      * libusb_set_interface_alt_setting(). */
     cf_code rc = sim_set_alt(&dev->base, 0, err);
@@ -317,5 +340,18 @@ cf_code cf_usb_backend_sim(struct cf_emu *emu, cf_usb_backend **out, cf_error *e
     be->base.ops = &sim_ops;
     be->emu = emu;
     *out = &be->base;
+    return CF_OK;
+}
+
+cf_code cf_usb_backend_sim_add(cf_usb_backend *be_, struct cf_emu *emu, cf_error *err)
+{
+    if (!be_ || be_->ops != &sim_ops || !emu) {
+        return cf_fail(err, CF_ERR_USAGE, "a second device needs the simulated USB backend");
+    }
+    sim_backend *be = (sim_backend *)be_;
+    if (be->extra) {
+        return cf_fail(err, CF_ERR_USAGE, "the simulated bus holds at most two DFU devices");
+    }
+    be->extra = emu;
     return CF_OK;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The other main-menu entries open their pages: Katapult - CAN / USB menus
 # (a DFU simulation refuses to look at the real bus); Install Prerequisites
-# checks and shows the udev rules before anything is written.
+# checks and shows the one udev rule (DFU bootloader only) before anything is written.
 . "$(dirname "$0")/lib.sh"
 
 start -- --simulate=dfu,timing=off
@@ -27,13 +27,14 @@ choose 6
 wait_for "udev rule for 0483:df11"
 wait_prompt
 has "udev rule for 0483:df11 (STM32 DFU bootloader)"
-has "udev rule for 1d50:6177 (Katapult)"
-has "udev rule for 1d50:614e (Cartographer/Klipper firmware)"
+lacks "udev rule for 1d50:6177"
+lacks "udev rule for 1d50:614e"
+has "need no rule: serial ports, group dialout"
 has "CAN interface can0"
 has "Klipper service klipper.service"
 choose 1
 wait_for "would contain:"
-has 'ATTR{idVendor}=="0483", ATTR{idProduct}=="df11"'
+has 'ATTR{idVendor}=="0483", ATTR{idProduct}=="df11", MODE="0660", GROUP="plugdev", TAG+="uaccess"'
 if [ "$(id -u)" -eq 0 ]; then
   wait_for "WRITE THIS FILE NOW?"
   wait_prompt

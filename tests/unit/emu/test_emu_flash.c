@@ -149,6 +149,51 @@ static void test_page_erase_granularity(void **state)
     cf_emu_free(emu);
 }
 
+/* The F446 (a mainboard's chip, RM0390 §3.3) erases whole sectors of 16, 64
+ * and 128 KiB: one erase command clears the sector holding its address and
+ * nothing else. */
+static void test_f446_sector_erase(void **state)
+{
+    (void)state;
+    cf_emu *emu = emu_make(CF_EMU_CHIP_F446, false);
+    size_t size = 0;
+    uint32_t base = 0;
+    const uint8_t *fl = cf_emu_flash(emu, &base, &size);
+    assert_int_equal(base, FLASH);
+    assert_int_equal(size, 512 * 1024);
+    uint8_t zeros[2048];
+    memset(zeros, 0, sizeof zeros);
+    /* Zeros at the end of sector 0, the start of sector 1, inside sector 4
+     * (64 KiB) and at the start of sectors 5 and 6 (128 KiB). */
+    static const uint32_t at[] = {0x3800, 0x4000, 0x18000, 0x20000, 0x40000};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        set_address(emu, FLASH + at[i]);
+        assert_int_equal(write_polled(emu, 2, zeros, 2048).status, S_OK);
+    }
+    assert_int_equal(dfuse_cmd_polled(emu, 0x41, FLASH + 0x10123).status, S_OK); /* sector 4 */
+    for (uint32_t i = 0x10000; i < 0x20000; i++) {
+        if (fl[i] != 0xFF) {
+            fail_msg("sector 4 byte 0x%x is 0x%02x after its erase", i, fl[i]);
+        }
+    }
+    assert_int_equal(fl[0x3800], 0x00); /* sector 0 untouched */
+    assert_int_equal(fl[0x4000], 0x00); /* sector 1 untouched */
+    assert_int_equal(fl[0x20000], 0x00);
+    assert_int_equal(dfuse_cmd_polled(emu, 0x41, FLASH + 0x3FFF).status, S_OK); /* sector 0 */
+    assert_int_equal(fl[0x3800], 0xFF);
+    assert_int_equal(fl[0x4000], 0x00);
+    assert_int_equal(dfuse_cmd_polled(emu, 0x41, FLASH + 0x3FFFF).status, S_OK); /* sector 5 */
+    for (uint32_t i = 0x20000; i < 0x40000; i++) {
+        if (fl[i] != 0xFF) {
+            fail_msg("sector 5 byte 0x%x is 0x%02x after its erase", i, fl[i]);
+        }
+    }
+    assert_int_equal(fl[0x40000], 0x00); /* sector 6 untouched */
+    /* Past the end of flash there is nothing to erase. */
+    assert_int_equal(dfuse_cmd_polled(emu, 0x41, FLASH + 0x80000).status, S_TARGET);
+    cf_emu_free(emu);
+}
+
 static void test_writes_checked_against_map(void **state)
 {
     (void)state;
@@ -315,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_odd_length_padded),
         cmocka_unit_test(test_configurable_error_code),
         cmocka_unit_test(test_page_erase_granularity),
+        cmocka_unit_test(test_f446_sector_erase),
         cmocka_unit_test(test_writes_checked_against_map),
         cmocka_unit_test(test_g431_double_words),
         cmocka_unit_test(test_backing_file),

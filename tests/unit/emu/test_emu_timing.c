@@ -98,6 +98,23 @@ static void test_g431_durations(void **state)
     cf_emu_free(emu);
 }
 
+/* F446 sector erase times by sector size (DS10693, x32): 16 KiB 250 ms,
+ * 64 KiB 550 ms; word programming 16 us. */
+static void test_f446_sector_durations(void **state)
+{
+    (void)state;
+    cf_emu *emu = emu_make(CF_EMU_CHIP_F446, true);
+    const uint8_t erase16[5] = {0x41, 0x00, 0x40, 0x00, 0x08}; /* 0x08004000: sector 1 */
+    const uint8_t erase64[5] = {0x41, 0x00, 0x00, 0x01, 0x08}; /* 0x08010000: sector 4 */
+    const uint8_t set[5] = {0x21, 0x00, 0x00, 0x00, 0x08};
+    assert_int_equal(poll_of_cmd(emu, erase16, 5), 250);
+    assert_int_equal(poll_of_cmd(emu, erase64, 5), 550);
+    assert_int_equal(poll_of_cmd(emu, set, 5), 0);
+    assert_int_equal(poll_of_write(emu, 2048), 9); /* 512 words x 16 us = 8.2 ms */
+    assert_int_equal(cf_emu_busy_ns(emu), 800000000ull + 512 * 16000ull);
+    cf_emu_free(emu);
+}
+
 static void test_timing_off(void **state)
 {
     (void)state;
@@ -147,6 +164,7 @@ int main(void)
         cmocka_unit_test(test_poll_timeouts_and_busy_f042),
         cmocka_unit_test(test_request_during_busy_is_delayed),
         cmocka_unit_test(test_g431_durations),
+        cmocka_unit_test(test_f446_sector_durations),
         cmocka_unit_test(test_timing_off),
         cmocka_unit_test(test_appear_delay),
     };

@@ -40,11 +40,11 @@ static void test_access_hint(void **state)
     (void)state;
     cf_error err = {0};
     cf_usb_libusb_error(LIBUSB_ERROR_ACCESS, &err, "opening");
-    assert_non_null(strstr(err.hint, "SUBSYSTEM==\"usb\", ATTRS{idVendor}==\"0483\", "
-                                     "ATTRS{idProduct}==\"df11\", TAG+=\"uaccess\", "
-                                     "MODE=\"0660\", GROUP=\"plugdev\""));
+    assert_non_null(strstr(err.hint, "SUBSYSTEM==\"usb\", ENV{DEVTYPE}==\"usb_device\", "
+                                     "ATTR{idVendor}==\"0483\", ATTR{idProduct}==\"df11\", "
+                                     "MODE=\"0660\", GROUP=\"plugdev\", TAG+=\"uaccess\""));
     assert_non_null(strstr(err.hint, "/etc/udev/rules.d/70-cartoflash.rules"));
-    assert_non_null(strstr(err.hint, "udevadm control --reload-rules && udevadm trigger"));
+    assert_non_null(strstr(err.hint, "udevadm control --reload-rules && sudo udevadm trigger"));
     assert_string_equal(err.hint, cf_usb_udev_hint());
 }
 

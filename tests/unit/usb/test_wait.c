@@ -176,7 +176,7 @@ static void test_access_denied(void **state)
     cf_error_reset(&err);
     assert_int_equal(cf_usb_open(&fb.base, &denied, &dev, &err), CF_ERR_ACCESS);
     assert_null(dev);
-    assert_non_null(strstr(err.hint, "ATTRS{idProduct}==\"df11\""));
+    assert_non_null(strstr(err.hint, "ATTR{idProduct}==\"df11\""));
 }
 
 static void test_access_granted_late(void **state)

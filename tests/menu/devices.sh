@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Only Cartographer probes are offered: with a printer mainboard's STM32F446 in
+# DFU mode next to the probe, every device line names its chip, the mainboard
+# is shown as not a probe and never offered (the probe is 1. Select, the
+# number the Cartographer docs show), and flashing writes the probe. With the
+# mainboard alone, nothing is offered at all.
+. "$(dirname "$0")/lib.sh"
+
+start -- --simulate=dfu,mainboard=f446,timing=off,flash=$WORK/flash.bin --firmware-dir "$COMBINED"
+wait_prompt
+choose 3
+wait_for "WHAT WOULD YOU LIKE TO DO?"
+wait_prompt
+choose 1
+wait_for "Detected DFU device: 0483:df11 at 1-1.4" 10
+wait_prompt
+has "Detected DFU device: 0483:df11 at 1-1.3 (stm32f042x6, Cartographer v2/v3)"
+has "Detected DFU device: 0483:df11 at 1-1.4 (STM32F4 family, 512 KiB flash: NOT a Cartographer probe)"
+has "Not offered: this menu flashes only Cartographer probes"
+has "Success: DFU Device Found"
+has " 1. Select 0483:df11 at 1-1.3 (stm32f042x6, Cartographer v2/v3)"
+lacks "Select 0483:df11 at 1-1.4"
+lacks " 2. Select"
+choose 1
+wait_for "Device Selected: 0483:df11 at 1-1.3 (stm32f042x6, Cartographer v2/v3)"
+wait_prompt
+choose 2
+wait_for "SELECT FIRMWARE"
+wait_prompt
+choose "$(number_of "5.0.0/Full_Survey_Cartographer_USB_5_0_0.bin")"
+wait_for "Firmware Selected: 5.0.0/Full_Survey_Cartographer_USB_5_0_0.bin"
+wait_prompt
+choose 4
+wait_for "Confirm DFU Flash"
+wait_prompt
+has "Device to Flash: 0483:df11 at 1-1.3 (stm32f042x6, Cartographer v2/v3)"
+choose 1
+wait_for "Press Enter to continue..." 30
+has "Verify    [=========================] 100%"
+flash_matches "$USB_IMAGE"
+key Enter
+wait_for "Flashed Successfully"
+wait_prompt
+choose 0
+expect_exit 0
+
+# The mainboard alone: listed with what it is, nothing to select.
+start -- --simulate=dfu:f446,timing=off
+wait_prompt
+choose 3
+wait_for "WHAT WOULD YOU LIKE TO DO?"
+wait_prompt
+choose 1
+wait_for "Detected DFU device: 0483:df11 (STM32F4 family, 512 KiB flash: NOT a Cartographer probe)" 10
+wait_prompt
+has "No Cartographer probe in DFU mode"
+lacks "Select 0483"
+lacks "Success: DFU Device Found"
+has " 1. Check Again"
+choose 0
+expect_exit 0
+echo "PASS: only Cartographer probes are offered in the DFU device list"
