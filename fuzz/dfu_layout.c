@@ -26,7 +26,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             if (cf_dfuse_find(&layout, s->start) == NULL)
                 abort();
+            /* in address order, no overlap, and the sizes derived from it are bounded */
+            if (i > 0 && s->start < cf_dfuse_segment_end(&layout.segments[i - 1]))
+                abort();
         }
+        if (cf_dfuse_contiguous_bytes(&layout) > CF_DFUSE_MAX_BYTES)
+            abort();
     } else if (err.code != CF_ERR_FORMAT || err.message[0] == '\0') {
         abort();
     }

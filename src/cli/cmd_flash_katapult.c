@@ -173,6 +173,10 @@ static int flash_katapult(const cf_cli *cli, bool can, int argc, char **argv)
     cf_kp_sim *sim = NULL;
     cf_image img = {0};
     cf_code rc = open_sim(cli, can, &sim, &err);
+    /* a UUID printer.cfg gives to another board ([mcu], a toolhead) is refused before
+     * anything is sent to it */
+    if (rc == CF_OK && can && !a.opts.force)
+        rc = cf_kp_refuse_foreign_uuid(getenv("HOME"), a.opts.uuid, &err);
     if (rc == CF_OK) {
         cf_image_load_opts lo = {.default_address = 0x08002000u};
         rc = cf_image_load(a.file, &lo, &img, &err);

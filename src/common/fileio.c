@@ -54,15 +54,64 @@ cf_code cf_read_file(const char *path, size_t max_size, uint8_t **data, size_t *
     return CF_OK;
 }
 
-cf_code cf_write_file_atomic(const char *path, const void *data, size_t size, cf_error *err)
+/* Splits path into its folder ("." when there is none) and checks the name. */
+static cf_code split_dir(const char *path, char *dir, size_t size, cf_error *err)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) : 0;
+    if (slash && n == 0)
+        n = 1; /* a file in / */
+    if (!slash)
+        return snprintf(dir, size, ".") >= (int)size ? CF_ERR_USAGE : CF_OK;
+    if (slash[1] == '\0')
+        return cf_fail(err, CF_ERR_USAGE, "%s names a folder, not a file", path);
+    if (n >= size)
         return cf_fail(err, CF_ERR_USAGE, "path too long: %s", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    return CF_OK;
+}
+
+static cf_code fsync_dir(const char *dir, cf_error *err)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return cf_fail(err, CF_ERR_IO, "cannot open folder %s: %s", dir, strerror(errno));
+    /* some file systems (e.g. vfat through FUSE) refuse fsync on a folder: EINVAL is not
+     * a lost write, so only a real I/O error fails */
+    int rc = fsync(dfd);
+    int e = errno;
+    close(dfd);
+    if (rc != 0 && e != EINVAL && e != ENOTSUP)
+        return cf_fail(err, CF_ERR_IO, "cannot flush folder %s: %s", dir, strerror(e));
+    return CF_OK;
+}
+
+/* The temporary file gets a random name made by mkostemp, which creates it
+ * with O_CREAT|O_EXCL: a symbolic link planted at any name in the folder is
+ * never followed, and the name cannot be predicted. */
+static cf_code write_temp(const char *path, const char *dir, const void *data, size_t size,
+                          char *tmp, size_t tmp_size, cf_error *err)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if (snprintf(tmp, tmp_size, "%s/.%s.XXXXXX", dir, base) >= (int)tmp_size)
+        return cf_fail(err, CF_ERR_USAGE, "path too long: %s", path);
+    int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
-        return cf_fail(err, errno == EACCES ? CF_ERR_ACCESS : CF_ERR_IO, "cannot create %s: %s",
-                       tmp, strerror(errno));
+        return cf_fail(err, errno == EACCES ? CF_ERR_ACCESS : CF_ERR_IO,
+                       "cannot create a file in %s: %s", dir, strerror(errno));
+    /* mkostemp makes the file 0600; the files written here (backups, settings, the udev
+     * rule, cache records) are not secret, so they get 0644 less the umask, as open(2)
+     * with 0644 would have given them. */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0644 & ~mask) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        return cf_fail(err, CF_ERR_IO, "cannot set the mode of %s: %s", tmp, strerror(e));
+    }
     const uint8_t *p = data;
     size_t done = 0;
     while (done < size) {
@@ -77,15 +126,87 @@ cf_code cf_write_file_atomic(const char *path, const void *data, size_t size, cf
         }
         done += (size_t)n;
     }
-    if (fsync(fd) != 0 || close(fd) != 0) {
+    if (fsync(fd) != 0) {
+        int e = errno;
+        close(fd);
         unlink(tmp);
-        return cf_fail(err, CF_ERR_IO, "cannot flush %s: %s", tmp, strerror(errno));
+        return cf_fail(err, CF_ERR_IO, "cannot flush %s: %s", tmp, strerror(e));
     }
+    if (close(fd) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return cf_fail(err, CF_ERR_IO, "cannot flush %s: %s", tmp, strerror(e));
+    }
+    return CF_OK;
+}
+
+cf_code cf_write_file_atomic(const char *path, const void *data, size_t size, cf_error *err)
+{
+    char dir[4096], tmp[4200];
+    cf_code rc = split_dir(path, dir, sizeof(dir), err);
+    if (rc != CF_OK)
+        return rc;
+    rc = write_temp(path, dir, data, size, tmp, sizeof(tmp), err);
+    if (rc != CF_OK)
+        return rc;
+    /* rename(2) replaces the name itself: a symbolic link at path is replaced, its
+     * target is never written */
     if (rename(tmp, path) != 0) {
         int saved = errno;
         unlink(tmp);
         return cf_fail(err, CF_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(saved));
     }
+    return fsync_dir(dir, err);
+}
+
+cf_code cf_write_file_new(const char *path, const void *data, size_t size, cf_error *err)
+{
+    char dir[4096], tmp[4200];
+    cf_code rc = split_dir(path, dir, sizeof(dir), err);
+    if (rc != CF_OK)
+        return rc;
+    rc = write_temp(path, dir, data, size, tmp, sizeof(tmp), err);
+    if (rc != CF_OK)
+        return rc;
+    /* RENAME_NOREPLACE fails with EEXIST for any existing name, a symbolic link or a
+     * dangling one included; link(2) does the same where renameat2 is missing. */
+    int r = renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE);
+    if (r != 0 && (errno == ENOSYS || errno == EINVAL)) {
+        r = link(tmp, path);
+        int e = errno;
+        unlink(tmp);
+        errno = e;
+    }
+    if (r != 0) {
+        int saved = errno;
+        unlink(tmp);
+        if (saved == EEXIST) {
+            cf_fail(err, CF_ERR_IO, "%s already exists; it was not replaced", path);
+            cf_hint(err, "Move or remove it (it may be a link planted by someone else), or "
+                         "choose another name.");
+            return CF_ERR_IO;
+        }
+        return cf_fail(err, CF_ERR_IO, "cannot create %s: %s", path, strerror(saved));
+    }
+    return fsync_dir(dir, err);
+}
+
+cf_code cf_open_append_nofollow(const char *path, int *fd_out, cf_error *err)
+{
+    *fd_out = -1;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == ELOOP)
+            return cf_fail(err, CF_ERR_IO, "%s is a symbolic link; it is not followed", path);
+        return cf_fail(err, errno == EACCES ? CF_ERR_ACCESS : CF_ERR_IO, "cannot open %s: %s", path,
+                       strerror(errno));
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return cf_fail(err, CF_ERR_IO, "%s is not a regular file", path);
+    }
+    *fd_out = fd;
     return CF_OK;
 }
 

@@ -221,8 +221,12 @@ static cf_code start_failed(cf_error *err, const cf_error *cause)
 cf_code cf_dfu_start(cf_dfu *dfu, cf_error *err)
 {
     cf_dfu_status st = {0};
+    uint64_t deadline = cf_now_ns() + (uint64_t)dfu->busy_limit_ms * 1000000u;
     for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
         cf_error e = {0};
+        if (attempt > 0 && st.state == CF_DFU_DNBUSY && cf_now_ns() >= deadline)
+            break;
+        cf_dfu_clip_poll(dfu, deadline);
         if (cf_dfu_get_status(dfu, &st, &e) != CF_OK)
             return start_failed(err, &e);
         cf_code rc = CF_OK;
@@ -254,6 +258,14 @@ cf_code cf_dfu_start(cf_dfu *dfu, cf_error *err)
         }
         if (rc != CF_OK)
             return start_failed(err, &e);
+    }
+    if (st.state == CF_DFU_DNBUSY) {
+        cf_fail(err, CF_ERR_TIMEOUT,
+                "device did not reach dfuIDLE: still in state %s after %u ms (status %s)",
+                cf_dfu_state_name(st.state), (unsigned)dfu->busy_limit_ms,
+                cf_dfu_status_name(st.status));
+        cf_hint(err, "unplug the probe, put it back in DFU mode (BOOT0 + RESET) and try again");
+        return CF_ERR_TIMEOUT;
     }
     cf_fail(err, CF_ERR_PROTOCOL,
             "device did not reach dfuIDLE after %d attempts (last: state %s, status %s)",
@@ -289,8 +301,20 @@ cf_code cf_dfu_new(cf_usb_dev *dev, const cf_usb_dfu_info *info, cf_dfu **out, c
     dfu->dfu_version = info->functional.dfu_version;
     dfu->state = CF_DFU_STATE_UNKNOWN;
     dfu->buf = buf;
+    dfu->busy_limit_ms = CF_DFU_BUSY_LIMIT_DEFAULT_MS;
     *out = dfu;
     return CF_OK;
+}
+
+void cf_dfu_set_busy_limit(cf_dfu *dfu, uint32_t ms)
+{
+    dfu->busy_limit_ms = ms ? ms : CF_DFU_BUSY_LIMIT_DEFAULT_MS;
+}
+
+void cf_dfu_clip_poll(cf_dfu *dfu, uint64_t deadline_ns)
+{
+    if (dfu->poll_deadline_ns > deadline_ns)
+        dfu->poll_deadline_ns = deadline_ns;
 }
 
 void cf_dfu_free(cf_dfu *dfu)

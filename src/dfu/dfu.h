@@ -93,8 +93,17 @@ typedef struct cf_dfuse_layout {
     cf_dfuse_segment segments[CF_DFUSE_MAX_SEGMENTS];
 } cf_dfuse_layout;
 
-/* Parses "@Internal Flash  /0x08000000/032*0001Kg" (several blocks and segments). */
+/* The most memory one layout may describe: 4 MiB, the largest internal flash of
+ * any STM32 (the STM32U5 line's 4 Mbytes, e.g. STM32U5G9, per ST's product
+ * selector), so no real ROM layout is refused and nothing larger is derived. */
+#define CF_DFUSE_MAX_BYTES (4u * 1024u * 1024u)
+/* Parses "@Internal Flash  /0x08000000/032*0001Kg" (several blocks and segments).
+ * Blocks must be in address order without overlapping and add up to at most
+ * CF_DFUSE_MAX_BYTES. */
 cf_code cf_dfuse_parse_layout(const char *text, cf_dfuse_layout *out, cf_error *err);
+/* Bytes from the first segment's start through every segment that directly
+ * follows it (no gap): what a whole-memory read covers. */
+uint32_t cf_dfuse_contiguous_bytes(const cf_dfuse_layout *layout);
 /* Segment containing addr, or NULL. */
 const cf_dfuse_segment *cf_dfuse_find(const cf_dfuse_layout *layout, uint32_t addr);
 /* End (exclusive) of a segment. */
@@ -108,6 +117,14 @@ typedef struct cf_dfu cf_dfu;
 /* Wraps an open device (not owned). transfer_size from the functional descriptor. */
 cf_code cf_dfu_new(cf_usb_dev *dev, const cf_usb_dfu_info *info, cf_dfu **out, cf_error *err);
 void cf_dfu_free(cf_dfu *dfu);
+
+/* Every wait for a busy device (dfuDNBUSY after a command or a block, the
+ * polls of cf_dfu_start) ends with CF_ERR_TIMEOUT, naming the state, once the
+ * device has been busy this long. The default suits a device whose chip is
+ * unknown: it is the longest bwPollTimeout believed at all. Callers that know
+ * the chip set its datasheet maximum with a margin. */
+#define CF_DFU_BUSY_LIMIT_DEFAULT_MS 60000u
+void cf_dfu_set_busy_limit(cf_dfu *dfu, uint32_t ms);
 
 cf_code cf_dfu_get_status(cf_dfu *dfu, cf_dfu_status *st, cf_error *err);
 cf_code cf_dfu_get_state(cf_dfu *dfu, uint8_t *state, cf_error *err);

@@ -15,7 +15,12 @@ struct cf_dfu {
     uint64_t poll_deadline_ns; /* no request before this (bwPollTimeout) */
     uint8_t state;             /* last state seen in GETSTATUS, or CF_DFU_STATE_UNKNOWN */
     uint8_t *buf;              /* transfer_size + 1 bytes, for padding */
+    uint32_t busy_limit_ms;    /* longest a device may stay busy (cf_dfu_set_busy_limit) */
 };
+
+/* Waits for the next GETSTATUS, but never past deadline_ns: a device that
+ * reports a huge bwPollTimeout is asked again when the overall wait runs out. */
+void cf_dfu_clip_poll(cf_dfu *dfu, uint64_t deadline_ns);
 
 /* Class requests on the DFU interface. Both wait out the last bwPollTimeout first. */
 cf_code cf_dfu_request_out(cf_dfu *dfu, uint8_t request, uint16_t value, const uint8_t *data,

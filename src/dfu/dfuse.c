@@ -51,8 +51,19 @@ static cf_code poll_until_done(cf_dfu *dfu, bool command, const char *what, cons
     }
 
     unsigned stalls = 0, zero_busy = 0, syncs = 0;
+    uint64_t deadline = cf_now_ns() + (uint64_t)dfu->busy_limit_ms * 1000000u;
     while (st.state == CF_DFU_DNBUSY || st.state == CF_DFU_DNLOAD_SYNC) {
         uint32_t last_poll = st.poll_timeout_ms;
+        if (cf_now_ns() >= deadline) {
+            cf_fail(err, CF_ERR_TIMEOUT,
+                    "%s failed: the device still answers %s %u ms after %s, longer than the "
+                    "chip takes",
+                    cf_dfu_where(where, sizeof(where), op, addr), cf_dfu_state_name(st.state),
+                    (unsigned)dfu->busy_limit_ms, what);
+            cf_dfu_retry_hint(err, CF_ERR_TIMEOUT);
+            return CF_ERR_TIMEOUT;
+        }
+        cf_dfu_clip_poll(dfu, deadline);
         if (st.state == CF_DFU_DNLOAD_SYNC && ++syncs > MAX_SYNC_POLLS)
             break;
         if (st.state == CF_DFU_DNBUSY && last_poll == 0) {

@@ -139,6 +139,43 @@ static void copy_name(const char *from, size_t n, cf_dfuse_layout *out)
     out->name[n] = '\0';
 }
 
+/* Everything later derives sizes from the segments (a backup reads from the
+ * first start to the end of the flash), so a layout in which a block starts
+ * below the end of the one before, or that adds up to more memory than any
+ * STM32 has, is refused here rather than turned into a 4 GiB read. */
+static cf_code check_bounds(const char *text, const cf_dfuse_layout *l, cf_error *err)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < l->segment_count; i++) {
+        const cf_dfuse_segment *g = &l->segments[i];
+        uint64_t bytes = (uint64_t)g->page_size * g->page_count;
+        if (i > 0 && g->start < cf_dfuse_segment_end(&l->segments[i - 1]))
+            return cf_fail(err, CF_ERR_FORMAT,
+                           "memory layout \"%.120s\": the block at 0x%08x starts before the one "
+                           "before it ends (0x%08x); blocks must be in address order without "
+                           "overlapping",
+                           text, (unsigned)g->start,
+                           (unsigned)cf_dfuse_segment_end(&l->segments[i - 1]));
+        total += bytes;
+        if (total > CF_DFUSE_MAX_BYTES)
+            return cf_fail(err, CF_ERR_FORMAT,
+                           "memory layout \"%.120s\" describes more than %u MiB, more than any "
+                           "STM32 has",
+                           text, (unsigned)(CF_DFUSE_MAX_BYTES >> 20));
+    }
+    return CF_OK;
+}
+
+uint32_t cf_dfuse_contiguous_bytes(const cf_dfuse_layout *l)
+{
+    if (l->segment_count == 0)
+        return 0;
+    uint32_t end = cf_dfuse_segment_end(&l->segments[0]);
+    for (size_t i = 1; i < l->segment_count && l->segments[i].start == end; i++)
+        end = cf_dfuse_segment_end(&l->segments[i]);
+    return end - l->segments[0].start;
+}
+
 cf_code cf_dfuse_parse_layout(const char *text, cf_dfuse_layout *out, cf_error *err)
 {
     memset(out, 0, sizeof(*out));
@@ -176,7 +213,7 @@ cf_code cf_dfuse_parse_layout(const char *text, cf_dfuse_layout *out, cf_error *
     }
     if (*c.s != '\0')
         return bad(err, &c, "unexpected text");
-    return CF_OK;
+    return check_bounds(text, out, err);
 }
 
 uint32_t cf_dfuse_segment_end(const cf_dfuse_segment *seg)

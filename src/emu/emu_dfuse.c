@@ -35,6 +35,7 @@ static void reinit(cf_emu *emu)
     emu->alt = 0;
     emu->op = EMU_OP_NONE;
     emu->op_done = false;
+    emu->busy_forever = false;
 }
 
 cf_code cf_emu_new(const cf_emu_config *cfg, cf_emu **out, cf_error *err)
@@ -419,6 +420,11 @@ static void status_reply(uint8_t *data, size_t *len, size_t cap, uint8_t status,
 
 static cf_emu_result do_getstatus(cf_emu *emu, uint8_t *data, size_t *len, size_t cap)
 {
+    if (emu->busy_forever && emu->state == EMU_DNLOAD_SYNC) {
+        /* a hung flash controller: busy, ask again in 50 ms, never done */
+        status_reply(data, len, cap, EMU_OK, 50, EMU_DNBUSY);
+        return CF_EMU_ACK;
+    }
     if (emu->state == EMU_DNLOAD_SYNC && emu->op != EMU_OP_NONE && !emu->op_done) {
         uint64_t dur = op_duration(emu);
         uint32_t poll_ms = (uint32_t)((dur + 999999u) / 1000000u);
@@ -518,6 +524,7 @@ static cf_emu_result do_dnload(cf_emu *emu, const cf_usb_setup *s, const uint8_t
             emu->gone = true;
             return CF_EMU_GONE;
         }
+        emu->busy_forever = fault_now(emu, CF_EMU_FAULT_BUSY, n);
         emu->op_fault_errwrite = fault_now(emu, CF_EMU_FAULT_ERRWRITE, n);
         emu->op_fault_bitflip = fault_now(emu, CF_EMU_FAULT_BITFLIP, n);
         emu->op = EMU_OP_WRITE;

@@ -168,6 +168,7 @@ struct cf_emu {
     size_t op_len;
     bool op_fault_errwrite, op_fault_bitflip; /* fault armed on this op */
     bool option_reset;                        /* option bytes written: the chip resets */
+    bool busy_forever;                        /* fault: this op never finishes */
     uint8_t buf[EMU_TRANSFER_SIZE];
 
     /* Timing. */

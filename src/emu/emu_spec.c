@@ -9,7 +9,7 @@
 
 #define SPEC_FORMS                                                                                 \
     "valid items: dfu, dfu:f042, dfu:g431, dfu:f446 (a mainboard, not a probe), flash=PATH, "      \
-    "fault=stall|timeout|errwrite|errerase|bitflip|disconnect[@N], appear=SECONDS, "               \
+    "fault=stall|timeout|errwrite|errerase|bitflip|disconnect|busy[@N], appear=SECONDS, "          \
     "timing=on|off, start=idle|error, mainboard=f446"
 
 #define MAX_APPEAR_S 3600.0
@@ -88,6 +88,7 @@ static bool parse_fault(const char *s, size_t len, cf_emu_config *cfg)
         {"stall", CF_EMU_FAULT_STALL},       {"timeout", CF_EMU_FAULT_TIMEOUT},
         {"errwrite", CF_EMU_FAULT_ERRWRITE}, {"errerase", CF_EMU_FAULT_ERRERASE},
         {"bitflip", CF_EMU_FAULT_BITFLIP},   {"disconnect", CF_EMU_FAULT_DISCONNECT},
+        {"busy", CF_EMU_FAULT_BUSY},
     };
     const char *at = memchr(s, '@', len);
     size_t klen = at ? (size_t)(at - s) : len;

@@ -44,12 +44,13 @@ typedef enum cf_emu_chip {
 
 typedef enum cf_emu_fault {
     CF_EMU_FAULT_NONE = 0,
-    CF_EMU_FAULT_STALL,     /* the Nth download block's DNLOAD is STALLed */
-    CF_EMU_FAULT_TIMEOUT,   /* the Nth download block is never answered */
-    CF_EMU_FAULT_ERRWRITE,  /* the Nth download block fails: dfuERROR + errWRITE */
-    CF_EMU_FAULT_ERRERASE,  /* the Nth page erase fails: dfuERROR + errERASE */
-    CF_EMU_FAULT_BITFLIP,   /* the Nth download block is stored with one bit cleared */
-    CF_EMU_FAULT_DISCONNECT /* the device drops off the bus at the Nth download block */
+    CF_EMU_FAULT_STALL,      /* the Nth download block's DNLOAD is STALLed */
+    CF_EMU_FAULT_TIMEOUT,    /* the Nth download block is never answered */
+    CF_EMU_FAULT_ERRWRITE,   /* the Nth download block fails: dfuERROR + errWRITE */
+    CF_EMU_FAULT_ERRERASE,   /* the Nth page erase fails: dfuERROR + errERASE */
+    CF_EMU_FAULT_BITFLIP,    /* the Nth download block is stored with one bit cleared */
+    CF_EMU_FAULT_DISCONNECT, /* the device drops off the bus at the Nth download block */
+    CF_EMU_FAULT_BUSY        /* the Nth download block answers dfuDNBUSY for ever */
 } cf_emu_fault;
 
 typedef struct cf_emu_config {

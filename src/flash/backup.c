@@ -1,6 +1,7 @@
 /* Backups: before anything is erased, what the pages held is saved so a flash
  * can always be undone (`cartoflash flash dfu --address A BACKUP`). */
 #include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "common/fileio.h"
@@ -32,15 +33,13 @@ cf_code cf_flash_save_backup(const char *dir, const char *chip, uint32_t address
     int n = snprintf(path_out, path_size, "%s/%s-%s-0x%08x.bin", folder, chip, stamp, address);
     if (n < 0 || (size_t)n >= path_size)
         return cf_fail(err, CF_ERR_USAGE, "backup path too long");
-    /* Two flashes in the same second must not overwrite each other's backup. */
-    for (int i = 2; i < 100; i++) {
-        FILE *f = fopen(path_out, "rb");
-        if (!f)
-            break;
-        fclose(f);
+    /* Two flashes in the same second must not overwrite each other's backup. lstat, so
+     * a dangling link planted at the name counts as taken; the write itself refuses any
+     * name that appeared since (cf_write_file_new never replaces or follows one). */
+    struct stat st;
+    for (int i = 2; i < 100 && lstat(path_out, &st) == 0; i++)
         snprintf(path_out, path_size, "%s/%s-%s-%d-0x%08x.bin", folder, chip, stamp, i, address);
-    }
-    rc = cf_write_file_atomic(path_out, data, size, err);
+    rc = cf_write_file_new(path_out, data, size, err);
     if (rc != CF_OK)
         cf_hint(err, "Nothing was erased. Free some space or pass --backup-dir.");
     return rc;

@@ -2,6 +2,7 @@
  * Geometry is what identifies them: the alt-setting names differ between ROM
  * versions, the flash size and page size do not. */
 #include "flash/flash.h"
+#include "flash/flash_internal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -53,6 +54,20 @@ static bool is_st_rom(const cf_usb_dfu_info *info)
 {
     return info->vid == 0x0483 && info->pid == 0xdf11 &&
            (info->manufacturer[0] == '\0' || strcmp(info->manufacturer, "STMicroelectronics") == 0);
+}
+
+uint32_t cf_chip_busy_limit_ms(const cf_chip *c)
+{
+    /* The longest single operation the datasheet gives (page erase, mass erase or
+     * programming one transfer's page), ten times over, and never under 2 s: the
+     * margin is for the host (a loaded Pi, USB scheduling), not for the chip. */
+    uint32_t us = c->page_erase_us;
+    if (c->mass_erase_us > us)
+        us = c->mass_erase_us;
+    if (c->page_program_us > us)
+        us = c->page_program_us;
+    uint32_t ms = us / 100u; /* 10 x us / 1000 */
+    return ms < 2000u ? 2000u : ms;
 }
 
 const cf_chip *cf_chip_from_device(const cf_usb_dfu_info *info)

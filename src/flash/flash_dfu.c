@@ -89,6 +89,8 @@ static cf_code connect(cf_usb_backend *be, const char *selector, session *s, cf_
     rc = cf_usb_open(be, &s->info, &s->dev, err);
     if (rc == CF_OK)
         rc = cf_dfu_new(s->dev, &s->info, &s->dfu, err);
+    if (rc == CF_OK && s->chip)
+        cf_dfu_set_busy_limit(s->dfu, cf_chip_busy_limit_ms(s->chip));
     if (rc == CF_OK)
         rc = cf_dfu_start(s->dfu, err);
     return rc;
@@ -452,9 +454,8 @@ cf_code cf_backup_dfu(cf_usb_backend *be, const char *device, const char *out_pa
                         s.info.pid, s.info.bus_path, kind.summary);
     }
     const cf_dfuse_segment *seg = &s.layout.segments[0];
-    size_t size = cf_dfuse_segment_end(seg) - seg->start;
-    for (size_t i = 1; i < s.layout.segment_count; i++)
-        size = cf_dfuse_segment_end(&s.layout.segments[i]) - seg->start;
+    /* the parser refused unordered or oversized layouts; a gap ends the read */
+    size_t size = cf_dfuse_contiguous_bytes(&s.layout);
     buf = malloc(size);
     if (!buf) {
         rc = cf_fail(err, CF_ERR_NOMEM, "out of memory for a %zu-byte backup", size);

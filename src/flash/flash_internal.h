@@ -80,4 +80,7 @@ void cf_flash_notice(const cf_flash_events *ev, bool warning, const char *fmt, .
     __attribute__((format(printf, 3, 4)));
 void cf_flash_progress(const cf_flash_events *ev, cf_flash_phase phase, size_t done, size_t total);
 
+/* How long a DFU wait may last on this chip (see cf_dfu_set_busy_limit). */
+uint32_t cf_chip_busy_limit_ms(const cf_chip *c);
+
 #endif

@@ -16,6 +16,10 @@
 
 #define MAX_CFG_SIZE (8u * 1024u * 1024u)
 #define MAX_INCLUDE_DEPTH 8
+/* Files read for one printer.cfg, itself included. Klipper configs split into
+ * a few dozen files at most; globs that include each other used to be read
+ * again on every path through them (6 such files: millions of reads). */
+#define MAX_INCLUDE_FILES 64
 
 typedef struct scan {
     cf_kp_cfg_entry *out;
@@ -23,6 +27,12 @@ typedef struct scan {
     size_t *count;
     char section[64];
     bool relevant;
+    bool all_sections; /* every section's canbus_uuid, not only the probe's */
+    /* real paths of the files read so far: each is read once, which also ends cycles */
+    char (*seen)[PATH_MAX];
+    size_t nseen;
+    bool too_many;
+    char too_many_at[PATH_MAX];
 } scan;
 
 static bool is_hex12(const char *s, size_t n)
@@ -139,7 +149,7 @@ static void scan_line(scan *sc, const char *l, size_t n, const char *name, size_
             return;
         }
         norm_section(h, hn, sc->section, sizeof(sc->section));
-        sc->relevant = probe_section(sc->section);
+        sc->relevant = sc->all_sections || probe_section(sc->section);
         return;
     }
     if (!sc->relevant || indented)
@@ -184,6 +194,9 @@ void cf_kp_config_scan_text(const char *text, size_t len, const char *name, cf_k
     scan_text(&sc, text, len, name, NULL, NULL);
 }
 
+static void scan_log(bool all_sections, const char *text, size_t len, const char *name,
+                     cf_kp_cfg_entry *out, size_t cap, size_t *count);
+
 /* ---- files with [include] ---- */
 
 typedef struct file_ctx {
@@ -194,6 +207,26 @@ typedef struct file_ctx {
 } file_ctx;
 
 static void scan_file(scan *sc, const char *path, int depth, cf_error *err);
+
+/* True (and recorded) when path's real path has not been read yet and the cap
+ * allows one more file. */
+static bool first_visit(scan *sc, const char *path)
+{
+    char real[PATH_MAX];
+    if (!realpath(path, real))
+        return true; /* cf_read_file reports it (depth 0) or skips it */
+    for (size_t i = 0; i < sc->nseen; i++)
+        if (strcmp(sc->seen[i], real) == 0)
+            return false;
+    if (sc->nseen >= MAX_INCLUDE_FILES) {
+        if (!sc->too_many)
+            snprintf(sc->too_many_at, sizeof(sc->too_many_at), "%s", path);
+        sc->too_many = true;
+        return false;
+    }
+    memcpy(sc->seen[sc->nseen++], real, sizeof(real));
+    return true;
+}
 
 static void on_include(void *vctx, const char *spec, size_t n)
 {
@@ -209,7 +242,8 @@ static void on_include(void *vctx, const char *spec, size_t n)
     glob_t g;
     if (glob(pattern, 0, NULL, &g) == 0) {
         for (size_t i = 0; i < g.gl_pathc; i++)
-            scan_file(ctx->sc, g.gl_pathv[i], ctx->depth + 1, ctx->err);
+            if (first_visit(ctx->sc, g.gl_pathv[i]))
+                scan_file(ctx->sc, g.gl_pathv[i], ctx->depth + 1, ctx->err);
     }
     globfree(&g);
 }
@@ -240,18 +274,115 @@ static void scan_file(scan *sc, const char *path, int depth, cf_error *err)
     free(data);
 }
 
-cf_code cf_kp_config_scan_file(const char *printer_cfg, cf_kp_cfg_entry *out, size_t cap,
-                               size_t *count, cf_error *err)
+static cf_code scan_config(const char *printer_cfg, bool all_sections, cf_kp_cfg_entry *out,
+                           size_t cap, size_t *count, cf_error *err)
 {
     *count = 0;
-    scan sc = {.out = out, .cap = cap, .count = count};
+    scan sc = {.out = out, .cap = cap, .count = count, .all_sections = all_sections};
+    sc.seen = malloc(MAX_INCLUDE_FILES * sizeof(*sc.seen));
+    if (!sc.seen)
+        return cf_fail(err, CF_ERR_NOMEM, "out of memory reading %s", printer_cfg);
     cf_error local;
     cf_error_reset(&local);
+    (void)first_visit(&sc, printer_cfg);
     scan_file(&sc, printer_cfg, 0, &local);
+    free(sc.seen);
     if (local.code) {
         if (err)
             *err = local;
         return local.code;
+    }
+    if (sc.too_many) {
+        cf_fail(err, CF_ERR_FORMAT,
+                "%s and its [include]s name more than %d files; stopped before %s", printer_cfg,
+                MAX_INCLUDE_FILES, sc.too_many_at);
+        cf_hint(err, "Check the [include] lines of %s: a glob may match far more than meant.",
+                printer_cfg);
+        return CF_ERR_FORMAT;
+    }
+    return CF_OK;
+}
+
+cf_code cf_kp_config_scan_file(const char *printer_cfg, cf_kp_cfg_entry *out, size_t cap,
+                               size_t *count, cf_error *err)
+{
+    return scan_config(printer_cfg, false, out, cap, count, err);
+}
+
+#define OWNER_SCAN_MAX 256
+
+/* The first entry for canbus_uuid `uuid` in a section that is not the probe's. */
+static bool foreign(const cf_kp_cfg_entry *e, size_t n, const char *uuid, cf_kp_cfg_entry *owner)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (e[i].can && e[i].section[0] && !probe_section(e[i].section) &&
+            strcasecmp(e[i].value, uuid) == 0) {
+            *owner = e[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+bool cf_kp_uuid_foreign_owner(const char *printer_cfg, const char *klippy_log, const char *uuid,
+                              cf_kp_cfg_entry *owner)
+{
+    cf_kp_cfg_entry *e = malloc(OWNER_SCAN_MAX * sizeof(*e));
+    if (!e)
+        return false;
+    size_t n = 0;
+    bool hit = false;
+    if (printer_cfg) {
+        (void)scan_config(printer_cfg, true, e, OWNER_SCAN_MAX, &n, NULL);
+        hit = foreign(e, n, uuid, owner);
+    }
+    if (!hit && klippy_log) {
+        uint8_t *data;
+        size_t size;
+        if (cf_read_file(klippy_log, 64u * 1024u * 1024u, &data, &size, NULL) == CF_OK) {
+            scan_log(true, (const char *)data, size, klippy_log, e, OWNER_SCAN_MAX, &n);
+            free(data);
+            hit = foreign(e, n, uuid, owner);
+        }
+    }
+    free(e);
+    return hit;
+}
+
+cf_code cf_kp_refuse_foreign_uuid(const char *home, const char *uuid, cf_error *err)
+{
+    if (!home || home[0] != '/' || !uuid)
+        return CF_OK;
+    /* every Klipper instance of a multi-instance host: ~/printer_data, ~/printer_data_2, ... */
+    static const char *const kinds[2] = {"config/printer.cfg", "logs/klippy.log"};
+    for (int k = 0; k < 2; k++) {
+        char pattern[PATH_MAX];
+        if (snprintf(pattern, sizeof(pattern), "%s/printer_data*/%s", home, kinds[k]) >=
+            (int)sizeof(pattern))
+            return CF_OK;
+        glob_t g;
+        if (glob(pattern, 0, NULL, &g) != 0) {
+            globfree(&g);
+            continue;
+        }
+        cf_kp_cfg_entry owner;
+        bool hit = false;
+        for (size_t i = 0; i < g.gl_pathc && i < 16 && !hit; i++)
+            hit = cf_kp_uuid_foreign_owner(k == 0 ? g.gl_pathv[i] : NULL,
+                                           k == 1 ? g.gl_pathv[i] : NULL, uuid, &owner);
+        globfree(&g);
+        if (hit) {
+            cf_fail(err, CF_ERR_GATE,
+                    "canbus_uuid %s belongs to [%s] (%s), not to the probe; flashing it would "
+                    "replace that board's firmware",
+                    uuid, owner.section, owner.source);
+            cf_hint(err,
+                    "The probe's UUID is the canbus_uuid of [scanner], [cartographer], [mcu "
+                    "scanner] or [mcu cartographer]; `cartoflash list` shows them. If [%s] really "
+                    "is the probe, pass --force.",
+                    owner.section);
+            return CF_ERR_GATE;
+        }
     }
     return CF_OK;
 }
@@ -264,10 +395,10 @@ static bool starts(const char *l, size_t n, const char *prefix)
     return n >= p && memcmp(l, prefix, p) == 0;
 }
 
-void cf_kp_klippy_log_scan_text(const char *text, size_t len, const char *name,
-                                cf_kp_cfg_entry *out, size_t cap, size_t *count)
+static void scan_log(bool all_sections, const char *text, size_t len, const char *name,
+                     cf_kp_cfg_entry *out, size_t cap, size_t *count)
 {
-    scan sc = {.out = out, .cap = cap, .count = count};
+    scan sc = {.out = out, .cap = cap, .count = count, .all_sections = all_sections};
     *count = 0;
     bool in_cfg = false;
     size_t lineno = 0;
@@ -308,6 +439,12 @@ void cf_kp_klippy_log_scan_text(const char *text, size_t len, const char *name,
                 add_entry(&sc, true, l + v, 12, "", name, lineno);
         }
     }
+}
+
+void cf_kp_klippy_log_scan_text(const char *text, size_t len, const char *name,
+                                cf_kp_cfg_entry *out, size_t cap, size_t *count)
+{
+    scan_log(false, text, len, name, out, cap, count);
 }
 
 cf_code cf_kp_klippy_log_scan_file(const char *path, cf_kp_cfg_entry *out, size_t cap,

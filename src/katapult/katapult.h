@@ -107,6 +107,16 @@ typedef struct cf_kp_cfg_entry {
  * [cartographer] sections with canbus_uuid / serial. */
 cf_code cf_kp_config_scan_file(const char *printer_cfg, cf_kp_cfg_entry *out, size_t cap,
                                size_t *count, cf_error *err);
+/* True when printer.cfg (with its [include]s) or klippy.log (either may be
+ * NULL or missing) assigns canbus_uuid `uuid` to a section that is not the
+ * probe's, e.g. [mcu] (the mainboard) or [mcu toolhead]; *owner is that entry
+ * (section, "FILE:LINE"). */
+bool cf_kp_uuid_foreign_owner(const char *printer_cfg, const char *klippy_log, const char *uuid,
+                              cf_kp_cfg_entry *owner);
+/* CF_ERR_GATE, naming the section and file, when any ~/printer_data* instance
+ * under home (printer.cfg or klippy.log) assigns uuid to a section that is not
+ * the probe's; CF_OK otherwise (also when nothing can be read). */
+cf_code cf_kp_refuse_foreign_uuid(const char *home, const char *uuid, cf_error *err);
 /* Same on text (no includes followed); for tests and fuzzing. */
 void cf_kp_config_scan_text(const char *text, size_t len, const char *name, cf_kp_cfg_entry *out,
                             size_t cap, size_t *count);

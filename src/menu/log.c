@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/fileio.h"
 #include "menu/menu.h"
@@ -21,7 +22,8 @@ static char log_path[PATH_MAX];
 static void rotate(const char *path)
 {
     struct stat st;
-    if (stat(path, &st) != 0 || st.st_size < LOG_MAX)
+    /* lstat: a link planted at the name is not a log of ours and is not rotated */
+    if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < LOG_MAX)
         return;
     char from[PATH_MAX + 8], to[PATH_MAX + 8];
     for (int i = LOG_KEEP - 1; i >= 1; i--) {
@@ -42,7 +44,13 @@ void menu_log_open(bool debug)
     if ((size_t)snprintf(log_path, sizeof(log_path), "%s/menu.log", dir) >= sizeof(log_path))
         return;
     rotate(log_path);
-    log_file = fopen(log_path, "ae");
+    /* O_NOFOLLOW: a symbolic link planted at menu.log is refused, never appended to */
+    int fd;
+    if (cf_open_append_nofollow(log_path, &fd, NULL) != CF_OK)
+        return;
+    log_file = fdopen(fd, "a");
+    if (!log_file)
+        close(fd);
     if (log_file)
         menu_log(false, "cartoflash %s menu started", CF_VERSION);
 }

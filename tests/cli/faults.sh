@@ -10,7 +10,7 @@ OLD="$KLIPPER_FW/combined-firmware/4.0.0/Full_Cartographer_CAN_1M_4_0_1.bin"
 # Most pages of IMG differ from OLD, so by default one mass erase replaces the
 # page erases: "errerase" fails that (the 1st erase); "errerase-pages" fails
 # the 3rd page erase of a flash made with --erase pages.
-for fault in stall timeout errwrite errerase errerase-pages bitflip disconnect; do
+for fault in stall timeout errwrite errerase errerase-pages bitflip disconnect busy; do
     F="$TMP/$fault.flash"
     rm -f "$F"
     run --simulate=dfu,flash="$F",timing=off flash dfu --yes "$OLD"
@@ -47,6 +47,17 @@ status_case() { # fault expected-pattern description
 status_case errwrite "errWRITE" "errwrite names the DFU status"
 status_case errerase "errERASE" "errerase names the DFU status"
 status_case bitflip "verify failed at 0x080" "bitflip is caught by verify with its address"
+
+# A device that answers dfuDNBUSY for ever: the wait ends at the chip's bound
+# (10x the F042 datasheet's longest operation, at least 2 s), naming the state.
+F="$TMP/busy.flash"
+run --simulate=dfu,flash="$F",timing=off flash dfu --yes "$OLD"
+t0=$(date +%s%N)
+run --simulate=dfu,flash="$F",timing=off,fault=busy@1 flash dfu --yes "$IMG"
+ms=$((($(date +%s%N) - t0) / 1000000))
+expect_nonzero "endless busy: flash fails"
+expect_err "still answers dfuDNBUSY 2000 ms after" "endless busy: names the state and the bound"
+[ "$ms" -lt 8000 ] && pass "endless busy: gave up after ${ms} ms" || fail "endless busy: took ${ms} ms"
 
 # The ROM's start-up quirk (dfuERROR/errFIRMWARE) is recovered from.
 F="$TMP/start.flash"

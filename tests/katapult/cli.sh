@@ -130,6 +130,23 @@ expect_fail "flash can without --uuid"
 expect_err "needs --uuid" "and says what is missing"
 run --simulate=dfu flash can --uuid "$UUID" "$CAN_APP"
 expect_fail "the DFU simulator is not a CAN node"
+# a UUID printer.cfg (second instance, through an [include] glob) gives to the
+# mainboard is refused without --force, naming the section and the file
+H=$TMP/home
+mkdir -p "$H/printer_data/config" "$H/printer_data_2/config/boards"
+printf '[scanner]\ncanbus_uuid: 0123456789ab\n' >"$H/printer_data/config/printer.cfg"
+printf '[include boards/*.cfg]\n[cartographer]\ncanbus_uuid: 0123456789ab\n' \
+    >"$H/printer_data_2/config/printer.cfg"
+printf '[mcu]\ncanbus_uuid: %s\n' "$(tr a-f A-F <<<"$UUID")" >"$H/printer_data_2/config/boards/main.cfg"
+HOME=$H run --simulate=katapult-can,flash="$F" flash can --uuid "$UUID" "$CAN_APP"
+expect_fail "a UUID printer.cfg assigns to [mcu] is refused"
+expect_err "canbus_uuid $UUID belongs to \\[mcu\\] \\(.*boards/main.cfg:2\\)" "and the message names the section and file"
+if erased "$F"; then pass "the mainboard's UUID: nothing written"; else fail "the mainboard's UUID: flash written"; fi
+HOME=$H run --simulate=katapult-can,flash="$F" flash can --uuid 0123456789ab --yes "$CAN_APP"
+expect_fail "the probe's own UUID passes the section check (no such node on the bus)"
+if grep -q "belongs to" <<<"$ERR"; then fail "the probe's UUID was refused as another board's"; show; else pass "the probe's UUID is not refused as another board's"; fi
+HOME=$H run --simulate=katapult-can,flash="$F" flash can --uuid "$UUID" --force --yes "$CAN_APP"
+expect_status 0 "--force flashes a UUID assigned to [mcu]"
 fi
 
 echo "$((checks - failures)) passed, $failures failed"

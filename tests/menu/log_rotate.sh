@@ -26,4 +26,12 @@ size=$(stat -c %s "$log")
 grep -q "menu started" "$log" || { echo "FAIL: new log lacks the start line"; exit 1; }
 run # small log: appended, not rotated
 [ "$(grep -c "menu started" "$log")" -eq 2 ] || { echo "FAIL: small log rotated"; exit 1; }
+# a link planted at menu.log (to a file of the user's) is neither followed nor rotated
+rm -f "$log" "$log".*
+echo precious >"$WORK/victim"
+ln -s "$WORK/victim" "$log"
+run
+grep -q "Exiting..." "$WORK/out.txt" || { echo "FAIL: no clean exit with a planted log link"; exit 1; }
+[ "$(cat "$WORK/victim")" = precious ] || { echo "FAIL: the log followed a planted link"; exit 1; }
+[ -L "$log" ] && [ ! -e "$log.1" ] || { echo "FAIL: the planted link was rotated"; exit 1; }
 echo "PASS: log rotation"

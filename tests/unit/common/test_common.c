@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -86,6 +87,81 @@ static void test_files(void **state)
     assert_int_equal(nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS), 0);
 }
 
+static void read_is(const char *path, const char *want)
+{
+    uint8_t *data;
+    size_t size;
+    assert_int_equal(cf_read_file(path, 100, &data, &size, NULL), CF_OK);
+    assert_int_equal(size, strlen(want));
+    assert_memory_equal(data, want, size);
+    free(data);
+}
+
+/* A link planted at every name cartoflash could predict: the temp names the old
+ * writer used (path.tmp.PID), the final name, and a link to a file elsewhere. */
+static void test_planted_links(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cf-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char victim[300], path[300], tmp[400];
+    snprintf(victim, sizeof(victim), "%s/victim", dir);
+    snprintf(path, sizeof(path), "%s/settings", dir);
+    assert_int_equal(cf_write_file_atomic(victim, "precious", 8, NULL), CF_OK);
+    for (long pid = (long)getpid() - 2; pid <= (long)getpid() + 2; pid++) {
+        snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, pid);
+        assert_int_equal(symlink(victim, tmp), 0);
+    }
+    /* temp names: never followed */
+    assert_int_equal(cf_write_file_atomic(path, "new", 3, NULL), CF_OK);
+    read_is(victim, "precious");
+    read_is(path, "new");
+    /* the final name is a link: the link is replaced, its target untouched */
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(symlink(victim, path), 0);
+    assert_int_equal(cf_write_file_atomic(path, "newer", 5, NULL), CF_OK);
+    read_is(victim, "precious");
+    struct stat st;
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    read_is(path, "newer");
+    /* a file that must be new: a link (even a dangling one) at the name is an error */
+    char backup[300];
+    snprintf(backup, sizeof(backup), "%s/backup.bin", dir);
+    assert_int_equal(symlink(victim, backup), 0);
+    cf_error err;
+    cf_error_reset(&err);
+    assert_int_equal(cf_write_file_new(backup, "flash", 5, &err), CF_ERR_IO);
+    assert_non_null(strstr(err.message, "already exists"));
+    read_is(victim, "precious");
+    assert_int_equal(unlink(backup), 0);
+    assert_int_equal(symlink("/nonexistent/cf-dangling", backup), 0);
+    assert_int_equal(cf_write_file_new(backup, "flash", 5, NULL), CF_ERR_IO);
+    assert_int_equal(unlink(backup), 0);
+    assert_int_equal(cf_write_file_new(backup, "flash", 5, NULL), CF_OK);
+    read_is(backup, "flash");
+    /* the append-only log: a link is refused */
+    char log[300];
+    snprintf(log, sizeof(log), "%s/menu.log", dir);
+    assert_int_equal(symlink(victim, log), 0);
+    int fd = -1;
+    cf_error_reset(&err);
+    assert_int_equal(cf_open_append_nofollow(log, &fd, &err), CF_ERR_IO);
+    assert_int_equal(fd, -1);
+    assert_non_null(strstr(err.message, "symbolic link"));
+    read_is(victim, "precious");
+    /* no temp file is left behind */
+    int left = 0;
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        left += e->d_name[0] == '.' && e->d_name[1] != '\0' && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    assert_int_equal(left, 0);
+    assert_int_equal(nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS), 0);
+}
+
 static void test_xdg(void **state)
 {
     (void)state;
@@ -103,11 +179,9 @@ static void test_xdg(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_first_failure_wins),
-        cmocka_unit_test(test_prefix_truncates),
-        cmocka_unit_test(test_exit_status),
-        cmocka_unit_test(test_files),
-        cmocka_unit_test(test_xdg),
+        cmocka_unit_test(test_first_failure_wins), cmocka_unit_test(test_prefix_truncates),
+        cmocka_unit_test(test_exit_status),        cmocka_unit_test(test_files),
+        cmocka_unit_test(test_planted_links),      cmocka_unit_test(test_xdg),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

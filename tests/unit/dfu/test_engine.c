@@ -379,6 +379,38 @@ static void test_busy_poll_stalls(void **state)
     done(&f, dfu);
 }
 
+/* A device that answers dfuDNBUSY for ever, each time asking for 40 s more: the
+ * wait ends at the busy limit (the long bwPollTimeout is cut short to it), with
+ * a timeout that names the state. */
+static void test_busy_forever_is_bounded(void **state)
+{
+    (void)state;
+    static const step erase[] = {OK_REQ(DNLOAD), BUSY(40000), BUSY(40000)};
+    fake f;
+    cf_dfu *dfu = SETUP(f, erase);
+    cf_dfu_set_busy_limit(dfu, 200);
+    cf_error err = {0};
+    uint64_t t0 = cf_now_ns();
+    assert_int_equal(cf_dfuse_erase_page(dfu, 0x08000400, &err), CF_ERR_TIMEOUT);
+    uint64_t took = cf_now_ns() - t0;
+    assert_true(took >= 190000000u && took < 1000000000u);
+    assert_non_null(strstr(err.message, "page erase at 0x08000400 failed"));
+    assert_non_null(strstr(err.message, "still answers dfuDNBUSY 200 ms after"));
+    done(&f, dfu);
+
+    /* the start-up polls: the same bound */
+    static const step start[] = {BUSY(40000), BUSY(40000)};
+    dfu = SETUP(f, start);
+    cf_dfu_set_busy_limit(dfu, 200);
+    cf_error_reset(&err);
+    t0 = cf_now_ns();
+    assert_int_equal(cf_dfu_start(dfu, &err), CF_ERR_TIMEOUT);
+    took = cf_now_ns() - t0;
+    assert_true(took < 1000000000u);
+    assert_non_null(strstr(err.message, "still in state dfuDNBUSY after 200 ms"));
+    done(&f, dfu);
+}
+
 /* ---- write ---- */
 
 static uint8_t image[2048 * 2 + 101];
@@ -627,6 +659,7 @@ int main(void)
         cmocka_unit_test(test_erase_wrong_state),
         cmocka_unit_test(test_erase_device_error),
         cmocka_unit_test(test_busy_poll_stalls),
+        cmocka_unit_test(test_busy_forever_is_bounded),
         cmocka_unit_test(test_write_blocks),
         cmocka_unit_test(test_write_device_error),
         cmocka_unit_test(test_write_stall_names_status),

@@ -143,6 +143,28 @@ static void test_malformed(void **state)
                "too many segments");
 }
 
+/* Hostile layouts that used to parse: blocks in reverse order (a backup then
+ * read from the first start to the last end, 0x08000000 - 0x08008000 wrapped
+ * to ~4 GiB), overlapping blocks, and more memory than any STM32 has. */
+static void test_unordered_and_oversized(void **state)
+{
+    (void)state;
+    expect_bad("@Internal Flash /0x08004000/16*1Kg/0x08000000/16*1Kg", "in address order");
+    expect_bad("@Internal Flash /0x08000000/32*1Kg/0x08004000/16*1Kg", "in address order");
+    expect_bad("@Internal Flash /0x08000000/5*1Mg", "more than 4 MiB");
+    expect_bad("@Internal Flash /0x08000000/2*1Mg/0x20000000/2*1Mg/0x30000000/1*1Ka",
+               "more than 4 MiB");
+    cf_dfuse_layout l;
+    cf_error err = {0};
+    assert_int_equal(cf_dfuse_parse_layout("@Internal Flash /0x08000000/4*1Mg", &l, &err), CF_OK);
+    assert_int_equal(cf_dfuse_contiguous_bytes(&l), 4u * 1024u * 1024u);
+    /* adjacent blocks are one memory; a gap ends what a whole-memory read covers */
+    assert_int_equal(
+        cf_dfuse_parse_layout("@F /0x08000000/16*1Kg/0x08004000/16*1Kg/0x08010000/1*1Kg", &l, &err),
+        CF_OK);
+    assert_int_equal(cf_dfuse_contiguous_bytes(&l), 32u * 1024u);
+}
+
 static void test_trailing_slash_and_long_name(void **state)
 {
     (void)state;
@@ -166,6 +188,7 @@ int main(void)
         cmocka_unit_test(test_f4_multi_segment),
         cmocka_unit_test(test_g4_strings),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_unordered_and_oversized),
         cmocka_unit_test(test_trailing_slash_and_long_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,11 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -225,6 +230,62 @@ static void test_blank(void **state)
     assert_false(cf_flash_page_blank(page, sizeof(page)));
 }
 
+/* Backups go to a name anyone can predict (chip, second, address). Links are
+ * planted at it and at the temp names the old writer used: the targets stay
+ * untouched and the backup lands in a new regular file. */
+static void test_backup_planted_links(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cf-backup-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char victim[300], name[400], tmp[500];
+    snprintf(victim, sizeof(victim), "%s/victim", dir);
+    FILE *f = fopen(victim, "w");
+    assert_non_null(f);
+    fputs("precious", f);
+    fclose(f);
+    time_t now = time(NULL);
+    for (time_t t = now; t <= now + 2; t++) {
+        struct tm tm;
+        localtime_r(&t, &tm);
+        char stamp[32];
+        strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+        snprintf(name, sizeof(name), "%s/stm32f042x6-%s-0x08000000.bin", dir, stamp);
+        assert_int_equal(symlink("/nonexistent/cf-dangling", name), 0);
+        for (int pid = (int)getpid() - 2; pid <= (int)getpid() + 2; pid++) {
+            snprintf(tmp, sizeof(tmp), "%s.tmp.%d", name, pid);
+            assert_int_equal(symlink(victim, tmp), 0);
+            snprintf(tmp, sizeof(tmp), "%s/stm32f042x6-%s-2-0x08000000.bin.tmp.%d", dir, stamp,
+                     pid);
+            assert_int_equal(symlink(victim, tmp), 0);
+        }
+    }
+    char out[600];
+    uint8_t data[64];
+    memset(data, 0x5A, sizeof(data));
+    assert_int_equal(cf_flash_save_backup(dir, "stm32f042x6", 0x08000000u, data, sizeof(data), out,
+                                          sizeof(out), NULL),
+                     CF_OK);
+    struct stat st;
+    assert_int_equal(lstat(out, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(st.st_size, sizeof(data));
+    assert_int_equal(stat(victim, &st), 0);
+    assert_int_equal(st.st_size, 8);
+    assert_int_equal(lstat("/nonexistent/cf-dangling", &st), -1);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(name, sizeof(name), "%s/%s", dir, e->d_name);
+        assert_int_equal(unlink(name), 0);
+    }
+    closedir(d);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_plan_rejects_bad_page_size),
         cmocka_unit_test(test_chip_from_device),
         cmocka_unit_test(test_blank),
+        cmocka_unit_test(test_backup_planted_links),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
