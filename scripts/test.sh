@@ -22,13 +22,13 @@ step() { # name command...: runs a step, keeps its output, remembers failure
     [ "$rc" -eq 0 ] || { echo "== $name FAILED (exit $rc)"; status=1; }
 }
 
-step configure-asan cmake -S . -B build/asan -DCF_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+step configure-asan cmake -S . -B build/asan -DCF_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCF_WERROR=ON
 step build-asan cmake --build build/asan -j"$jobs"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 step unit-cli-menu ctest --test-dir build/asan --output-on-failure -j"$jobs" -LE guest
 
-step configure-release cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo
+step configure-release cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCF_WERROR=ON
 step build-release cmake --build build/release -j"$jobs"
 step guest ctest --test-dir build/release --output-on-failure -L guest
 

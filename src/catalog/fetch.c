@@ -51,8 +51,9 @@ static void read_meta(const char *part, const char *url, char *etag, size_t etag
     if (fgets(line_url, sizeof(line_url), f) && fgets(line_etag, sizeof(line_etag), f)) {
         line_url[strcspn(line_url, "\n")] = '\0';
         line_etag[strcspn(line_etag, "\n")] = '\0';
-        if (strcmp(line_url, url) == 0 && strlen(line_etag) < etag_size)
-            snprintf(etag, etag_size, "%s", line_etag);
+        size_t n = strlen(line_etag);
+        if (strcmp(line_url, url) == 0 && n < etag_size)
+            memcpy(etag, line_etag, n + 1);
     }
     fclose(f);
 }
@@ -91,8 +92,9 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *ctx)
         const char *v = line + 5;
         while (*v == ' ')
             v++;
-        if (strlen(v) < sizeof(t->etag))
-            snprintf(t->etag, sizeof(t->etag), "%s", v);
+        size_t vlen = strlen(v);
+        if (vlen < sizeof(t->etag))
+            memcpy(t->etag, v, vlen + 1);
     } else if (strncasecmp(line, "content-range:", 14) == 0) {
         const char *v = line + 14;
         while (*v == ' ')

@@ -494,7 +494,8 @@ static int serve_usb(cf_kpn *n, const char *ready)
 static int write_attr(const char *dir, const char *name, const char *val)
 {
     char p[512];
-    snprintf(p, sizeof(p), "%s/%s", dir, name);
+    if (snprintf(p, sizeof(p), "%s/%s", dir, name) >= (int)sizeof(p))
+        return -1;
     int fd = open(p, O_WRONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;

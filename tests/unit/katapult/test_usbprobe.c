@@ -19,7 +19,7 @@ static char root[64];
 static void mkdirs(const char *rel)
 {
     char p[512];
-    snprintf(p, sizeof(p), "%s/%s", root, rel);
+    assert_true(snprintf(p, sizeof(p), "%s/%s", root, rel) < (int)sizeof(p));
     for (char *s = p + strlen(root) + 1; *s; s++) {
         if (*s == '/') {
             *s = 0;
@@ -33,7 +33,7 @@ static void mkdirs(const char *rel)
 static void attr(const char *rel, const char *val)
 {
     char p[512];
-    snprintf(p, sizeof(p), "%s/%s", root, rel);
+    assert_true(snprintf(p, sizeof(p), "%s/%s", root, rel) < (int)sizeof(p));
     FILE *f = fopen(p, "w");
     assert_non_null(f);
     fprintf(f, "%s\n", val);
