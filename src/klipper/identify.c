@@ -122,6 +122,7 @@ static cf_code send_identify(cf_kp_stream *s, uint8_t seq, uint32_t offset, cf_e
 typedef struct rx_state {
     uint8_t buf[512];
     size_t len;
+    bool heard; /* any valid block from the MCU so far */
 } rx_state;
 
 /* Waits for the answer to the identify for `offset`. Returns CF_OK with
@@ -142,6 +143,7 @@ static cf_code await_chunk(cf_kp_stream *s, rx_state *rx, uint32_t offset, unsig
                 break;
             const uint8_t *b = rx->buf;
             bool done = false;
+            rx->heard |= r > 0;
             if (r > 0 && used == CF_KL_BLOCK_MIN) {
                 /* ack or nak: the sequence the MCU expects next. Equal to
                  * what we sent: a late ack of our previous block. Anything
@@ -218,7 +220,10 @@ cf_code cf_kl_identify_stream(cf_kp_stream *s, const char *device, unsigned repl
                 break;
             if (rc != CF_OK && rc != CF_ERR_TIMEOUT)
                 goto out;
-            if (++tries >= TRIES + (nak >= 0 ? 16u : 0u)) {
+            /* Klipper answers every block; a device that never sent one
+             * valid block in two tries does not speak the protocol. */
+            unsigned limit = !rx.heard ? 2u : TRIES + (nak >= 0 ? 16u : 0u);
+            if (++tries >= limit) {
                 if (answered)
                     rc = cf_fail(err, CF_ERR_TIMEOUT,
                                  "%s stopped answering identify at offset %zu of its data "
@@ -280,4 +285,15 @@ void cf_kl_describe(const cf_image_info *info, char *buf, size_t size)
         snprintf(buf, size, "%s (USB)", v);
     else
         snprintf(buf, size, "%s", v);
+}
+
+bool cf_kl_image_is_running(const cf_kl_ident *id, const cf_image *img)
+{
+    if (!id->json)
+        return false;
+    size_t len = 0;
+    char *json = cf_image_dictionary_json(img, &len);
+    bool same = json && cf_kl_same_build(id->json, id->json_len, json, len);
+    free(json);
+    return same;
 }

@@ -107,6 +107,10 @@ cf_code cf_kl_decode_dictionary(const uint8_t *z, size_t len, const char *device
  * and an identical "config" object (every build constant). */
 bool cf_kl_same_build(const char *json_a, size_t len_a, const char *json_b, size_t len_b);
 
+/* True when img carries the same build as the running firmware id reported
+ * (cf_kl_same_build on the two dictionaries): flashing it changes nothing. */
+bool cf_kl_image_is_running(const cf_kl_ident *id, const cf_image *img);
+
 /* One line: "CARTOGRAPHER 5.1.0 (CAN 1000000)" / "CARTOGRAPHER 5.1.0 (USB)". */
 void cf_kl_describe(const cf_image_info *info, char *buf, size_t size);
 

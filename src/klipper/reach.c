@@ -1,7 +1,10 @@
 /* identify over USB serial and over CAN (see reach.h). */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "klipper/reach.h"
 
 /* Why 0xF0: klippy assigns node ids from 4 upward, one per CAN MCU in the
@@ -99,4 +102,44 @@ cf_code cf_kl_identify_can(const cf_kp_env *env, const char *ifname, const char 
     snprintf(out->device, sizeof(out->device), "%s", device);
     snprintf(out->source, sizeof(out->source), "identify over CAN");
     return rc;
+}
+
+static bool selects(const cf_kp_usb_dev *d, const char *sel)
+{
+    if (!sel)
+        return true;
+    if (strcmp(sel, d->tty) == 0 || strcmp(sel, d->port) == 0 || strcmp(sel, d->syspath) == 0)
+        return true;
+    char real[PATH_MAX];
+    return realpath(sel, real) && strcmp(real, d->tty) == 0; /* a /dev/serial/by-id link */
+}
+
+cf_code cf_kl_identify_usb_select(const cf_kp_env *env, const char *selector, cf_kl_ident *out,
+                                  cf_error *err)
+{
+    cf_kp_usb_dev devs[16];
+    size_t count = 0;
+    /* The simulated probe enumerates a moment after it is created. */
+    for (int i = 0; i < (env->sim ? 100 : 1); i++) {
+        cf_code rc = cf_kp_usb_list(env, devs, 16, &count, err);
+        if (rc)
+            return rc;
+        if (count)
+            break;
+        cf_sleep_ns(10000000);
+    }
+    const cf_kp_usb_dev *hit = NULL;
+    size_t hits = 0;
+    for (size_t i = 0; i < count; i++)
+        if (devs[i].app == CF_KP_APP_KLIPPER && selects(&devs[i], selector)) {
+            hit = &devs[i];
+            hits++;
+        }
+    if (!hits)
+        return cf_fail(err, CF_ERR_NOT_FOUND, "no probe running its firmware on USB%s%s",
+                       selector ? " matches " : "", selector ? selector : "");
+    if (hits > 1)
+        return cf_fail(err, CF_ERR_AMBIGUOUS, "%zu USB probes run their firmware; which one?",
+                       hits);
+    return cf_kl_identify_usb(env, hit->tty, out, err);
 }

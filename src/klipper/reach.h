@@ -21,6 +21,10 @@
 #include "klipper/klipper.h"
 
 cf_code cf_kl_identify_usb(const cf_kp_env *env, const char *tty, cf_kl_ident *out, cf_error *err);
+/* The probe `flash usb --device SEL` means (a tty, a by-id link, a sysfs
+ * path or a port; NULL = the only one running its firmware), identified. */
+cf_code cf_kl_identify_usb_select(const cf_kp_env *env, const char *selector, cf_kl_ident *out,
+                                  cf_error *err);
 cf_code cf_kl_identify_can(const cf_kp_env *env, const char *ifname, const char *uuid,
                            cf_kl_ident *out, cf_error *err);
 
