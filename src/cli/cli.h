@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "common/error.h"
+#include "image/image.h"
 #include "usb/usb.h"
 
 typedef struct cf_cli {
@@ -44,6 +45,7 @@ int cf_cmd_inspect(const cf_cli *cli, int argc, char **argv);
 int cf_cmd_flash(const cf_cli *cli, int argc, char **argv);    /* flash dfu|can|usb */
 int cf_cmd_backup(const cf_cli *cli, int argc, char **argv);   /* backup dfu */
 int cf_cmd_firmware(const cf_cli *cli, int argc, char **argv); /* firmware list|pick (catalog) */
+int cf_cmd_status(const cf_cli *cli, int argc, char **argv);   /* status (cmd_status.c) */
 
 /* Plug-in points owned by other layers' front-end files:
  *  - cmd_flash.c handles "flash dfu" and hands "flash can" / "flash usb" to
@@ -57,6 +59,12 @@ int cf_cmd_flash_can(const cf_cli *cli, int argc, char **argv);
 int cf_cmd_flash_usb(const cf_cli *cli, int argc, char **argv);
 struct json_t;
 void cf_list_katapult(const cf_cli *cli, struct json_t *json);
+/* cmd_current.c: true (and printed) when the probe already runs img's build,
+ * asked from the probe before flash can|usb requests its bootloader. */
+struct cf_kp_env;
+struct cf_kp_opts;
+bool cf_cli_already_runs(const struct cf_kp_env *env, bool can, const struct cf_kp_opts *o,
+                         const cf_image *img);
 int cf_menu_main(const cf_cli *cli, int argc, char **argv);
 
 #endif

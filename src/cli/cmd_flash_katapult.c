@@ -203,6 +203,16 @@ static int flash_katapult(const cf_cli *cli, bool can, int argc, char **argv)
         if (rc == CF_ERR_GATE && can && !bitrate)
             rc = CF_OK, cf_error_reset(&err); /* the flow explains the missing bitrate */
     }
+#ifdef CF_HAVE_STATUS_CMD
+    if (rc == CF_OK && !a.opts.force) {
+        cf_kp_env env = {.sim = sim};
+        if (cf_cli_already_runs(&env, can, &a.opts, &img)) {
+            cf_image_free(&img);
+            cf_kp_sim_free(sim);
+            return 0;
+        }
+    }
+#endif
     if (rc == CF_OK && !a.yes && isatty(STDIN_FILENO) && !cf_cli_confirm()) {
         cf_fail(&err, CF_ERR_CANCELLED, "cancelled; nothing was changed");
         rc = CF_ERR_CANCELLED;

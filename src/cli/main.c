@@ -25,6 +25,7 @@ static void usage(FILE *out)
           "  flash usb [--device PATH|SYSFS] FILE          flash over Katapult on USB\n"
           "  backup dfu [--device SEL] OUT          read the whole flash to OUT\n"
           "  firmware list|pick [filters]           the firmware catalogue\n"
+          "  status [--json] [--interface IF]       what every attached probe runs, and updates\n"
           "\n"
           "Global options:\n"
           "  --simulate[=SPEC]  use the simulated probe instead of hardware. SPEC is a comma\n"
@@ -75,6 +76,9 @@ static const struct {
 } commands[] = {
     {"list", cf_cmd_list},     {"inspect", cf_cmd_inspect},   {"flash", cf_cmd_flash},
     {"backup", cf_cmd_backup}, {"firmware", cf_cmd_firmware},
+#ifdef CF_HAVE_STATUS_CMD
+    {"status", cf_cmd_status},
+#endif
 };
 
 int main(int argc, char **argv)

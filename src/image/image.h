@@ -115,4 +115,11 @@ const char *cf_iface_name(cf_iface i); /* "can", "usb", NULL for unknown */
  * dictionary fields. Exposed for the fuzz target. */
 cf_code cf_image_parse_dictionary(const char *json, size_t len, cf_image_info *info, cf_error *err);
 
+/* Where the Klipper data dictionary's zlib stream sits in raw firmware bytes
+ * (offset and compressed length): exactly what the firmware hands out with
+ * Klipper's identify command. False if there is none. */
+bool cf_image_dictionary_locate(const uint8_t *buf, size_t len, size_t *offset, size_t *zlen);
+/* The image's dictionary as JSON text (malloc'd, NUL-terminated; free()), NULL if none. */
+char *cf_image_dictionary_json(const cf_image *img, size_t *len);
+
 #endif

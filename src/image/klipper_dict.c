@@ -176,6 +176,41 @@ static char *inflate_json(z_stream *zs, const uint8_t *p, size_t avail, size_t *
     return buf;
 }
 
+/* The first zlib stream in buf that inflates to a Klipper dictionary: its
+ * offset, compressed length and JSON (the caller's). */
+static bool scan_dictionary(z_stream *zs, const uint8_t *buf, size_t size, unsigned *probes,
+                            unsigned *inflates, size_t *offset, size_t *zlen, char **json_out,
+                            size_t *json_len, cf_image_info *info)
+{
+    for (size_t i = 0; i + 2 < size; i++) {
+        if (!zlib_header(buf + i))
+            continue;
+        if (++*probes > MAX_PROBES || *inflates >= MAX_INFLATES)
+            return false;
+        size_t len = 0;
+        char *json = inflate_json(zs, buf + i, size - i, &len);
+        if (!json)
+            continue;
+        ++*inflates;
+        cf_image_info tmp;
+        if (info)
+            tmp = *info;
+        else
+            memset(&tmp, 0, sizeof(tmp));
+        if (cf_image_parse_dictionary(json, len, &tmp, NULL) == CF_OK) {
+            if (info)
+                *info = tmp;
+            *offset = i;
+            *zlen = zs->total_in;
+            *json_out = json;
+            *json_len = len;
+            return true;
+        }
+        free(json);
+    }
+    return false;
+}
+
 bool cf_image_find_dictionary(const cf_image *img, cf_image_info *info)
 {
     z_stream zs;
@@ -185,25 +220,47 @@ bool cf_image_find_dictionary(const cf_image *img, cf_image_info *info)
     unsigned probes = 0, inflates = 0;
     bool found = false;
     for (size_t s = 0; s < img->segment_count && !found; s++) {
-        const cf_image_segment *seg = &img->segments[s];
-        for (size_t i = 0; i + 2 < seg->size && !found; i++) {
-            if (!zlib_header(seg->data + i))
-                continue;
-            if (++probes > MAX_PROBES || inflates >= MAX_INFLATES)
-                break;
-            size_t len = 0;
-            char *json = inflate_json(&zs, seg->data + i, seg->size - i, &len);
-            if (!json)
-                continue;
-            inflates++;
-            cf_image_info tmp = *info;
-            if (cf_image_parse_dictionary(json, len, &tmp, NULL) == CF_OK) {
-                *info = tmp;
-                found = true;
-            }
+        size_t off, zlen, jlen;
+        char *json;
+        found = scan_dictionary(&zs, img->segments[s].data, img->segments[s].size, &probes,
+                                &inflates, &off, &zlen, &json, &jlen, info);
+        if (found)
             free(json);
-        }
     }
     inflateEnd(&zs);
     return found;
+}
+
+bool cf_image_dictionary_locate(const uint8_t *buf, size_t len, size_t *offset, size_t *zlen)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    if (inflateInit(&zs) != Z_OK)
+        return false;
+    unsigned probes = 0, inflates = 0;
+    size_t jlen;
+    char *json = NULL;
+    bool found =
+        scan_dictionary(&zs, buf, len, &probes, &inflates, offset, zlen, &json, &jlen, NULL);
+    free(json);
+    inflateEnd(&zs);
+    return found;
+}
+
+char *cf_image_dictionary_json(const cf_image *img, size_t *len)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    if (inflateInit(&zs) != Z_OK)
+        return NULL;
+    unsigned probes = 0, inflates = 0;
+    char *json = NULL;
+    for (size_t s = 0; s < img->segment_count && !json; s++) {
+        size_t off, zlen;
+        if (!scan_dictionary(&zs, img->segments[s].data, img->segments[s].size, &probes, &inflates,
+                             &off, &zlen, &json, len, NULL))
+            json = NULL;
+    }
+    inflateEnd(&zs);
+    return json;
 }

@@ -21,6 +21,11 @@ static cf_code open_bus(const cf_kp_env *env, const char *ifname, cf_kp_can **ca
     return cf_kp_can_open(ifname, can, err);
 }
 
+cf_code cf_kp_env_can_open(const cf_kp_env *env, const char *ifname, cf_kp_can **out, cf_error *err)
+{
+    return open_bus(env, ifname ? ifname : "can0", out, err);
+}
+
 cf_code cf_kp_can_bus_info(const cf_kp_env *env, const char *ifname, cf_kp_canlink *out,
                            cf_error *err)
 {

@@ -32,6 +32,7 @@
 #include "common/error.h"
 #include "flash/flash.h"
 #include "image/image.h"
+#include "katapult/can.h"
 #include "katapult/canlink.h"
 #include "katapult/proto.h"
 #include "katapult/session.h"
@@ -46,6 +47,8 @@ bool cf_kp_spec_is_katapult(const char *spec);
  * with bitrate timing, or a pty for USB). SPEC as in katapult/node.h. */
 cf_code cf_kp_sim_new(const char *spec, cf_kp_sim **out, cf_error *err);
 void cf_kp_sim_free(cf_kp_sim *sim);
+/* True when the simulated probe sits on CAN (else on USB). */
+bool cf_kp_sim_is_can(const cf_kp_sim *sim);
 
 /* Where the layer talks: hardware (sim == NULL) or the emulated node. */
 typedef struct cf_kp_env {
@@ -125,6 +128,10 @@ cf_code cf_kp_klippy_log_scan_file(const char *path, cf_kp_cfg_entry *out, size_
                                    size_t *count, cf_error *err);
 void cf_kp_klippy_log_scan_text(const char *text, size_t len, const char *name,
                                 cf_kp_cfg_entry *out, size_t cap, size_t *count);
+
+/* A bus handle on ifname: the simulated bus when env->sim is set, else SocketCAN. */
+cf_code cf_kp_env_can_open(const cf_kp_env *env, const char *ifname, cf_kp_can **out,
+                           cf_error *err);
 
 /* Bus state and bitrate of a CAN interface (simulated or through netlink). */
 cf_code cf_kp_can_bus_info(const cf_kp_env *env, const char *ifname, cf_kp_canlink *out,

@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "image/image.h"
 #include "katapult/proto.h"
+#include "klipper/klipper.h"
 
 #define BLOCK_SIZE 64u
 #define RX_CAP 192u /* CAN and UART receive buffers of the real node */
@@ -75,6 +77,10 @@ struct cf_kpn {
     uint64_t busy_ns;
     bool persist_failed;
     cf_kpn_stats stats;
+
+    /* Klipper mode: the app's protocol side and where its dictionary sits. */
+    cf_kl_mcu kl;
+    size_t dict_off, dict_len;
 };
 
 /* ---------------------------------------------------------------- config */
@@ -178,6 +184,12 @@ static cf_code parse_option(char *opt, cf_kpn_config *cfg, cf_error *err)
         cfg->timing = strcmp(val, "on") == 0;
     } else if (strcmp(opt, "bitrate") == 0 && parse_uint(val, 8000000, &n) && n >= 10000) {
         cfg->bitrate = (uint32_t)n;
+    } else if (strcmp(opt, "app") == 0 && *val && strlen(val) < sizeof(cfg->app_path_buf)) {
+        strcpy(cfg->app_path_buf, val);
+        cfg->app_path = cfg->app_path_buf;
+    } else if (strcmp(opt, "record") == 0 && *val && strlen(val) < sizeof(cfg->record_path_buf)) {
+        strcpy(cfg->record_path_buf, val);
+        cfg->record_path = cfg->record_path_buf;
     } else if (strcmp(opt, "uid") == 0 && strlen(val) == 24) {
         for (int i = 0; i < 12; i++) {
             int hi = hexval(val[2 * i]), lo = hexval(val[2 * i + 1]);
@@ -189,7 +201,8 @@ static cf_code parse_option(char *opt, cf_kpn_config *cfg, cf_error *err)
         cf_fail(err, CF_ERR_USAGE, "unknown or malformed Katapult simulator option '%s%s%s'", opt,
                 eq ? "=" : "", val);
         cf_hint(err, "options: flash=PATH, fault=KIND@N, appear=SECONDS, boot=MS, "
-                     "mode=klipper|katapult, claimed, wedge=on, timing=off, bitrate=N, uid=HEX24");
+                     "mode=klipper|katapult, claimed, wedge=on, timing=off, bitrate=N, uid=HEX24, "
+                     "app=PATH, record=PATH");
         return CF_ERR_USAGE;
     }
     return CF_OK;
@@ -428,6 +441,72 @@ static void send_ack(cf_kpn *n, uint8_t cmd, const uint8_t *extra, size_t len)
     send_frame(n, CF_KP_RESP_ACK, p, 4 + len);
 }
 
+/* ---------------------------------------------------------------- Klipper app */
+
+/* The app starts: its MCU state is fresh (sequence 0) and its dictionary is
+ * whatever its flash holds now. */
+static void klipper_app_start(cf_kpn *n)
+{
+    uint32_t off = n->app_start - n->base;
+    size_t doff = 0, dlen = 0;
+    if (!cf_image_dictionary_locate(n->flash + off, n->size - off, &doff, &dlen))
+        doff = dlen = 0;
+    /* An app built for the other MCU does not run on this one (boot/boot.h). */
+    cf_kl_ident id = {0};
+    if (dlen && (cf_kl_decode_dictionary(n->flash + off + doff, dlen, "flash", &id, NULL) ||
+                 strcmp(id.info.mcu, cf_kpn_mcu(n)) != 0))
+        doff = dlen = 0;
+    cf_kl_ident_free(&id);
+    n->dict_off = off + doff;
+    n->dict_len = dlen;
+    cf_kl_mcu_reset(&n->kl, n->flash + n->dict_off, n->dict_len);
+}
+
+/* Host bytes for the running app (USB serial, or CAN frames on its node id). */
+static void klipper_input(cf_kpn *n, const uint8_t *data, size_t len)
+{
+    if (!n->dict_len)
+        return; /* no dictionary in flash: nothing this model can run answers */
+    uint8_t out[512];
+    size_t out_len = 0;
+    unsigned before = n->kl.identifies;
+    cf_kl_mcu_input(&n->kl, data, len, out, sizeof(out), &out_len);
+    n->stats.identifies += n->kl.identifies - before;
+    if (n->cfg.link == CF_KPN_USB) {
+        if (n->tx_len + out_len <= TX_CAP) {
+            memcpy(n->tx + n->tx_len, out, out_len);
+            n->tx_len += out_len;
+        }
+        return;
+    }
+    uint32_t id = 0x100u + 2u * (uint32_t)n->node_id + 1u;
+    for (size_t i = 0; i < out_len; i += 8)
+        can_push(n, id, out + i, (uint8_t)(out_len - i < 8 ? out_len - i : 8));
+}
+
+/* app=PATH: the image's bytes in flash, as a previous flash left them. */
+static cf_code load_app_image(cf_kpn *n, const char *path, cf_error *err)
+{
+    cf_image img;
+    cf_image_load_opts lo = {.default_address = n->app_start};
+    cf_code rc = cf_image_load(path, &lo, &img, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; rc == CF_OK && i < img.segment_count; i++) {
+        const cf_image_segment *sg = &img.segments[i];
+        if (sg->address < n->app_start || sg->address - n->base + (size_t)sg->size > n->size) {
+            rc = cf_fail(err, CF_ERR_USAGE,
+                         "app=%s does not fit the simulated %s's application area (0x%08x..)", path,
+                         cf_kpn_mcu(n), (unsigned)n->app_start);
+            break;
+        }
+        memcpy(n->flash + (sg->address - n->base), sg->data, sg->size);
+        flash_persist(n, sg->address - n->base, sg->size);
+    }
+    cf_image_free(&img);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- modes */
 
 static void reset_session(cf_kpn *n)
@@ -455,6 +534,7 @@ static void reboot(cf_kpn *n, uint64_t now, cf_kpn_mode mode, unsigned ms)
     if (mode == CF_KPN_KLIPPER) {
         n->stats.app_starts++;
         n->klipper_claimed = n->cfg.claimed;
+        klipper_app_start(n);
     }
 }
 
@@ -770,6 +850,11 @@ void cf_kpn_can_rx(cf_kpn *n, uint64_t now, uint32_t id, const uint8_t *data, ui
             admin_klipper(n, data, dlc, now);
         return;
     }
+    if (n->node_id >= 0 && n->mode == CF_KPN_KLIPPER) {
+        if (id == 0x100u + 2u * (uint32_t)n->node_id)
+            klipper_input(n, data, dlc);
+        return;
+    }
     if (n->node_id < 0 || n->mode != CF_KPN_KATAPULT)
         return;
     uint32_t rx_id = 0x100u + 2u * (uint32_t)n->node_id;
@@ -804,8 +889,13 @@ bool cf_kpn_can_tx(cf_kpn *n, uint64_t now, uint32_t *id, uint8_t *data, uint8_t
 
 void cf_kpn_stream_rx(cf_kpn *n, uint64_t now, const uint8_t *data, size_t len)
 {
-    if (cf_kpn_get_mode(n, now) != CF_KPN_KATAPULT || n->cfg.link != CF_KPN_USB)
-        return; /* the Klipper app's own protocol is not modelled */
+    cf_kpn_mode mode = cf_kpn_get_mode(n, now);
+    if (mode == CF_KPN_KLIPPER && n->cfg.link == CF_KPN_USB) {
+        klipper_input(n, data, len); /* the app's protocol, as far as identify */
+        return;
+    }
+    if (mode != CF_KPN_KATAPULT || n->cfg.link != CF_KPN_USB)
+        return;
     stream_in(n, now, data, len);
 }
 
@@ -858,6 +948,8 @@ cf_code cf_kpn_new(const cf_kpn_config *cfg, uint64_t now, cf_kpn **out, cf_erro
     n->cfg = *cfg;
     n->flash_fd = -1;
     cf_code rc = flash_open(n, err);
+    if (rc == CF_OK && cfg->app_path)
+        rc = load_app_image(n, cfg->app_path, err);
     if (rc) {
         cf_kpn_free(n);
         return rc;
@@ -870,6 +962,7 @@ cf_code cf_kpn_new(const cf_kpn_config *cfg, uint64_t now, cf_kpn **out, cf_erro
     reset_session(n);
     n->mode = cfg->start_katapult ? CF_KPN_KATAPULT : CF_KPN_KLIPPER;
     n->klipper_claimed = cfg->claimed && !cfg->start_katapult;
+    klipper_app_start(n);
     n->visible_at = now + (uint64_t)cfg->appear_ms * 1000000ull;
     *out = n;
     return CF_OK;

@@ -65,6 +65,14 @@ typedef struct cf_kpn_config {
     uint32_t bitrate;         /* CAN bitrate the node was built for (bus model), default 1000000 */
     uint8_t uid[12];          /* chip unique ID: USB serial and CAN UUID derive from it */
     char flash_path_buf[512]; /* storage for flash_path when parsed from a SPEC */
+    /* app=PATH: an application image written into the flash at creation, as
+     * if it had been flashed before (the firmware the probe runs at start). */
+    const char *app_path;
+    char app_path_buf[512];
+    /* record=PATH: the in-process host writes the node's statistics there
+     * when it stops (what the node was asked, for CLI tests). */
+    const char *record_path;
+    char record_path_buf[512];
 } cf_kpn_config;
 
 void cf_kpn_config_default(cf_kpn_config *cfg);
@@ -72,7 +80,14 @@ void cf_kpn_config_default(cf_kpn_config *cfg);
 /* Parses "katapult-can" / "katapult-usb" followed by comma-separated options:
  * ":f042" / ":g431" chip suffix on the first word, flash=PATH, fault=KIND@N
  * (KIND: lost, nack, busy, disconnect, readback), appear=SECONDS, boot=MS,
- * mode=klipper|katapult, claimed, wedge=on, timing=off, bitrate=N, uid=HEX24. */
+ * mode=klipper|katapult, claimed, wedge=on, timing=off, bitrate=N, uid=HEX24,
+ * app=PATH, record=PATH.
+ *
+ * In "running Klipper" mode the node also speaks Klipper's MCU protocol as far
+ * as identify (klipper/klipper.h): on USB over its serial port, on CAN once a
+ * host gave it a node id with SET_KLIPPER_NODEID. It answers with the data
+ * dictionary of the application in its flash at 0x08002000, so after a flash
+ * it reports the new firmware; with no dictionary there it does not answer. */
 cf_code cf_kpn_parse_spec(const char *spec, cf_kpn_config *cfg, cf_error *err);
 
 typedef struct cf_kpn cf_kpn;
@@ -120,6 +135,7 @@ const uint8_t *cf_kpn_flash(const cf_kpn *node, uint32_t *base, size_t *size);
 typedef struct cf_kpn_stats {
     unsigned connects, blocks_written, blocks_read, eofs, completes, nacks_sent, errors_sent;
     unsigned pages_erased, bootloader_requests, app_starts;
+    unsigned identifies; /* Klipper identify commands answered */
 } cf_kpn_stats;
 void cf_kpn_get_stats(const cf_kpn *node, cf_kpn_stats *st);
 

@@ -320,6 +320,26 @@ cf_code cf_kp_sim_new(const char *spec, cf_kp_sim **out, cf_error *err)
     return CF_OK;
 }
 
+/* record=PATH: what the node was asked, one "name=N" per line, so a CLI
+ * test can tell from the simulator's own account whether e.g. a bootloader
+ * request was sent. */
+static void write_record(cf_kp_sim *s)
+{
+    if (!s->cfg.record_path || !s->node)
+        return;
+    cf_kpn_stats st;
+    cf_kpn_get_stats(s->node, &st);
+    FILE *f = fopen(s->cfg.record_path, "w");
+    if (!f)
+        return;
+    fprintf(f,
+            "bootloader_requests=%u\nidentifies=%u\nconnects=%u\nblocks_written=%u\n"
+            "completes=%u\napp_starts=%u\n",
+            st.bootloader_requests, st.identifies, st.connects, st.blocks_written, st.completes,
+            st.app_starts);
+    fclose(f);
+}
+
 void cf_kp_sim_free(cf_kp_sim *s)
 {
     if (!s)
@@ -330,6 +350,7 @@ void cf_kp_sim_free(cf_kp_sim *s)
         pthread_mutex_unlock(&s->mu);
         pthread_join(s->thread, NULL);
     }
+    write_record(s);
     for (size_t i = 0; i < s->nfds; i++)
         if (s->sim_fds[i] >= 0)
             close(s->sim_fds[i]);

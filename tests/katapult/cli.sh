@@ -106,7 +106,11 @@ for link in usb can; do
             expect_status 0 "$link $fault is retried and the flash succeeds"
             ;;
         esac
-        run --simulate=katapult-$link,flash="$F",timing=off "${args[@]}" "$img"
+        # After a failed flash the real probe stays in Katapult (COMPLETE was
+        # never sent); a fresh simulator starts running the app unless told.
+        stay=""
+        case $fault in readback* | disconnect*) stay=",mode=katapult" ;; esac
+        run --simulate=katapult-$link,flash="$F",timing=off$stay "${args[@]}" "$img"
         expect_status 0 "$link retry after $fault"
         if holds "$F" "$img"; then pass "$link after $fault: flash equals the image"; else fail "$link after $fault: flash differs"; fi
     done

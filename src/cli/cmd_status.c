@@ -1,0 +1,214 @@
+/* cartoflash status [--json] [--interface IF]... [--source DIR|URL] [--branch B] [--offline]
+ * Every attached probe, what it runs (asked from the device itself) and
+ * whether the catalogue has something newer (klipper/status.h). */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/version.h"
+#include "cli/cli.h"
+#include "klipper/reach.h"
+#include "klipper/status.h"
+
+#define MAX_ROWS 32
+
+static const char usage_text[] =
+    "usage: cartoflash status [--json] [--interface IF]... [--source DIR|FILE|URL]\n"
+    "                         [--branch B] [--offline]\n"
+    "  Every probe attached (DFU, Katapult, or running its firmware on USB or CAN): how it\n"
+    "  is connected, its chip, the firmware it reports, and the newest catalogue image\n"
+    "  that fits it. A probe running its firmware is asked with Klipper's identify\n"
+    "  command, only while no Klipper holds it; nothing is reset or reconfigured.\n"
+    "  --interface IF   CAN interface to query (default: every CAN interface that is up)\n"
+    "  --source, --branch, --offline   where the catalogue comes from (see firmware list)\n";
+
+static json_t *str_or_null(const char *s)
+{
+    return s && s[0] ? json_string(s) : json_null();
+}
+
+static json_t *row_json(const cf_probe_status *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "connection", json_string(r->connection));
+    json_object_set_new(o, "mode", json_string(r->mode));
+    json_object_set_new(o, "device", json_string(r->device));
+    json_object_set_new(o, "port", str_or_null(r->port));
+    json_object_set_new(o, "serial", str_or_null(r->serial));
+    json_object_set_new(o, "uuid", str_or_null(r->uuid));
+    json_object_set_new(o, "interface", str_or_null(r->interface));
+    json_object_set_new(o, "bus_bitrate",
+                        r->bus_bitrate ? json_integer(r->bus_bitrate) : json_null());
+    json_object_set_new(o, "mcu", str_or_null(r->mcu));
+    json_object_set_new(o, "generation", str_or_null(r->generation));
+    if (r->has_firmware) {
+        int v[3];
+        char sv[40] = "";
+        if (cf_semver_parse(r->fw.version, v))
+            snprintf(sv, sizeof(sv), "%d.%d.%d", v[0], v[1], v[2]);
+        json_object_set_new(o, "version", json_string(r->fw.version));
+        json_object_set_new(o, "semver", str_or_null(sv));
+        json_object_set_new(o, "firmware_interface", str_or_null(cf_iface_name(r->fw.iface)));
+        json_object_set_new(o, "can_bitrate",
+                            r->fw.can_bitrate ? json_integer(r->fw.can_bitrate) : json_null());
+        json_object_set_new(o, "source", json_string(r->source));
+    } else {
+        json_object_set_new(o, "version", json_null());
+        json_object_set_new(o, "semver", json_null());
+        json_object_set_new(o, "firmware_interface", json_null());
+        json_object_set_new(o, "can_bitrate", json_null());
+        json_object_set_new(o, "source", json_null());
+    }
+    json_object_set_new(o, "state", json_string(cf_status_state_name(r->state)));
+    json_object_set_new(o, "reason", str_or_null(r->why));
+    if (r->has_latest) {
+        json_t *l = json_object();
+        char sv[40];
+        snprintf(sv, sizeof(sv), "%d.%d.%d", r->latest.semver[0], r->latest.semver[1],
+                 r->latest.semver[2]);
+        json_object_set_new(l, "version", json_string(r->latest.version));
+        json_object_set_new(l, "semver", json_string(sv));
+        json_object_set_new(l, "path", json_string(r->latest.abs_path));
+        json_object_set_new(l, "sha256", json_string(r->latest.sha256));
+        json_object_set_new(o, "latest", l);
+    } else {
+        json_object_set_new(o, "latest", json_null());
+    }
+    return o;
+}
+
+/* The probe side of the environment: the simulated Katapult node or hardware. */
+static cf_code open_sides(const cf_cli *cli, cf_kp_sim **sim, cf_usb_backend **be, bool *hardware,
+                          cf_error *err)
+{
+    *sim = NULL;
+    *be = NULL;
+    *hardware = !cli->simulate;
+    if (cli->simulate && cf_kp_spec_is_katapult(cli->simulate))
+        return cf_kp_sim_new(cli->simulate, sim, err);
+    cf_code rc = cf_cli_open_backend(cli, be, err);
+    if (rc != CF_OK && !cli->simulate) {
+        /* No libusb access is no reason to hide the serial and CAN probes. */
+        cf_error_reset(err);
+        *be = NULL;
+        return CF_OK;
+    }
+    return rc;
+}
+
+int cf_cmd_status(const cf_cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"interface", required_argument, NULL, 'i'},
+        {"source", required_argument, NULL, 's'},
+        {"branch", required_argument, NULL, 'b'},
+        {"offline", no_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0},
+    };
+    bool json = false;
+    cf_catalog_opts copts = {0};
+    cf_status_opts so = {0};
+    optind = 1;
+    for (int c; (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1;) {
+        switch (c) {
+        case 'j':
+            json = true;
+            break;
+        case 'i':
+            if (so.can_if_count < sizeof(so.can_ifs) / sizeof(so.can_ifs[0]))
+                so.can_ifs[so.can_if_count++] = optarg;
+            break;
+        case 's':
+            copts.source = optarg;
+            break;
+        case 'b':
+            copts.branch = optarg;
+            break;
+        case 'o':
+            copts.offline = true;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        default:
+            fputs(usage_text, stderr);
+            return 64;
+        }
+    }
+    if (optind != argc) {
+        fputs(usage_text, stderr);
+        return 64;
+    }
+    cf_error err = {0};
+    cf_kp_sim *sim = NULL;
+    cf_usb_backend *be = NULL;
+    bool hardware = false;
+    cf_code rc = open_sides(cli, &sim, &be, &hardware, &err);
+    if (rc != CF_OK)
+        return cf_cli_report_error(cli, &err);
+
+    cf_catalog *cat = NULL;
+    cf_error cerr = {0};
+    if (cf_catalog_open(&copts, &cat, &cerr) != CF_OK)
+        cat = NULL;
+    cf_kp_env env = {.sim = sim};
+    so.dfu = be;
+    /* A DFU simulation has no Katapult side; hardware has both. */
+    so.env = (sim || hardware) ? &env : NULL;
+    so.config = hardware;
+    so.catalog = cat;
+    so.catalog_why = cerr.message;
+    cf_probe_status *rows = calloc(MAX_ROWS, sizeof(*rows));
+    size_t n = 0;
+    if (!rows)
+        rc = cf_fail(&err, CF_ERR_NOMEM, "out of memory");
+    else
+        rc = cf_status_scan(&so, rows, MAX_ROWS, &n, &err);
+    bool any_can_ident = false;
+    for (size_t i = 0; rc == CF_OK && i < n; i++)
+        any_can_ident |= rows[i].has_firmware && strcmp(rows[i].connection, "can") == 0;
+    if (rc == CF_OK && json) {
+        json_t *root = json_object(), *arr = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(arr, row_json(&rows[i]));
+        json_object_set_new(root, "probes", arr);
+        json_object_set_new(root, "catalog",
+                            cat ? json_string(cf_catalog_root_at(cat, 0)->label) : json_null());
+        json_object_set_new(root, "catalog_error", cat ? json_null() : json_string(cerr.message));
+        json_object_set_new(root, "notes",
+                            any_can_ident ? json_string(cf_kl_can_note) : json_null());
+        json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+        json_decref(root);
+    } else if (rc == CF_OK) {
+        if (!n)
+            printf("No probes found (DFU, Katapult, or running firmware on USB or CAN).\n");
+        for (size_t i = 0; i < n; i++) {
+            char line[1024];
+            cf_status_line(&rows[i], line, sizeof(line));
+            printf("%s\n", line);
+            if (rows[i].has_firmware)
+                printf("    reported by the probe (%s)\n", rows[i].source);
+            if (rows[i].has_latest)
+                printf("    newest that fits: %s (%s)\n", rows[i].latest.version,
+                       rows[i].latest.rel_path);
+        }
+        if (cat)
+            printf("Catalogue: %s\n", cf_catalog_root_at(cat, 0)->label);
+        else
+            printf("Catalogue: none (%s)\n", cerr.message);
+        if (any_can_ident)
+            printf("Note: %s.\n", cf_kl_can_note);
+    }
+    free(rows);
+    cf_catalog_close(cat);
+    cf_cli_close_backend(be);
+    cf_kp_sim_free(sim);
+    if (rc != CF_OK)
+        return cf_cli_report_error(cli, &err);
+    return 0;
+}

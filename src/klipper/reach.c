@@ -1,0 +1,146 @@
+/* identify over USB serial and over CAN (see reach.h). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "klipper/reach.h"
+
+/* Why 0xF0: klippy assigns node ids from 4 upward, one per CAN MCU in the
+ * config (klippy/extras/canbus_ids.py), and Katapult's flashtool uses 0x81;
+ * an id no other node on a printer's bus holds keeps canserial.c's conflict
+ * rule (a node seeing its own id given to another UUID shuts down) from
+ * touching anything else. */
+const char cf_kl_can_note[] =
+    "identify over CAN gave the probe a temporary node id; Klipper has no command to take it "
+    "back, so the probe does not answer CAN queries until it restarts (Klipper assigns its own "
+    "id when it connects)";
+
+cf_code cf_kl_identify_usb(const cf_kp_env *env, const char *tty, cf_kl_ident *out, cf_error *err)
+{
+    char comm[64];
+    int pid = cf_kp_port_user(tty, comm, sizeof(comm));
+    if (pid) {
+        cf_fail(err, CF_ERR_GATE, "%s is held by process %d (%s); not asking the probe", tty, pid,
+                comm);
+        cf_hint(err, "when that is Klipper, its Moonraker knows the version (mcu_version); or "
+                     "stop Klipper and ask again");
+        return CF_ERR_GATE;
+    }
+    (void)env; /* the simulated probe is a pty: the same code path as hardware */
+    cf_kp_stream *s = NULL;
+    cf_code rc = cf_kp_serial_open(tty, &s, err);
+    if (rc)
+        return rc;
+    rc = cf_kl_identify_stream(s, tty, 0, out, err);
+    cf_kp_stream_close(s);
+    snprintf(out->source, sizeof(out->source), "identify over USB serial");
+    return rc;
+}
+
+static cf_code query_has(cf_kp_can *can, const uint8_t uuid[6], bool *seen, uint8_t *app,
+                         cf_error *err)
+{
+    cf_kp_can_node nodes[32];
+    size_t n = 0;
+    *seen = false;
+    cf_code rc = cf_kp_can_query(can, 300, nodes, 32, &n, err);
+    for (size_t i = 0; rc == CF_OK && i < n; i++)
+        if (memcmp(nodes[i].uuid, uuid, 6) == 0) {
+            *seen = true;
+            *app = nodes[i].app;
+        }
+    return rc;
+}
+
+cf_code cf_kl_identify_can(const cf_kp_env *env, const char *ifname, const char *uuid_text,
+                           cf_kl_ident *out, cf_error *err)
+{
+    uint8_t uuid[6];
+    if (!cf_kp_uuid_parse(uuid_text, uuid))
+        return cf_fail(err, CF_ERR_USAGE, "'%s' is not a CAN UUID (12 hex digits)", uuid_text);
+    if (!ifname)
+        ifname = "can0";
+    cf_kp_can *can = NULL;
+    cf_code rc = cf_kp_env_can_open(env, ifname, &can, err);
+    if (rc)
+        return rc;
+    bool seen = false;
+    uint8_t app = 0;
+    rc = query_has(can, uuid, &seen, &app, err);
+    if (rc == CF_OK && !seen) {
+        cf_fail(err, CF_ERR_GATE,
+                "CAN node %s does not answer a query on %s: a running Klipper holds it (or it "
+                "was given a node id since it last restarted); not asking it",
+                uuid_text, ifname);
+        cf_hint(err, "with Klipper running, its Moonraker knows the version (mcu_version); or "
+                     "stop Klipper and ask again");
+        rc = CF_ERR_GATE;
+    } else if (rc == CF_OK && app != 0x01) {
+        cf_fail(err, CF_ERR_UNSUPPORTED, "CAN node %s runs %s, not Klipper firmware", uuid_text,
+                app == 0x11 ? "Katapult (its bootloader)" : "an unknown application");
+        cf_hint(err, "identify works only while the probe runs its Cartographer firmware");
+        rc = CF_ERR_UNSUPPORTED;
+    }
+    if (rc == CF_OK) {
+        /* SET_KLIPPER_NODEID: 0x01, the UUID, the node id. */
+        uint8_t d[8] = {0x01};
+        memcpy(d + 1, uuid, 6);
+        d[7] = CF_KL_CAN_TEMP_NODEID;
+        rc = cf_kp_can_send(can, CF_KP_CAN_ADMIN, d, 8, err);
+    }
+    cf_kp_stream *s = NULL;
+    if (rc == CF_OK)
+        rc = cf_kp_can_stream(can, CF_KL_CAN_TEMP_NODEID, &s, err);
+    char device[160];
+    snprintf(device, sizeof(device), "%s uuid %s", ifname, uuid_text);
+    if (rc == CF_OK)
+        rc = cf_kl_identify_stream(s, device, 0, out, err);
+    cf_kp_stream_close(s);
+    cf_kp_can_close(can);
+    snprintf(out->device, sizeof(out->device), "%s", device);
+    snprintf(out->source, sizeof(out->source), "identify over CAN");
+    return rc;
+}
+
+static bool selects(const cf_kp_usb_dev *d, const char *sel)
+{
+    if (!sel)
+        return true;
+    if (strcmp(sel, d->tty) == 0 || strcmp(sel, d->port) == 0 || strcmp(sel, d->syspath) == 0)
+        return true;
+    char real[PATH_MAX];
+    return realpath(sel, real) && strcmp(real, d->tty) == 0; /* a /dev/serial/by-id link */
+}
+
+cf_code cf_kl_identify_usb_select(const cf_kp_env *env, const char *selector, cf_kl_ident *out,
+                                  cf_error *err)
+{
+    cf_kp_usb_dev devs[16];
+    size_t count = 0;
+    /* The simulated probe enumerates a moment after it is created; one that
+     * appears later is left to the flash flow, which says it waits. */
+    for (int i = 0; i < (env->sim ? 20 : 1); i++) {
+        cf_code rc = cf_kp_usb_list(env, devs, 16, &count, err);
+        if (rc)
+            return rc;
+        if (count)
+            break;
+        cf_sleep_ns(10000000);
+    }
+    const cf_kp_usb_dev *hit = NULL;
+    size_t hits = 0;
+    for (size_t i = 0; i < count; i++)
+        if (devs[i].app == CF_KP_APP_KLIPPER && selects(&devs[i], selector)) {
+            hit = &devs[i];
+            hits++;
+        }
+    if (!hits)
+        return cf_fail(err, CF_ERR_NOT_FOUND, "no probe running its firmware on USB%s%s",
+                       selector ? " matches " : "", selector ? selector : "");
+    if (hits > 1)
+        return cf_fail(err, CF_ERR_AMBIGUOUS, "%zu USB probes run their firmware; which one?",
+                       hits);
+    return cf_kl_identify_usb(env, hit->tty, out, err);
+}

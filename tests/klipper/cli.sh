@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# The real cartoflash binary against the simulated probe running its
+# firmware: `status` asks it (identify over USB serial and CAN) and compares
+# with the catalogue; `flash usb|can` skips an image the probe already runs
+# (proved by the simulator's own record: no bootloader request), and a flash
+# followed by `status` reports the new version.
+set -u
+: "${CARTOFLASH:?set CARTOFLASH to the cartoflash binary}"
+: "${FIRMWARE:?set FIRMWARE to ../shared/firmware}"
+CAT=$FIRMWARE/cartographer_firmware
+V3=$CAT/firmware/v2-v3/survey
+V4=$CAT/firmware/v4/firmware
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+export XDG_STATE_HOME="$TMP/state" XDG_CACHE_HOME="$TMP/cache" XDG_CONFIG_HOME="$TMP/config"
+export NO_COLOR=1 HOME="$TMP/home"
+mkdir -p "$HOME"
+checks=0
+failures=0
+pass() { checks=$((checks + 1)); echo "ok - $1"; }
+fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok - $1"; }
+run() {
+    "$CARTOFLASH" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+    STATUS=$?
+    OUT=$(cat "$TMP/out")
+    ERR=$(cat "$TMP/err")
+}
+show() { echo "--- stdout"; echo "$OUT"; echo "--- stderr"; echo "$ERR"; }
+expect_status() { if [ "$STATUS" -eq "$1" ]; then pass "$2 (exit $1)"; else fail "$2: exit $STATUS, expected $1"; show; fi; }
+expect_out() { if grep -qE -- "$1" <<<"$OUT"; then pass "$2"; else fail "$2: stdout lacks /$1/"; show; fi; }
+expect_no_out() { if ! grep -qE -- "$1" <<<"$OUT"; then pass "$2"; else fail "$2: stdout has /$1/"; show; fi; }
+# jq_is FILTER VALUE WHAT: the JSON on stdout gives VALUE for FILTER.
+jq_is() {
+    local got
+    got=$(jq -r "$1" <<<"$OUT" 2>&1)
+    if [ "$got" = "$2" ]; then pass "$3"; else fail "$3: $1 is '$got', expected '$2'"; show; fi
+}
+record() { sed -n "s/^$2=//p" "$1"; }
+status() { run "$1" status --source "$CAT" --offline "${@:2}"; }
+
+want() { [ -z "${SECTION:-}" ] || [ "$SECTION" = "$1" ]; }
+SECTION=${1:-}
+
+if want usb; then
+    status --simulate=katapult-usb,app="$V3/5.0.0/Survey_Cartographer_USB_8kib_offset.bin" --json
+    expect_status 0 "status --json with a USB probe running 5.0.0"
+    jq_is '.probes | length' 1 "one probe"
+    jq_is '.probes[0].connection' usb "connected over USB"
+    jq_is '.probes[0].mode' klipper "running its firmware"
+    jq_is '.probes[0].semver' 5.0.0 "the probe reports 5.0.0"
+    jq_is '.probes[0].version' "CARTOGRAPHER 5.0.0" "with its own version string"
+    jq_is '.probes[0].firmware_interface' usb "a USB build"
+    jq_is '.probes[0].mcu' stm32f042x6 "on an F042"
+    jq_is '.probes[0].generation' v2/v3 "a v2/v3 probe"
+    jq_is '.probes[0].serial' 16000C000F43304253373820 "its chip serial"
+    jq_is '.probes[0].source' "identify over USB serial" "asked from the device itself"
+    jq_is '.probes[0].state' "update available" "a newer version is available"
+    jq_is '.probes[0].latest.semver' 6.1.0 "the newest that fits is 6.1.0"
+    jq_is '.probes[0].latest.path | test("v2-v3/survey/6.1.0/CartographerV3_6.1.0_USB_full_8kib_offset.bin$")' \
+        true "the full (not lite) USB app image"
+    status --simulate=katapult-usb,app="$V3/5.0.0/Survey_Cartographer_USB_8kib_offset.bin"
+    expect_out "^USB /dev/[^ ]+: stm32f042x6 \\(v2/v3\\) runs CARTOGRAPHER 5.0.0 \\(USB\\) - update available \\(CARTOGRAPHER V3 6.1.0\\)" \
+        "the text line says what it runs and what is available"
+    status --simulate=katapult-usb,app="$V3/6.1.0/CartographerV3_6.1.0_USB_lite_8kib_offset.bin" --json
+    jq_is '.probes[0].state' "up to date" "a lite 6.1.0 is up to date (only lite images fit it)"
+    jq_is '.probes[0].latest.path | test("USB_lite")' true "and the image compared is the lite one"
+fi
+
+if want can; then
+    status --simulate=katapult-can,app="$V3/5.0.0/Survey_Cartographer_CAN_1000000_8kib_offset.bin" --json
+    expect_status 0 "status --json with a CAN probe running 5.0.0"
+    jq_is '.probes[0].connection' can "connected over CAN"
+    jq_is '.probes[0].semver' 5.0.0 "the probe reports 5.0.0"
+    jq_is '.probes[0].firmware_interface' can "a CAN build"
+    jq_is '.probes[0].can_bitrate' 1000000 "built for 1 Mbit/s"
+    jq_is '.probes[0].bus_bitrate' 1000000 "the bus runs at 1 Mbit/s"
+    jq_is '.probes[0].interface' can0 "on can0"
+    jq_is '.probes[0].uuid | length' 12 "with its UUID"
+    jq_is '.probes[0].source' "identify over CAN" "asked over CAN"
+    jq_is '.probes[0].state' "update available" "a newer version is available"
+    jq_is '.probes[0].latest.path | test("6.1.0_CAN_1M_full")' true "the CAN 1M app image"
+    jq_is '.notes | test("temporary node id")' true "says the node keeps the temporary id"
+    status --simulate=katapult-can,claimed,app="$V3/5.0.0/Survey_Cartographer_CAN_1000000_8kib_offset.bin" --json
+    jq_is '.probes | length' 0 "a node a running Klipper holds is not touched"
+fi
+
+if want g431; then
+    status --simulate=katapult-usb:g431,app="$V4/6.0.0/CartographerV4_6.0.0_USB_full_8kib_offset.bin" --json
+    expect_status 0 "status --json with a G431 on USB"
+    jq_is '.probes[0].mcu' stm32g431xx "a G431"
+    jq_is '.probes[0].generation' v4 "a v4 probe"
+    jq_is '.probes[0].semver' 6.0.0 "running 6.0.0"
+    jq_is '.probes[0].state' "update available" "6.2.0 is newer"
+    jq_is '.probes[0].latest.semver' 6.2.0 "the newest v4 USB image"
+    status --simulate=katapult-can:g431,app="$V4/6.0.0/CartographerV4_6.0.0_CAN_1M_full_8kib_offset.bin" --json
+    jq_is '.probes[0].connection + " " + .probes[0].mcu + " " + .probes[0].semver' \
+        "can stm32g431xx 6.0.0" "a G431 on CAN running 6.0.0"
+    jq_is '.probes[0].latest.path | test("6.2.0_CAN_1M_full")' true "6.2.0 CAN 1M available"
+    # An F042 image in a G431's flash runs nothing: unknown, with the reason.
+    status --simulate=katapult-usb:g431,app="$V3/5.0.0/Survey_Cartographer_USB_8kib_offset.bin" --json
+    jq_is '.probes[0].state' unknown "a probe that does not answer identify is unknown"
+    jq_is '.probes[0].reason | test("did not answer")' true "with the reason"
+    jq_is '.probes[0].version' null "and no version is guessed"
+fi
+
+if want dfu; then
+    status --simulate=dfu --json
+    expect_status 0 "status with a probe in DFU mode"
+    jq_is '.probes[0].connection + " " + .probes[0].mcu' "dfu stm32f042x6" "a DFU-mode F042"
+    jq_is '.probes[0].state' unknown "its firmware version is unknown"
+    jq_is '.probes[0].reason | test("DFU mode")' true "because it sits in DFU mode"
+    status --simulate=dfu:g431 --json
+    jq_is '.probes[0].mcu + " " + .probes[0].generation' "stm32g431xx v4/HT" "a DFU-mode G431"
+fi
+
+if want skip-usb; then
+    F=$TMP/usb.bin
+    APP=$V3/5.1.0/Survey_Cartographer_USB_8kib_offset.bin
+    rm -f "$F"
+    run --simulate=katapult-usb,flash="$F",app="$APP",record="$TMP/rec" flash usb --yes "$APP"
+    expect_status 0 "flash usb with the image the probe runs"
+    expect_out "already runs CARTOGRAPHER 5.1.0 \\(USB\\); nothing to do" "says there is nothing to do"
+    if [ "$(record "$TMP/rec" bootloader_requests)" = 0 ]; then pass "no bootloader request (simulator record)"; else fail "bootloader requested"; cat "$TMP/rec"; fi
+    if [ "$(record "$TMP/rec" identifies)" -gt 0 ]; then pass "the probe was asked with identify"; else fail "no identify seen"; fi
+    run --simulate=katapult-usb,flash="$F",app="$APP",record="$TMP/rec",timing=off flash usb --yes --force "$APP"
+    expect_status 0 "flash usb --force flashes it anyway"
+    if [ "$(record "$TMP/rec" bootloader_requests)" = 1 ]; then pass "--force: one bootloader request"; else fail "--force: no bootloader request"; cat "$TMP/rec"; fi
+    # Another version: flashed, and status then reports the new one.
+    rm -f "$F"
+    run --simulate=katapult-usb,flash="$F",app="$V3/5.0.0/Survey_Cartographer_USB_8kib_offset.bin",record="$TMP/rec",timing=off \
+        flash usb --yes "$APP"
+    expect_status 0 "flash usb 5.1.0 over a running 5.0.0"
+    expect_out "runs CARTOGRAPHER 5.0.0 \\(USB\\) \\(identify over USB serial\\); the image is a different build" \
+        "says what it runs and that the image differs"
+    if [ "$(record "$TMP/rec" completes)" = 1 ]; then pass "the flash completed (simulator record)"; else fail "no COMPLETE"; cat "$TMP/rec"; fi
+    status --simulate=katapult-usb,flash="$F" --json
+    jq_is '.probes[0].semver' 5.1.0 "status after the flash reports 5.1.0"
+    run --simulate=katapult-usb,flash="$F",record="$TMP/rec" flash usb --yes "$APP"
+    expect_out "already runs CARTOGRAPHER 5.1.0 \\(USB\\); nothing to do" "flashing it again: nothing to do"
+    if [ "$(record "$TMP/rec" bootloader_requests)" = 0 ]; then pass "and no bootloader request"; else fail "bootloader requested"; fi
+fi
+
+if want skip-can; then
+    APP=$V3/5.1.0/Survey_Cartographer_CAN_1000000_8kib_offset.bin
+    run --simulate=katapult-can list --json
+    UUID=$(jq -r '.probes[0].uuid' <<<"$OUT")
+    run --simulate=katapult-can,app="$APP",record="$TMP/rec" flash can --uuid "$UUID" --yes "$APP"
+    expect_status 0 "flash can with the image the probe runs"
+    expect_out "already runs CARTOGRAPHER 5.1.0 \\(CAN 1000000\\); nothing to do" "says there is nothing to do"
+    if [ "$(record "$TMP/rec" bootloader_requests)" = 0 ]; then pass "no bootloader request (simulator record)"; else fail "bootloader requested"; cat "$TMP/rec"; fi
+    F=$TMP/can.bin
+    rm -f "$F"
+    run --simulate=katapult-can,flash="$F",app="$V3/5.0.0/Survey_Cartographer_CAN_1000000_8kib_offset.bin",record="$TMP/rec",timing=off \
+        flash can --uuid "$UUID" --yes "$APP"
+    expect_status 0 "flash can 5.1.0 over a running 5.0.0"
+    if [ "$(record "$TMP/rec" bootloader_requests)" = 1 ]; then pass "one bootloader request"; else fail "bootloader requests: $(record "$TMP/rec" bootloader_requests)"; fi
+    status --simulate=katapult-can,flash="$F" --json
+    jq_is '.probes[0].semver + " " + .probes[0].firmware_interface' "5.1.0 can" "status after the flash reports 5.1.0 on CAN"
+    # A probe that cannot be asked is flashed as before, saying so.
+    run --simulate=katapult-can,claimed,timing=off flash can --uuid "$UUID" --yes "$APP"
+    expect_status 0 "flash can of a node Klipper holds still works"
+    expect_out "Could not read what the probe runs \\(.*a running Klipper holds it" "and says why it was not asked"
+fi
+
+echo "# $checks checks, $failures failed"
+[ "$failures" -eq 0 ]
