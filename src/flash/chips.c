@@ -63,6 +63,14 @@ const cf_chip *cf_chip_by_mcu(const char *mcu)
     return NULL;
 }
 
+const cf_chip *cf_chip_by_sram_end(uint32_t end)
+{
+    for (size_t i = 0; i < sizeof(chips) / sizeof(chips[0]); i++)
+        if (chips[i].sram_start + chips[i].sram_size == end)
+            return &chips[i];
+    return NULL;
+}
+
 const char *cf_flash_phase_name(cf_flash_phase p)
 {
     switch (p) {
