@@ -4,7 +4,8 @@
  *   1. select + open the device, bring it to dfuIDLE;
  *   2. safety gates (gates.c: the image is Cortex-M firmware for this chip —
  *      stack pointer in its SRAM, Thumb reset vector into the image, a Klipper
- *      dictionary or Katapult's signature; a DFU suffix names this VID:PID or
+ *      dictionary or Katapult's signature (and then Katapult's stack 8 bytes
+ *      below the end of this chip's SRAM); a DFU suffix names this VID:PID or
  *      0xFFFF; MCU matches the chip; combined image only at the start of flash,
  *      app image only at 0x08002000; image fits the flash) — nothing is erased
  *      when a gate refuses, unless opts->force (then a loud warning; never for
@@ -125,6 +126,8 @@ typedef struct cf_chip {
 const cf_chip *cf_chip_from_device(const cf_usb_dfu_info *info);
 /* The chip table entry for a dictionary MCU name ("stm32f042x6"); NULL if none. */
 const cf_chip *cf_chip_by_mcu(const char *mcu);
+/* The chip whose SRAM ends at this address; NULL if none. */
+const cf_chip *cf_chip_by_sram_end(uint32_t end);
 
 /* What a DFU device is, for lists and refusals: a Cartographer chip, or the
  * chip family its layout gives away (a printer mainboard's or toolhead's MCU in

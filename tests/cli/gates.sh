@@ -102,6 +102,14 @@ for chip in g431 f042; do
     expect_status 0 "$chip: a suffix for any device (ffff:ffff) is fine"
 done
 
+# A bare Katapult has no dictionary: its stack (8 bytes below the end of the
+# RAM it was built for) says the F042, so the G431 refuses it.
+before=$(sha256sum <"$TMP/flash-g431")
+run --simulate=dfu:g431,flash="$TMP/flash-g431",timing=off flash dfu --yes "$KLIPPER_FW/Katapult_USB.bin"
+expect_status 3 "an F042 Katapult on the G431 refused"
+expect_err "built for the stm32f042x6" "... naming the chip it was built for"
+[ "$(sha256sum <"$TMP/flash-g431")" = "$before" ] && pass "F042 Katapult: flash byte-identical" || fail "F042 Katapult: flash changed"
+
 # Forced, random bytes go through with a loud warning (and are written).
 head -c 40000 /dev/urandom >"$TMP/random.bin"
 run --simulate=dfu:g431,flash="$TMP/flash-g431",timing=off flash dfu --yes --force "$TMP/random.bin"
