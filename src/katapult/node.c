@@ -178,6 +178,8 @@ static cf_code parse_option(char *opt, cf_kpn_config *cfg, cf_error *err)
         cfg->timing = strcmp(val, "on") == 0;
     } else if (strcmp(opt, "bitrate") == 0 && parse_uint(val, 8000000, &n) && n >= 10000) {
         cfg->bitrate = (uint32_t)n;
+    } else if (strcmp(opt, "mainboard") == 0 && strcmp(val, "usb") == 0) {
+        cfg->mainboard_usb = true;
     } else if (strcmp(opt, "uid") == 0 && strlen(val) == 24) {
         for (int i = 0; i < 12; i++) {
             int hi = hexval(val[2 * i]), lo = hexval(val[2 * i + 1]);
@@ -189,7 +191,8 @@ static cf_code parse_option(char *opt, cf_kpn_config *cfg, cf_error *err)
         cf_fail(err, CF_ERR_USAGE, "unknown or malformed Katapult simulator option '%s%s%s'", opt,
                 eq ? "=" : "", val);
         cf_hint(err, "options: flash=PATH, fault=KIND@N, appear=SECONDS, boot=MS, "
-                     "mode=klipper|katapult, claimed, wedge=on, timing=off, bitrate=N, uid=HEX24");
+                     "mode=klipper|katapult, claimed, wedge=on, timing=off, bitrate=N, uid=HEX24, "
+                     "mainboard=usb");
         return CF_ERR_USAGE;
     }
     return CF_OK;

@@ -55,15 +55,19 @@ typedef struct cf_kpn_config {
     cf_kpn_chip chip;
     const char *flash_path; /* backing file holding the whole flash; NULL = memory only */
     cf_kpn_fault fault;
-    unsigned fault_at;        /* N, counting from 1 */
-    unsigned appear_ms;       /* silent this long after creation */
-    unsigned boot_ms;         /* duration of a reboot into the other mode */
-    bool start_katapult;      /* start in Katapult instead of running Klipper */
-    bool claimed;             /* Klipper mode: a running klippy owns the node (no query answer) */
-    bool wedge;               /* reproduce the real parser's wedge (see above) */
-    bool timing;              /* model flash erase/program time (reported by cf_kpn_busy_ns) */
-    uint32_t bitrate;         /* CAN bitrate the node was built for (bus model), default 1000000 */
-    uint8_t uid[12];          /* chip unique ID: USB serial and CAN UUID derive from it */
+    unsigned fault_at;   /* N, counting from 1 */
+    unsigned appear_ms;  /* silent this long after creation */
+    unsigned boot_ms;    /* duration of a reboot into the other mode */
+    bool start_katapult; /* start in Katapult instead of running Klipper */
+    bool claimed;        /* Klipper mode: a running klippy owns the node (no query answer) */
+    bool wedge;          /* reproduce the real parser's wedge (see above) */
+    bool timing;         /* model flash erase/program time (reported by cf_kpn_busy_ns) */
+    uint32_t bitrate;    /* CAN bitrate the node was built for (bus model), default 1000000 */
+    uint8_t uid[12];     /* chip unique ID: USB serial and CAN UUID derive from it */
+    /* Not the node: the in-process host (sim.c) also puts a printer mainboard
+     * running Klipper on USB (1d50:614e, "Klipper", "stm32f446xx"), which
+     * records whatever it receives and answers nothing ("mainboard=usb"). */
+    bool mainboard_usb;
     char flash_path_buf[512]; /* storage for flash_path when parsed from a SPEC */
 } cf_kpn_config;
 
@@ -72,7 +76,8 @@ void cf_kpn_config_default(cf_kpn_config *cfg);
 /* Parses "katapult-can" / "katapult-usb" followed by comma-separated options:
  * ":f042" / ":g431" chip suffix on the first word, flash=PATH, fault=KIND@N
  * (KIND: lost, nack, busy, disconnect, readback), appear=SECONDS, boot=MS,
- * mode=klipper|katapult, claimed, wedge=on, timing=off, bitrate=N, uid=HEX24. */
+ * mode=klipper|katapult, claimed, wedge=on, timing=off, bitrate=N, uid=HEX24,
+ * mainboard=usb. */
 cf_code cf_kpn_parse_spec(const char *spec, cf_kpn_config *cfg, cf_error *err);
 
 typedef struct cf_kpn cf_kpn;

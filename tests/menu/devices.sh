@@ -59,4 +59,37 @@ lacks "Success: DFU Device Found"
 has " 1. Check Again"
 choose 0
 expect_exit 0
-echo "PASS: only Cartographer probes are offered in the DFU device list"
+
+# Katapult - USB with a mainboard running Klipper on USB and the probe on CAN:
+# the mainboard is named, not offered, and nothing is sent to it.
+start -- --simulate=katapult-can,mainboard=usb
+wait_prompt
+choose 2
+wait_for " 2. Select USB Firmware"
+wait_prompt
+choose 1
+wait_for "Querying USB devices.."
+wait_for "No Cartographer found on USB."
+wait_prompt
+has '1-1.2 /dev/pts/'
+has '(Klipper, 1d50:614e "Klipper" "stm32f446xx") is not a Cartographer: not offered.'
+has "If the probe is connected over CAN, use Katapult - CAN"
+lacks "Select 1-1.2"
+choose 0
+expect_exit 0
+
+# Both on USB: only the Cartographer is offered.
+start -- --simulate=katapult-usb,mainboard=usb
+wait_prompt
+choose 2
+wait_for " 2. Select USB Firmware"
+wait_prompt
+choose 1
+wait_for "Success: 1 device found"
+wait_prompt
+has "is not a Cartographer: not offered."
+has " 1. Select 1-1 "
+lacks "Select 1-1.2"
+choose 0
+expect_exit 0
+echo "PASS: only Cartographer probes are offered (DFU and Katapult USB device lists)"
