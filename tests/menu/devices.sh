@@ -60,6 +60,21 @@ has " 1. Check Again"
 choose 0
 expect_exit 0
 
+# The old script's -d names a device directly: the mainboard is still refused
+# when the flash starts (the library's device gate), and its flash is untouched.
+start -- --simulate=dfu:f446,timing=off,flash=$WORK/mainboard.bin -f dfu -d 0483:df11 --firmware-dir "$COMBINED"
+wait_for "SELECT FIRMWARE"
+wait_prompt
+choose "$(number_of "5.0.0/Full_Survey_Cartographer_USB_5_0_0.bin")"
+wait_for "Confirm DFU Flash"
+wait_prompt
+choose 1
+wait_for "not a Cartographer probe" 20
+has "refusing to flash 0483:df11 at 1-1.3: STM32F4 family, 512 KiB flash"
+head -c 524288 /dev/zero | tr '\0' '\377' >"$WORK/erased.bin"
+cmp -s "$WORK/mainboard.bin" "$WORK/erased.bin" || fail "the mainboard's flash was changed"
+T kill-server
+
 # Katapult - USB with a mainboard running Klipper on USB and the probe on CAN:
 # the mainboard is named, not offered, and nothing is sent to it.
 start -- --simulate=katapult-can,mainboard=usb
