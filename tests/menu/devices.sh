@@ -44,13 +44,34 @@ wait_prompt
 choose 0
 expect_exit 0
 
-# The mainboard alone: listed with what it is, nothing to select.
+# The mainboard already in DFU mode, the probe put in DFU mode 2 s later: the
+# mainboard does not end the search; the probe is found and is 1. Select.
+start -- --simulate=dfu,appear=2,mainboard=f446,timing=off
+wait_prompt
+choose 3
+wait_for "WHAT WOULD YOU LIKE TO DO?"
+wait_prompt
+choose 1
+wait_for "still waiting for the probe" 5
+lacks "Detected DFU device"
+wait_for "Detected DFU device: 0483:df11 at 1-1.3 (stm32f042x6, Cartographer v2/v3)" 10
+wait_prompt
+has " 1. Select 0483:df11 at 1-1.3 (stm32f042x6, Cartographer v2/v3)"
+lacks "Select 0483:df11 at 1-1.4"
+choose 0
+expect_exit 0
+
+# The mainboard alone: the search goes on until a key; then it is listed with
+# what it is, and there is nothing to select.
 start -- --simulate=dfu:f446,timing=off
 wait_prompt
 choose 3
 wait_for "WHAT WOULD YOU LIKE TO DO?"
 wait_prompt
 choose 1
+wait_for "still waiting for the probe" 5
+has "Waiting for a device in DFU mode:"
+key x
 wait_for "Detected DFU device: 0483:df11 (STM32F4 family, 512 KiB flash: NOT a Cartographer probe)" 10
 wait_prompt
 has "No Cartographer probe in DFU mode"
