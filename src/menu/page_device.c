@@ -167,7 +167,6 @@ static void describe(const cf_usb_dfu_info *d, bool several, char *out, size_t s
                  kind.what);
 }
 
-
 static void select_device(menu_ctx *ctx, const cf_usb_dfu_info *d, bool several)
 {
     if (several)
