@@ -131,8 +131,9 @@ static cf_code open_sim(const cf_cli *cli, bool can, cf_kp_sim **sim, cf_error *
     const char *spec = cli->simulate;
     if (!spec[0])
         spec = can ? "katapult-can" : "katapult-usb";
-    if (!cf_kp_spec_is_katapult(spec) ||
-        strncmp(spec, can ? "katapult-can" : "katapult-usb", 12) != 0) {
+    /* USB: the node on USB, or a simulated mainboard there (with the node on CAN). */
+    if (can ? !cf_kp_spec_is_katapult(spec) || strncmp(spec, "katapult-can", 12) != 0
+            : !cf_kp_spec_has_usb(spec)) {
         cf_fail(err, CF_ERR_USAGE, "--simulate=%s does not simulate a probe on %s", spec,
                 can ? "CAN" : "USB");
         cf_hint(err, "use --simulate=%s[,OPTIONS]", can ? "katapult-can" : "katapult-usb");

@@ -75,11 +75,16 @@ static void list_usb(const cf_kp_env *env, json_t *json)
             json_object_set_new(o, "cartographer", json_boolean(d->cartographer));
             json_array_append_new(json, o);
         } else {
-            printf("USB probe %s (port %s): %04x:%04x %s %s, serial %s - %s\n", d->tty, d->port,
-                   d->vid, d->pid, d->manufacturer, d->product, d->serial,
+            /* A Klipper device that is not a Cartographer is another board (a
+             * mainboard): flash usb never picks it without --device. */
+            bool other = d->app == CF_KP_APP_KLIPPER && !d->cartographer;
+            printf("USB %s %s (port %s): %04x:%04x %s %s, serial %s - %s\n",
+                   other ? "device" : "probe", d->tty, d->port, d->vid, d->pid, d->manufacturer,
+                   d->product, d->serial,
                    d->app == CF_KP_APP_KATAPULT ? "in Katapult"
                    : d->cartographer            ? "running Cartographer (Klipper)"
-                                                : "running Klipper");
+                                                : "running Klipper, not a Cartographer (flash usb "
+                                                  "leaves it alone unless named with --device)");
         }
     }
 }
@@ -178,16 +183,20 @@ void cf_list_katapult(const cf_cli *cli, struct json_t *json)
     }
     cf_kp_env env = {.sim = sim};
     if (sim) {
-        if (strncmp(cli->simulate, "katapult-can", 12) == 0) {
+        bool can = strncmp(cli->simulate, "katapult-can", 12) == 0;
+        if (can)
             list_can(&env, "can0", json);
-        } else {
-            /* Let the emulated device enumerate, as a plugged-in probe has. */
-            cf_kp_usb_dev d[1];
+        bool mainboard = cf_kp_sim_has_mainboard(sim);
+        if (!can || mainboard) {
+            /* Let the emulated devices enumerate, as plugged-in ones have: the
+             * node when it is on USB, and the mainboard when there is one. */
+            size_t want = (can ? 0u : 1u) + (mainboard ? 1u : 0u);
+            cf_kp_usb_dev d[2];
             size_t n = 0;
             cf_error err = {0};
-            for (int i = 0; i < 100 && !n; i++) {
-                cf_kp_usb_list(&env, d, 1, &n, &err);
-                if (!n) {
+            for (int i = 0; i < 100 && n < want; i++) {
+                cf_kp_usb_list(&env, d, 2, &n, &err);
+                if (n < want) {
                     struct timespec ts = {0, 10000000};
                     nanosleep(&ts, NULL);
                 }

@@ -1,6 +1,7 @@
 /* Flashing over USB (fact sheet §4): find the probe by sysfs, 1200-baud touch
  * when it runs Klipper, wait for Katapult on the same port with the same chip,
  * then the shared engine, then wait for the app to come back. */
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,54 @@ static bool matches(const cf_kp_usb_dev *d, const char *sel)
     return strcmp(sel, d->port) == 0 || strcasecmp(sel, d->serial) == 0;
 }
 
+/* Whether a /dev/serial/by-id name for this tty says Cartographer (udev builds
+ * those names from the same USB strings; they are what users see and pass). */
+static bool by_id_says_cartographer(const cf_kp_env *env, const char *tty)
+{
+    if ((env && (env->sim || env->sysfs_root)) || !tty[0])
+        return false; /* a simulated or fake bus has no /dev/serial of its own */
+    DIR *dir = opendir("/dev/serial/by-id");
+    if (!dir)
+        return false;
+    bool found = false;
+    for (struct dirent *de; !found && (de = readdir(dir));) {
+        if (!strcasestr(de->d_name, "cartographer"))
+            continue;
+        char link[PATH_MAX];
+        if ((size_t)snprintf(link, sizeof(link), "/dev/serial/by-id/%s", de->d_name) < sizeof(link))
+            found = same_path(link, tty);
+    }
+    closedir(dir);
+    return found;
+}
+
+/* Without --device only a device that identifies as a Cartographer may be
+ * chosen (and so be sent anything, even the 1200-baud bootloader request): the
+ * Cartographer app by its USB strings or by-id name, or Katapult running on a
+ * probe's MCU (Katapult's strings name only the MCU). A printer mainboard
+ * running Klipper is 1d50:614e too. */
+bool cf_kp_usb_is_probe(const cf_kp_env *env, const cf_kp_usb_dev *d)
+{
+    if (d->app == CF_KP_APP_KLIPPER)
+        return d->cartographer || by_id_says_cartographer(env, d->tty);
+    if (d->app == CF_KP_APP_KATAPULT)
+        return strcasecmp(d->product, "stm32f042x6") == 0 ||
+               strcasecmp(d->product, "stm32g431xx") == 0 || by_id_says_cartographer(env, d->tty);
+    return false;
+}
+
+static bool candidate(const cf_kp_env *env, const cf_kp_usb_dev *d, const char *sel)
+{
+    return sel ? matches(d, sel) : cf_kp_usb_is_probe(env, d);
+}
+
+/* "/dev/ttyACM0 (1-1.2, Klipper 1d50:614e "Klipper" "stm32f446xx")" for messages. */
+static void describe_dev(const cf_kp_usb_dev *d, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s (%s, %s %04x:%04x \"%s\" \"%s\")", d->tty, d->port,
+             cf_kp_app_name(d->app), d->vid, d->pid, d->manufacturer, d->product);
+}
+
 static cf_code select_device(const cf_kp_env *env, const char *sel, unsigned wait_ms,
                              const cf_flash_events *ev, cf_kp_usb_dev *out, cf_error *err)
 {
@@ -57,20 +106,31 @@ static cf_code select_device(const cf_kp_env *env, const char *sel, unsigned wai
             return rc;
         size_t k = 0;
         for (size_t i = 0; i < n; i++)
-            k += !sel || matches(&devs[i], sel);
+            k += candidate(env, &devs[i], sel);
         if (k || cf_now_ns() >= deadline)
             break;
-        if (!told)
+        if (!told) {
             cf_kp_notice(ev, false, "waiting up to %.0f s for the probe to appear on USB",
                          wait_ms / 1000.0);
+            for (size_t i = 0; !sel && i < n; i++) {
+                char what[256];
+                describe_dev(&devs[i], what, sizeof(what));
+                cf_kp_notice(ev, false, "%s is not a Cartographer: left alone", what);
+            }
+        }
         told = true;
         cf_sleep_ns(50000000);
     }
     size_t hits = 0;
-    char list[400] = "";
+    char list[600] = "", others[600] = "";
     for (size_t i = 0; i < n; i++) {
-        if (sel && !matches(&devs[i], sel))
+        if (!candidate(env, &devs[i], sel)) {
+            size_t l = strlen(others);
+            char what[256];
+            describe_dev(&devs[i], what, sizeof(what));
+            snprintf(others + l, sizeof(others) - l, "%s%s", l ? "; " : "", what);
             continue;
+        }
         if (!hits)
             *out = devs[i];
         hits++;
@@ -78,20 +138,40 @@ static cf_code select_device(const cf_kp_env *env, const char *sel, unsigned wai
         snprintf(list + l, sizeof(list) - l, "%s%s (%s, %s %s)", l ? "; " : "", devs[i].tty,
                  devs[i].port, cf_kp_app_name(devs[i].app), devs[i].serial);
     }
-    if (hits == 1)
+    if (hits == 1) {
+        if (sel && !cf_kp_usb_is_probe(env, out)) {
+            char what[256];
+            describe_dev(out, what, sizeof(what));
+            cf_kp_notice(ev, true,
+                         "WARNING: %s does not identify as a Cartographer; using it because "
+                         "--device names it",
+                         what);
+        }
         return CF_OK;
+    }
     if (hits == 0) {
         if (sel)
             cf_fail(err, CF_ERR_NOT_FOUND,
                     "no Cartographer, Klipper or Katapult USB device "
                     "matches '%s'",
                     sel);
+        else if (others[0])
+            cf_fail(err, CF_ERR_NOT_FOUND,
+                    "no Cartographer probe on USB: %s %s not a Cartographer, so nothing was sent "
+                    "to %s",
+                    others, n == 1 ? "is" : "are", n == 1 ? "it" : "them");
         else
             cf_fail(err, CF_ERR_NOT_FOUND,
                     "no Cartographer, Klipper or Katapult USB device is "
                     "attached");
-        cf_hint(err, "check the USB cable; `cartoflash list` shows what is attached (a probe in "
-                     "DFU mode needs `cartoflash flash dfu`)");
+        if (!sel && others[0])
+            cf_hint(err, "If the probe is connected over CAN, flash it over CAN: cartoflash flash "
+                         "can --uuid UUID FILE (`cartoflash list` shows the UUIDs). To flash "
+                         "another board anyway, name it with --device PATH.");
+        else
+            cf_hint(err,
+                    "check the USB cable; `cartoflash list` shows what is attached (a probe in "
+                    "DFU mode needs `cartoflash flash dfu`)");
         return CF_ERR_NOT_FOUND;
     }
     cf_fail(err, CF_ERR_AMBIGUOUS, "%zu USB devices could be the probe: %s", hits, list);

@@ -43,6 +43,9 @@ typedef struct cf_kp_sim cf_kp_sim;
 
 /* True when a --simulate SPEC names the Katapult node ("katapult-..."). */
 bool cf_kp_spec_is_katapult(const char *spec);
+/* True when such a SPEC puts something on USB: the node (katapult-usb) or the
+ * simulated Klipper mainboard (mainboard=usb). */
+bool cf_kp_spec_has_usb(const char *spec);
 /* Starts the emulated node in-process (a thread serving a socketpair CAN bus
  * with bitrate timing, or a pty for USB). SPEC as in katapult/node.h. */
 cf_code cf_kp_sim_new(const char *spec, cf_kp_sim **out, cf_error *err);
@@ -81,6 +84,10 @@ typedef struct cf_kp_usb_dev {
 /* Katapult- and Klipper-mode USB devices now attached (sysfs, no /dev/serial/by-id needed). */
 cf_code cf_kp_usb_list(const cf_kp_env *env, cf_kp_usb_dev *devs, size_t cap, size_t *count,
                        cf_error *err);
+/* Whether a device identifies as a Cartographer probe: the Cartographer app by
+ * its USB strings or /dev/serial/by-id name, or Katapult on a probe's MCU.
+ * Without an explicit --device only such a device is chosen or sent anything. */
+bool cf_kp_usb_is_probe(const cf_kp_env *env, const cf_kp_usb_dev *d);
 /* Same scan on an explicit sysfs root (exposed for tests). */
 cf_code cf_kp_sysfs_scan(const char *sysfs_root, cf_kp_usb_dev *devs, size_t cap, size_t *count,
                          cf_error *err);
@@ -191,5 +198,15 @@ void cf_kp_sim_node_stats(cf_kp_sim *sim, unsigned *completes, unsigned *blocks_
                           unsigned *bootloader_requests);
 void cf_kp_sim_bus_stats(cf_kp_sim *sim, unsigned long *frames, unsigned long long *bits,
                          uint64_t *flash_busy_ns);
+/* What the simulated mainboard (mainboard=usb) received from any host. */
+typedef struct cf_kp_sim_mainboard {
+    bool present;
+    char tty[64];
+    unsigned long bytes;          /* written to its port */
+    unsigned line_changes;        /* line rates set on its port */
+    unsigned bootloader_requests; /* of them, 1200 baud (Klipper's bootloader request) */
+} cf_kp_sim_mainboard;
+void cf_kp_sim_mainboard_record(cf_kp_sim *sim, cf_kp_sim_mainboard *out);
+bool cf_kp_sim_has_mainboard(const cf_kp_sim *sim);
 
 #endif

@@ -190,6 +190,8 @@ static cf_code parse_option(char *opt, cf_kpn_config *cfg, cf_error *err)
     } else if (strcmp(opt, "record") == 0 && *val && strlen(val) < sizeof(cfg->record_path_buf)) {
         strcpy(cfg->record_path_buf, val);
         cfg->record_path = cfg->record_path_buf;
+    } else if (strcmp(opt, "mainboard") == 0 && strcmp(val, "usb") == 0) {
+        cfg->mainboard_usb = true;
     } else if (strcmp(opt, "uid") == 0 && strlen(val) == 24) {
         for (int i = 0; i < 12; i++) {
             int hi = hexval(val[2 * i]), lo = hexval(val[2 * i + 1]);
@@ -202,7 +204,7 @@ static cf_code parse_option(char *opt, cf_kpn_config *cfg, cf_error *err)
                 eq ? "=" : "", val);
         cf_hint(err, "options: flash=PATH, fault=KIND@N, appear=SECONDS, boot=MS, "
                      "mode=klipper|katapult, claimed, wedge=on, timing=off, bitrate=N, uid=HEX24, "
-                     "app=PATH, record=PATH");
+                     "app=PATH, record=PATH, mainboard=usb");
         return CF_ERR_USAGE;
     }
     return CF_OK;

@@ -55,15 +55,19 @@ typedef struct cf_kpn_config {
     cf_kpn_chip chip;
     const char *flash_path; /* backing file holding the whole flash; NULL = memory only */
     cf_kpn_fault fault;
-    unsigned fault_at;        /* N, counting from 1 */
-    unsigned appear_ms;       /* silent this long after creation */
-    unsigned boot_ms;         /* duration of a reboot into the other mode */
-    bool start_katapult;      /* start in Katapult instead of running Klipper */
-    bool claimed;             /* Klipper mode: a running klippy owns the node (no query answer) */
-    bool wedge;               /* reproduce the real parser's wedge (see above) */
-    bool timing;              /* model flash erase/program time (reported by cf_kpn_busy_ns) */
-    uint32_t bitrate;         /* CAN bitrate the node was built for (bus model), default 1000000 */
-    uint8_t uid[12];          /* chip unique ID: USB serial and CAN UUID derive from it */
+    unsigned fault_at;   /* N, counting from 1 */
+    unsigned appear_ms;  /* silent this long after creation */
+    unsigned boot_ms;    /* duration of a reboot into the other mode */
+    bool start_katapult; /* start in Katapult instead of running Klipper */
+    bool claimed;        /* Klipper mode: a running klippy owns the node (no query answer) */
+    bool wedge;          /* reproduce the real parser's wedge (see above) */
+    bool timing;         /* model flash erase/program time (reported by cf_kpn_busy_ns) */
+    uint32_t bitrate;    /* CAN bitrate the node was built for (bus model), default 1000000 */
+    uint8_t uid[12];     /* chip unique ID: USB serial and CAN UUID derive from it */
+    /* Not the node: the in-process host (sim.c) also puts a printer mainboard
+     * running Klipper on USB (1d50:614e, "Klipper", "stm32f446xx"), which
+     * records whatever it receives and answers nothing ("mainboard=usb"). */
+    bool mainboard_usb;
     char flash_path_buf[512]; /* storage for flash_path when parsed from a SPEC */
     /* app=PATH: an application image written into the flash at creation, as
      * if it had been flashed before (the firmware the probe runs at start). */
@@ -81,7 +85,7 @@ void cf_kpn_config_default(cf_kpn_config *cfg);
  * ":f042" / ":g431" chip suffix on the first word, flash=PATH, fault=KIND@N
  * (KIND: lost, nack, busy, disconnect, readback), appear=SECONDS, boot=MS,
  * mode=klipper|katapult, claimed, wedge=on, timing=off, bitrate=N, uid=HEX24,
- * app=PATH, record=PATH.
+ * app=PATH, record=PATH, mainboard=usb.
  *
  * In "running Klipper" mode the node also speaks Klipper's MCU protocol as far
  * as identify (klipper/klipper.h): on USB over its serial port, on CAN once a

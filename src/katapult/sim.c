@@ -1,7 +1,12 @@
 /* In-process hosts for the emulated node: a thread serving either a simulated
  * CAN bus (a SOCK_SEQPACKET socketpair carrying struct can_frame records, so
  * the host side is the same code as a SocketCAN socket) with bit timing at the
- * node's bitrate, or a pty standing in for the probe's USB CDC port. */
+ * node's bitrate, or a pty standing in for the probe's USB CDC port.
+ *
+ * With mainboard=usb a second pty stands for a printer mainboard running
+ * Klipper on USB (not a probe). It answers nothing and keeps a record of
+ * everything a host did to it (bytes written, line-rate changes, the 1200-baud
+ * bootloader request), so tests can show nothing was sent to it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/can.h>
@@ -43,7 +48,21 @@ struct cf_kp_sim {
     unsigned gen_seen;
     speed_t last_speed;
     cf_kpn_usb_id ident; /* identity of the port now open */
+
+    /* The simulated mainboard (mainboard=usb). */
+    int mb_master;
+    char mb_pty[64];
+    speed_t mb_speed;
+    cf_kp_sim_mainboard mb; /* its record */
 };
+
+/* The mainboard's identity, as Klipper builds for an STM32F446 enumerate
+ * (Klipper's src/generic/usb_cdc.c: 1d50:614e, manufacturer "Klipper", product
+ * the MCU name, serial the chip ID in hex; this chip ID is made up). */
+#define MB_PORT "1-1.2"
+#define MB_MANUFACTURER "Klipper"
+#define MB_PRODUCT "stm32f446xx"
+#define MB_SERIAL "33003A000851333034373738"
 
 bool cf_kp_spec_is_katapult(const char *spec)
 {
@@ -53,6 +72,14 @@ bool cf_kp_spec_is_katapult(const char *spec)
 bool cf_kp_sim_is_can(const cf_kp_sim *sim)
 {
     return sim->cfg.link == CF_KPN_CAN;
+}
+
+bool cf_kp_spec_has_usb(const char *spec)
+{
+    cf_kpn_config cfg;
+    if (!cf_kp_spec_is_katapult(spec) || cf_kpn_parse_spec(spec, &cfg, NULL) != CF_OK)
+        return false;
+    return cfg.link == CF_KPN_USB || cfg.mainboard_usb;
 }
 
 /* ---- CAN bus model ---- */
@@ -161,15 +188,15 @@ static void usb_close_port(cf_kp_sim *s)
     pthread_mutex_unlock(&s->mu);
 }
 
-static void usb_open_port(cf_kp_sim *s)
+/* A raw pty: the master fd, the slave's path in name. -1 on failure. */
+static int open_pty(char *name, size_t cap)
 {
     int m = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (m < 0)
-        return;
-    char name[64];
-    if (grantpt(m) || unlockpt(m) || ptsname_r(m, name, sizeof(name))) {
+        return -1;
+    if (grantpt(m) || unlockpt(m) || ptsname_r(m, name, cap)) {
         close(m);
-        return;
+        return -1;
     }
     /* Raw slave (no echo) before any host opens it, then close it: the
      * termios stays with the pty while the master is open. */
@@ -182,6 +209,15 @@ static void usb_open_port(cf_kp_sim *s)
         }
         close(sl);
     }
+    return m;
+}
+
+static void usb_open_port(cf_kp_sim *s)
+{
+    char name[64];
+    int m = open_pty(name, sizeof(name));
+    if (m < 0)
+        return;
     struct termios t;
     s->last_speed = tcgetattr(m, &t) == 0 ? cfgetospeed(&t) : B0;
     pthread_mutex_lock(&s->mu);
@@ -276,6 +312,27 @@ static void usb_step(cf_kp_sim *s)
     }
 }
 
+/* The mainboard takes whatever comes and records it; it never answers. */
+static void mainboard_step(cf_kp_sim *s)
+{
+    struct termios t;
+    if (tcgetattr(s->mb_master, &t) == 0 && cfgetospeed(&t) != s->mb_speed) {
+        s->mb_speed = cfgetospeed(&t);
+        pthread_mutex_lock(&s->mu);
+        s->mb.line_changes++;
+        if (s->mb_speed == B1200)
+            s->mb.bootloader_requests++; /* Klipper would reboot into its bootloader */
+        pthread_mutex_unlock(&s->mu);
+    }
+    uint8_t buf[512];
+    ssize_t n = read(s->mb_master, buf, sizeof(buf));
+    if (n > 0) {
+        pthread_mutex_lock(&s->mu);
+        s->mb.bytes += (unsigned long)n;
+        pthread_mutex_unlock(&s->mu);
+    }
+}
+
 static void *sim_main(void *arg)
 {
     cf_kp_sim *s = arg;
@@ -287,6 +344,8 @@ static void *sim_main(void *arg)
         pthread_mutex_unlock(&s->mu);
         if (stop)
             break;
+        if (s->mb_master >= 0)
+            mainboard_step(s);
         if (s->cfg.link == CF_KPN_CAN)
             can_step(s);
         else
@@ -302,10 +361,21 @@ cf_code cf_kp_sim_new(const char *spec, cf_kp_sim **out, cf_error *err)
     if (!s)
         return cf_fail(err, CF_ERR_NOMEM, "out of memory");
     s->master = -1;
+    s->mb_master = -1;
     pthread_mutex_init(&s->mu, NULL);
     cf_code rc = cf_kpn_parse_spec(spec, &s->cfg, err);
     if (!rc)
         rc = cf_kpn_new(&s->cfg, cf_now_ns(), &s->node, err);
+    if (!rc && s->cfg.mainboard_usb) {
+        s->mb_master = open_pty(s->mb_pty, sizeof(s->mb_pty));
+        struct termios t;
+        if (s->mb_master < 0)
+            rc = cf_fail(err, CF_ERR_IO, "cannot open a pty for the simulated mainboard");
+        else
+            s->mb_speed = tcgetattr(s->mb_master, &t) == 0 ? cfgetospeed(&t) : B0;
+        s->mb.present = s->mb_master >= 0;
+        snprintf(s->mb.tty, sizeof(s->mb.tty), "%s", s->mb_pty);
+    }
     if (rc) {
         cf_kp_sim_free(s);
         return rc;
@@ -356,6 +426,8 @@ void cf_kp_sim_free(cf_kp_sim *s)
             close(s->sim_fds[i]);
     if (s->master >= 0)
         close(s->master);
+    if (s->mb_master >= 0)
+        close(s->mb_master);
     cf_kpn_free(s->node);
     pthread_mutex_destroy(&s->mu);
     free(s);
@@ -395,13 +467,28 @@ cf_code cf_kp_sim_can_open(cf_kp_sim *s, const char *ifname, cf_kp_can **out, cf
 
 size_t cf_kp_sim_usb_list(cf_kp_sim *s, cf_kp_usb_dev *devs, size_t cap)
 {
-    if (s->cfg.link != CF_KPN_USB || cap == 0)
-        return 0;
     size_t n = 0;
+    if (cap > 0 && s->mb_master >= 0) { /* first on the bus, as a hub's port 2 would be */
+        cf_kp_usb_dev *d = &devs[n++];
+        memset(d, 0, sizeof(*d));
+        snprintf(d->syspath, sizeof(d->syspath),
+                 "/sys/devices/platform/cartoflash-sim/usb1/" MB_PORT);
+        snprintf(d->port, sizeof(d->port), MB_PORT);
+        snprintf(d->tty, sizeof(d->tty), "%s", s->mb_pty);
+        d->vid = 0x1d50;
+        d->pid = 0x614e;
+        snprintf(d->manufacturer, sizeof(d->manufacturer), MB_MANUFACTURER);
+        snprintf(d->product, sizeof(d->product), MB_PRODUCT);
+        snprintf(d->serial, sizeof(d->serial), MB_SERIAL);
+        d->app = CF_KP_APP_KLIPPER;
+        d->cartographer = false;
+    }
+    if (s->cfg.link != CF_KPN_USB || n >= cap)
+        return n;
     pthread_mutex_lock(&s->mu);
     if (s->master >= 0 && s->pty_path[0]) {
         cf_kpn_usb_id id = s->ident;
-        cf_kp_usb_dev *d = &devs[0];
+        cf_kp_usb_dev *d = &devs[n];
         memset(d, 0, sizeof(*d));
         snprintf(d->syspath, sizeof(d->syspath), "/sys/devices/platform/cartoflash-sim/usb1/1-1");
         snprintf(d->port, sizeof(d->port), "1-1");
@@ -413,7 +500,7 @@ size_t cf_kp_sim_usb_list(cf_kp_sim *s, cf_kp_usb_dev *devs, size_t cap)
         snprintf(d->serial, sizeof(d->serial), "%s", id.serial);
         d->app = id.pid == 0x6177 ? CF_KP_APP_KATAPULT : CF_KP_APP_KLIPPER;
         d->cartographer = d->app == CF_KP_APP_KLIPPER;
-        n = 1;
+        n++;
     }
     pthread_mutex_unlock(&s->mu);
     return n;
@@ -466,4 +553,16 @@ void cf_kp_sim_node_stats(cf_kp_sim *s, unsigned *completes, unsigned *blocks_wr
         *blocks_written = st.blocks_written;
     if (bootloader_requests)
         *bootloader_requests = st.bootloader_requests;
+}
+
+void cf_kp_sim_mainboard_record(cf_kp_sim *s, cf_kp_sim_mainboard *out)
+{
+    pthread_mutex_lock(&s->mu);
+    *out = s->mb;
+    pthread_mutex_unlock(&s->mu);
+}
+
+bool cf_kp_sim_has_mainboard(const cf_kp_sim *s)
+{
+    return s->mb_master >= 0;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "menu/menu.h"
 
 #define WAIT_SECONDS 30
@@ -79,6 +80,26 @@ static bool on_tick(void *user, uint64_t elapsed_ms, uint64_t timeout_ms)
     return true;
 }
 
+/* Only a Cartographer chip is offered (a device whose strings cannot be read
+ * yet is offered too: the flash itself refuses it if it is not a probe). */
+static bool offerable(const cf_usb_dfu_info *d)
+{
+    return d->access_denied || cf_chip_from_device(d) != NULL;
+}
+
+/* A DFU-mode device that may be the probe is attached now. */
+static bool probe_attached(cf_usb_backend *be)
+{
+    cf_usb_dfu_info *list = NULL;
+    size_t n = 0;
+    bool yes = false;
+    if (cf_usb_list_dfu(be, &list, &n, NULL) == CF_OK)
+        for (size_t i = 0; i < n; i++)
+            yes = yes || (list[i].dfu_mode && offerable(&list[i]));
+    free(list);
+    return yes;
+}
+
 cf_code menu_wait_dfu(menu_ctx *ctx, const char *selector, unsigned timeout_s,
                       cf_usb_dfu_info *found, cf_error *err)
 {
@@ -86,8 +107,32 @@ cf_code menu_wait_dfu(menu_ctx *ctx, const char *selector, unsigned timeout_s,
     if (!be)
         return cf_fail(err, CF_ERR_IO, "the USB backend could not be opened");
     wait_state w = {.ctx = ctx, .timeout_s = timeout_s, .shown = -1};
+    uint64_t start = cf_now_ns(), limit_ms = (uint64_t)timeout_s * 1000;
     term_raw_begin();
-    cf_code rc = cf_usb_wait_dfu(be, selector, (uint64_t)timeout_s * 1000, on_tick, &w, found, err);
+    cf_code rc = cf_usb_wait_dfu(be, selector, limit_ms, on_tick, &w, found, err);
+    /* A mainboard or toolhead already in DFU mode does not end the search for
+     * the probe: keep counting down until a probe appears too (a key shows
+     * what is attached now). */
+    if (!selector && (rc == CF_OK || rc == CF_ERR_AMBIGUOUS) && !probe_attached(be)) {
+        if (scr_tty())
+            printf("\r\033[K");
+        scr_warn("A DFU device that is not a Cartographer probe is attached (a mainboard or "
+                 "toolhead?); still waiting for the probe.");
+        w.shown = -1;
+        for (;;) {
+            uint64_t elapsed = (cf_now_ns() - start) / 1000000u;
+            if (elapsed >= limit_ms || probe_attached(be))
+                break;
+            if (!on_tick(&w, elapsed, limit_ms)) {
+                if (!w.stopped) /* interrupted */
+                    rc = CF_ERR_CANCELLED;
+                break; /* a key: show what is attached */
+            }
+            cf_sleep_ns(100000000u);
+        }
+        if (rc != CF_ERR_CANCELLED)
+            w.stopped = false;
+    }
     term_raw_end();
     if (scr_tty())
         printf("\r\033[K");
@@ -120,13 +165,6 @@ static void describe(const cf_usb_dfu_info *d, bool several, char *out, size_t s
     else
         snprintf(out, size, "%04x:%04x%s (%s: NOT a Cartographer probe)", d->vid, d->pid, where,
                  kind.what);
-}
-
-/* Only a Cartographer chip is offered (a device whose strings cannot be read
- * yet is offered too: the flash itself refuses it if it is not a probe). */
-static bool offerable(const cf_usb_dfu_info *d)
-{
-    return d->access_denied || cf_chip_from_device(d) != NULL;
 }
 
 static void select_device(menu_ctx *ctx, const cf_usb_dfu_info *d, bool several)

@@ -45,7 +45,9 @@ static bool kp_env(menu_ctx *ctx, cf_kp_env *env)
     if (!spec)
         return true;
     const char *want = via_can(ctx) ? "katapult-can" : "katapult-usb";
-    if (!cf_kp_spec_is_katapult(spec) || strncmp(spec, want, 12) != 0) {
+    bool usable = via_can(ctx) ? cf_kp_spec_is_katapult(spec) && strncmp(spec, want, 12) == 0
+                               : cf_kp_spec_has_usb(spec);
+    if (!usable) {
         scr_error("The simulated probe (--simulate=%s) is not on %s through Katapult.", spec,
                   via_name(ctx));
         printf("Start cartoflash with --simulate=%s to try this menu without hardware.\n", want);
@@ -210,16 +212,28 @@ static size_t find_usb(const cf_kp_env *env, kp_choice *c)
     printf("Looking for Cartographer on USB (Klipper or Katapult mode)...\n");
     fflush(stdout);
     /* give a probe that is just enumerating (or re-enumerating) two seconds */
-    for (int i = 0; i < 20 && nd == 0 && !term_interrupted(); i++) {
+    size_t probes = 0;
+    for (int i = 0; i < 20 && probes == 0 && !term_interrupted(); i++) {
         cf_error_reset(&err);
         if (cf_kp_usb_list(env, devs, MAX_DEVS, &nd, &err) != CF_OK) {
             scr_cf_error(&err);
             break;
         }
-        if (nd == 0)
+        probes = 0;
+        for (size_t k = 0; k < nd; k++)
+            probes += cf_kp_usb_is_probe(env, &devs[k]);
+        if (probes == 0)
             cf_sleep_ns(100000000ull);
     }
     for (size_t i = 0; i < nd && n < MAX_DEVS; i++) {
+        /* Another board running Klipper (a mainboard is 1d50:614e too) is
+         * shown, never offered: nothing is sent to it from this menu. */
+        if (!cf_kp_usb_is_probe(env, &devs[i])) {
+            scr_warn("%s %s (%s, %04x:%04x \"%s\" \"%s\") is not a Cartographer: not offered.",
+                     devs[i].port, devs[i].tty, cf_kp_app_name(devs[i].app), devs[i].vid,
+                     devs[i].pid, devs[i].manufacturer, devs[i].product);
+            continue;
+        }
         menu_copy(c[n].id, sizeof(c[n].id), devs[i].port[0] ? devs[i].port : devs[i].tty);
         snprintf(c[n].label, sizeof(c[n].label), "%s %s (%s, %s)", devs[i].port, devs[i].tty,
                  cf_kp_app_name(devs[i].app), devs[i].product[0] ? devs[i].product : "?");
@@ -244,6 +258,8 @@ menu_page page_kp_device(menu_ctx *ctx)
     else
         scr_error("No Cartographer found %s.",
                   via_can(ctx) ? "on the CAN bus or in printer.cfg" : "on USB");
+    if (!n && !via_can(ctx))
+        printf("If the probe is connected over CAN, use Katapult - CAN from the main menu.\n");
 
     menu m;
     menu_init(&m, "Options");

@@ -77,4 +77,19 @@ run --simulate=dfu,mainboard=h723 list
 expect_status 64 "unknown mainboard chip is a usage error"
 expect_err "mainboard" "the error names the item"
 
+# Katapult over USB: a printer mainboard running Klipper (1d50:614e "Klipper"
+# "stm32f446xx") is never chosen without --device. (That nothing at all
+# reaches it is shown from the simulator's own record in
+# tests/unit/katapult/test_flash_usb.c, test_mainboard_*.)
+APP="$KLIPPER_FW/survey/5.1.0/Survey_Cartographer_USB_8kib_offset.bin"
+run --simulate=katapult-can,mainboard=usb list
+expect_out "USB device .* \(port 1-1.2\): 1d50:614e Klipper stm32f446xx.*not a Cartographer" "list: the mainboard is not called a probe"
+run --simulate=katapult-can,mainboard=usb flash usb --yes "$APP"
+expect_status 69 "flash usb with only a mainboard on USB finds no probe"
+expect_err "no Cartographer probe on USB: .*\"Klipper\" \"stm32f446xx\"\) is not a Cartographer, so nothing was sent to it" "says why nothing was sent"
+expect_err "flash it over CAN: cartoflash flash can --uuid UUID FILE" "says how to flash a probe on CAN"
+run --simulate=katapult-usb,mainboard=usb,timing=off flash usb --yes "$APP"
+expect_status 0 "with a Cartographer and a mainboard on USB, flash usb flashes"
+expect_out "Written and verified .* \(1-1\)" "it flashed the Cartographer's port, not the mainboard's 1-1.2"
+
 finish

@@ -43,6 +43,15 @@ static void test_valid(void **state)
     assert_int_equal(cfg.chip, CF_EMU_CHIP_G431);
     assert_int_equal(parse("dfu:f042", &cfg, &err), CF_OK);
     assert_int_equal(cfg.chip, CF_EMU_CHIP_F042);
+    assert_false(cfg.mainboard);
+    /* A mainboard's ROM alone, or next to the probe. */
+    assert_int_equal(parse("dfu:f446", &cfg, &err), CF_OK);
+    assert_int_equal(cfg.chip, CF_EMU_CHIP_F446);
+    assert_false(cfg.mainboard);
+    assert_int_equal(parse("dfu:g431,mainboard=f446,timing=off", &cfg, &err), CF_OK);
+    assert_int_equal(cfg.chip, CF_EMU_CHIP_G431);
+    assert_true(cfg.mainboard);
+    assert_int_equal(cfg.mainboard_chip, CF_EMU_CHIP_F446);
 
     assert_int_equal(
         parse("dfu,flash=/tmp/x y.bin,fault=stall@3,appear=2,timing=off,start=error", &cfg, &err),
@@ -101,6 +110,10 @@ static void test_invalid(void **state)
     static const char *bad[] = {
         "foo",
         "dfu:f103",
+        "dfu:F446",
+        "dfu,mainboard=",
+        "dfu,mainboard=h723",
+        "dfu,mainboard=f446,mainboard=f446",
         "DFU",
         "dfu:",
         "dfu,",

@@ -293,6 +293,114 @@ static void test_port_in_use(void **state)
     cf_kp_sim_free(sim);
 }
 
+/* ---- a printer mainboard running Klipper on USB (1d50:614e, not a probe) ---- */
+
+static void expect_untouched(cf_kp_sim *sim)
+{
+    usleep(50000); /* the simulator notices line-rate changes within a few ms */
+    cf_kp_sim_mainboard mb;
+    cf_kp_sim_mainboard_record(sim, &mb);
+    assert_true(mb.present);
+    assert_int_equal(mb.bytes, 0);
+    assert_int_equal(mb.line_changes, 0);
+    assert_int_equal(mb.bootloader_requests, 0);
+}
+
+/* The probe is on CAN, the mainboard on USB: flash usb sends the mainboard
+ * nothing (by the simulator's own record) and says why and what to do. */
+static void test_mainboard_probe_on_can(void **state)
+{
+    (void)state;
+    cf_kp_sim *sim;
+    cf_error err;
+    cf_error_reset(&err);
+    assert_int_equal(cf_kp_sim_new("katapult-can,mainboard=usb,timing=off", &sim, &err), CF_OK);
+    cf_kp_env env = {.sim = sim};
+    cf_image img;
+    load_image(USB_APP, &img);
+    cf_kp_opts o = {.wait_ms = 500};
+    cf_kp_report rep;
+    cf_error_reset(&err);
+    assert_int_equal(cf_kp_flash_usb(&env, &img, &o, NULL, &rep, &err), CF_ERR_NOT_FOUND);
+    assert_non_null(strstr(err.message, "no Cartographer probe on USB"));
+    assert_non_null(strstr(err.message, "\"Klipper\" \"stm32f446xx\""));
+    assert_non_null(strstr(err.message, "nothing was sent to it"));
+    assert_non_null(strstr(err.hint, "cartoflash flash can --uuid"));
+    assert_false(rep.was_klipper);
+    expect_untouched(sim);
+    cf_image_free(&img);
+    cf_kp_sim_free(sim);
+}
+
+/* Both on USB (the mainboard listed first): the Cartographer is chosen and
+ * flashed; the mainboard received nothing. */
+static void test_mainboard_and_probe_on_usb(void **state)
+{
+    (void)state;
+    make_tmpdir();
+    char spec[600];
+    snprintf(spec, sizeof(spec),
+             "katapult-usb,mainboard=usb,flash=%s/flash.bin,boot=100,timing=off", tmpdir);
+    cf_kp_sim *sim;
+    cf_error err;
+    cf_error_reset(&err);
+    assert_int_equal(cf_kp_sim_new(spec, &sim, &err), CF_OK);
+    cf_kp_env env = {.sim = sim};
+    cf_image img;
+    load_image(USB_APP, &img);
+    cf_kp_timing t;
+    fast_timing(&t);
+    cf_kp_opts o = {.timing = &t, .wait_ms = 4000};
+    cf_kp_report rep;
+    cf_error_reset(&err);
+    cf_code rc = cf_kp_flash_usb(&env, &img, &o, NULL, &rep, &err);
+    if (rc)
+        fail_msg("%s | %s", err.message, err.hint);
+    assert_true(rep.was_klipper);
+    assert_true(rep.completed);
+    assert_null(strstr(rep.device, "1-1.2")); /* not the mainboard's port */
+    char flash[600];
+    snprintf(flash, sizeof(flash), "%s/flash.bin", tmpdir);
+    assert_flash_holds(flash, &img);
+    expect_untouched(sim);
+    cf_image_free(&img);
+    cf_kp_sim_free(sim);
+    rm_tmpdir();
+}
+
+/* Named with --device, the mainboard is used (the user's explicit choice,
+ * with a warning): the record then shows the bootloader request, so the
+ * record is what proves "nothing" above. */
+static void test_mainboard_named_explicitly(void **state)
+{
+    (void)state;
+    cf_kp_sim *sim;
+    cf_error err;
+    cf_error_reset(&err);
+    assert_int_equal(cf_kp_sim_new("katapult-can,mainboard=usb,timing=off", &sim, &err), CF_OK);
+    cf_kp_env env = {.sim = sim};
+    cf_kp_sim_mainboard mb;
+    cf_kp_sim_mainboard_record(sim, &mb);
+    cf_image img;
+    load_image(USB_APP, &img);
+    cf_kp_opts o = {.device = mb.tty, .wait_ms = 300};
+    events_seen seen = {0};
+    cf_flash_events ev = {.user = &seen, .progress = on_progress, .notice = on_notice};
+    cf_kp_report rep;
+    cf_error_reset(&err);
+    assert_int_equal(cf_kp_flash_usb(&env, &img, &o, &ev, &rep, &err), CF_ERR_TIMEOUT);
+    assert_true(rep.was_klipper);
+    for (int i = 0; i < 100; i++) {
+        cf_kp_sim_mainboard_record(sim, &mb);
+        if (mb.bootloader_requests)
+            break;
+        usleep(10000);
+    }
+    assert_int_equal(mb.bootloader_requests, 1);
+    cf_image_free(&img);
+    cf_kp_sim_free(sim);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +414,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_selector_not_found),
         cmocka_unit_test(test_port_in_use),
         cmocka_unit_test(test_usb_flash_g431),
+        cmocka_unit_test(test_mainboard_probe_on_can),
+        cmocka_unit_test(test_mainboard_and_probe_on_usb),
+        cmocka_unit_test(test_mainboard_named_explicitly),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]); /* ctest runs groups in parallel */
