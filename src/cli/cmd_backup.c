@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/safe.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "flash/flash.h"
@@ -48,7 +49,7 @@ int cf_cmd_backup(const cf_cli *cli, int argc, char **argv)
         rc = cf_backup_dfu(be, device, argv[optind], &ev, &rep, &err);
         if (rc == CF_OK)
             printf("Saved %zu bytes of %s flash to %s (the probe stays in DFU mode).\n",
-                   rep.bytes_verified, rep.chip, rep.backup_path);
+                   rep.bytes_verified, rep.chip, cf_safe(rep.backup_path));
     }
     cf_cli_close_backend(be);
     return rc == CF_OK ? 0 : cf_cli_report_error(cli, &err);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/safe.h"
 #include "common/clock.h"
 #include "katapult/katapult.h"
 #include "menu/menu.h"
@@ -414,7 +415,7 @@ menu_page page_kp_confirm(menu_ctx *ctx)
     char desc[160];
     menu_fw_describe(&ctx->kp_fw, desc, sizeof(desc));
     printf("  %s; written through Katapult from 0x08002000, read back before it is started.\n",
-           desc);
+           cf_safe(desc));
     printf("\nAre these details correct?\n");
     menu m;
     menu_init(&m, "Confirmation");
@@ -523,7 +524,7 @@ menu_page page_kp_result(menu_ctx *ctx)
         scr_label("Failed during:", "%s", cf_flash_phase_name(ctx->kp_failed_phase));
     }
     if (ctx->kp_result[0])
-        printf("%s\n", ctx->kp_result);
+        printf("%s\n", cf_safe(ctx->kp_result));
     if (ctx->klipper_stopped_by_us)
         printf("\nKlipper (%s) was stopped for the flash.\n", ctx->set.klipper_service);
 
