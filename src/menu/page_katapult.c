@@ -424,6 +424,16 @@ menu_page page_kp_confirm(menu_ctx *ctx)
     menu_add_exit(&m);
     switch (menu_show(&m)) {
     case A_YES: {
+        /* a UUID printer.cfg or klippy.log gives to another board is never flashed from
+         * the menu (the command line can, with --force) */
+        cf_error err;
+        cf_error_reset(&err);
+        if (via_can(ctx) &&
+            cf_kp_refuse_foreign_uuid(getenv("HOME"), ctx->kp_device, &err) != CF_OK) {
+            menu_log(false, "refused: %s", err.message);
+            scr_cf_error(&err);
+            return term_pause(NULL) ? back_to_menu(ctx) : PAGE_INTERRUPT;
+        }
         char detail[256];
         menu_svc st = menu_klipper_state(ctx, detail, sizeof(detail));
         ctx->klipper_was_running = st == SVC_ACTIVE;
