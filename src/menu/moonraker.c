@@ -87,9 +87,9 @@ cf_code menu_moonraker_conf_port(const char *text, size_t len, unsigned *port, c
             v = v * 10 + (unsigned long)(val[d++] - '0');
         if (d == 0 || d != vn || v == 0 || v > 65535)
             return cf_fail(err, CF_ERR_FORMAT,
-                           "moonraker.conf line %zu: port \"%.20s\" is not a number from 1 to "
+                           "moonraker.conf line %zu: port \"%.*s\" is not a number from 1 to "
                            "65535",
-                           lineno, val);
+                           lineno, (int)(vn < 20 ? vn : 20), val);
         *port = (unsigned)v;
     }
     return CF_OK;
