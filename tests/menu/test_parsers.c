@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,6 +148,24 @@ static void test_moonraker_urls(void **state)
     assert_string_equal(urls[0], "http://127.0.0.1:7125");
 }
 
+/* An API key that could add a header line of its own (a newline, a blank) is
+ * refused before any request: the print state is unknown, never idle. */
+static void test_moonraker_bad_key(void **state)
+{
+    (void)state;
+    static menu_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    snprintf(ctx.set.moonraker_url, sizeof(ctx.set.moonraker_url), "http://192.0.2.1:7125");
+    char detail[512];
+    const char *bad[] = {"abc\r\nX-Evil: 1", "two words", "tab\there"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        menu_moonraker_set_key(bad[i]);
+        assert_int_equal(menu_printer_state(&ctx, detail, sizeof(detail)), PRINT_UNKNOWN);
+        assert_non_null(strstr(detail, "API key is not 1-128 printable characters"));
+    }
+    menu_moonraker_set_key(NULL);
+}
+
 static void test_canlink(void **state)
 {
     (void)state;
@@ -180,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_moonraker),
         cmocka_unit_test(test_moonraker_conf_port),
         cmocka_unit_test(test_moonraker_urls),
+        cmocka_unit_test(test_moonraker_bad_key),
         cmocka_unit_test(test_canlink),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
