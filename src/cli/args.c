@@ -1,3 +1,4 @@
+#include "common/safe.h"
 #include "cli/args.h"
 
 #include <errno.h>
@@ -31,9 +32,9 @@ void cf_cli_print_firmware(const char *file, const cf_image *img)
 {
     cf_image_info info;
     cf_image_inspect(img, &info);
-    printf("Firmware: %s\n          %s, %s, %s", file,
-           info.version[0] ? info.version : "no version", info.mcu[0] ? info.mcu : "unknown MCU",
-           cf_image_kind_name(info.kind));
+    printf("Firmware: %s\n          %s, %s, %s", cf_safe(file),
+           info.version[0] ? cf_safe(info.version) : "no version",
+           info.mcu[0] ? cf_safe(info.mcu) : "unknown MCU", cf_image_kind_name(info.kind));
     if (info.iface == CF_IFACE_CAN)
         printf(", CAN %u bit/s", info.can_bitrate);
     else if (info.iface == CF_IFACE_USB)

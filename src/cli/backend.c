@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli/cli.h"
+#include "common/safe.h"
 #include "emu/stm32_dfu.h"
 
 /* The CLI runs one command per process, so one simulated probe at most (and
@@ -56,12 +59,23 @@ void cf_cli_close_backend(cf_usb_backend *be)
     sim_emu = sim_mainboard = NULL;
 }
 
+json_t *cf_cli_json_text(const char *s)
+{
+    /* jansson refuses a string that is not UTF-8 (json_string gives NULL and the
+     * key would silently go missing): such a string is shown escaped instead */
+    json_t *j = json_string(s ? s : "");
+    return j ? j : json_string(cf_safe(s));
+}
+
 int cf_cli_report_error(const cf_cli *cli, const cf_error *err)
 {
     const char *red = cli->color ? "\033[31m" : "", *reset = cli->color ? "\033[0m" : "";
+    /* messages quote file names, device strings and replies: shown through the filter */
+    char msg[sizeof(err->message) * 4], hint[sizeof(err->hint) * 4];
     fprintf(stderr, "%scartoflash: error:%s %s\n", red, reset,
-            err->message[0] ? err->message : cf_code_name(err->code));
+            err->message[0] ? cf_safe_buf(msg, sizeof(msg), err->message)
+                            : cf_code_name(err->code));
     if (err->hint[0])
-        fprintf(stderr, "  next: %s\n", err->hint);
+        fprintf(stderr, "  next: %s\n", cf_safe_text_buf(hint, sizeof(hint), err->hint));
     return cf_exit_status(err->code == CF_OK ? CF_ERR_IO : err->code);
 }

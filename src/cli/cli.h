@@ -38,6 +38,11 @@ void cf_cli_close_backend(cf_usb_backend *be);
 /* Prints "cartoflash: error: <message>" and, if present, "  next: <hint>" to stderr
  * and returns the exit status for err->code. */
 int cf_cli_report_error(const cf_cli *cli, const cf_error *err);
+/* A JSON string for text from outside (device strings, file names): as is when
+ * it is UTF-8, else escaped as cf_safe() does. Dumps use JSON_ENSURE_ASCII, so
+ * control characters and C1 codes come out as \uXXXX. */
+struct json_t;
+struct json_t *cf_cli_json_text(const char *s);
 
 /* Commands (each in its own cmd_*.c). */
 int cf_cmd_list(const cf_cli *cli, int argc, char **argv);

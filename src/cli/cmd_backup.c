@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/safe.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "flash/flash.h"
@@ -49,7 +50,7 @@ int cf_cmd_backup(const cf_cli *cli, int argc, char **argv)
         if (rc == CF_OK)
             printf("Saved %zu bytes of %s flash to %s (the device stays in DFU mode).\n",
                    rep.bytes_verified, strcmp(rep.chip, "unknown") != 0 ? rep.chip : "the device's",
-                   rep.backup_path);
+                   cf_safe(rep.backup_path));
     }
     cf_cli_close_backend(be);
     return rc == CF_OK ? 0 : cf_cli_report_error(cli, &err);

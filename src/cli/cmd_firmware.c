@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/safe.h"
 #include "catalog/catalog.h"
 #include "cli/cli.h"
 
@@ -231,15 +232,21 @@ static void print_sources(const cf_catalog *cat)
     for (size_t i = 0; i < n; i++) {
         const cf_catalog_root *r = cf_catalog_root_at(cat, i);
         if (n > 1)
-            fprintf(stderr, "source %zu: %s\n", i + 1, r->label);
+            fprintf(stderr, "source %zu: %s\n", i + 1, cf_safe(r->label));
         else
-            fprintf(stderr, "source: %s\n", r->label);
+            fprintf(stderr, "source: %s\n", cf_safe(r->label));
         if (r->note[0] && !r->stale)
-            fprintf(stderr, "  (%s)\n", r->note);
+            fprintf(stderr, "  (%s)\n", cf_safe(r->note));
     }
     const char *w = cf_catalog_warnings(cat);
-    if (w[0])
-        fprintf(stderr, "warning: %s\n", w);
+    if (w[0]) {
+        /* warnings quote file names from the tree: one per line, each filtered */
+        size_t size = strlen(w) * 4 + 1;
+        char *safe = malloc(size);
+        fprintf(stderr, "warning: %s\n",
+                safe ? cf_safe_text_buf(safe, size, w) : "(out of memory)");
+        free(safe);
+    }
 }
 
 static size_t root_index(const cf_catalog *cat, const cf_catalog_root *r)
@@ -257,7 +264,14 @@ static json_t *notes_json(const char *notes)
     while (*p) {
         const char *sep = strstr(p, "; ");
         size_t len = sep ? (size_t)(sep - p) : strlen(p);
-        json_array_append_new(arr, json_stringn(p, len));
+        json_t *j = json_stringn(p, len);
+        if (!j) { /* not UTF-8: escaped */
+            char part[1024];
+            snprintf(part, sizeof(part), "%.*s", (int)(len < sizeof(part) ? len : sizeof(part) - 1),
+                     p);
+            j = cf_cli_json_text(part);
+        }
+        json_array_append_new(arr, j);
         p += len;
         if (sep)
             p += 2;
@@ -268,10 +282,10 @@ static json_t *notes_json(const char *notes)
 static json_t *entry_json(const cf_catalog *cat, const cf_catalog_entry *e)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "path", json_string(e->rel_path));
-    json_object_set_new(o, "abs_path", json_string(e->abs_path));
+    json_object_set_new(o, "path", cf_cli_json_text(e->rel_path));
+    json_object_set_new(o, "abs_path", cf_cli_json_text(e->abs_path));
     json_object_set_new(o, "source", json_integer((json_int_t)root_index(cat, e->root)));
-    json_object_set_new(o, "version", json_string(e->version));
+    json_object_set_new(o, "version", cf_cli_json_text(e->version));
     if (e->has_semver) {
         char v[48];
         snprintf(v, sizeof(v), "%d.%d.%d", e->semver[0], e->semver[1], e->semver[2]);
@@ -279,7 +293,7 @@ static json_t *entry_json(const cf_catalog *cat, const cf_catalog_entry *e)
     } else {
         json_object_set_new(o, "semver", json_null());
     }
-    json_object_set_new(o, "mcu", e->mcu[0] ? json_string(e->mcu) : json_null());
+    json_object_set_new(o, "mcu", e->mcu[0] ? cf_cli_json_text(e->mcu) : json_null());
     const char *iface = cf_iface_name(e->iface);
     json_object_set_new(o, "interface", iface ? json_string(iface) : json_null());
     json_object_set_new(o, "bitrate",
@@ -300,7 +314,7 @@ static json_t *entry_json(const cf_catalog *cat, const cf_catalog_entry *e)
         json_array_append_new(hints, json_string("bitrate"));
     json_object_set_new(o, "from_hint", hints);
     json_object_set_new(o, "excluded", json_boolean(e->excluded));
-    json_object_set_new(o, "reason", e->excluded ? json_string(e->reason) : json_null());
+    json_object_set_new(o, "reason", e->excluded ? cf_cli_json_text(e->reason) : json_null());
     json_object_set_new(o, "notes", notes_json(e->notes));
     return o;
 }
@@ -311,11 +325,11 @@ static json_t *sources_json(const cf_catalog *cat)
     for (size_t i = 0; i < cf_catalog_root_count(cat); i++) {
         const cf_catalog_root *r = cf_catalog_root_at(cat, i);
         json_t *o = json_object();
-        json_object_set_new(o, "label", json_string(r->label));
-        json_object_set_new(o, "dir", json_string(r->dir));
+        json_object_set_new(o, "label", cf_cli_json_text(r->label));
+        json_object_set_new(o, "dir", cf_cli_json_text(r->dir));
         json_object_set_new(o, "from_cache", json_boolean(r->from_cache));
         json_object_set_new(o, "stale", json_boolean(r->stale));
-        json_object_set_new(o, "note", json_string(r->note));
+        json_object_set_new(o, "note", cf_cli_json_text(r->note));
         json_array_append_new(arr, o);
     }
     return arr;
@@ -323,7 +337,7 @@ static json_t *sources_json(const cf_catalog *cat)
 
 static void print_json(json_t *root)
 {
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
     if (text) {
         puts(text);
         free(text);
@@ -355,13 +369,13 @@ static void print_table(const cf_catalog *cat, const cf_catalog_entry *v, size_t
         any_hint |= e->from_hint != 0;
         if (multi)
             printf("%-3zu ", root_index(cat, e->root));
-        printf("%-28s %-12s %-5s %-8s %-9s %-64s %s\n", e->version[0] ? e->version : "-",
-               e->mcu[0] ? e->mcu : "?", iface, rate, cf_image_kind_name(e->kind), e->sha256,
-               e->rel_path);
+        printf("%-28s %-12s %-5s %-8s %-9s %-64s %s\n", e->version[0] ? cf_safe(e->version) : "-",
+               e->mcu[0] ? cf_safe(e->mcu) : "?", iface, rate, cf_image_kind_name(e->kind),
+               e->sha256, cf_safe(e->rel_path));
         if (e->excluded)
-            printf("    excluded: %s\n", e->reason);
+            printf("    excluded: %s\n", cf_safe(e->reason));
         if (e->notes[0] && (!e->excluded || all))
-            printf("    note: %s\n", e->notes);
+            printf("    note: %s\n", cf_safe(e->notes));
     }
     if (any_hint)
         fputs("(* taken from the file name or manifest: the image itself does not say)\n", stdout);
@@ -412,10 +426,10 @@ static int do_pick(const cf_cli *cli, cf_catalog *cat, const fw_args *a)
     }
     char summary[600];
     cf_catalog_entry_summary(&e, summary, sizeof(summary));
-    fprintf(stderr, "picked: %s\n        sha256 %s\n", summary, e.sha256);
+    fprintf(stderr, "picked: %s\n        sha256 %s\n", cf_safe(summary), e.sha256);
     if (e.notes[0])
-        fprintf(stderr, "note: %s\n", e.notes);
-    printf("%s\n", e.abs_path);
+        fprintf(stderr, "note: %s\n", cf_safe(e.notes));
+    printf("%s\n", cf_safe(e.abs_path));
     return 0;
 }
 

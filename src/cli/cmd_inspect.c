@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/safe.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "image/image.h"
@@ -38,15 +39,16 @@ static json_t *info_json(const char *path, const cf_image *img, const cf_image_i
 {
     char hex[16];
     json_t *o = json_object();
-    json_object_set_new(o, "file", json_string(path));
+    json_object_set_new(o, "file", cf_cli_json_text(path));
     json_object_set_new(o, "format", json_string(cf_image_format_name(img->format)));
     json_object_set_new(o, "size", json_integer((json_int_t)info->size));
     json_object_set_new(o, "load_address", json_integer(info->load_address));
     snprintf(hex, sizeof(hex), "0x%08x", info->load_address);
     json_object_set_new(o, "load_address_hex", json_string(hex));
     json_object_set_new(o, "kind", json_string(cf_image_kind_name(info->kind)));
-    json_object_set_new(o, "version", info->version[0] ? json_string(info->version) : json_null());
-    json_object_set_new(o, "mcu", info->mcu[0] ? json_string(info->mcu) : json_null());
+    json_object_set_new(o, "version",
+                        info->version[0] ? cf_cli_json_text(info->version) : json_null());
+    json_object_set_new(o, "mcu", info->mcu[0] ? cf_cli_json_text(info->mcu) : json_null());
     const char *iface = cf_iface_name(info->iface);
     json_object_set_new(o, "interface", iface ? json_string(iface) : json_null());
     json_object_set_new(o, "can_bitrate",
@@ -57,7 +59,8 @@ static json_t *info_json(const char *path, const cf_image *img, const cf_image_i
     json_object_set_new(o, "reset_vector", json_integer(info->reset_vector));
     json_object_set_new(o, "linked_address",
                         info->linked_address ? json_integer(info->linked_address) : json_null());
-    json_object_set_new(o, "app", info->app_name[0] ? json_string(info->app_name) : json_null());
+    json_object_set_new(o, "app",
+                        info->app_name[0] ? cf_cli_json_text(info->app_name) : json_null());
     json_t *problems = json_array();
     if (info->problems[0]) {
         char buf[sizeof(info->problems)];
@@ -66,7 +69,7 @@ static json_t *info_json(const char *path, const cf_image *img, const cf_image_i
             while (*p == ' ')
                 p++;
             if (*p)
-                json_array_append_new(problems, json_string(p));
+                json_array_append_new(problems, cf_cli_json_text(p));
         }
     }
     json_object_set_new(o, "problems", problems);
@@ -82,13 +85,13 @@ static void print_info(const char *path, const cf_image *img, const cf_image_inf
         [CF_KIND_KATAPULT] = "Katapult bootloader only",
         [CF_KIND_DEPLOYER] = "Katapult deployer (installs Katapult from a running app slot)",
     };
-    printf("%s\n", path);
+    printf("%s\n", cf_safe(path));
     printf("  format:        %s, %zu bytes in %zu segment%s\n", cf_image_format_name(img->format),
            info->size, img->segment_count, img->segment_count == 1 ? "" : "s");
     printf("  load address:  0x%08x\n", info->load_address);
     printf("  kind:          %s\n", kind_text[info->kind]);
-    printf("  version:       %s\n", info->version[0] ? info->version : "(none found)");
-    printf("  mcu:           %s\n", info->mcu[0] ? info->mcu : "(unknown)");
+    printf("  version:       %s\n", info->version[0] ? cf_safe(info->version) : "(none found)");
+    printf("  mcu:           %s\n", info->mcu[0] ? cf_safe(info->mcu) : "(unknown)");
     if (info->iface == CF_IFACE_CAN)
         printf("  interface:     CAN at %u bit/s\n", info->can_bitrate);
     else if (info->iface == CF_IFACE_USB)
@@ -98,7 +101,7 @@ static void print_info(const char *path, const cf_image *img, const cf_image_inf
     printf("  vector table:  SP 0x%08x, reset 0x%08x", info->initial_sp, info->reset_vector);
     if (info->linked_address)
         printf(" (linked for 0x%08x)", info->linked_address);
-    printf("\n  problems:      %s\n", info->problems[0] ? info->problems : "none");
+    printf("\n  problems:      %s\n", info->problems[0] ? cf_safe(info->problems) : "none");
 }
 
 int cf_cmd_inspect(const cf_cli *cli, int argc, char **argv)
@@ -140,8 +143,8 @@ int cf_cmd_inspect(const cf_cli *cli, int argc, char **argv)
             status = cf_cli_report_error(cli, &err);
             if (json) {
                 json_t *o = json_object();
-                json_object_set_new(o, "file", json_string(argv[i]));
-                json_object_set_new(o, "error", json_string(err.message));
+                json_object_set_new(o, "file", cf_cli_json_text(argv[i]));
+                json_object_set_new(o, "error", cf_cli_json_text(err.message));
                 json_array_append_new(all, o);
             }
             continue;
@@ -155,7 +158,7 @@ int cf_cmd_inspect(const cf_cli *cli, int argc, char **argv)
     if (json) {
         /* One file: an object; several: an array of objects. */
         json_t *out = json_array_size(all) == 1 ? json_array_get(all, 0) : all;
-        json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
         putchar('\n');
     }
     json_decref(all);

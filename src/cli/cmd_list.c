@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/safe.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "dfu/dfu.h"
@@ -30,12 +31,12 @@ static json_t *device_json(const cf_usb_dfu_info *d)
     json_object_set_new(o, "vid", json_integer(d->vid));
     json_object_set_new(o, "pid", json_integer(d->pid));
     json_object_set_new(o, "bus_path", json_string(d->bus_path));
-    json_object_set_new(o, "serial", json_string(d->serial));
-    json_object_set_new(o, "manufacturer", json_string(d->manufacturer));
-    json_object_set_new(o, "product", json_string(d->product));
+    json_object_set_new(o, "serial", cf_cli_json_text(d->serial));
+    json_object_set_new(o, "manufacturer", cf_cli_json_text(d->manufacturer));
+    json_object_set_new(o, "product", cf_cli_json_text(d->product));
     json_object_set_new(o, "mode", json_string(d->dfu_mode ? "dfu" : "runtime"));
     json_object_set_new(o, "access_denied", json_boolean(d->access_denied));
-    json_object_set_new(o, "note", d->note[0] ? json_string(d->note) : json_null());
+    json_object_set_new(o, "note", d->note[0] ? cf_cli_json_text(d->note) : json_null());
     json_object_set_new(o, "chip", chip ? json_string(chip->mcu) : json_null());
     json_object_set_new(o, "probe", chip ? json_string(chip->probe) : json_null());
     /* What it is when it is not a probe (chip family from its layout). */
@@ -51,10 +52,10 @@ static json_t *device_json(const cf_usb_dfu_info *d)
     for (int i = 0; i < d->alt_count; i++) {
         json_t *a = json_object();
         json_object_set_new(a, "alt", json_integer(d->alts[i].alt));
-        json_object_set_new(a, "name", json_string(d->alts[i].name));
+        json_object_set_new(a, "name", cf_cli_json_text(d->alts[i].name));
         cf_dfuse_layout layout;
         if (cf_dfuse_parse_layout(d->alts[i].name, &layout, NULL) == CF_OK) {
-            json_object_set_new(a, "memory", json_string(layout.name));
+            json_object_set_new(a, "memory", cf_cli_json_text(layout.name));
             json_t *segs = json_array();
             for (size_t s = 0; s < layout.segment_count; s++) {
                 const cf_dfuse_segment *g = &layout.segments[s];
@@ -78,10 +79,10 @@ static void print_device(const cf_usb_dfu_info *d)
 {
     const cf_chip *chip = cf_chip_from_device(d);
     printf("%04x:%04x  path %s  serial %s  \"%s\"  %s\n", d->vid, d->pid, d->bus_path,
-           d->serial[0] ? d->serial : "-", d->product[0] ? d->product : "?",
+           d->serial[0] ? cf_safe(d->serial) : "-", d->product[0] ? cf_safe(d->product) : "?",
            d->dfu_mode ? "DFU mode" : "run-time mode (not flashable until in DFU mode)");
     if (d->access_denied || d->note[0])
-        printf("  note: %s\n", d->note[0] ? d->note : "this user may not open it");
+        printf("  note: %s\n", d->note[0] ? cf_safe(d->note) : "this user may not open it");
     if (d->access_denied)
         printf("  fix:  %s\n", cf_usb_udev_hint());
     if (chip) {
@@ -96,13 +97,13 @@ static void print_device(const cf_usb_dfu_info *d)
     }
     for (int i = 0; i < d->alt_count; i++) {
         cf_dfuse_layout layout;
-        printf("  alt %u: %s\n", d->alts[i].alt, d->alts[i].name);
+        printf("  alt %u: %s\n", d->alts[i].alt, cf_safe(d->alts[i].name));
         if (cf_dfuse_parse_layout(d->alts[i].name, &layout, NULL) != CF_OK)
             continue;
         for (size_t s = 0; s < layout.segment_count; s++) {
             const cf_dfuse_segment *g = &layout.segments[s];
             char t[8];
-            printf("         %s: 0x%08x, %u x %u bytes (%s)\n", layout.name, g->start,
+            printf("         %s: 0x%08x, %u x %u bytes (%s)\n", cf_safe(layout.name), g->start,
                    g->page_count, g->page_size, type_text(g->type, t));
         }
     }
@@ -160,7 +161,7 @@ int cf_cmd_list(const cf_cli *cli, int argc, char **argv)
         json_object_set_new(root, "dfu", dfu);
         cf_list_katapult(cli, probes);
         json_object_set_new(root, "probes", probes);
-        json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
         putchar('\n');
         json_decref(root);
     } else {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/safe.h"
 #include "cli/cli.h"
 #include "katapult/katapult.h"
 
@@ -63,15 +64,15 @@ static void list_usb(const cf_kp_env *env, json_t *json)
             json_t *o = json_object();
             json_object_set_new(o, "transport", json_string("usb"));
             json_object_set_new(o, "mode", json_string(mode_word(d->app)));
-            json_object_set_new(o, "tty", json_string(d->tty));
-            json_object_set_new(o, "port", json_string(d->port));
-            json_object_set_new(o, "syspath", json_string(d->syspath));
+            json_object_set_new(o, "tty", cf_cli_json_text(d->tty));
+            json_object_set_new(o, "port", cf_cli_json_text(d->port));
+            json_object_set_new(o, "syspath", cf_cli_json_text(d->syspath));
             char id[16];
             snprintf(id, sizeof(id), "%04x:%04x", d->vid, d->pid);
             json_object_set_new(o, "usb_id", json_string(id));
-            json_object_set_new(o, "manufacturer", json_string(d->manufacturer));
-            json_object_set_new(o, "product", json_string(d->product));
-            json_object_set_new(o, "serial", json_string(d->serial));
+            json_object_set_new(o, "manufacturer", cf_cli_json_text(d->manufacturer));
+            json_object_set_new(o, "product", cf_cli_json_text(d->product));
+            json_object_set_new(o, "serial", cf_cli_json_text(d->serial));
             json_object_set_new(o, "cartographer", json_boolean(d->cartographer));
             json_array_append_new(json, o);
         } else {
@@ -79,8 +80,8 @@ static void list_usb(const cf_kp_env *env, json_t *json)
              * mainboard): flash usb never picks it without --device. */
             bool other = d->app == CF_KP_APP_KLIPPER && !d->cartographer;
             printf("USB %s %s (port %s): %04x:%04x %s %s, serial %s - %s\n",
-                   other ? "device" : "probe", d->tty, d->port, d->vid, d->pid, d->manufacturer,
-                   d->product, d->serial,
+                   other ? "device" : "probe", d->tty, d->port, d->vid, d->pid,
+                   cf_safe(d->manufacturer), cf_safe(d->product), cf_safe(d->serial),
                    d->app == CF_KP_APP_KATAPULT ? "in Katapult"
                    : d->cartographer            ? "running Cartographer (Klipper)"
                                                 : "running Klipper, not a Cartographer (flash usb "
@@ -111,7 +112,7 @@ static void list_can(const cf_kp_env *env, const char *ifname, json_t *json)
             printf("CAN %s: %s interface, no bitrate\n", ifname,
                    link.kind[0] ? link.kind : "unknown");
         if (rc != CF_OK)
-            printf("  query failed: %s\n", err.message);
+            printf("  query failed: %s\n", cf_safe(err.message));
         for (size_t i = 0; i < n; i++)
             printf("  canbus_uuid %s - %s\n", found[i].uuid,
                    found[i].app == CF_KP_APP_KATAPULT  ? "in Katapult"
@@ -157,13 +158,14 @@ static void list_config(json_t *json)
                 json_t *o = json_object();
                 json_object_set_new(o, "transport", json_string(e[i].can ? "can" : "usb"));
                 json_object_set_new(o, "mode", json_string("configured"));
-                json_object_set_new(o, e[i].can ? "uuid" : "serial", json_string(e[i].value));
-                json_object_set_new(o, "section", json_string(e[i].section));
-                json_object_set_new(o, "source", json_string(e[i].source));
+                json_object_set_new(o, e[i].can ? "uuid" : "serial", cf_cli_json_text(e[i].value));
+                json_object_set_new(o, "section", cf_cli_json_text(e[i].section));
+                json_object_set_new(o, "source", cf_cli_json_text(e[i].source));
                 json_array_append_new(json, o);
             } else {
                 printf("Configured %s %s in [%s] (%s)\n", e[i].can ? "canbus_uuid" : "serial",
-                       e[i].value, e[i].section[0] ? e[i].section : "?", e[i].source);
+                       cf_safe(e[i].value), e[i].section[0] ? cf_safe(e[i].section) : "?",
+                       cf_safe(e[i].source));
             }
         }
     }
@@ -177,7 +179,7 @@ void cf_list_katapult(const cf_cli *cli, struct json_t *json)
             return; /* simulating DFU: no Katapult hardware to show */
         cf_error err = {0};
         if (cf_kp_sim_new(cli->simulate, &sim, &err) != CF_OK) {
-            fprintf(stderr, "cartoflash: %s\n", err.message);
+            fprintf(stderr, "cartoflash: %s\n", cf_safe(err.message));
             return;
         }
     }

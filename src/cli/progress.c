@@ -1,3 +1,4 @@
+#include "common/safe.h"
 #include "cli/progress.h"
 
 #include <string.h>
@@ -73,7 +74,8 @@ static void on_notice(void *user, bool warning, const char *text)
     cf_progress_view *v = user;
     if (v->quiet_notices && !warning)
         return;
-    fprintf(warning ? stderr : v->out, "%s\n", text);
+    /* notices quote image and device strings */
+    fprintf(warning ? stderr : v->out, "%s\n", cf_safe(text));
     fflush(warning ? stderr : v->out);
 }
 

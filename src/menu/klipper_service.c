@@ -8,10 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog/dlib_curl.h"
 #include "menu/menu.h"
-
-#define REPLY_MAX (256u * 1024u)
 
 menu_svc menu_klipper_state(const menu_ctx *ctx, char *detail, size_t size)
 {
@@ -87,58 +84,5 @@ cf_code menu_moonraker_parse(const char *json, size_t len, char *state, size_t s
     else
         menu_copy(state, size, json_string_value(s));
     json_decref(root);
-    return rc;
-}
-
-typedef struct reply {
-    char *data;
-    size_t len;
-    bool too_big;
-} reply;
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *user)
-{
-    reply *r = user;
-    size_t n = size * nmemb;
-    if (r->len + n > REPLY_MAX) {
-        r->too_big = true;
-        return 0;
-    }
-    char *p = realloc(r->data, r->len + n + 1);
-    if (!p)
-        return 0;
-    memcpy(p + r->len, ptr, n);
-    r->data = p;
-    r->len += n;
-    r->data[r->len] = '\0';
-    return n;
-}
-
-cf_code menu_moonraker_state(const menu_ctx *ctx, char *state, size_t size, cf_error *err)
-{
-    char url[400];
-    snprintf(url, sizeof(url), "%s/printer/objects/query?print_stats", ctx->set.moonraker_url);
-    cf_code rc = cf_dlib_curl(err); /* libcurl is loaded here, on first use */
-    if (rc != CF_OK)
-        return rc;
-    CURL *c = sym_curl_easy_init();
-    if (!c)
-        return cf_fail(err, CF_ERR_NOMEM, "libcurl could not start");
-    reply r = {0};
-    sym_curl_easy_setopt(c, CURLOPT_URL, url);
-    sym_curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    sym_curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
-    sym_curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 1500L);
-    sym_curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 3000L);
-    sym_curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    sym_curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-    CURLcode cc = sym_curl_easy_perform(c);
-    sym_curl_easy_cleanup(c);
-    if (cc != CURLE_OK)
-        rc = cf_fail(err, CF_ERR_IO, "Moonraker at %s did not answer: %s", ctx->set.moonraker_url,
-                     r.too_big ? "reply too large" : sym_curl_easy_strerror(cc));
-    else
-        rc = menu_moonraker_parse(r.data ? r.data : "", r.len, state, size, err);
-    free(r.data);
     return rc;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/safe.h"
 #include "menu/menu.h"
 
 #define TAG_COLUMN 18 /* "Katapult - CAN    [For Flashing via CAN]" */
@@ -36,8 +37,11 @@ void menu_add(menu *m, int action, menu_color color, const char *fmt, ...)
     it->color = color;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(it->label, sizeof(it->label), fmt, ap);
+    char text[sizeof(it->label)];
+    vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
+    /* labels name devices and firmware files: shown through the output filter */
+    cf_safe_buf(it->label, sizeof(it->label), text);
 }
 
 void menu_tag(menu *m, const char *tag)

@@ -10,6 +10,7 @@
 
 #include "common/fileio.h"
 #include "menu/menu.h"
+#include "menu/moonraker.h"
 
 static const menu_page_fn pages[PAGE_COUNT] = {
     [PAGE_MAIN] = page_main,
@@ -79,10 +80,12 @@ static void usage(FILE *f)
             "  -D, --debug               debugging (verbose log)\n"
             "  -k, --kseries             Creality K-series firmware (USB mode)\n"
             "  -t, --type                Katapult bootloader (deployer) firmware\n"
-            "  -H, --high-temp           high-temperature probe firmware\n");
+            "  -H, --high-temp           high-temperature probe firmware\n"
+            "      --moonraker-key KEY   Moonraker API key (else $MOONRAKER_API_KEY), to ask\n"
+            "                            whether a print is running before Klipper is stopped\n");
 }
 
-enum { OPT_FIRMWARE = 256, OPT_FIRMWARE_DIR, OPT_SIMULATE, OPT_NO_COLOR, OPT_HELP };
+enum { OPT_FIRMWARE = 256, OPT_FIRMWARE_DIR, OPT_SIMULATE, OPT_NO_COLOR, OPT_HELP, OPT_MR_KEY };
 
 /* Parses the old script's flags on top of the loaded settings. */
 static int parse_flags(menu_ctx *ctx, int argc, char **argv, cf_error *err)
@@ -98,6 +101,7 @@ static int parse_flags(menu_ctx *ctx, int argc, char **argv, cf_error *err)
         {"device", required_argument, NULL, 'd'},
         {"firmware", required_argument, NULL, OPT_FIRMWARE},
         {"firmware-dir", required_argument, NULL, OPT_FIRMWARE_DIR},
+        {"moonraker-key", required_argument, NULL, OPT_MR_KEY},
         /* global options main.c has already applied; accepted here too */
         {"simulate", optional_argument, NULL, OPT_SIMULATE},
         {"no-color", no_argument, NULL, OPT_NO_COLOR},
@@ -166,6 +170,9 @@ static int parse_flags(menu_ctx *ctx, int argc, char **argv, cf_error *err)
                 return -1;
             break;
         }
+        case OPT_MR_KEY:
+            menu_moonraker_set_key(optarg); /* kept in memory only, never saved or logged */
+            break;
         case OPT_SIMULATE:
         case OPT_NO_COLOR:
             break;

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/safe.h"
 #include "menu/menu.h"
+#include "menu/moonraker.h"
 
 enum { A_YES = 1, A_NO, A_STOP, A_KEEP, A_FORCE };
 
@@ -21,7 +23,7 @@ menu_page page_dfu_confirm(menu_ctx *ctx)
     if (ctx->fw.loadable) {
         char desc[160];
         menu_fw_describe(&ctx->fw, desc, sizeof(desc));
-        printf("  %s; %zu bytes written from 0x%08X\n", desc, ctx->fw.info.size,
+        printf("  %s; %zu bytes written from 0x%08X\n", cf_safe(desc), ctx->fw.info.size,
                ctx->fw.info.load_address);
         printf("  The pages it changes are backed up first; everything written is read back.\n");
     }
@@ -68,24 +70,28 @@ menu_page page_dfu_klipper(menu_ctx *ctx)
            "the flash Klipper has to be started again to reconnect.\n\n",
            ctx->set.klipper_service);
 
-    char state[64] = "";
-    cf_error err;
-    cf_error_reset(&err);
-    bool busy = false;
-    if (menu_moonraker_state(ctx, state, sizeof(state), &err) == CF_OK) {
-        printf("Moonraker reports the printer as: %s\n", state);
-        busy = menu_moonraker_busy(state);
-    } else {
-        printf("Moonraker could not be asked (%s).\n", err.message);
-    }
+    /* every Moonraker of the host is asked; if any cannot be, the state is unknown and
+     * stopping Klipper needs the word typed, not a number that could be a habit */
+    char detail[2048];
+    menu_print_state ps = menu_printer_state(ctx, detail, sizeof(detail));
+    if (ps == PRINT_UNKNOWN)
+        printf("Moonraker could not tell whether a print is running: %s\n", cf_safe(detail));
+    else
+        printf("Moonraker reports the printer as: %s\n", cf_safe(detail));
 
     menu m;
     menu_init(&m, "What should happen to Klipper?");
-    if (busy) {
-        scr_error("A print is in progress (Moonraker: %s). Stopping Klipper would end it.", state);
+    if (ps == PRINT_BUSY) {
+        scr_error("A print is in progress. Stopping Klipper would end it.");
         menu_add(&m, A_NO, COL_CYAN, "Back (flash after the print)");
         menu_sep(&m);
-        menu_add(&m, A_FORCE, COL_RED, "Stop Klipper anyway and end the print");
+        menu_add(&m, A_FORCE, COL_RED, "Stop Klipper anyway and end the print (type stop)");
+    } else if (ps == PRINT_UNKNOWN) {
+        scr_warn("The printer's state is unknown. If it is printing, stopping Klipper or "
+                 "flashing its probe ends the print.");
+        menu_add(&m, A_NO, COL_CYAN, "Back");
+        menu_sep(&m);
+        menu_add(&m, A_FORCE, COL_RED, "Stop Klipper for the flash (type stop to confirm)");
     } else {
         menu_add(&m, A_STOP, COL_NONE,
                  "Stop Klipper for the flash (offered to start it again after)");
@@ -96,9 +102,23 @@ menu_page page_dfu_klipper(menu_ctx *ctx)
     menu_sep(&m);
     menu_add_exit(&m);
 
+    cf_error err;
     switch (menu_show(&m)) {
+    case A_FORCE: {
+        char line[32];
+        printf("Type stop and press Enter to stop %s; anything else goes back: ",
+               ctx->set.klipper_service);
+        if (!term_read_line(line, sizeof(line)))
+            return PAGE_INTERRUPT;
+        if (strcmp(line, "stop") != 0) {
+            menu_log(false, "klipper not stopped: confirmation was \"%s\"", line);
+            return ctx->back_page;
+        }
+        menu_log(false, "klipper stop confirmed by typing (print state %s)",
+                 ps == PRINT_BUSY ? "printing" : "unknown");
+    }
+        /* fall through */
     case A_STOP:
-    case A_FORCE:
         cf_error_reset(&err);
         if (menu_klipper_stop(ctx, &err) != CF_OK) {
             scr_cf_error(&err);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/safe.h"
 #include "menu/menu.h"
 
 #define WAIT_SECONDS 30
@@ -230,7 +231,7 @@ menu_page page_dfu_device(menu_ctx *ctx)
         for (size_t i = 0; i < ndev; i++) {
             char line[192];
             describe(&devs[i], several, line, sizeof(line));
-            printf("Detected DFU device: %s\n", line);
+            printf("Detected DFU device: %s\n", cf_safe(line));
             if (devs[i].access_denied)
                 scr_warn("%s Use Install Prerequisites (main menu) to add the udev rule.",
                          devs[i].note[0] ? devs[i].note : "No permission to open it.");

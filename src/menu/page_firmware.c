@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/safe.h"
 #include "menu/menu.h"
 
 enum { A_CHECK = 100, A_BACK, A_MAIN, A_PICK = 200 };
@@ -52,7 +53,7 @@ menu_page page_dfu_firmware(menu_ctx *ctx)
         shown++;
     }
     if (ctx->device_chip[0])
-        printf("Selected probe: %s, %s.\n", ctx->device_label, ctx->device_chip);
+        printf("Selected probe: %s, %s.\n", cf_safe(ctx->device_label), ctx->device_chip);
     if (show_refused && usable < count)
         printf("Images marked [refused] cannot be flashed with these settings; choose one to see "
                "why.\n");

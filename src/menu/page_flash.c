@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/safe.h"
 #include "common/clock.h"
 #include "menu/menu.h"
 
@@ -18,7 +19,7 @@ static bool device_ready(menu_ctx *ctx)
     cf_usb_dfu_info found;
     cf_error err;
     cf_error_reset(&err);
-    printf("Looking for %s in DFU mode...\n", ctx->device_label);
+    printf("Looking for %s in DFU mode...\n", cf_safe(ctx->device_label));
     if (menu_wait_dfu(ctx, ctx->device, 30, &found, &err) == CF_OK)
         return true;
     scr_cf_error(&err);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/safe.h"
 #include "common/clock.h"
 #include "katapult/katapult.h"
 #include "menu/menu.h"
@@ -430,7 +431,7 @@ menu_page page_kp_confirm(menu_ctx *ctx)
     char desc[160];
     menu_fw_describe(&ctx->kp_fw, desc, sizeof(desc));
     printf("  %s; written through Katapult from 0x08002000, read back before it is started.\n",
-           desc);
+           cf_safe(desc));
     printf("\nAre these details correct?\n");
     menu m;
     menu_init(&m, "Confirmation");
@@ -439,6 +440,16 @@ menu_page page_kp_confirm(menu_ctx *ctx)
     menu_add_exit(&m);
     switch (menu_show(&m)) {
     case A_YES: {
+        /* a UUID printer.cfg or klippy.log gives to another board is never flashed from
+         * the menu (the command line can, with --force) */
+        cf_error err;
+        cf_error_reset(&err);
+        if (via_can(ctx) &&
+            cf_kp_refuse_foreign_uuid(getenv("HOME"), ctx->kp_device, &err) != CF_OK) {
+            menu_log(false, "refused: %s", err.message);
+            scr_cf_error(&err);
+            return term_pause(NULL) ? back_to_menu(ctx) : PAGE_INTERRUPT;
+        }
         char detail[256];
         menu_svc st = menu_klipper_state(ctx, detail, sizeof(detail));
         ctx->klipper_was_running = st == SVC_ACTIVE;
@@ -539,7 +550,7 @@ menu_page page_kp_result(menu_ctx *ctx)
         scr_label("Failed during:", "%s", cf_flash_phase_name(ctx->kp_failed_phase));
     }
     if (ctx->kp_result[0])
-        printf("%s\n", ctx->kp_result);
+        printf("%s\n", cf_safe(ctx->kp_result));
     if (ctx->klipper_stopped_by_us)
         printf("\nKlipper (%s) was stopped for the flash.\n", ctx->set.klipper_service);
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/safe.h"
 #include "menu/menu.h"
 
 static bool use_color;
@@ -172,7 +173,11 @@ static void vsay(menu_color c, const char *prefix, const char *fmt, va_list ap)
         printf("%s%s%s ", scr_code(c), prefix, scr_reset());
     else
         fputs(scr_code(c), stdout);
-    vprintf(fmt, ap);
+    /* the text quotes device strings, file names and replies: it goes through the
+     * output filter (colours are added around it, never inside) */
+    char text[2048], safe[sizeof(text) * 4];
+    vsnprintf(text, sizeof(text), fmt, ap);
+    fputs(cf_safe_text_buf(safe, sizeof(safe), text), stdout);
     if (!prefix)
         fputs(c != COL_NONE ? scr_reset() : "", stdout);
     fputc('\n', stdout);
@@ -222,7 +227,7 @@ void scr_cf_error(const cf_error *err)
 {
     scr_error("%s", err->message[0] ? err->message : cf_code_name(err->code));
     if (err->hint[0])
-        printf("%sNext:%s %s\n", scr_code(COL_YELLOW), scr_reset(), err->hint);
+        printf("%sNext:%s %s\n", scr_code(COL_YELLOW), scr_reset(), cf_safe(err->hint));
 }
 
 void scr_flush(void)

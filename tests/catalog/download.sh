@@ -194,6 +194,20 @@ expect_out "^CARTOGRAPHER 5\.1\.0 +stm32f042x6 +usb +- +combined .* v2-v3/Full_S
     "classified by content: USB"
 expect_out "note: file name says CAN, the content is USB" "disagreement reported"
 
+# ---- an archive entry whose name holds escape sequences: shown escaped ----
+python3 - "$WWW" "$FIRMWARE/cartographer-klipper/firmware/v2-v3/combined-firmware/5.1.0/Full_Survey_Cartographer_USB_5_1_0.bin" <<'PY'
+import sys, tarfile
+www, image = sys.argv[1], sys.argv[2]
+with tarfile.open("%s/esc.tar.gz" % www, "w:gz") as t:
+    t.add(image, "esc-master/firmware/v2-v3/evil\x1b]0;pwned\x07\x1b[2J\u009b31m.bin")
+PY
+run firmware list --all --source "$BASE/esc.tar.gz"
+expect_status 0 "list an archive with an escape sequence in an entry name"
+expect_out 'v2-v3/evil\\x1B\]0;pwned\\x07\\x1B\[2J\\xC2\\x9B31m\.bin$' "the name is shown escaped"
+if grep -q $'\033\|\a\|\xc2\x9b' <<<"$OUT$ERR"; then fail "a raw control byte reached the terminal"; else pass "no raw control byte in the output"; fi
+run firmware list --all --json --source "$BASE/esc.tar.gz"
+expect_out '"path": "v2-v3/evil\\u001B\]0;pwned\\u0007\\u001B\[2J\\u009B31m\.bin"' "JSON escapes it (\\u001B, C1 as \\u009B)"
+
 # ---- TLS is verified ----
 run firmware list --source "$BASE/lies/tar.gz/refs/heads/{branch}" --branch other
 expect_nonzero "unknown branch"

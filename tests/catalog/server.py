@@ -8,6 +8,8 @@ so that resumed downloads can be tested. Behaviour is steered by files the
 test writes while the server runs:
   ROOT/.cut    one URL path per line: those responses announce the full
                Content-Length, send about half the body, then close.
+  ROOT/.apikey a key: requests without "X-Api-Key: <key>" get 401, as a
+               Moonraker with [authorization] answers them.
 Binds port 0 (a free port) and writes the port number to PORTFILE.
 Exits by itself after --lifetime seconds (default 120)."""
 import hashlib
@@ -50,6 +52,13 @@ def main():
                                                          self.headers.get("If-None-Match", "-")))
 
         def do_GET(self):
+            keyfile = os.path.join(root, ".apikey")
+            if os.path.isfile(keyfile):
+                with open(keyfile) as f:
+                    want = f.read().strip()
+                if self.headers.get("X-Api-Key", "") != want:
+                    self.send_error(401)
+                    return
             path = urllib.parse.unquote(urllib.parse.urlparse(self.path).path)
             full = os.path.realpath(os.path.join(root, path.lstrip("/")))
             if not full.startswith(os.path.realpath(root) + os.sep) or not os.path.isfile(full):

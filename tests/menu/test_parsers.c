@@ -4,12 +4,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "menu/menu.h"
+#include "menu/moonraker.h"
 #include "menu/settings.h"
 
 static cf_code parse(const char *text, menu_settings *s, cf_error *err)
@@ -109,6 +111,61 @@ static void test_moonraker(void **state)
     }
 }
 
+/* moonraker.conf: only [server] port counts; comments, other sections, indented
+ * continuation lines and a missing port (the default) are handled; a bad port
+ * is refused with its line. */
+static void test_moonraker_conf_port(void **state)
+{
+    (void)state;
+    unsigned port = 0;
+    cf_error err;
+    cf_error_reset(&err);
+    const char *two = "# second printer\n[server]\nhost: 0.0.0.0\nport = 7126 ; KIAUH\n"
+                      "[update_manager]\nport: 9\n";
+    assert_int_equal(menu_moonraker_conf_port(two, strlen(two), &port, &err), CF_OK);
+    assert_int_equal(port, 7126);
+    const char *none = "[server]\nhost: 0.0.0.0\n[authorization]\ncors_domains:\n  port: 1\n";
+    assert_int_equal(menu_moonraker_conf_port(none, strlen(none), &port, &err), CF_OK);
+    assert_int_equal(port, MENU_MOONRAKER_DEFAULT_PORT);
+    const char *bad[] = {"[server]\nport: 70000\n", "[server]\nport: 71x\n", "[server]\nport:\n",
+                         "[server]\nport: 0\n", "[server]\nport: 99999999999999999999\n"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cf_error_reset(&err);
+        assert_int_equal(menu_moonraker_conf_port(bad[i], strlen(bad[i]), &port, &err),
+                         CF_ERR_FORMAT);
+        assert_non_null(strstr(err.message, "line 2"));
+    }
+}
+
+/* A URL set by hand wins; otherwise one URL per moonraker.conf found. */
+static void test_moonraker_urls(void **state)
+{
+    (void)state;
+    char urls[4][256];
+    assert_int_equal(menu_moonraker_urls("http://10.0.0.5:7125", "/nonexistent", urls, 4), 1);
+    assert_string_equal(urls[0], "http://10.0.0.5:7125");
+    assert_int_equal(menu_moonraker_urls("http://127.0.0.1:7125", "/nonexistent", urls, 4), 1);
+    assert_string_equal(urls[0], "http://127.0.0.1:7125");
+}
+
+/* An API key that could add a header line of its own (a newline, a blank) is
+ * refused before any request: the print state is unknown, never idle. */
+static void test_moonraker_bad_key(void **state)
+{
+    (void)state;
+    static menu_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    snprintf(ctx.set.moonraker_url, sizeof(ctx.set.moonraker_url), "http://192.0.2.1:7125");
+    char detail[512];
+    const char *bad[] = {"abc\r\nX-Evil: 1", "two words", "tab\there"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        menu_moonraker_set_key(bad[i]);
+        assert_int_equal(menu_printer_state(&ctx, detail, sizeof(detail)), PRINT_UNKNOWN);
+        assert_non_null(strstr(detail, "API key is not 1-128 printable characters"));
+    }
+    menu_moonraker_set_key(NULL);
+}
+
 static void test_canlink(void **state)
 {
     (void)state;
@@ -140,6 +197,9 @@ int main(void)
         cmocka_unit_test(test_settings_bad_lines_skipped),
         cmocka_unit_test(test_settings_round_trip),
         cmocka_unit_test(test_moonraker),
+        cmocka_unit_test(test_moonraker_conf_port),
+        cmocka_unit_test(test_moonraker_urls),
+        cmocka_unit_test(test_moonraker_bad_key),
         cmocka_unit_test(test_canlink),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "common/fileio.h"
+#include "common/safe.h"
 
 static void test_first_failure_wins(void **state)
 {
@@ -162,6 +163,42 @@ static void test_planted_links(void **state)
     assert_int_equal(nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS), 0);
 }
 
+static void test_safe_strings(void **state)
+{
+    (void)state;
+    char b[64];
+    /* ESC sequences (CSI, OSC with BEL), DEL, tab and newline are escaped */
+    assert_string_equal(cf_safe_buf(b, sizeof(b), "fw\033[2J\033]0;x\007\x7f\t\n.bin"),
+                        "fw\\x1B[2J\\x1B]0;x\\x07\\x7F\\x09\\x0A.bin");
+    /* C1 controls as UTF-8 (U+009B is a one-character CSI) and invalid UTF-8:
+     * a lone continuation byte, a truncated pair, an overlong '/', a surrogate */
+    assert_string_equal(cf_safe_buf(b, sizeof(b),
+                                    "a\xc2\x9b"
+                                    "31mb\x80\xc3"
+                                    "c\xc0\xaf\xed\xa0\x80"),
+                        "a\\xC2\\x9B31mb\\x80\\xC3c\\xC0\\xAF\\xED\\xA0\\x80");
+    /* printable text and valid UTF-8 are unchanged */
+    assert_string_equal(
+        cf_safe_buf(b, sizeof(b), "Cartographer caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+        "Cartographer caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+    assert_true(cf_safe_is_clean("caf\xc3\xa9"));
+    assert_false(cf_safe_is_clean("a\033b"));
+    assert_false(cf_safe_is_clean("a\xc2\x85"));
+    /* a string that does not fit is cut at a whole escape, and says so */
+    char small[12];
+    assert_string_equal(cf_safe_buf(small, sizeof(small), "abcdef\033\033\033"), "abcdef...");
+    assert_string_equal(cf_safe_buf(small, sizeof(small), "abcdefgh"), "abcdefgh");
+    /* the text variant keeps newlines only */
+    assert_string_equal(cf_safe_text_buf(b, sizeof(b), "line 1\nline\0332"), "line 1\nline\\x1B2");
+    assert_string_equal(cf_safe(NULL), "(null)");
+    /* eight results stay valid at once */
+    const char *r[8];
+    for (int i = 0; i < 8; i++)
+        r[i] = cf_safe(i % 2 ? "odd\033" : "even");
+    for (int i = 0; i < 8; i++)
+        assert_string_equal(r[i], i % 2 ? "odd\\x1B" : "even");
+}
+
 static void test_xdg(void **state)
 {
     (void)state;
@@ -179,9 +216,13 @@ static void test_xdg(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_first_failure_wins), cmocka_unit_test(test_prefix_truncates),
-        cmocka_unit_test(test_exit_status),        cmocka_unit_test(test_files),
-        cmocka_unit_test(test_planted_links),      cmocka_unit_test(test_xdg),
+        cmocka_unit_test(test_first_failure_wins),
+        cmocka_unit_test(test_prefix_truncates),
+        cmocka_unit_test(test_exit_status),
+        cmocka_unit_test(test_files),
+        cmocka_unit_test(test_planted_links),
+        cmocka_unit_test(test_safe_strings),
+        cmocka_unit_test(test_xdg),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
