@@ -235,6 +235,12 @@ static void scan_can_if(const cf_status_opts *o, const char *ifname, cf_probe_st
             continue;
         }
         snprintf(r->mode, sizeof(r->mode), "klipper");
+        if (o->skip_can_identify) {
+            set_why(r, "%s",
+                    "running its firmware; not asked here (`cartoflash status` asks; the probe "
+                    "then keeps a node id until it restarts)");
+            continue;
+        }
         cf_kl_ident id = {0};
         cf_error_reset(&err);
         cf_code rc = cf_kl_identify_can(o->env, ifname, found[i].uuid, &id, &err);
