@@ -2,7 +2,8 @@
  * The input is what the "MCU" sends back, one slice per request; the client
  * must end (answered, timed out or refused) without reading out of bounds,
  * and a success must carry a dictionary that parsed. The input is also fed
- * to the dictionary decoder as a compressed dictionary. */
+ * to the dictionary decoder as a compressed dictionary, and to the parser of
+ * the remembered CAN node ids (a file under XDG state). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,5 +60,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (cf_kl_decode_dictionary(data, size, "fuzz", &d, NULL) == CF_OK && !d.json)
         abort();
     cf_kl_ident_free(&d);
+    cf_kl_nodeid ids[16];
+    size_t n = cf_kl_nodeids_parse((const char *)data, size, ids, 16);
+    for (size_t i = 0; i < n; i++)
+        if (strlen(ids[i].uuid) != 12 || ids[i].id < 0x90 || ids[i].id >= 0xe0)
+            abort();
     return 0;
 }

@@ -5,8 +5,7 @@
 #include "cli/cli.h"
 #include "klipper/reach.h"
 
-bool cf_cli_already_runs(const cf_kp_env *env, bool can, const cf_kp_opts *o,
-                         const cf_image *img)
+bool cf_cli_already_runs(const cf_kp_env *env, bool can, const cf_kp_opts *o, const cf_image *img)
 {
     cf_kl_ident id = {0};
     cf_error err = {0};

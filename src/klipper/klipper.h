@@ -52,7 +52,6 @@
 #define CF_KL_ID_IDENTIFY 1u
 #define CF_KL_CHUNK 40u               /* what klippy asks for per identify */
 #define CF_KL_DICT_MAX (256u * 1024u) /* refuse a larger compressed dictionary */
-#define CF_KL_CAN_TEMP_NODEID 0xF0u   /* see klipper_can.c for why this id */
 
 /* ---- framing (pure) ---- */
 
@@ -113,6 +112,22 @@ bool cf_kl_image_is_running(const cf_kl_ident *id, const cf_image *img);
 
 /* One line: "CARTOGRAPHER 5.1.0 (CAN 1000000)" / "CARTOGRAPHER 5.1.0 (USB)". */
 void cf_kl_describe(const cf_image_info *info, char *buf, size_t size);
+
+/* ---- CAN node ids given for identify (nodeids.c) ---- */
+
+typedef struct cf_kl_nodeid {
+    char uuid[13];
+    uint8_t id;
+} cf_kl_nodeid;
+
+/* The node id this UUID gets for identify: the one remembered for it under
+ * XDG state (*known), else a new one no other remembered UUID has (then
+ * remembered before it is used). */
+cf_code cf_kl_can_temp_id(const char *uuid, uint8_t *id, bool *known, cf_error *err);
+/* Every remembered UUID and id. */
+size_t cf_kl_nodeids_load(cf_kl_nodeid *out, size_t cap);
+/* Parses the state file's text ("<uuid> <id>" lines; others skipped). For fuzzing. */
+size_t cf_kl_nodeids_parse(const char *text, size_t len, cf_kl_nodeid *out, size_t cap);
 
 /* ---- the simulated MCU's side (for the emulated probe) ---- */
 

@@ -7,15 +7,10 @@
 #include "common/clock.h"
 #include "klipper/reach.h"
 
-/* Why 0xF0: klippy assigns node ids from 4 upward, one per CAN MCU in the
- * config (klippy/extras/canbus_ids.py), and Katapult's flashtool uses 0x81;
- * an id no other node on a printer's bus holds keeps canserial.c's conflict
- * rule (a node seeing its own id given to another UUID shuts down) from
- * touching anything else. */
 const char cf_kl_can_note[] =
-    "identify over CAN gave the probe a temporary node id; Klipper has no command to take it "
-    "back, so the probe does not answer CAN queries until it restarts (Klipper assigns its own "
-    "id when it connects)";
+    "identify over CAN gave the probe a node id of its own (remembered under XDG state); Klipper "
+    "has no command to take it back, so the probe does not answer CAN queries until it "
+    "restarts, but cartoflash still reaches it, and Klipper assigns its own id when it connects";
 
 cf_code cf_kl_identify_usb(const cf_kp_env *env, const char *tty, cf_kl_ident *out, cf_error *err)
 {
@@ -54,14 +49,33 @@ static cf_code query_has(cf_kp_can *can, const uint8_t uuid[6], bool *seen, uint
     return rc;
 }
 
+/* identify on the node id the node has; a short answer time when we only
+ * hope it still has the id we gave it earlier. */
+static cf_code identify_on(cf_kp_can *can, uint8_t nodeid, const char *device, unsigned reply_ms,
+                           cf_kl_ident *out, cf_error *err)
+{
+    cf_kp_stream *s = NULL;
+    cf_code rc = cf_kp_can_stream(can, nodeid, &s, err);
+    if (rc == CF_OK)
+        rc = cf_kl_identify_stream(s, device, reply_ms, out, err);
+    cf_kp_stream_close(s);
+    return rc;
+}
+
 cf_code cf_kl_identify_can(const cf_kp_env *env, const char *ifname, const char *uuid_text,
                            cf_kl_ident *out, cf_error *err)
 {
     uint8_t uuid[6];
     if (!cf_kp_uuid_parse(uuid_text, uuid))
         return cf_fail(err, CF_ERR_USAGE, "'%s' is not a CAN UUID (12 hex digits)", uuid_text);
+    char canon[13];
+    cf_kp_uuid_format(uuid, canon);
     if (!ifname)
         ifname = "can0";
+    char device[160];
+    snprintf(device, sizeof(device), "%s uuid %s", ifname, canon);
+    snprintf(out->device, sizeof(out->device), "%s", device);
+    snprintf(out->source, sizeof(out->source), "identify over CAN");
     cf_kp_can *can = NULL;
     cf_code rc = cf_kp_env_can_open(env, ifname, &can, err);
     if (rc)
@@ -70,38 +84,81 @@ cf_code cf_kl_identify_can(const cf_kp_env *env, const char *ifname, const char 
     uint8_t app = 0;
     rc = query_has(can, uuid, &seen, &app, err);
     if (rc == CF_OK && !seen) {
+        /* Silent: either a Klipper holds it (then it listens on Klipper's id,
+         * not ours, and nothing answers us), or it still has the id we gave
+         * it. Only the second is tried; nothing is assigned. */
+        cf_kl_nodeid known[128];
+        size_t n = cf_kl_nodeids_load(known, 128);
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(known[i].uuid, canon) == 0 &&
+                identify_on(can, known[i].id, device, 100, out, NULL) == CF_OK) {
+                snprintf(out->source, sizeof(out->source), "identify over CAN (node id %u)",
+                         (unsigned)known[i].id);
+                cf_kp_can_close(can);
+                return CF_OK;
+            }
         cf_fail(err, CF_ERR_GATE,
                 "CAN node %s does not answer a query on %s: a running Klipper holds it (or it "
-                "was given a node id since it last restarted); not asking it",
-                uuid_text, ifname);
+                "is not on the bus); not asking it",
+                canon, ifname);
         cf_hint(err, "with Klipper running, its Moonraker knows the version (mcu_version); or "
                      "stop Klipper and ask again");
         rc = CF_ERR_GATE;
     } else if (rc == CF_OK && app != 0x01) {
-        cf_fail(err, CF_ERR_UNSUPPORTED, "CAN node %s runs %s, not Klipper firmware", uuid_text,
+        cf_fail(err, CF_ERR_UNSUPPORTED, "CAN node %s runs %s, not Klipper firmware", canon,
                 app == 0x11 ? "Katapult (its bootloader)" : "an unknown application");
         cf_hint(err, "identify works only while the probe runs its Cartographer firmware");
         rc = CF_ERR_UNSUPPORTED;
     }
+    uint8_t nodeid = 0;
+    bool known = false;
+    if (rc == CF_OK)
+        rc = cf_kl_can_temp_id(canon, &nodeid, &known, err);
     if (rc == CF_OK) {
         /* SET_KLIPPER_NODEID: 0x01, the UUID, the node id. */
         uint8_t d[8] = {0x01};
         memcpy(d + 1, uuid, 6);
-        d[7] = CF_KL_CAN_TEMP_NODEID;
+        d[7] = nodeid;
         rc = cf_kp_can_send(can, CF_KP_CAN_ADMIN, d, 8, err);
     }
-    cf_kp_stream *s = NULL;
     if (rc == CF_OK)
-        rc = cf_kp_can_stream(can, CF_KL_CAN_TEMP_NODEID, &s, err);
-    char device[160];
-    snprintf(device, sizeof(device), "%s uuid %s", ifname, uuid_text);
-    if (rc == CF_OK)
-        rc = cf_kl_identify_stream(s, device, 0, out, err);
-    cf_kp_stream_close(s);
+        rc = identify_on(can, nodeid, device, 0, out, err);
     cf_kp_can_close(can);
-    snprintf(out->device, sizeof(out->device), "%s", device);
-    snprintf(out->source, sizeof(out->source), "identify over CAN");
     return rc;
+}
+
+size_t cf_kl_can_unanswered(const cf_kp_env *env, const char *ifname, const char *const *seen,
+                            size_t seen_count, cf_kl_ident *out, char (*uuids)[13], size_t cap)
+{
+    cf_kl_nodeid known[128];
+    size_t n = cf_kl_nodeids_load(known, 128), got = 0;
+    if (!n)
+        return 0;
+    cf_kp_can *can = NULL;
+    if (cf_kp_env_can_open(env, ifname, &can, NULL) != CF_OK)
+        return 0;
+    for (size_t i = 0; i < n && got < cap; i++) {
+        bool answered = false;
+        for (size_t k = 0; k < seen_count; k++)
+            answered |= strcmp(seen[k], known[i].uuid) == 0;
+        if (answered)
+            continue;
+        char device[160];
+        snprintf(device, sizeof(device), "%s uuid %s", ifname, known[i].uuid);
+        cf_kl_ident *id = &out[got];
+        memset(id, 0, sizeof(*id));
+        if (identify_on(can, known[i].id, device, 100, id, NULL) == CF_OK) {
+            snprintf(id->device, sizeof(id->device), "%s", device);
+            snprintf(id->source, sizeof(id->source), "identify over CAN (node id %u)",
+                     (unsigned)known[i].id);
+            memcpy(uuids[got], known[i].uuid, 13);
+            got++;
+        } else {
+            cf_kl_ident_free(id);
+        }
+    }
+    cf_kp_can_close(can);
+    return got;
 }
 
 static bool selects(const cf_kp_usb_dev *d, const char *sel)

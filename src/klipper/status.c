@@ -235,10 +235,38 @@ static void scan_can_if(const cf_status_opts *o, const char *ifname, cf_probe_st
             continue;
         }
         snprintf(r->mode, sizeof(r->mode), "klipper");
+        if (o->skip_can_identify) {
+            set_why(r, "%s",
+                    "running its firmware; not asked here (`cartoflash status` asks; the probe "
+                    "then keeps a node id until it restarts)");
+            continue;
+        }
         cf_kl_ident id = {0};
         cf_error_reset(&err);
         cf_code rc = cf_kl_identify_can(o->env, ifname, found[i].uuid, &id, &err);
         take_ident(r, rc, &id, &err);
+    }
+    /* Probes identified before keep the id cartoflash gave them and stay
+     * silent to queries: ask them on that id. */
+    const char *seen[32];
+    for (size_t i = 0; i < count; i++)
+        seen[i] = found[i].uuid;
+    cf_kl_ident ids[8];
+    char uuids[8][13];
+    size_t k = cf_kl_can_unanswered(o->env, ifname, seen, count, ids, uuids, 8);
+    for (size_t i = 0; i < k; i++) {
+        cf_probe_status *r = add_row(rows, cap, n);
+        if (!r) {
+            cf_kl_ident_free(&ids[i]);
+            continue;
+        }
+        snprintf(r->connection, sizeof(r->connection), "can");
+        snprintf(r->mode, sizeof(r->mode), "klipper");
+        snprintf(r->interface, sizeof(r->interface), "%s", ifname);
+        snprintf(r->uuid, sizeof(r->uuid), "%s", uuids[i]);
+        snprintf(r->device, sizeof(r->device), "%s uuid %s", ifname, uuids[i]);
+        r->bus_bitrate = link.has_bitrate ? link.bitrate : 0;
+        take_ident(r, CF_OK, &ids[i], NULL);
     }
 }
 

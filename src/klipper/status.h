@@ -57,7 +57,11 @@ typedef struct cf_status_opts {
     const cf_kp_env *env;   /* USB serial and CAN side; NULL = none */
     const char *can_ifs[8]; /* CAN interfaces to query; none = every CAN interface that is up */
     size_t can_if_count;
-    bool config;         /* also printer.cfg's canbus_uuid entries (hardware) */
+    bool config; /* also printer.cfg's canbus_uuid entries (hardware) */
+    /* Leave CAN nodes unasked (listed with the reason): asking gives a node
+     * an id, after which it answers no CAN query until it restarts, and the
+     * menu's CAN page finds probes by query. */
+    bool skip_can_identify;
     cf_catalog *catalog; /* NULL = no comparison; catalog_why says why */
     const char *catalog_why;
 } cf_status_opts;

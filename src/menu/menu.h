@@ -219,6 +219,15 @@ cf_code menu_canlink_query(const char *iface, menu_canlink *out, cf_error *err);
 /* The parser of ip's JSON (fuzzed). */
 cf_code menu_canlink_parse(const char *json, size_t len, menu_canlink *out, cf_error *err);
 
+/* probe_line.c: the main screen's "Probe:" lines (what `cartoflash status`
+ * says), and whether the probe already runs img's build (what it runs, or why
+ * that is unknown, in what). */
+void menu_probe_lines(menu_ctx *ctx);
+struct cf_kp_env;
+struct cf_kp_opts;
+bool menu_kp_already_runs(const struct cf_kp_env *env, bool can, const struct cf_kp_opts *o,
+                          const cf_image *img, char *what, size_t size);
+
 /* page_katapult.c: the one place that knows Katapult flashing is not in this build */
 bool menu_katapult_available(void);
 

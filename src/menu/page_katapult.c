@@ -498,6 +498,13 @@ menu_page page_kp_flash(menu_ctx *ctx)
         opts.uuid = ctx->kp_device;
     else
         opts.device = ctx->kp_device;
+    char runs[600];
+    if (menu_kp_already_runs(&env, via_can(ctx), &opts, &img, runs, sizeof(runs))) {
+        cf_image_free(&img);
+        scr_success("The probe already runs %s; nothing to do.", runs);
+        printf("No bootloader request was sent. Choose another firmware to change it.\n");
+        return term_pause(NULL) ? back_to_menu(ctx) : PAGE_INTERRUPT;
+    }
     printf("Sending %zu bytes to 0x%08X\n\n", cf_image_size(&img), cf_image_start(&img));
     fflush(stdout);
 

@@ -28,6 +28,7 @@ menu_page page_main(menu_ctx *ctx)
 {
     scr_header(ctx);
     show_notice(ctx);
+    menu_probe_lines(ctx);
 
     menu m;
     menu_init(&m, "Main Menu");

@@ -79,7 +79,7 @@ if want can; then
     jq_is '.probes[0].source' "identify over CAN" "asked over CAN"
     jq_is '.probes[0].state' "update available" "a newer version is available"
     jq_is '.probes[0].latest.path | test("6.1.0_CAN_1M_full")' true "the CAN 1M app image"
-    jq_is '.notes | test("temporary node id")' true "says the node keeps the temporary id"
+    jq_is '.notes | test("node id of its own")' true "says the node keeps the temporary id"
     status --simulate=katapult-can,claimed,app="$V3/5.0.0/Survey_Cartographer_CAN_1000000_8kib_offset.bin" --json
     jq_is '.probes | length' 0 "a node a running Klipper holds is not touched"
 fi

@@ -11,12 +11,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <zlib.h>
 
 #include "common/clock.h"
+#include "common/fileio.h"
+#include "katapult/katapult.h"
 #include "katapult/node.h"
+#include "klipper/reach.h"
 #include "klipper/klipper.h"
 
 #define SURVEY "/cartographer_firmware/firmware/v2-v3/survey/"
@@ -24,8 +28,9 @@
 #define USB_510 SURVEY "5.1.0/Survey_Cartographer_USB_8kib_offset.bin"
 #define CAN_510_1M SURVEY "5.1.0/Survey_Cartographer_CAN_1000000_8kib_offset.bin"
 #define CAN_510_500K SURVEY "5.1.0/Survey_Cartographer_CAN_500000_8kib_offset.bin"
-#define V4_600_USB "/cartographer_firmware/firmware/v4/firmware/6.0.0/"                           \
-                   "CartographerV4_6.0.0_USB_full_8kib_offset.bin"
+#define V4_600_USB                                                                                 \
+    "/cartographer_firmware/firmware/v4/firmware/6.0.0/"                                           \
+    "CartographerV4_6.0.0_USB_full_8kib_offset.bin"
 
 static void fw_path(char *buf, size_t size, const char *rel)
 {
@@ -47,8 +52,8 @@ static void load(const char *rel, cf_image *img)
 static const uint8_t *dict_of(const cf_image *img, size_t *len)
 {
     size_t off = 0;
-    assert_true(cf_image_dictionary_locate(img->segments[0].data, img->segments[0].size, &off,
-                                           len));
+    assert_true(
+        cf_image_dictionary_locate(img->segments[0].data, img->segments[0].size, &off, len));
     return img->segments[0].data + off;
 }
 
@@ -69,10 +74,10 @@ static void test_vlq_sizes_and_roundtrip(void **state)
     static const struct {
         int64_t v;
         size_t n;
-    } t[] = {{-32, 1},         {95, 1},          {-33, 2},          {96, 2},
-             {-4096, 2},       {12287, 2},       {-4097, 3},        {12288, 3},
-             {-524288, 3},     {1572863, 3},     {1572864, 4},      {-67108864, 4},
-             {201326591, 4},   {201326592, 5},   {-2147483648LL, 5}, {4294967295LL, 5}};
+    } t[] = {{-32, 1},       {95, 1},        {-33, 2},           {96, 2},
+             {-4096, 2},     {12287, 2},     {-4097, 3},         {12288, 3},
+             {-524288, 3},   {1572863, 3},   {1572864, 4},       {-67108864, 4},
+             {201326591, 4}, {201326592, 5}, {-2147483648LL, 5}, {4294967295LL, 5}};
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         uint8_t b[8];
         size_t n = cf_kl_vlq_put(b, sizeof(b), t[i].v);
@@ -153,8 +158,7 @@ static void test_identify_response_parse(void **state)
     assert_int_equal(n, 3);
     assert_memory_equal(data, "abc", 3);
     const uint8_t other[] = {0x05, 0x00};
-    assert_int_equal(cf_kl_parse_identify_response(other, 2, &off, &data, &n, &err),
-                     CF_ERR_FORMAT);
+    assert_int_equal(cf_kl_parse_identify_response(other, 2, &off, &data, &n, &err), CF_ERR_FORMAT);
     assert_non_null(strstr(err.message, "not identify_response"));
     cf_error_reset(&err);
     const uint8_t longer[] = {0x00, 0x00, 0x05, 'a'};
@@ -165,8 +169,7 @@ static void test_identify_response_parse(void **state)
     const uint8_t trailing[] = {0x00, 0x00, 0x01, 'a', 'b'};
     assert_int_equal(cf_kl_parse_identify_response(trailing, 5, &off, &data, &n, &err),
                      CF_ERR_FORMAT);
-    assert_int_equal(cf_kl_parse_identify_response(NULL, 0, &off, &data, &n, &err),
-                     CF_ERR_FORMAT);
+    assert_int_equal(cf_kl_parse_identify_response(NULL, 0, &off, &data, &n, &err), CF_ERR_FORMAT);
 }
 
 /* ---- the client against the MCU side, in memory ---- */
@@ -290,21 +293,18 @@ static void test_identify_bad_dictionaries(void **state)
     fake_init(&f, bad, len);
     cf_kl_ident id = {0};
     cf_error err = {0};
-    assert_int_equal(cf_kl_identify_stream(&f.base, "/dev/ttyACM7", 100, &id, &err),
-                     CF_ERR_FORMAT);
+    assert_int_equal(cf_kl_identify_stream(&f.base, "/dev/ttyACM7", 100, &id, &err), CF_ERR_FORMAT);
     assert_non_null(strstr(err.message, "/dev/ttyACM7")); /* names the device */
     assert_null(id.json);
     /* Cut short. */
     fake_init(&f, d, len - 10);
     cf_error_reset(&err);
-    assert_int_equal(cf_kl_identify_stream(&f.base, "/dev/ttyACM7", 100, &id, &err),
-                     CF_ERR_FORMAT);
+    assert_int_equal(cf_kl_identify_stream(&f.base, "/dev/ttyACM7", 100, &id, &err), CF_ERR_FORMAT);
     assert_non_null(strstr(err.message, "does not inflate"));
     /* Empty. */
     fake_init(&f, d, 0);
     cf_error_reset(&err);
-    assert_int_equal(cf_kl_identify_stream(&f.base, "/dev/ttyACM7", 100, &id, &err),
-                     CF_ERR_FORMAT);
+    assert_int_equal(cf_kl_identify_stream(&f.base, "/dev/ttyACM7", 100, &id, &err), CF_ERR_FORMAT);
     assert_non_null(strstr(err.message, "empty data dictionary"));
     /* JSON that is not a Klipper dictionary. */
     static const char notdict[] = "{\"hello\": 1}";
@@ -313,8 +313,7 @@ static void test_identify_bad_dictionaries(void **state)
     assert_int_equal(compress(z, &zl, (const Bytef *)notdict, sizeof(notdict) - 1), Z_OK);
     fake_init(&f, z, zl);
     cf_error_reset(&err);
-    assert_int_equal(cf_kl_identify_stream(&f.base, "/dev/ttyACM7", 100, &id, &err),
-                     CF_ERR_FORMAT);
+    assert_int_equal(cf_kl_identify_stream(&f.base, "/dev/ttyACM7", 100, &id, &err), CF_ERR_FORMAT);
     assert_non_null(strstr(err.message, "does not parse"));
     /* Silence. */
     fake_init(&f, d, len);
@@ -462,7 +461,7 @@ static void test_node_can_answers_on_its_node_id(void **state)
     node_stream ns = {.base = {.write = ns_write, .read = ns_read},
                       .node = n,
                       .can = true,
-                      .nodeid = CF_KL_CAN_TEMP_NODEID,
+                      .nodeid = 0x90,
                       .now = 1};
     /* Before it has a node id it does not listen on one. */
     cf_kl_ident id = {0};
@@ -470,7 +469,7 @@ static void test_node_can_answers_on_its_node_id(void **state)
     assert_int_equal(cf_kl_identify_stream(&ns.base, "sim", 20, &id, &err), CF_ERR_TIMEOUT);
     uint8_t set[8] = {0x01};
     memcpy(set + 1, cf_kpn_uuid(n), 6);
-    set[7] = CF_KL_CAN_TEMP_NODEID;
+    set[7] = 0x90;
     cf_kpn_can_rx(n, 1, 0x3f0, set, 8);
     cf_error_reset(&err);
     assert_int_equal(cf_kl_identify_stream(&ns.base, "sim", 20, &id, &err), CF_OK);
@@ -483,6 +482,94 @@ static void test_node_can_answers_on_its_node_id(void **state)
     assert_false(cf_kpn_can_tx(n, 1, &cid, d, &dlc));
     cf_kl_ident_free(&id);
     cf_kpn_free(n);
+}
+
+static void fresh_state(void)
+{
+    static char dir[] = "/tmp/cf-klipper-test-XXXXXX";
+    static bool made;
+    if (!made) {
+        assert_non_null(mkdtemp(dir));
+        made = true;
+    }
+    setenv("XDG_STATE_HOME", dir, 1);
+    char p[256];
+    snprintf(p, sizeof(p), "%s/cartoflash/can-node-ids", dir);
+    unlink(p);
+}
+
+static void test_node_ids_one_per_uuid(void **state)
+{
+    (void)state;
+    fresh_state();
+    cf_error err = {0};
+    uint8_t a, a2, b, a3;
+    bool known;
+    assert_int_equal(cf_kl_can_temp_id("0123456789ab", &a, &known, &err), CF_OK);
+    assert_false(known);
+    assert_true(a >= 0x90 && a < 0xe0); /* clear of klippy's 4.. and flashtool's 0x81 */
+    assert_int_equal(cf_kl_can_temp_id("0123456789ab", &a2, &known, &err), CF_OK);
+    assert_true(known);
+    assert_int_equal(a2, a);
+    assert_int_equal(cf_kl_can_temp_id("ba9876543210", &b, &known, &err), CF_OK);
+    assert_int_not_equal(b, a);
+    /* The id a UUID would start from is taken by another: it gets another one. */
+    fresh_state();
+    char text[64];
+    snprintf(text, sizeof(text), "ffffffffffff %u\njunk line\n", (unsigned)a);
+    char p[256];
+    snprintf(p, sizeof(p), "%s/cartoflash", getenv("XDG_STATE_HOME"));
+    assert_int_equal(cf_mkdirs(p, 0700, &err), CF_OK);
+    strcat(p, "/can-node-ids");
+    assert_int_equal(cf_write_file_atomic(p, text, strlen(text), &err), CF_OK);
+    assert_int_equal(cf_kl_can_temp_id("0123456789ab", &a3, &known, &err), CF_OK);
+    assert_false(known);
+    assert_int_not_equal(a3, a);
+    cf_kl_nodeid e[8];
+    assert_int_equal(cf_kl_nodeids_load(e, 8), 2); /* the junk line is skipped */
+    assert_int_equal(cf_kl_can_temp_id("NOT-A-UUID!!", &a3, &known, &err), CF_ERR_USAGE);
+}
+
+/* The threaded simulator on its CAN bus: identify, then again once the node
+ * has our id and no longer answers the query. */
+static void test_sim_can_identify_twice(void **state)
+{
+    (void)state;
+    fresh_state();
+    char spec[1200], p[1024];
+    fw_path(p, sizeof(p), CAN_510_1M);
+    snprintf(spec, sizeof(spec), "katapult-can,app=%s", p);
+    cf_kp_sim *sim;
+    cf_error err = {0};
+    assert_int_equal(cf_kp_sim_new(spec, &sim, &err), CF_OK);
+    cf_kp_env env = {.sim = sim};
+    cf_kl_ident id = {0};
+    assert_int_equal(cf_kl_identify_can(&env, "can0", cf_kp_sim_uuid(sim), &id, &err), CF_OK);
+    assert_string_equal(id.info.version, "CARTOGRAPHER 5.1.0");
+    assert_string_equal(id.source, "identify over CAN");
+    cf_kl_ident_free(&id);
+    cf_kp_found_uuid f[4];
+    size_t n = 9;
+    assert_int_equal(cf_kp_can_query_env(&env, "can0", 200, f, 4, &n, &err), CF_OK);
+    assert_int_equal(n, 0); /* it has a node id now */
+    assert_int_equal(cf_kl_identify_can(&env, "can0", cf_kp_sim_uuid(sim), &id, &err), CF_OK);
+    assert_non_null(strstr(id.source, "node id"));
+    assert_string_equal(id.info.version, "CARTOGRAPHER 5.1.0");
+    cf_kl_ident_free(&id);
+    unsigned completes, blocks, requests;
+    cf_kp_sim_node_stats(sim, &completes, &blocks, &requests);
+    assert_int_equal(requests, 0); /* identify never asks for the bootloader */
+    cf_kp_sim_free(sim);
+    /* Without the remembered id, a silent node is left alone. */
+    assert_int_equal(cf_kp_sim_new(spec, &sim, &err), CF_OK);
+    env.sim = sim;
+    assert_int_equal(cf_kl_identify_can(&env, "can0", cf_kp_sim_uuid(sim), &id, &err), CF_OK);
+    fresh_state();
+    cf_error_reset(&err);
+    assert_int_equal(cf_kl_identify_can(&env, "can0", cf_kp_sim_uuid(sim), &id, &err), CF_ERR_GATE);
+    assert_non_null(strstr(err.message, "does not answer a query"));
+    cf_kl_ident_free(&id);
+    cf_kp_sim_free(sim);
 }
 
 int main(void)
@@ -498,6 +585,8 @@ int main(void)
         cmocka_unit_test(test_same_build),
         cmocka_unit_test(test_node_usb_answers_from_flash),
         cmocka_unit_test(test_node_can_answers_on_its_node_id),
+        cmocka_unit_test(test_node_ids_one_per_uuid),
+        cmocka_unit_test(test_sim_can_identify_twice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
