@@ -18,8 +18,19 @@ mkdir -p "$WORK/home" "$WORK/cfg" "$WORK/state" "$WORK/bin"
 : >"$WORK/flash.bin"
 
 T() { tmux -L "$SOCK" -f /dev/null "$@"; }
-cleanup() {
+# end_session: closes the terminal and makes sure what ran in it is gone. A
+# sanitizer build hung up mid-exit (LeakSanitizer's stop-the-world) can spin
+# for ever once its terminal is gone; nothing of a finished test may outlive it.
+end_session() {
   T kill-server 2>/dev/null || true
+  local p
+  for p in $(pgrep -x cartoflash); do # ours: started with this test's state folder
+    grep -qzx -- "XDG_STATE_HOME=$WORK/state" "/proc/$p/environ" 2>/dev/null && kill -KILL "$p"
+  done
+  return 0
+}
+cleanup() {
+  end_session
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -33,7 +44,7 @@ start() {
   [ "${1:-}" = "--" ] && shift
   args=("$@")
   # each session gets its own tmux server: no race with one shutting down
-  T kill-server 2>/dev/null || true
+  end_session
   SESSION_N=$((SESSION_N + 1))
   SOCK="cf-menu-$$-$SESSION_N"
   local cmd="stty -g >$WORK/stty.before; env -u NO_COLOR"
