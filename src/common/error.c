@@ -98,6 +98,8 @@ const char *cf_code_name(cf_code code)
         return "cancelled";
     case CF_ERR_UNSUPPORTED:
         return "unsupported";
+    case CF_ERR_NOT_SEEN:
+        return "not-seen";
     }
     return "unknown";
 }
@@ -117,6 +119,8 @@ int cf_exit_status(cf_code code)
         return 77; /* EX_NOPERM */
     case CF_ERR_GATE:
         return 3; /* refused before anything was erased */
+    case CF_ERR_NOT_SEEN:
+        return 6; /* the flash itself succeeded */
     case CF_ERR_CANCELLED:
         return 130;
     case CF_ERR_PROTOCOL:

@@ -18,22 +18,23 @@
 
 typedef enum cf_code {
     CF_OK = 0,
-    CF_ERR_USAGE,      /* bad arguments or options */
-    CF_ERR_IO,         /* file system or USB I/O failure */
-    CF_ERR_NOMEM,      /* allocation failed */
-    CF_ERR_FORMAT,     /* malformed outside input (file, descriptor, reply) */
-    CF_ERR_NOT_FOUND,  /* no such device / file / entry */
-    CF_ERR_AMBIGUOUS,  /* more than one candidate; never guess */
-    CF_ERR_ACCESS,     /* permission denied (e.g. LIBUSB_ERROR_ACCESS) */
-    CF_ERR_TIMEOUT,    /* a transfer or wait timed out */
-    CF_ERR_STALL,      /* USB STALL (LIBUSB_ERROR_PIPE) */
-    CF_ERR_GONE,       /* device disconnected */
-    CF_ERR_PROTOCOL,   /* peer answered something the protocol forbids */
-    CF_ERR_DEVICE,     /* device reported an error status (e.g. DFU errWRITE) */
-    CF_ERR_GATE,       /* a safety gate refused the operation */
-    CF_ERR_VERIFY,     /* read-back did not match what was written */
-    CF_ERR_CANCELLED,  /* the user stopped it */
-    CF_ERR_UNSUPPORTED /* not possible with this device/build */
+    CF_ERR_USAGE,       /* bad arguments or options */
+    CF_ERR_IO,          /* file system or USB I/O failure */
+    CF_ERR_NOMEM,       /* allocation failed */
+    CF_ERR_FORMAT,      /* malformed outside input (file, descriptor, reply) */
+    CF_ERR_NOT_FOUND,   /* no such device / file / entry */
+    CF_ERR_AMBIGUOUS,   /* more than one candidate; never guess */
+    CF_ERR_ACCESS,      /* permission denied (e.g. LIBUSB_ERROR_ACCESS) */
+    CF_ERR_TIMEOUT,     /* a transfer or wait timed out */
+    CF_ERR_STALL,       /* USB STALL (LIBUSB_ERROR_PIPE) */
+    CF_ERR_GONE,        /* device disconnected */
+    CF_ERR_PROTOCOL,    /* peer answered something the protocol forbids */
+    CF_ERR_DEVICE,      /* device reported an error status (e.g. DFU errWRITE) */
+    CF_ERR_GATE,        /* a safety gate refused the operation */
+    CF_ERR_VERIFY,      /* read-back did not match what was written */
+    CF_ERR_CANCELLED,   /* the user stopped it */
+    CF_ERR_UNSUPPORTED, /* not possible with this device/build */
+    CF_ERR_NOT_SEEN     /* written, verified and started, but the probe was not seen again */
 } cf_code;
 
 typedef struct cf_error {
