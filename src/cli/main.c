@@ -9,36 +9,38 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: cartoflash [--simulate[=SPEC]] [--no-color] [COMMAND [ARGS]]\n"
-          "\n"
-          "With no command, the interactive flasher starts (old script flags such as\n"
-          "-f dfu|can|usb, -b BRANCH, -a, -H, -k, -t, -D, -d DEVICE go there).\n"
-          "\n"
-          "Commands:\n"
-          "  list [--json] [--wait SECONDS]        DFU devices and probes attached now\n"
-          "  inspect [--json] [--address A] FILE... what a firmware file is\n"
-          "  flash dfu [--device SEL] [--address A] [--full] [--force] [--yes]\n"
-          "            [--erase auto|pages|mass] [--no-leave] [--backup-dir DIR]\n"
-          "            [--wait SECONDS] FILE\n"
-          "                                         verified DFU flash (then leave DFU)\n"
-          "  flash can --uuid UUID [--interface IF] FILE   flash over Katapult on CAN\n"
-          "  flash usb [--device PATH|SYSFS] FILE          flash over Katapult on USB\n"
-          "  backup dfu [--device SEL] OUT          read the whole flash to OUT\n"
-          "  firmware list|pick [filters]           the firmware catalogue\n"
-          "  status [--json] [--interface IF]       what every attached probe runs, and updates\n"
-          "\n"
-          "Global options:\n"
-          "  --simulate[=SPEC]  use the simulated probe instead of hardware. SPEC is a comma\n"
-          "                     list: dfu | dfu:f042 | dfu:g431, flash=PATH, fault=KIND@N\n"
-          "                     (stall, timeout, errwrite, errerase, bitflip, disconnect),\n"
-          "                     appear=SECONDS, timing=on|off, start=idle|error;\n"
-          "                     katapult-can | katapult-usb for the Katapult node (app=PATH: the\n"
-          "                     firmware it runs; record=PATH: what it was asked)\n"
-          "  --no-color         no colours (also NO_COLOR=1, or when output is not a terminal)\n"
-          "  --version, -h/--help\n"
-          "\n"
-          "DEVICE selectors: VID:PID (0483:df11), a bus path (1-1.3) or serial=XYZ.\n",
-          out);
+    fputs(
+        "usage: cartoflash [--simulate[=SPEC]] [--no-color] [COMMAND [ARGS]]\n"
+        "\n"
+        "With no command, the interactive flasher starts (old script flags such as\n"
+        "-f dfu|can|usb, -b BRANCH, -a, -H, -k, -t, -D, -d DEVICE go there).\n"
+        "\n"
+        "Commands:\n"
+        "  list [--json] [--wait SECONDS]        DFU devices and probes attached now\n"
+        "  inspect [--json] [--address A] FILE... what a firmware file is\n"
+        "  flash dfu [--device SEL] [--address A] [--full] [--force] [--yes]\n"
+        "            [--erase auto|pages|mass] [--no-leave] [--backup-dir DIR]\n"
+        "            [--wait SECONDS] FILE\n"
+        "                                         verified DFU flash (then leave DFU)\n"
+        "  flash can --uuid UUID [--interface IF] FILE   flash over Katapult on CAN\n"
+        "  flash usb [--device PATH|SYSFS] FILE          flash over Katapult on USB\n"
+        "  backup dfu [--device SEL] OUT          read the whole flash to OUT\n"
+        "  firmware list|pick [filters]           the firmware catalogue\n"
+        "  status [--json] [--interface IF]       what every attached probe runs, and updates\n"
+        "  update [--yes] [--version V]           read, pick, flash and confirm the newest image\n"
+        "\n"
+        "Global options:\n"
+        "  --simulate[=SPEC]  use the simulated probe instead of hardware. SPEC is a comma\n"
+        "                     list: dfu | dfu:f042 | dfu:g431, flash=PATH, fault=KIND@N\n"
+        "                     (stall, timeout, errwrite, errerase, bitflip, disconnect),\n"
+        "                     appear=SECONDS, timing=on|off, start=idle|error;\n"
+        "                     katapult-can | katapult-usb for the Katapult node (app=PATH: the\n"
+        "                     firmware it runs; record=PATH: what it was asked)\n"
+        "  --no-color         no colours (also NO_COLOR=1, or when output is not a terminal)\n"
+        "  --version, -h/--help\n"
+        "\n"
+        "DEVICE selectors: VID:PID (0483:df11), a bus path (1-1.3) or serial=XYZ.\n",
+        out);
 }
 
 /* Removes argv[i] from the vector. */
@@ -78,7 +80,7 @@ static const struct {
     {"list", cf_cmd_list},     {"inspect", cf_cmd_inspect},   {"flash", cf_cmd_flash},
     {"backup", cf_cmd_backup}, {"firmware", cf_cmd_firmware},
 #ifdef CF_HAVE_STATUS_CMD
-    {"status", cf_cmd_status},
+    {"status", cf_cmd_status}, {"update", cf_cmd_update},
 #endif
 };
 
