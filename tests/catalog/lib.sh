@@ -43,8 +43,9 @@ expect_no_out() { if grep -qE -- "$1" <<<"$OUT"; then fail "$2: stdout has /$1/"
 expect_err() { if grep -qE -- "$1" <<<"$ERR"; then pass "$2"; else fail "$2: stderr lacks /$1/"; show; fi; }
 expect_no_err() { if grep -qE -- "$1" <<<"$ERR"; then fail "$2: stderr has /$1/"; show; else pass "$2"; fi; }
 expect_eq() { if [ "$1" = "$2" ]; then pass "$3"; else fail "$3: got '$1', expected '$2'"; fi; }
-finish() {
+finish() { # a script that checked nothing has not passed
     echo "$((checks - failures)) passed, $failures failed"
+    [ "$checks" -gt 0 ] || { echo "not ok - no checks ran"; return 1; }
     [ "$failures" -eq 0 ]
 }
 

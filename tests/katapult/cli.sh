@@ -136,5 +136,6 @@ run --simulate=dfu flash can --uuid "$UUID" "$CAN_APP"
 expect_fail "the DFU simulator is not a CAN node"
 fi
 
-echo "$checks checks, $failures failed"
+echo "$((checks - failures)) passed, $failures failed"
+[ "$checks" -gt 0 ] || { echo "not ok - section '${SECTION:-all}' ran no checks"; exit 1; }
 [ "$failures" -eq 0 ]

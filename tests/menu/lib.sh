@@ -71,8 +71,19 @@ wait_for() {
 # wait_prompt: a menu is waiting for a choice (the prompt is the last text).
 wait_prompt() { wait_for "Select an option:" "${1:-15}"; }
 
-has() { screen | grep -qF -- "$1" || fail "screen lacks: $1"; }
-lacks() { ! screen | grep -qF -- "$1" || fail "screen unexpectedly shows: $1"; }
+# The screen is captured into a variable before grep reads it: grep -q stops
+# reading at its first match, and a pipe would turn that into a SIGPIPE that
+# pipefail could count as "not found".
+has() {
+  local s
+  s=$(screen) || fail "could not capture the screen"
+  grep -qF -- "$1" <<<"$s" || fail "screen lacks: $1"
+}
+lacks() {
+  local s
+  s=$(screen) || fail "could not capture the screen"
+  ! grep -qF -- "$1" <<<"$s" || fail "screen unexpectedly shows: $1"
+}
 
 # choose N: type a menu number and Enter. Tests then wait for text that only
 # the next screen shows (the old screen stays visible until it is cleared).
