@@ -14,7 +14,9 @@ packages=(
 )
 
 apt_get() {
-  if [ "$(id -u)" -eq 0 ]; then apt-get "$@"; else sudo apt-get "$@"; fi
+  # Waits for another apt-get (a cross build's, a package test's) instead of failing.
+  if [ "$(id -u)" -eq 0 ]; then apt-get -o DPkg::Lock::Timeout=600 "$@"; else
+    sudo apt-get -o DPkg::Lock::Timeout=600 "$@"; fi
 }
 
 missing=()
