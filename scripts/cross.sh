@@ -66,7 +66,7 @@ fi
 env PKG_CONFIG_LIBDIR="$pcdir" ${sysroot:+PKG_CONFIG_SYSROOT_DIR="$sysroot"} \
     cmake -S . -B "$out/build" -DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR="$proc" \
     -DCMAKE_C_COMPILER="$triplet-gcc" -DCMAKE_BUILD_TYPE=Release -DCF_TESTS=OFF -DCF_WERROR=ON \
-    -DCF_MANPAGE=OFF \
+    -DCF_MANPAGE=OFF -DCMAKE_SKIP_RPATH=ON \
     ${sysroot:+"-DCMAKE_EXE_LINKER_FLAGS=-Wl,-rpath-link,$sysroot/usr/lib/$triplet:$sysroot/lib/$triplet"} \
     >"$out/configure.log"
 nice cmake --build "$out/build" -j"$jobs" >"$out/build.log" 2>&1 || { tail -n 30 "$out/build.log"; exit 1; }
@@ -168,6 +168,7 @@ if [ "$arch" = mipsel ]; then
             [ -e "$bundle/lib/$n" ] || missing="$missing $n"
         done
     done
+    readelf -dW "$bundle/lib/cartoflash" | grep -qE '\((RPATH|RUNPATH)\)' && missing="$missing (a run path)"
     [ -z "$missing" ] && pass "bundle is self-contained ($(ls "$bundle/lib" | tr '\n' ' '))" ||
         fail "bundle lacks:$missing"
     # A download needs the target's libcurl: without one, it says so.
@@ -179,5 +180,5 @@ elif [ "${CROSS_DEB:-0}" = 1 ]; then
     if deb=$(bash scripts/deb.sh "$arch" | tail -n 1) && [ -f "$deb" ]; then pass "package $deb (lintian: no errors)"; else
         fail "the $arch package did not build"; fi
 fi
-echo "cross $arch: $((checks - failures)) passed, $failures failed"
+echo "cross-$arch: $((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]
