@@ -2,7 +2,7 @@
 # Prints, for the native binary and each cross build (scripts/cross.sh ARCH,
 # run first for any that is missing), the stripped size, the shared libraries
 # it needs (readelf -d) and the mean wall time of `cartoflash --version` over
-# RUNS runs (default 20): natively, and under qemu-user for the others. The
+# RUNS runs (default 20), in ms: natively, and under qemu-user for the others. The
 # README's "Release figures" table comes from this output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ mean_ms() { # command...: mean wall time in ms over $runs runs
     start=$(date +%s%N)
     for ((i = 0; i < runs; i++)); do "$@" >/dev/null 2>&1; done
     end=$(date +%s%N)
-    echo $(((end - start) / runs / 1000000))
+    awk -v ns=$((end - start)) -v n="$runs" 'BEGIN { printf "%.1f", ns / n / 1e6 }'
 }
 needed() { readelf -dW "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' '; }
 
