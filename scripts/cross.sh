@@ -42,7 +42,8 @@ if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
     apt_get update
 fi
 if [ "$arch" != mipsel ]; then
-    for p in "${libs[@]}"; do have "$p:$arch" || need+=("$p:$arch"); done
+    # pkgconf:ARCH brings ARCH's pkg-config wrapper, which debhelper uses to cross-build the .deb.
+    for p in "${libs[@]}" pkgconf; do have "$p:$arch" || need+=("$p:$arch"); done
     [ "${#need[@]}" -eq 0 ] || { apt_get update; apt_get install -y --no-install-recommends "${need[@]}"; }
     pcdir="/usr/lib/$triplet/pkgconfig:/usr/share/pkgconfig"
     sysroot=""
