@@ -10,7 +10,7 @@ packages=(
   valgrind tmux clang-format python3 openssl jq
   dfu-util
   qemu-system-x86 busybox-static cpio kmod iproute2 can-utils udev
-  scdoc man-db zsh
+  scdoc man-db zsh file debhelper lintian
 )
 
 apt_get() {

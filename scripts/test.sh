@@ -39,7 +39,7 @@ step hardening-release bash tests/ship/check-hardening.sh build/release/src/cli/
 step build-matrix bash scripts/build-matrix.sh
 step deb bash scripts/deb-ci.sh
 for arch in arm64 armhf mipsel; do
-    step "cross-$arch" bash scripts/cross.sh "$arch"
+    step "cross-$arch" env CROSS_DEB=1 bash scripts/cross.sh "$arch"
 done
 
 step fuzz bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
