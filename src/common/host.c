@@ -1,5 +1,6 @@
 #include "common/host.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -77,6 +78,47 @@ void cf_host_detect(cf_host *h, const char *home)
         join(h->printer_cfg, h->root, rel);
     if ((size_t)snprintf(rel, sizeof(rel), "%s/printer_data/logs/klippy.log", home) < sizeof(rel))
         join(h->klippy_log, h->root, rel);
+}
+
+static bool cmdline_is_klippy(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    static const char name[] = "klippy.py";
+    for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1) {
+        size_t len = strlen(buf + i);
+        if (len >= sizeof(name) - 1 && strcmp(buf + i + len - (sizeof(name) - 1), name) == 0 &&
+            (len == sizeof(name) - 1 || buf[i + len - sizeof(name)] == '/'))
+            return true;
+    }
+    return false;
+}
+
+bool cf_host_klipper_running(const cf_host *h)
+{
+    char proc[CF_HOST_PATH];
+    join(proc, h->root, "/proc");
+    DIR *d = proc[0] ? opendir(proc) : NULL;
+    if (!d)
+        return false;
+    bool found = false;
+    for (struct dirent *e; !found && (e = readdir(d));) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
+            strspn(e->d_name, "0123456789") != strlen(e->d_name))
+            continue;
+        char path[CF_HOST_PATH + 300];
+        snprintf(path, sizeof(path), "%s/%s/cmdline", proc, e->d_name);
+        found = cmdline_is_klippy(path);
+    }
+    closedir(d);
+    return found;
 }
 
 const char *cf_host_kind_name(cf_host_kind kind)

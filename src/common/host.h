@@ -43,6 +43,11 @@ void cf_host_detect(cf_host *h, const char *home);
 /* The kind's name for messages: "Debian" or "Creality K1 (buildroot)". */
 const char *cf_host_kind_name(cf_host_kind kind);
 
+/* K1: whether a Klipper process runs: a /proc/<pid>/cmdline with an argument
+ * ending in "klippy.py" (how the init script starts it, with the printer.cfg
+ * path after it). Under the test root's proc/ in tests. */
+bool cf_host_klipper_running(const cf_host *h);
+
 /* K1: runs the Klipper init script with one argument, "stop" or "start"
  * (fork/exec with an argv vector, no shell), and waits for it. Output goes to
  * out (may be NULL) for the error message. Fails with CF_ERR_UNSUPPORTED on a

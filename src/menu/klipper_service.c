@@ -16,6 +16,13 @@
 
 menu_svc menu_klipper_state(const menu_ctx *ctx, char *detail, size_t size)
 {
+    cf_host host; /* the K1 has no systemd: look for the klippy process */
+    cf_host_detect(&host, NULL);
+    if (host.klipper_init[0]) {
+        bool running = cf_host_klipper_running(&host);
+        menu_copy(detail, size, running ? "klippy.py running" : "no klippy.py process");
+        return running ? SVC_ACTIVE : SVC_INACTIVE;
+    }
     const char *argv[] = {"systemctl", "is-active", ctx->set.klipper_service, NULL};
     char out[256];
     cf_error err;

@@ -162,6 +162,35 @@ static void test_k1_klipper_stopped_and_started_by_init_script(void **state)
     drop_root();
 }
 
+static void proc_entry(const char *pid, const char *argv0, const char *argv1)
+{
+    char rel[64], p[600];
+    snprintf(rel, sizeof(rel), "proc/%s", pid);
+    put(rel, NULL, 0);
+    snprintf(p, sizeof(p), "%s/proc/%s/cmdline", root, pid);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fwrite(argv0, 1, strlen(argv0) + 1, f);
+    fwrite(argv1, 1, strlen(argv1) + 1, f);
+    fclose(f);
+}
+
+static void test_k1_klipper_running_from_proc(void **state)
+{
+    (void)state;
+    new_root();
+    make_k1(stub);
+    cf_host h;
+    cf_host_detect(&h, NULL);
+    proc_entry("1", "init", "");
+    proc_entry("412", "/usr/bin/python3", "/usr/share/moonraker/moonraker.py");
+    proc_entry("77", "/usr/bin/vi", "/root/klippy.py.bak");
+    assert_false(cf_host_klipper_running(&h));
+    proc_entry("513", "/usr/share/klippy-env/bin/python", "/usr/share/klipper/klippy/klippy.py");
+    assert_true(cf_host_klipper_running(&h));
+    drop_root();
+}
+
 static void test_k1_init_script_failure_is_explained(void **state)
 {
     (void)state;
@@ -263,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_k1_detected_with_its_paths),
         cmocka_unit_test(test_k1_klipper_stopped_and_started_by_init_script),
         cmocka_unit_test(test_k1_init_script_failure_is_explained),
+        cmocka_unit_test(test_k1_klipper_running_from_proc),
         cmocka_unit_test(test_k1_uuid_and_tty_found_without_by_id),
         cmocka_unit_test(test_k1_by_init_script_alone_or_os_release_alone),
         cmocka_unit_test(test_debian_host_uses_home_and_systemd),
