@@ -22,7 +22,9 @@ const char *cf_status_state_name(cf_status_state s)
 
 static void set_why(cf_probe_status *r, const char *fmt, const char *arg)
 {
-    snprintf(r->why, sizeof(r->why), fmt, arg);
+    /* A reason longer than the field is cut: it is for display only. */
+    if (snprintf(r->why, sizeof(r->why), fmt, arg) >= (int)sizeof(r->why))
+        r->why[sizeof(r->why) - 2] = '.';
 }
 
 static void generation(const char *mcu, const char *version, char *out, size_t size)
