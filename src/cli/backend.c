@@ -120,7 +120,9 @@ json_t *cf_cli_json_firmware(const char *file, const cf_image *img)
 
 void cf_cli_json_print(json_t *root)
 {
-    json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+    /* durations to the microsecond at most, not 17 digits of binary fraction */
+    json_dumpf(root, stdout,
+               JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(6));
     putchar('\n');
     fflush(stdout);
     json_decref(root);
