@@ -147,7 +147,9 @@ int cf_cmd_inspect(const cf_cli *outer, int argc, char **argv)
         cf_image_info info;
         cf_error_reset(&err);
         if (load_for_inspect(argv[i], address_given, address, &img, &info, &err) != CF_OK) {
-            status = cf_cli_report_error(&text, &err);
+            int st = cf_cli_report_error(&text, &err);
+            if (!status)
+                status = st; /* the first failure, as the document's "error" */
             if (json) {
                 json_t *o = json_object();
                 json_object_set_new(o, "file", cf_cli_json_text(argv[i]));

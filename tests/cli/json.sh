@@ -57,6 +57,10 @@ is '[.files[] | .file | split("/") | last] | join(",")' \
 is '.files[1].error.class' format "inspect: the damaged file's own error"
 is '.error.code' 65 "inspect: the document's error is the exit status"
 keep inspect-several
+run inspect --json "$TMP/missing.bin" "$TMP/bad.hex"
+expect_status 69 "inspect --json: the first failure decides the exit status"
+is '.error.class + " " + .files[1].error.class' "not-found format" "inspect: first failure on top, each its own"
+keep inspect-two-failures
 
 # --- firmware list|pick: "source" is a 0-based index into "sources"
 run firmware list --json --source "$KLIPPER_FW" --offline
