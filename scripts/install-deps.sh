@@ -10,11 +10,13 @@ packages=(
   valgrind tmux clang-format python3 python3-jsonschema openssl jq
   dfu-util
   qemu-system-x86 busybox-static cpio kmod iproute2 can-utils udev
-  scdoc man-db zsh
+  scdoc man-db zsh file debhelper lintian
 )
 
 apt_get() {
-  if [ "$(id -u)" -eq 0 ]; then apt-get "$@"; else sudo apt-get "$@"; fi
+  # Waits for another apt-get (a cross build's, a package test's) instead of failing.
+  if [ "$(id -u)" -eq 0 ]; then apt-get -o DPkg::Lock::Timeout=600 "$@"; else
+    sudo apt-get -o DPkg::Lock::Timeout=600 "$@"; fi
 }
 
 missing=()

@@ -32,6 +32,16 @@ step configure-release cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDeb
 step build-release cmake --build build/release -j"$jobs"
 step guest ctest --test-dir build/release --output-on-failure -L guest
 
+step hardening-release bash tests/ship/check-hardening.sh build/release/src/cli/cartoflash fortify
+
+# Shipping: every packager configuration, the .deb installed and purged here,
+# the Pi and K1 binaries under qemu-user (each installs what it needs).
+step build-matrix bash scripts/build-matrix.sh
+step deb bash scripts/deb-ci.sh
+for arch in arm64 armhf mipsel; do
+    step "cross-$arch" env CROSS_DEB=1 bash scripts/cross.sh "$arch"
+done
+
 step fuzz bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
 step format bash scripts/check-format.sh
 
@@ -47,11 +57,15 @@ for f in "$logs/unit-cli-menu.log" "$logs/guest.log"; do
         failed=$((failed + bad))
     fi
 done
-fuzz_line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' "$logs/fuzz.log" | tail -1)
-if [ -n "$fuzz_line" ]; then
-    passed=$((passed + $(sed -E 's/fuzz: ([0-9]+) passed.*/\1/' <<<"$fuzz_line")))
-    failed=$((failed + $(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$fuzz_line")))
-fi
+for f in "$logs/fuzz.log" "$logs/hardening-release.log" "$logs/build-matrix.log" "$logs/deb.log" \
+    "$logs"/cross-*.log; do
+    [ -f "$f" ] || continue
+    tally=$(grep -E '^([a-z0-9-]+: )?[0-9]+ passed, [0-9]+ failed' "$f" | tail -1)
+    if [ -n "$tally" ]; then
+        passed=$((passed + $(sed -E 's/^([a-z0-9-]+: )?([0-9]+) passed.*/\2/' <<<"$tally")))
+        failed=$((failed + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$tally")))
+    fi
+done
 [ "$status" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1 # a failed build or format step counts
 echo "all: $passed passed, $failed failed"
 exit "$status"

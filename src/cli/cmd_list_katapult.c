@@ -10,6 +10,7 @@
 
 #include "common/safe.h"
 #include "cli/cli.h"
+#include "common/host.h"
 #include "katapult/katapult.h"
 
 #define CAN_QUERY_MS 1000
@@ -138,12 +139,11 @@ static void list_can(const cf_kp_env *env, const char *ifname, json_t *json)
 /* UUIDs and serial paths the Klipper configuration names (hardware only). */
 static void list_config(json_t *json)
 {
-    const char *home = getenv("HOME");
-    if (!home)
+    cf_host host;
+    cf_host_detect(&host, NULL); /* ~/printer_data, or /usr/data/printer_data on a K1 */
+    const char *cfg = host.printer_cfg, *log = host.klippy_log;
+    if (!cfg[0])
         return;
-    char cfg[512], log[512];
-    snprintf(cfg, sizeof(cfg), "%s/printer_data/config/printer.cfg", home);
-    snprintf(log, sizeof(log), "%s/printer_data/logs/klippy.log", home);
     cf_kp_cfg_entry e[32];
     size_t n = 0;
     cf_error err = {0};

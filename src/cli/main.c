@@ -28,7 +28,8 @@ static void usage(FILE *out)
         "                                         flash over Katapult on USB\n"
         "  backup dfu [--device SEL] [--json] OUT read the whole flash to OUT\n"
         "  firmware list|pick [filters] [--json]  the firmware catalogue\n"
-        "  status [--json] [--interface IF]       what every attached probe runs, and updates\n"
+        "  status [--json] [--interface IF]       what every probe runs; newer images\n"
+        "  update [--yes] [--version V]           flash the newest image that fits\n"
         "\n"
         "Every flash asks first; without a terminal on stdin it needs --yes.\n"
         "--json: stdout is one JSON document with \"schema\": 1 (on failure\n"
@@ -40,8 +41,8 @@ static void usage(FILE *out)
         "                     list: dfu | dfu:f042 | dfu:g431, flash=PATH, fault=KIND@N\n"
         "                     (stall, timeout, errwrite, errerase, bitflip, disconnect),\n"
         "                     appear=SECONDS, timing=on|off, start=idle|error;\n"
-        "                     katapult-can | katapult-usb for the Katapult node (app=PATH: the\n"
-        "                     firmware it runs; record=PATH: what it was asked)\n"
+        "                     katapult-can | katapult-usb for the Katapult node (app=PATH:\n"
+        "                     the firmware it runs; record=PATH: what it was asked)\n"
         "  --no-color         no colours (also NO_COLOR=1, or when output is not a terminal)\n"
         "  --version, -h/--help\n"
         "\n"
@@ -90,7 +91,7 @@ static const struct {
     {"list", cf_cmd_list},     {"inspect", cf_cmd_inspect},   {"flash", cf_cmd_flash},
     {"backup", cf_cmd_backup}, {"firmware", cf_cmd_firmware},
 #ifdef CF_HAVE_STATUS_CMD
-    {"status", cf_cmd_status},
+    {"status", cf_cmd_status}, {"update", cf_cmd_update},
 #endif
 };
 

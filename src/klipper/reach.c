@@ -144,7 +144,7 @@ size_t cf_kl_can_unanswered(const cf_kp_env *env, const char *ifname, const char
         if (answered)
             continue;
         char device[160];
-        snprintf(device, sizeof(device), "%s uuid %s", ifname, known[i].uuid);
+        snprintf(device, sizeof(device), "%.32s uuid %.32s", ifname, known[i].uuid);
         cf_kl_ident *id = &out[got];
         memset(id, 0, sizeof(*id));
         if (identify_on(can, known[i].id, device, 100, id, NULL) == CF_OK) {

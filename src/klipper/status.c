@@ -22,7 +22,9 @@ const char *cf_status_state_name(cf_status_state s)
 
 static void set_why(cf_probe_status *r, const char *fmt, const char *arg)
 {
-    snprintf(r->why, sizeof(r->why), fmt, arg);
+    /* A reason longer than the field is cut: it is for display only. */
+    if (snprintf(r->why, sizeof(r->why), fmt, arg) >= (int)sizeof(r->why))
+        r->why[sizeof(r->why) - 2] = '.';
 }
 
 static void generation(const char *mcu, const char *version, char *out, size_t size)
@@ -221,8 +223,8 @@ static void scan_can_if(const cf_status_opts *o, const char *ifname, cf_probe_st
             break;
         snprintf(r->connection, sizeof(r->connection), "can");
         snprintf(r->interface, sizeof(r->interface), "%s", ifname);
-        snprintf(r->uuid, sizeof(r->uuid), "%s", found[i].uuid);
-        snprintf(r->device, sizeof(r->device), "%s uuid %s", ifname, found[i].uuid);
+        snprintf(r->uuid, sizeof(r->uuid), "%.12s", found[i].uuid);
+        snprintf(r->device, sizeof(r->device), "%.32s uuid %.12s", ifname, found[i].uuid);
         r->bus_bitrate = link.has_bitrate ? link.bitrate : 0;
         if (found[i].app != CF_KP_APP_KLIPPER) {
             snprintf(r->mode, sizeof(r->mode), "%s",
@@ -263,8 +265,8 @@ static void scan_can_if(const cf_status_opts *o, const char *ifname, cf_probe_st
         snprintf(r->connection, sizeof(r->connection), "can");
         snprintf(r->mode, sizeof(r->mode), "klipper");
         snprintf(r->interface, sizeof(r->interface), "%s", ifname);
-        snprintf(r->uuid, sizeof(r->uuid), "%s", uuids[i]);
-        snprintf(r->device, sizeof(r->device), "%s uuid %s", ifname, uuids[i]);
+        snprintf(r->uuid, sizeof(r->uuid), "%.12s", uuids[i]);
+        snprintf(r->device, sizeof(r->device), "%.32s uuid %.12s", ifname, uuids[i]);
         r->bus_bitrate = link.has_bitrate ? link.bitrate : 0;
         take_ident(r, CF_OK, &ids[i], NULL);
     }

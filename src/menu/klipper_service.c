@@ -8,10 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/host.h"
 #include "menu/menu.h"
 
 menu_svc menu_klipper_state(const menu_ctx *ctx, char *detail, size_t size)
 {
+    cf_host host; /* the K1 has no systemd: look for the klippy process */
+    cf_host_detect(&host, NULL);
+    if (host.klipper_init[0]) {
+        bool running = cf_host_klipper_running(&host);
+        menu_copy(detail, size, running ? "klippy.py running" : "no klippy.py process");
+        return running ? SVC_ACTIVE : SVC_INACTIVE;
+    }
     const char *argv[] = {"systemctl", "is-active", ctx->set.klipper_service, NULL};
     char out[256];
     cf_error err;
@@ -35,6 +43,15 @@ menu_svc menu_klipper_state(const menu_ctx *ctx, char *detail, size_t size)
 
 static cf_code unit_action(const menu_ctx *ctx, const char *verb, cf_error *err)
 {
+    cf_host host; /* the K1 has no systemd: its init script runs Klipper */
+    cf_host_detect(&host, NULL);
+    if (host.klipper_init[0]) {
+        char said[512];
+        cf_code rc = cf_host_klipper_service(&host, verb, said, sizeof(said), err);
+        if (rc == CF_OK)
+            menu_log(false, "%s %s: done", host.klipper_init, verb);
+        return rc;
+    }
     const char *argv[] = {"systemctl", "--no-ask-password", verb, ctx->set.klipper_service, NULL};
     char out[512];
     int st = menu_run(argv, out, sizeof(out), true, err);

@@ -250,7 +250,7 @@ menu_print_state menu_printer_state(const menu_ctx *ctx, char *detail, size_t si
         cf_error_reset(&err);
         const char *where = strncmp(urls[i], "http://", 7) == 0 ? urls[i] + 7 : urls[i];
         if (ask(urls[i], state, sizeof(state), &err) == CF_OK) {
-            snprintf(part, sizeof(part), "%s (%s)", state, where);
+            snprintf(part, sizeof(part), "%.63s (%.255s)", state, where);
             if (menu_moonraker_busy(state))
                 result = PRINT_BUSY;
         } else {

@@ -10,6 +10,7 @@
 
 #include "common/safe.h"
 #include "common/clock.h"
+#include "common/host.h"
 #include "katapult/katapult.h"
 #include "menu/menu.h"
 
@@ -187,9 +188,9 @@ static size_t find_can(menu_ctx *ctx, const cf_kp_env *env, kp_choice *c)
         return n; /* a simulated session reads no files of this machine */
     cf_kp_cfg_entry cfg[MAX_DEVS];
     size_t nc = 0;
-    char path[PATH_MAX];
-    const char *home = getenv("HOME");
-    snprintf(path, sizeof(path), "%s/printer_data/config/printer.cfg", home ? home : "");
+    cf_host host;
+    cf_host_detect(&host, NULL);
+    const char *path = host.printer_cfg;
     cf_error_reset(&err);
     if (cf_kp_config_scan_file(path, cfg, MAX_DEVS, &nc, &err) == CF_OK)
         for (size_t i = 0; i < nc; i++)

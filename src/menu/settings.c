@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "common/fileio.h"
+#include "common/host.h"
 
 #define SETTINGS_MAX_FILE (64u * 1024u)
 
@@ -59,7 +60,9 @@ void menu_settings_default(menu_settings *s)
     snprintf(s->branch, sizeof(s->branch), "master");
     snprintf(s->klipper_dir, sizeof(s->klipper_dir), "%s/klipper", home);
     snprintf(s->katapult_dir, sizeof(s->katapult_dir), "%s/katapult", home);
-    snprintf(s->klippy_log, sizeof(s->klippy_log), "%s/printer_data/logs/klippy.log", home);
+    cf_host host;
+    cf_host_detect(&host, home); /* the K1 keeps its log under /usr/data */
+    snprintf(s->klippy_log, sizeof(s->klippy_log), "%s", host.klippy_log);
     snprintf(s->klipper_service, sizeof(s->klipper_service), "klipper.service");
     snprintf(s->moonraker_url, sizeof(s->moonraker_url), "http://127.0.0.1:7125");
     snprintf(s->can_interface, sizeof(s->can_interface), "can0");

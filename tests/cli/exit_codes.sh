@@ -68,6 +68,13 @@ if grep -q '^bootloader_requests=0$' "$R"; then pass "flash can without --yes se
 else fail "flash can without --yes: $(cat "$R" 2>/dev/null)"; fi
 run --simulate=katapult-can,timing=off flash can --yes --uuid "$UUID" "$CAN_APP"
 expect_status 0 "flash can --yes flashes"
+R=$TMP/update.rec
+run --simulate=katapult-usb,timing=off,record="$R",app="$KLIPPER_FW/survey/5.0.0/Survey_Cartographer_USB_8kib_offset.bin" \
+    update --source "$KLIPPER_FW" --offline
+expect_status 64 "update (a flash too) without a terminal and without --yes"
+expect_err "Add --yes" "update names the flag to add"
+if grep -q '^bootloader_requests=0$' "$R"; then pass "update without --yes sent no bootloader request"
+else fail "update without --yes: $(cat "$R" 2>/dev/null)"; fi
 
 # --- 65: bad file
 printf ':10000000ZZ\n' >"$TMP/bad.hex"

@@ -162,5 +162,49 @@ if want skip-can; then
     expect_out "Could not read what the probe runs \\(.*a running Klipper holds it" "and says why it was not asked"
 fi
 
+update() { run "$1" update --yes --source "$CAT" --offline "${@:2}"; }
+
+if want update-usb; then
+    F=$TMP/up-usb.bin
+    rm -f "$F"
+    update --simulate=katapult-usb,flash="$F",timing=off,app="$V3/5.0.0/Survey_Cartographer_USB_8kib_offset.bin"
+    expect_status 0 "update a USB probe running 5.0.0"
+    expect_out "^Probe: .*runs CARTOGRAPHER 5.0.0 \\(USB\\) \\(identify over USB serial\\)" "says what it runs and how it knows"
+    expect_out "^Image: CARTOGRAPHER V3 6.1.0 \\(.*CartographerV3_6.1.0_USB_full_8kib_offset.bin\\) - the newest app image" \
+        "picks the newest full USB image, saying why"
+    expect_out "The probe now runs CARTOGRAPHER V3 6.1.0 \\(USB\\) \\(read back with identify over USB serial\\)" \
+        "confirms the new version from the device"
+    status --simulate=katapult-usb,flash="$F" --json
+    jq_is '.probes[0].semver + " " + .probes[0].state' "6.1.0 up to date" "status then: 6.1.0, up to date"
+    update --simulate=katapult-usb,flash="$F",record="$TMP/rec"
+    expect_status 0 "update again"
+    expect_out "Already up to date.*nothing to do" "nothing to do"
+    if [ "$(record "$TMP/rec" bootloader_requests)" = 0 ]; then pass "no bootloader request (simulator record)"; else fail "bootloader requested"; fi
+    update --simulate=katapult-usb,flash="$F",timing=off --version 5.1.0
+    expect_status 0 "update --version 5.1.0 (a downgrade asked for)"
+    expect_out "The probe now runs CARTOGRAPHER 5.1.0 \\(USB\\)" "runs 5.1.0 after it"
+    update --simulate=katapult-usb,flash="$F" --version 4.9.9
+    expect_status 69 "a version the catalogue does not have"
+    update --simulate=dfu
+    if [ "$STATUS" -ne 0 ] && grep -q "flash dfu" <<<"$ERR"; then pass "a DFU simulation: refused, naming flash dfu"; else fail "dfu update: exit $STATUS"; show; fi
+fi
+
+if want update-can; then
+    F=$TMP/up-can.bin
+    rm -f "$F"
+    update --simulate=katapult-can,flash="$F",timing=off,app="$V3/5.0.0/Survey_Cartographer_CAN_1000000_8kib_offset.bin"
+    expect_status 0 "update a CAN probe running 5.0.0"
+    expect_out "6.1.0_CAN_1M_full_8kib_offset.bin" "picks the CAN 1M image"
+    expect_out "The probe now runs CARTOGRAPHER V3 6.1.0 \\(CAN 1000000\\)" "confirms 6.1.0 on CAN"
+    update --simulate=katapult-can,flash="$F",record="$TMP/rec"
+    expect_out "Already up to date.*nothing to do" "update again: nothing to do"
+    if [ "$(record "$TMP/rec" bootloader_requests)" = 0 ]; then pass "no bootloader request (simulator record)"; else fail "bootloader requested"; fi
+    F=$TMP/up-g431.bin
+    rm -f "$F"
+    update --simulate=katapult-usb:g431,flash="$F",timing=off,app="$V4/6.0.0/CartographerV4_6.0.0_USB_full_8kib_offset.bin"
+    expect_status 0 "update a G431 on USB running 6.0.0"
+    expect_out "The probe now runs CARTOGRAPHER v4 6.2.0 \\(USB\\)" "confirms 6.2.0"
+fi
+
 echo "# $checks checks, $failures failed"
 [ "$failures" -eq 0 ]
