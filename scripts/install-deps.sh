@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config clang llvm libclang-rt-14-dev
   libusb-1.0-0-dev libcurl4-openssl-dev libarchive-dev zlib1g-dev
   libjansson-dev libcmocka-dev libssl-dev
-  valgrind tmux clang-format python3 openssl jq
+  valgrind tmux clang-format python3 python3-jsonschema openssl jq
   dfu-util
   qemu-system-x86 busybox-static cpio kmod iproute2 can-utils udev
   scdoc man-db zsh file debhelper lintian

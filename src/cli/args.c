@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 cf_code cf_parse_address(const char *text, uint32_t *out, cf_error *err)
 {
@@ -42,12 +43,32 @@ void cf_cli_print_firmware(const char *file, const cf_image *img)
     printf(", %zu bytes at 0x%08x\n", cf_image_size(img), cf_image_start(img));
 }
 
-bool cf_cli_confirm(void)
+static bool confirm_on(FILE *out)
 {
-    printf("Flash this firmware? [y/N] ");
-    fflush(stdout);
+    fputs("Flash this firmware? [y/N] ", out);
+    fflush(out);
     char line[16];
     if (!fgets(line, sizeof(line), stdin))
         return false;
     return line[0] == 'y' || line[0] == 'Y';
+}
+
+bool cf_cli_confirm(void)
+{
+    return confirm_on(stdout);
+}
+
+cf_code cf_cli_ask(bool yes, bool json, cf_error *err)
+{
+    if (yes)
+        return CF_OK;
+    if (!isatty(STDIN_FILENO)) {
+        cf_fail(err, CF_ERR_USAGE,
+                "not flashing without confirmation: there is no terminal to ask on");
+        cf_hint(err, "Add --yes to flash without being asked (scripts, CI, ssh without a tty).");
+        return CF_ERR_USAGE;
+    }
+    if (!confirm_on(json ? stderr : stdout))
+        return cf_fail(err, CF_ERR_CANCELLED, "cancelled; nothing was changed");
+    return CF_OK;
 }

@@ -27,6 +27,7 @@ typedef struct cf_cli {
         *simulate; /* SPEC after --simulate ("" for bare --simulate), NULL if not simulating */
     bool color;    /* ANSI colours allowed on stdout */
     bool tty;      /* stdout is a terminal */
+    bool json;     /* --json: stdout is one JSON document (result or error), text on stderr */
 } cf_cli;
 
 /* Opens the USB backend for DFU work: the simulated probe when cli->simulate is
@@ -36,8 +37,28 @@ cf_code cf_cli_open_backend(const cf_cli *cli, cf_usb_backend **be, cf_error *er
 void cf_cli_close_backend(cf_usb_backend *be);
 
 /* Prints "cartoflash: error: <message>" and, if present, "  next: <hint>" to stderr
- * and returns the exit status for err->code. */
+ * and returns the exit status for err->code. With cli->json it also prints
+ * {"schema": 1, "error": {...}} on stdout. */
 int cf_cli_report_error(const cf_cli *cli, const cf_error *err);
+/* Prints a command's usage text to stderr (and, with cli->json, the usage error
+ * as JSON on stdout); returns the usage exit status. */
+int cf_cli_usage_error(const cf_cli *cli, const char *usage);
+
+/* The JSON contract (docs/schema/cartoflash.schema.json): every document has
+ * "schema": CF_JSON_SCHEMA at the top; a failure is {"schema", "error"}. */
+#define CF_JSON_SCHEMA 1
+/* True when "--json" is among argv[1..] (before any "--"), so that even an
+ * error found while parsing the options is reported as JSON. */
+bool cf_cli_wants_json(int argc, char **argv);
+/* A new top-level object holding "schema" and "command". */
+struct json_t *cf_cli_json_root(const char *command);
+/* {"code": exit status, "class": cf_code_name, "message", "hint"}. */
+struct json_t *cf_cli_json_error(const cf_error *err);
+/* What a firmware file is: file, format, kind, version, mcu, interface,
+ * can_bitrate, size, load_address (the keys `inspect --json` gives too). */
+struct json_t *cf_cli_json_firmware(const char *file, const cf_image *img);
+/* Dumps root on stdout (ASCII, indented, keys in order) and frees it. */
+void cf_cli_json_print(struct json_t *root);
 /* A JSON string for text from outside (device strings, file names): as is when
  * it is UTF-8, else escaped as cf_safe() does. Dumps use JSON_ENSURE_ASCII, so
  * control characters and C1 codes come out as \uXXXX. */
@@ -69,8 +90,8 @@ void cf_list_katapult(const cf_cli *cli, struct json_t *json);
  * asked from the probe before flash can|usb requests its bootloader. */
 struct cf_kp_env;
 struct cf_kp_opts;
-bool cf_cli_already_runs(const struct cf_kp_env *env, bool can, const struct cf_kp_opts *o,
-                         const cf_image *img);
+bool cf_cli_already_runs(FILE *out, const struct cf_kp_env *env, bool can,
+                         const struct cf_kp_opts *o, const cf_image *img);
 int cf_menu_main(const cf_cli *cli, int argc, char **argv);
 
 #endif

@@ -1,5 +1,6 @@
 /* cartoflash backup dfu [--device SEL] OUT: the whole flash, read over DFU. */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,19 +9,21 @@
 #include "cli/progress.h"
 #include "flash/flash.h"
 
-static const char backup_usage[] = "usage: cartoflash backup dfu [--device SEL] OUT\n";
+static const char backup_usage[] = "usage: cartoflash backup dfu [--device SEL] [--json] OUT\n";
 
-int cf_cmd_backup(const cf_cli *cli, int argc, char **argv)
+int cf_cmd_backup(const cf_cli *outer, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"device", required_argument, NULL, 'd'},
+        {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
-    if (argc < 2 || strcmp(argv[1], "dfu") != 0) {
-        fputs(backup_usage, stderr);
-        return 64;
-    }
+    cf_cli local = *outer;
+    local.json = cf_cli_wants_json(argc, argv);
+    const cf_cli *cli = &local;
+    if (argc < 2 || strcmp(argv[1], "dfu") != 0)
+        return cf_cli_usage_error(cli, backup_usage);
     argc--;
     argv++;
     const char *device = NULL;
@@ -28,15 +31,15 @@ int cf_cmd_backup(const cf_cli *cli, int argc, char **argv)
     for (int c; (c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1;) {
         if (c == 'd') {
             device = optarg;
-        } else {
-            fputs(backup_usage, c == 'h' ? stdout : stderr);
-            return c == 'h' ? 0 : 64;
+        } else if (c == 'h') {
+            fputs(backup_usage, stdout);
+            return 0;
+        } else if (c != 'j') {
+            return cf_cli_usage_error(cli, backup_usage);
         }
     }
-    if (optind != argc - 1) {
-        fputs(backup_usage, stderr);
-        return 64;
-    }
+    if (optind != argc - 1)
+        return cf_cli_usage_error(cli, backup_usage);
     cf_error err = {0};
     cf_usb_backend *be = NULL;
     cf_code rc = cf_cli_open_backend(cli, &be, &err);
@@ -44,10 +47,23 @@ int cf_cmd_backup(const cf_cli *cli, int argc, char **argv)
         cf_progress_view view;
         cf_flash_events ev;
         cf_flash_report rep;
-        cf_progress_view_init(&view, stdout, cli->tty);
+        cf_progress_view_init(&view, cli->json ? stderr : stdout, cli->json ? false : cli->tty);
         cf_progress_view_events(&view, &ev);
         rc = cf_backup_dfu(be, device, argv[optind], &ev, &rep, &err);
-        if (rc == CF_OK)
+        if (rc == CF_OK && cli->json) {
+            json_t *root = cf_cli_json_root("backup dfu");
+            json_t *dev = json_object();
+            json_object_set_new(dev, "bus_path", cf_cli_json_text(rep.device_path));
+            json_object_set_new(dev, "chip",
+                                strcmp(rep.chip, "unknown") != 0 ? json_string(rep.chip)
+                                                                 : json_null());
+            json_object_set_new(root, "device", dev);
+            json_object_set_new(root, "phases", cf_progress_view_phases_json(&view));
+            json_object_set_new(root, "bytes", json_integer((json_int_t)rep.bytes_verified));
+            json_object_set_new(root, "backup_file", cf_cli_json_text(rep.backup_path));
+            json_object_set_new(root, "duration_s", json_real(rep.seconds));
+            cf_cli_json_print(root);
+        } else if (rc == CF_OK)
             printf("Saved %zu bytes of %s flash to %s (the device stays in DFU mode).\n",
                    rep.bytes_verified, strcmp(rep.chip, "unknown") != 0 ? rep.chip : "the device's",
                    cf_safe(rep.backup_path));

@@ -5,7 +5,8 @@
 #include "cli/cli.h"
 #include "klipper/reach.h"
 
-bool cf_cli_already_runs(const cf_kp_env *env, bool can, const cf_kp_opts *o, const cf_image *img)
+bool cf_cli_already_runs(FILE *out, const cf_kp_env *env, bool can, const cf_kp_opts *o,
+                         const cf_image *img)
 {
     cf_kl_ident id = {0};
     cf_error err = {0};
@@ -17,14 +18,16 @@ bool cf_cli_already_runs(const cf_kp_env *env, bool can, const cf_kp_opts *o, co
         cf_kl_describe(&id.info, what, sizeof(what));
         same = cf_kl_image_is_running(&id, img);
         if (same)
-            printf("The probe already runs %s; nothing to do.\n"
-                   "  (%s, %s; --force flashes it anyway)\n",
-                   what, id.device, id.source);
+            fprintf(out,
+                    "The probe already runs %s; nothing to do.\n"
+                    "  (%s, %s; --force flashes it anyway)\n",
+                    what, id.device, id.source);
         else
-            printf("The probe runs %s (%s); the image is a different build.\n", what, id.source);
+            fprintf(out, "The probe runs %s (%s); the image is a different build.\n", what,
+                    id.source);
     } else {
-        printf("Could not read what the probe runs (%s); flashing without that check.\n",
-               err.message);
+        fprintf(out, "Could not read what the probe runs (%s); flashing without that check.\n",
+                err.message);
     }
     cf_kl_ident_free(&id);
     return same;

@@ -232,7 +232,7 @@ static void print_sources(const cf_catalog *cat)
     for (size_t i = 0; i < n; i++) {
         const cf_catalog_root *r = cf_catalog_root_at(cat, i);
         if (n > 1)
-            fprintf(stderr, "source %zu: %s\n", i + 1, cf_safe(r->label));
+            fprintf(stderr, "source %zu: %s\n", i, cf_safe(r->label));
         else
             fprintf(stderr, "source: %s\n", cf_safe(r->label));
         if (r->note[0] && !r->stale)
@@ -249,12 +249,13 @@ static void print_sources(const cf_catalog *cat)
     }
 }
 
-static size_t root_index(const cf_catalog *cat, const cf_catalog_root *r)
+/* The entry's source as an index into the "sources" array (0-based), or -1. */
+static long root_index(const cf_catalog *cat, const cf_catalog_root *r)
 {
     for (size_t i = 0; i < cf_catalog_root_count(cat); i++)
         if (cf_catalog_root_at(cat, i) == r)
-            return i + 1;
-    return 0;
+            return (long)i;
+    return -1;
 }
 
 static json_t *notes_json(const char *notes)
@@ -284,7 +285,8 @@ static json_t *entry_json(const cf_catalog *cat, const cf_catalog_entry *e)
     json_t *o = json_object();
     json_object_set_new(o, "path", cf_cli_json_text(e->rel_path));
     json_object_set_new(o, "abs_path", cf_cli_json_text(e->abs_path));
-    json_object_set_new(o, "source", json_integer((json_int_t)root_index(cat, e->root)));
+    long src = root_index(cat, e->root);
+    json_object_set_new(o, "source", src >= 0 ? json_integer(src) : json_null());
     json_object_set_new(o, "version", cf_cli_json_text(e->version));
     if (e->has_semver) {
         char v[48];
@@ -337,12 +339,7 @@ static json_t *sources_json(const cf_catalog *cat)
 
 static void print_json(json_t *root)
 {
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
-    if (text) {
-        puts(text);
-        free(text);
-    }
-    json_decref(root);
+    cf_cli_json_print(root);
 }
 
 static void bitrate_text(const cf_catalog_entry *e, char *buf, size_t size)
@@ -368,7 +365,7 @@ static void print_table(const cf_catalog *cat, const cf_catalog_entry *v, size_t
                  e->from_hint & CF_HINT_IFACE ? "*" : "");
         any_hint |= e->from_hint != 0;
         if (multi)
-            printf("%-3zu ", root_index(cat, e->root));
+            printf("%-3ld ", root_index(cat, e->root));
         printf("%-28s %-12s %-5s %-8s %-9s %-64s %s\n", e->version[0] ? cf_safe(e->version) : "-",
                e->mcu[0] ? cf_safe(e->mcu) : "?", iface, rate, cf_image_kind_name(e->kind),
                e->sha256, cf_safe(e->rel_path));
@@ -390,7 +387,7 @@ static int do_list(const cf_cli *cli, cf_catalog *cat, const fw_args *a)
     if (cf_catalog_list(cat, &a->filter, &v, &n, &err) != CF_OK)
         return cf_cli_report_error(cli, &err);
     if (a->json) {
-        json_t *root = json_object();
+        json_t *root = cf_cli_json_root("firmware list");
         json_object_set_new(root, "sources", sources_json(cat));
         json_object_set_new(root, "warnings", notes_json(cf_catalog_warnings(cat)));
         json_t *arr = json_array();
@@ -418,7 +415,7 @@ static int do_pick(const cf_cli *cli, cf_catalog *cat, const fw_args *a)
     if (cf_catalog_pick(cat, &a->filter, &e, &err) != CF_OK)
         return cf_cli_report_error(cli, &err);
     if (a->json) {
-        json_t *root = json_object();
+        json_t *root = cf_cli_json_root("firmware pick");
         json_object_set_new(root, "sources", sources_json(cat));
         json_object_set_new(root, "pick", entry_json(cat, &e));
         print_json(root);
@@ -433,11 +430,16 @@ static int do_pick(const cf_cli *cli, cf_catalog *cat, const fw_args *a)
     return 0;
 }
 
-int cf_cmd_firmware(const cf_cli *cli, int argc, char **argv)
+int cf_cmd_firmware(const cf_cli *outer, int argc, char **argv)
 {
+    cf_cli local = *outer;
+    local.json = cf_cli_wants_json(argc, argv);
+    const cf_cli *cli = &local;
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? cf_exit_status(CF_ERR_USAGE) : 0;
+        if (argc < 2)
+            return usage_error(cli, "%s", "firmware needs list or pick");
+        usage(stdout);
+        return 0;
     }
     const char *sub = argv[1];
     bool list = strcmp(sub, "list") == 0;

@@ -1,5 +1,6 @@
 /* cartoflash flash dfu [...] FILE — and the dispatch to flash can|usb. */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 static const char flash_dfu_usage[] =
     "usage: cartoflash flash dfu [--device SEL] [--address A] [--full] [--force] [--yes]\n"
     "                            [--erase auto|pages|mass] [--mass-erase] [--no-leave]\n"
-    "                            [--backup-dir DIR] [--wait SECONDS] FILE\n";
+    "                            [--backup-dir DIR] [--wait SECONDS] [--json] FILE\n";
 
 typedef struct flash_args {
     cf_flash_opts opts;
@@ -37,6 +38,7 @@ static int parse_flash_dfu(const cf_cli *cli, int argc, char **argv, flash_args 
         {"no-leave", no_argument, NULL, 'n'},
         {"backup-dir", required_argument, NULL, 'b'},
         {"wait", required_argument, NULL, 'w'},
+        {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
@@ -86,18 +88,17 @@ static int parse_flash_dfu(const cf_cli *cli, int argc, char **argv, flash_args 
             if (cf_parse_seconds(optarg, &a->wait_ms, &err) != CF_OK)
                 return cf_cli_report_error(cli, &err);
             break;
+        case 'j':
+            break; /* taken before parsing (cf_cli_wants_json) */
         case 'h':
             fputs(flash_dfu_usage, stdout);
             return 0;
         default:
-            fputs(flash_dfu_usage, stderr);
-            return 64;
+            return cf_cli_usage_error(cli, flash_dfu_usage);
         }
     }
-    if (optind != argc - 1) {
-        fputs(flash_dfu_usage, stderr);
-        return 64;
-    }
+    if (optind != argc - 1)
+        return cf_cli_usage_error(cli, flash_dfu_usage);
     a->file = argv[optind];
     return -1; /* parsed; go on */
 }
@@ -155,8 +156,51 @@ static void print_result(const cf_flash_report *rep)
         printf("Stayed in DFU mode as asked (--no-leave) (%.1f s in all).\n", rep->seconds);
 }
 
-static int flash_dfu(const cf_cli *cli, int argc, char **argv)
+static json_t *device_json(const cf_usb_dfu_info *dev)
 {
+    char id[16];
+    cf_dfu_kind kind;
+    cf_dfu_identify(dev, &kind);
+    const cf_chip *chip = cf_chip_from_device(dev);
+    json_t *o = json_object();
+    snprintf(id, sizeof(id), "%04x:%04x", dev->vid, dev->pid);
+    json_object_set_new(o, "id", json_string(id));
+    json_object_set_new(o, "bus_path", cf_cli_json_text(dev->bus_path));
+    json_object_set_new(o, "serial", cf_cli_json_text(dev->serial));
+    json_object_set_new(o, "chip", chip ? json_string(chip->mcu) : json_null());
+    json_object_set_new(o, "identified_as", cf_cli_json_text(kind.summary));
+    return o;
+}
+
+static void print_json(const cf_usb_dfu_info *dev, const char *file, const cf_image *img,
+                       const cf_progress_view *view, const cf_flash_report *rep)
+{
+    json_t *root = cf_cli_json_root("flash dfu");
+    json_object_set_new(root, "device", device_json(dev));
+    json_object_set_new(root, "firmware", cf_cli_json_firmware(file, img));
+    json_object_set_new(root, "result", json_string(rep->pages_changed ? "flashed" : "unchanged"));
+    json_object_set_new(root, "phases", cf_progress_view_phases_json(view));
+    json_object_set_new(root, "pages_total", json_integer((json_int_t)rep->pages_total));
+    json_object_set_new(root, "pages_changed", json_integer((json_int_t)rep->pages_changed));
+    json_object_set_new(root, "pages_erased", json_integer((json_int_t)rep->pages_erased));
+    json_object_set_new(root, "pages_restored", json_integer((json_int_t)rep->pages_restored));
+    json_object_set_new(root, "mass_erased", json_boolean(rep->mass_erased));
+    json_object_set_new(root, "bytes_written", json_integer((json_int_t)rep->bytes_written));
+    json_object_set_new(root, "bytes_verified", json_integer((json_int_t)rep->bytes_verified));
+    json_object_set_new(root, "backup_file",
+                        rep->backup_path[0] ? cf_cli_json_text(rep->backup_path) : json_null());
+    json_object_set_new(root, "left_bootloader", json_boolean(rep->left));
+    /* DFU leave does not wait for the probe to start its firmware: unknown */
+    json_object_set_new(root, "came_back", json_null());
+    json_object_set_new(root, "duration_s", json_real(rep->seconds));
+    cf_cli_json_print(root);
+}
+
+static int flash_dfu(const cf_cli *outer, int argc, char **argv)
+{
+    cf_cli local = *outer;
+    local.json = cf_cli_wants_json(argc, argv);
+    const cf_cli *cli = &local;
     flash_args a = {0};
     int status = parse_flash_dfu(cli, argc, argv, &a);
     if (status >= 0)
@@ -179,27 +223,22 @@ static int flash_dfu(const cf_cli *cli, int argc, char **argv)
         cf_cli_close_backend(be);
         return cf_cli_report_error(cli, &err);
     }
-    describe(&dev, a.file, &img);
-    if (!a.yes) {
-        if (!isatty(STDIN_FILENO)) {
-            cf_fail(&err, CF_ERR_USAGE, "not flashing without confirmation");
-            cf_hint(&err, "Pass --yes to flash without being asked.");
-            rc = CF_ERR_USAGE;
-        } else if (!cf_cli_confirm()) {
-            cf_fail(&err, CF_ERR_CANCELLED, "cancelled; nothing was changed");
-            rc = CF_ERR_CANCELLED;
-        }
-    }
+    if (!cli->json)
+        describe(&dev, a.file, &img);
+    rc = cf_cli_ask(a.yes, cli->json, &err);
     if (rc == CF_OK) {
         /* Flash exactly the device that was shown, by its bus path. */
         a.opts.device = dev.bus_path;
         cf_progress_view view;
         cf_flash_events ev;
         cf_flash_report rep;
-        cf_progress_view_init(&view, stdout, cli->tty);
+        /* with --json, stdout is the document: progress goes to stderr */
+        cf_progress_view_init(&view, cli->json ? stderr : stdout, cli->json ? false : cli->tty);
         cf_progress_view_events(&view, &ev);
         rc = cf_flash_dfu(be, &img, &a.opts, &ev, &rep, &err);
-        if (rc == CF_OK) {
+        if (rc == CF_OK && cli->json) {
+            print_json(&dev, a.file, &img, &view, &rep);
+        } else if (rc == CF_OK) {
             print_result(&rep);
         } else if (rep.failed_phase > CF_PHASE_CHECK && err.code != CF_ERR_VERIFY) {
             if (rep.failed_address)
@@ -216,16 +255,17 @@ static int flash_dfu(const cf_cli *cli, int argc, char **argv)
 
 int cf_cmd_flash(const cf_cli *cli, int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs("usage: cartoflash flash dfu|can|usb [options] FILE\n", stderr);
-        return 64;
-    }
+    cf_cli local = *cli;
+    local.json = cf_cli_wants_json(argc, argv);
+    if (argc < 2)
+        return cf_cli_usage_error(&local, "usage: cartoflash flash dfu|can|usb [options] FILE\n");
     if (strcmp(argv[1], "dfu") == 0)
         return flash_dfu(cli, argc - 1, argv + 1);
     if (strcmp(argv[1], "can") == 0)
         return cf_cmd_flash_can(cli, argc - 1, argv + 1);
     if (strcmp(argv[1], "usb") == 0)
         return cf_cmd_flash_usb(cli, argc - 1, argv + 1);
-    fprintf(stderr, "cartoflash: unknown flash method '%s' (dfu, can or usb)\n", argv[1]);
-    return 64;
+    cf_error err = {0};
+    cf_fail(&err, CF_ERR_USAGE, "unknown flash method '%s' (dfu, can or usb)", argv[1]);
+    return cf_cli_report_error(&local, &err);
 }

@@ -2,6 +2,7 @@
  * cartoflash flash usb [--device PATH|SYSFS] FILE
  * Flashing through Katapult (katapult/katapult.h does the work). */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@
 
 static const char can_usage[] =
     "usage: cartoflash flash can --uuid UUID [--interface IF] [--bitrate N] [--force] [--yes]\n"
-    "                            [--wait SECONDS] [--timeout MS] FILE\n"
+    "                            [--wait SECONDS] [--timeout MS] [--json] FILE\n"
     "  Sends the probe with this CAN UUID to Katapult (it may be running Klipper), writes\n"
     "  the application image FILE, verifies it by read-back and only then starts it.\n"
     "  --interface IF   CAN interface (default can0)\n"
@@ -22,7 +23,7 @@ static const char can_usage[] =
 
 static const char usb_usage[] =
     "usage: cartoflash flash usb [--device PATH|SYSFS|PORT] [--force] [--yes]\n"
-    "                            [--wait SECONDS] [--timeout MS] FILE\n"
+    "                            [--wait SECONDS] [--timeout MS] [--json] FILE\n"
     "  Finds the probe on USB (Klipper or Katapult mode), asks Klipper to enter Katapult\n"
     "  (1200-baud touch), writes the application image FILE, verifies it by read-back,\n"
     "  starts it and waits for the probe to come back.\n"
@@ -41,11 +42,17 @@ typedef struct kp_args {
 static int parse(const cf_cli *cli, bool can, int argc, char **argv, kp_args *a)
 {
     static const struct option longopts[] = {
-        {"uuid", required_argument, NULL, 'u'},    {"interface", required_argument, NULL, 'i'},
-        {"bitrate", required_argument, NULL, 'b'}, {"device", required_argument, NULL, 'd'},
-        {"force", no_argument, NULL, 'f'},         {"yes", no_argument, NULL, 'y'},
-        {"wait", required_argument, NULL, 'w'},    {"timeout", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},          {0, 0, 0, 0},
+        {"uuid", required_argument, NULL, 'u'},
+        {"interface", required_argument, NULL, 'i'},
+        {"bitrate", required_argument, NULL, 'b'},
+        {"device", required_argument, NULL, 'd'},
+        {"force", no_argument, NULL, 'f'},
+        {"yes", no_argument, NULL, 'y'},
+        {"wait", required_argument, NULL, 'w'},
+        {"timeout", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0},
     };
     const char *usage = can ? can_usage : usb_usage;
     cf_error err = {0};
@@ -100,19 +107,18 @@ static int parse(const cf_cli *cli, bool can, int argc, char **argv, kp_args *a)
             a->timing_given = true;
             break;
         }
+        case 'j':
+            break; /* taken before parsing (cf_cli_wants_json) */
         case 'h':
             fputs(usage, stdout);
             return 0;
         default:
         bad:
-            fputs(usage, stderr);
-            return 64;
+            return cf_cli_usage_error(cli, usage);
         }
     }
-    if (optind != argc - 1) {
-        fputs(usage, stderr);
-        return 64;
-    }
+    if (optind != argc - 1)
+        return cf_cli_usage_error(cli, usage);
     if (can && !a->opts.uuid) {
         cf_fail(&err, CF_ERR_USAGE, "flash can needs --uuid UUID");
         cf_hint(&err, "`cartoflash list` queries the CAN bus; printer.cfg has it as canbus_uuid");
@@ -164,8 +170,50 @@ static void print_result(bool can, const cf_kp_report *rep)
                rep->seconds);
 }
 
-static int flash_katapult(const cf_cli *cli, bool can, int argc, char **argv)
+static void print_json(bool can, const char *file, const cf_image *img,
+                       const cf_progress_view *view, const cf_kp_report *rep)
 {
+    json_t *root = cf_cli_json_root(can ? "flash can" : "flash usb");
+    json_t *dev = json_object();
+    json_object_set_new(dev, "transport", json_string(can ? "can" : "usb"));
+    json_object_set_new(dev, "name", cf_cli_json_text(rep->device));
+    json_object_set_new(root, "device", dev);
+    json_object_set_new(root, "firmware", cf_cli_json_firmware(file, img));
+    json_object_set_new(root, "result", json_string("flashed"));
+    json_object_set_new(root, "phases", cf_progress_view_phases_json(view));
+    json_object_set_new(root, "blocks", json_integer((json_int_t)rep->blocks));
+    json_object_set_new(root, "pages_written", json_integer(rep->pages));
+    json_object_set_new(root, "bytes_written", json_integer((json_int_t)rep->bytes_written));
+    json_object_set_new(root, "bytes_verified", json_integer((json_int_t)rep->bytes_verified));
+    /* Katapult cannot read back what the probe held before: no backup */
+    json_object_set_new(root, "backup_file", json_null());
+    json_object_set_new(root, "was_klipper", json_boolean(rep->was_klipper));
+    json_object_set_new(root, "came_back", json_boolean(rep->came_back));
+    json_object_set_new(root, "duration_s", json_real(rep->seconds));
+    json_object_set_new(root, "transfer_s", json_real(rep->transfer_seconds));
+    json_object_set_new(root, "bus_bitrate",
+                        rep->bus_bitrate ? json_integer(rep->bus_bitrate) : json_null());
+    cf_cli_json_print(root);
+}
+
+/* --json when the probe already runs the image: nothing was sent to it. */
+static void print_json_current(bool can, const char *file, const cf_image *img)
+{
+    json_t *root = cf_cli_json_root(can ? "flash can" : "flash usb");
+    json_object_set_new(root, "firmware", cf_cli_json_firmware(file, img));
+    json_object_set_new(root, "result", json_string("already-running"));
+    json_object_set_new(root, "phases", json_array());
+    json_object_set_new(root, "bytes_written", json_integer(0));
+    json_object_set_new(root, "backup_file", json_null());
+    json_object_set_new(root, "came_back", json_null());
+    cf_cli_json_print(root);
+}
+
+static int flash_katapult(const cf_cli *outer, bool can, int argc, char **argv)
+{
+    cf_cli local = *outer;
+    local.json = cf_cli_wants_json(argc, argv);
+    const cf_cli *cli = &local;
     kp_args a = {0};
     int status = parse(cli, can, argc, argv, &a);
     if (status >= 0)
@@ -183,7 +231,8 @@ static int flash_katapult(const cf_cli *cli, bool can, int argc, char **argv)
         rc = cf_image_load(a.file, &lo, &img, &err);
     }
     if (rc == CF_OK) {
-        cf_cli_print_firmware(a.file, &img);
+        if (!cli->json)
+            cf_cli_print_firmware(a.file, &img);
         /* Simulated nodes answer in microseconds: fail faster in fault demos. */
         if (sim && !a.timing_given) {
             a.timing.reply_ms = 500;
@@ -207,27 +256,30 @@ static int flash_katapult(const cf_cli *cli, bool can, int argc, char **argv)
 #ifdef CF_HAVE_STATUS_CMD
     if (rc == CF_OK && !a.opts.force) {
         cf_kp_env env = {.sim = sim};
-        if (cf_cli_already_runs(&env, can, &a.opts, &img)) {
+        if (cf_cli_already_runs(cli->json ? stderr : stdout, &env, can, &a.opts, &img)) {
+            if (cli->json)
+                print_json_current(can, a.file, &img);
             cf_image_free(&img);
             cf_kp_sim_free(sim);
             return 0;
         }
     }
 #endif
-    if (rc == CF_OK && !a.yes && isatty(STDIN_FILENO) && !cf_cli_confirm()) {
-        cf_fail(&err, CF_ERR_CANCELLED, "cancelled; nothing was changed");
-        rc = CF_ERR_CANCELLED;
-    }
+    /* asked the same way as flash dfu: without a terminal, only with --yes */
+    if (rc == CF_OK)
+        rc = cf_cli_ask(a.yes, cli->json, &err);
     if (rc == CF_OK) {
         cf_kp_env env = {.sim = sim};
         cf_progress_view view;
         cf_flash_events ev;
         cf_kp_report rep;
-        cf_progress_view_init(&view, stdout, cli->tty);
+        cf_progress_view_init(&view, cli->json ? stderr : stdout, cli->json ? false : cli->tty);
         cf_progress_view_events(&view, &ev);
         rc = can ? cf_kp_flash_can(&env, &img, &a.opts, &ev, &rep, &err)
                  : cf_kp_flash_usb(&env, &img, &a.opts, &ev, &rep, &err);
-        if (rc == CF_OK)
+        if (rc == CF_OK && cli->json)
+            print_json(can, a.file, &img, &view, &rep);
+        else if (rc == CF_OK)
             print_result(can, &rep);
         else if (rep.failed_phase >= CF_PHASE_WRITE && rep.failed_phase <= CF_PHASE_VERIFY)
             fprintf(stderr, "cartoflash: %s failed after %zu bytes written, %zu verified%s.\n",

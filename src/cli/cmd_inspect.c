@@ -104,7 +104,9 @@ static void print_info(const char *path, const cf_image *img, const cf_image_inf
     printf("\n  problems:      %s\n", info->problems[0] ? cf_safe(info->problems) : "none");
 }
 
-int cf_cmd_inspect(const cf_cli *cli, int argc, char **argv)
+static const char inspect_usage[] = "usage: cartoflash inspect [--json] [--address A] FILE...\n";
+
+int cf_cmd_inspect(const cf_cli *outer, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
@@ -112,7 +114,10 @@ int cf_cmd_inspect(const cf_cli *cli, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
-    bool json = false, address_given = false;
+    cf_cli local = *outer;
+    local.json = cf_cli_wants_json(argc, argv);
+    const cf_cli *cli = &local;
+    bool json = local.json, address_given = false;
     uint32_t address = 0;
     cf_error err = {0};
     optind = 1;
@@ -123,28 +128,34 @@ int cf_cmd_inspect(const cf_cli *cli, int argc, char **argv)
             if (cf_parse_address(optarg, &address, &err) != CF_OK)
                 return cf_cli_report_error(cli, &err);
             address_given = true;
+        } else if (c == 'h') {
+            fputs(inspect_usage, stdout);
+            return 0;
         } else {
-            fputs("usage: cartoflash inspect [--json] [--address A] FILE...\n",
-                  c == 'h' ? stdout : stderr);
-            return c == 'h' ? 0 : 64;
+            return cf_cli_usage_error(cli, inspect_usage);
         }
     }
-    if (optind >= argc) {
-        fputs("usage: cartoflash inspect [--json] [--address A] FILE...\n", stderr);
-        return 64;
-    }
+    if (optind >= argc)
+        return cf_cli_usage_error(cli, inspect_usage);
     int status = 0;
-    json_t *all = json_array();
+    json_t *all = json_array(), *first_error = NULL;
+    /* each file's error goes to stderr here; the JSON document carries them all */
+    cf_cli text = local;
+    text.json = false;
     for (int i = optind; i < argc; i++) {
         cf_image img = {0};
         cf_image_info info;
         cf_error_reset(&err);
         if (load_for_inspect(argv[i], address_given, address, &img, &info, &err) != CF_OK) {
-            status = cf_cli_report_error(cli, &err);
+            int st = cf_cli_report_error(&text, &err);
+            if (!status)
+                status = st; /* the first failure, as the document's "error" */
             if (json) {
                 json_t *o = json_object();
                 json_object_set_new(o, "file", cf_cli_json_text(argv[i]));
-                json_object_set_new(o, "error", cf_cli_json_text(err.message));
+                json_object_set_new(o, "error", cf_cli_json_error(&err));
+                if (!first_error)
+                    first_error = cf_cli_json_error(&err);
                 json_array_append_new(all, o);
             }
             continue;
@@ -156,11 +167,15 @@ int cf_cmd_inspect(const cf_cli *cli, int argc, char **argv)
         cf_image_free(&img);
     }
     if (json) {
-        /* One file: an object; several: an array of objects. */
-        json_t *out = json_array_size(all) == 1 ? json_array_get(all, 0) : all;
-        json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
-        putchar('\n');
+        /* always an array, one entry per FILE in order, even for one file; when any
+         * failed, the first failure is also the document's "error" */
+        json_t *root = cf_cli_json_root("inspect");
+        json_object_set_new(root, "files", all);
+        if (first_error)
+            json_object_set_new(root, "error", first_error);
+        cf_cli_json_print(root);
+    } else {
+        json_decref(all);
     }
-    json_decref(all);
     return status;
 }

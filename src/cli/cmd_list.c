@@ -109,7 +109,9 @@ static void print_device(const cf_usb_dfu_info *d)
     }
 }
 
-int cf_cmd_list(const cf_cli *cli, int argc, char **argv)
+static const char list_usage[] = "usage: cartoflash list [--json] [--wait SECONDS]\n";
+
+int cf_cmd_list(const cf_cli *outer, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
@@ -117,7 +119,10 @@ int cf_cmd_list(const cf_cli *cli, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
-    bool json = false;
+    cf_cli local = *outer;
+    local.json = cf_cli_wants_json(argc, argv);
+    const cf_cli *cli = &local;
+    bool json = local.json;
     uint64_t wait_ms = 0;
     cf_error err = {0};
     optind = 1;
@@ -127,11 +132,15 @@ int cf_cmd_list(const cf_cli *cli, int argc, char **argv)
         } else if (c == 'w') {
             if (cf_parse_seconds(optarg, &wait_ms, &err) != CF_OK)
                 return cf_cli_report_error(cli, &err);
+        } else if (c == 'h') {
+            fputs(list_usage, stdout);
+            return 0;
         } else {
-            fputs("usage: cartoflash list [--json] [--wait SECONDS]\n", c == 'h' ? stdout : stderr);
-            return c == 'h' ? 0 : 64;
+            return cf_cli_usage_error(cli, list_usage);
         }
     }
+    if (optind != argc)
+        return cf_cli_usage_error(cli, list_usage);
     cf_usb_backend *be = NULL;
     cf_usb_dfu_info *list = NULL;
     size_t count = 0;
@@ -155,15 +164,13 @@ int cf_cmd_list(const cf_cli *cli, int argc, char **argv)
         return cf_cli_report_error(cli, &err);
     }
     if (json) {
-        json_t *root = json_object(), *dfu = json_array(), *probes = json_array();
+        json_t *root = cf_cli_json_root("list"), *dfu = json_array(), *probes = json_array();
         for (size_t i = 0; i < count; i++)
             json_array_append_new(dfu, device_json(&list[i]));
         json_object_set_new(root, "dfu", dfu);
         cf_list_katapult(cli, probes);
         json_object_set_new(root, "probes", probes);
-        json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
-        putchar('\n');
-        json_decref(root);
+        cf_cli_json_print(root);
     } else {
         if (count == 0 && dfu_side)
             printf("No DFU devices found.\n");

@@ -192,14 +192,15 @@ static cf_code run_update(const cf_cli *cli, up_args *a, cf_kp_env *env, cf_cata
         } else {
             opts.device = r->port[0] ? r->port : r->device;
         }
-        if (cf_cli_already_runs(env, can, &opts, &img)) {
+        if (cf_cli_already_runs(stdout, env, can, &opts, &img)) {
             cf_image_free(&img);
             free(rows);
             return CF_OK;
         }
     }
-    if (rc == CF_OK && !a->yes && isatty(STDIN_FILENO) && !cf_cli_confirm())
-        rc = cf_fail(err, CF_ERR_CANCELLED, "cancelled; nothing was changed");
+    /* asked the same way as every flash: without a terminal, only with --yes */
+    if (rc == CF_OK)
+        rc = cf_cli_ask(a->yes, false, err);
     if (rc == CF_OK) {
         cf_progress_view view;
         cf_flash_events ev;

@@ -9,37 +9,49 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: cartoflash [--simulate[=SPEC]] [--no-color] [COMMAND [ARGS]]\n"
-          "\n"
-          "With no command, the interactive flasher starts (old script flags such as\n"
-          "-f dfu|can|usb, -b BRANCH, -a, -H, -k, -t, -D, -d DEVICE go there).\n"
-          "\n"
-          "Commands:\n"
-          "  list [--json] [--wait SECONDS]        DFU devices and probes attached now\n"
-          "  inspect [--json] [--address A] FILE... what a firmware file is\n"
-          "  flash dfu [--device SEL] [--address A] [--full] [--force] [--yes]\n"
-          "            [--erase auto|pages|mass] [--no-leave] [--backup-dir DIR]\n"
-          "            [--wait SECONDS] FILE\n"
-          "                                         verified DFU flash (then leave DFU)\n"
-          "  flash can --uuid UUID [--interface IF] FILE   flash over Katapult on CAN\n"
-          "  flash usb [--device PATH|SYSFS] FILE          flash over Katapult on USB\n"
-          "  backup dfu [--device SEL] OUT          read the whole flash to OUT\n"
-          "  firmware list|pick [filters]           the firmware catalogue\n"
-          "  status [--json] [--interface IF]       what every probe runs; newer images\n"
-          "  update [--yes] [--version V]           flash the newest image that fits\n"
-          "\n"
-          "Global options:\n"
-          "  --simulate[=SPEC]  use the simulated probe instead of hardware. SPEC is a comma\n"
-          "                     list: dfu | dfu:f042 | dfu:g431, flash=PATH, fault=KIND@N\n"
-          "                     (stall, timeout, errwrite, errerase, bitflip, disconnect),\n"
-          "                     appear=SECONDS, timing=on|off, start=idle|error;\n"
-          "                     katapult-can | katapult-usb for the Katapult node (app=PATH:\n"
-          "                     the firmware it runs; record=PATH: what it was asked)\n"
-          "  --no-color         no colours (also NO_COLOR=1, or when output is not a terminal)\n"
-          "  --version, -h/--help\n"
-          "\n"
-          "DEVICE selectors: VID:PID (0483:df11), a bus path (1-1.3) or serial=XYZ.\n",
-          out);
+    fputs(
+        "usage: cartoflash [--simulate[=SPEC]] [--no-color] [COMMAND [ARGS]]\n"
+        "\n"
+        "With no command, the interactive flasher starts (old script flags such as\n"
+        "-f dfu|can|usb, -b BRANCH, -a, -H, -k, -t, -D, -d DEVICE go there).\n"
+        "\n"
+        "Commands:\n"
+        "  list [--json] [--wait SECONDS]        DFU devices and probes attached now\n"
+        "  inspect [--json] [--address A] FILE... what a firmware file is\n"
+        "  flash dfu [--device SEL] [--address A] [--full] [--force] [--yes]\n"
+        "            [--erase auto|pages|mass] [--no-leave] [--backup-dir DIR]\n"
+        "            [--wait SECONDS] [--json] FILE\n"
+        "                                         verified DFU flash (then leave DFU)\n"
+        "  flash can --uuid UUID [--interface IF] [--yes] [--json] FILE\n"
+        "                                         flash over Katapult on CAN\n"
+        "  flash usb [--device PATH|SYSFS] [--yes] [--json] FILE\n"
+        "                                         flash over Katapult on USB\n"
+        "  backup dfu [--device SEL] [--json] OUT read the whole flash to OUT\n"
+        "  firmware list|pick [filters] [--json]  the firmware catalogue\n"
+        "  status [--json] [--interface IF]       what every probe runs; newer images\n"
+        "  update [--yes] [--version V]           flash the newest image that fits\n"
+        "\n"
+        "Every flash asks first; without a terminal on stdin it needs --yes.\n"
+        "--json: stdout is one JSON document with \"schema\": 1 (on failure\n"
+        "{\"schema\": 1, \"error\": {\"code\", \"class\", \"message\", \"hint\"}}); the rest goes\n"
+        "to stderr. The schema is docs/schema/cartoflash.schema.json.\n"
+        "\n"
+        "Global options:\n"
+        "  --simulate[=SPEC]  use the simulated probe instead of hardware. SPEC is a comma\n"
+        "                     list: dfu | dfu:f042 | dfu:g431, flash=PATH, fault=KIND@N\n"
+        "                     (stall, timeout, errwrite, errerase, bitflip, disconnect),\n"
+        "                     appear=SECONDS, timing=on|off, start=idle|error;\n"
+        "                     katapult-can | katapult-usb for the Katapult node (app=PATH:\n"
+        "                     the firmware it runs; record=PATH: what it was asked)\n"
+        "  --no-color         no colours (also NO_COLOR=1, or when output is not a terminal)\n"
+        "  --version, -h/--help\n"
+        "\n"
+        "DEVICE selectors: VID:PID (0483:df11), a bus path (1-1.3) or serial=XYZ.\n"
+        "\n"
+        "Exit status:\n",
+        out);
+    for (size_t i = 0; i < cf_exit_class_count; i++)
+        fprintf(out, "  %3d  %s\n", cf_exit_classes[i].status, cf_exit_classes[i].meaning);
 }
 
 /* Removes argv[i] from the vector. */
@@ -112,5 +124,5 @@ int main(int argc, char **argv)
             return commands[i].run(&cli, argc - 1, argv + 1);
     fprintf(stderr, "cartoflash: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
-    return 64;
+    return cf_exit_status(CF_ERR_USAGE);
 }

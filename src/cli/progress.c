@@ -1,6 +1,7 @@
 #include "common/safe.h"
 #include "cli/progress.h"
 
+#include <jansson.h>
 #include <string.h>
 
 #define BAR_WIDTH 30
@@ -58,10 +59,18 @@ static void plain_line(cf_progress_view *v, cf_flash_phase phase, size_t done, s
 static void on_progress(void *user, cf_flash_phase phase, size_t done, size_t total)
 {
     cf_progress_view *v = user;
+    uint64_t now = cf_now_ns();
     if ((int)phase != v->phase) {
         v->phase = (int)phase;
-        v->phase_start = cf_now_ns();
+        v->phase_start = now;
         v->last_percent = -100;
+        if (v->phase_count < sizeof(v->phases) / sizeof(v->phases[0]))
+            v->phases[v->phase_count++] = (cf_progress_phase){.phase = phase, .start_ns = now};
+    }
+    if (v->phase_count) {
+        cf_progress_phase *p = &v->phases[v->phase_count - 1];
+        p->bytes = total;
+        p->end_ns = now;
     }
     if (v->tty)
         draw_bar(v, phase, done, total);
@@ -93,4 +102,18 @@ void cf_progress_view_events(cf_progress_view *v, cf_flash_events *ev)
     ev->user = v;
     ev->progress = on_progress;
     ev->notice = on_notice;
+}
+
+json_t *cf_progress_view_phases_json(const cf_progress_view *v)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < v->phase_count; i++) {
+        const cf_progress_phase *p = &v->phases[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(cf_flash_phase_name(p->phase)));
+        json_object_set_new(o, "bytes", json_integer((json_int_t)p->bytes));
+        json_object_set_new(o, "seconds", json_real((double)(p->end_ns - p->start_ns) / 1e9));
+        json_array_append_new(arr, o);
+    }
+    return arr;
 }

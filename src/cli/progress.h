@@ -9,6 +9,14 @@
 #include "common/clock.h"
 #include "flash/flash.h"
 
+/* One phase as the progress events reported it, for --json reports. */
+typedef struct cf_progress_phase {
+    cf_flash_phase phase;
+    size_t bytes;      /* the phase's total */
+    uint64_t start_ns; /* first event */
+    uint64_t end_ns;   /* last event */
+} cf_progress_phase;
+
 typedef struct cf_progress_view {
     FILE *out;
     bool tty;
@@ -16,10 +24,15 @@ typedef struct cf_progress_view {
     int phase;            /* current phase, -1 none */
     uint64_t phase_start; /* ns */
     int last_percent;
+    cf_progress_phase phases[16]; /* in the order they ran (a phase may run twice) */
+    size_t phase_count;
 } cf_progress_view;
 
 void cf_progress_view_init(cf_progress_view *v, FILE *out, bool tty);
 /* Fills ev with callbacks drawing into v. */
 void cf_progress_view_events(cf_progress_view *v, cf_flash_events *ev);
+/* The phases seen so far as a JSON array of {"name", "bytes", "seconds"}. */
+struct json_t;
+struct json_t *cf_progress_view_phases_json(const cf_progress_view *v);
 
 #endif

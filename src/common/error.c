@@ -106,27 +106,58 @@ const char *cf_code_name(cf_code code)
 
 int cf_exit_status(cf_code code)
 {
+    /* Stable for scripts: one status per class of failure. 64..77 follow BSD
+     * sysexits.h; the small ones are cartoflash's own; 130 is 128 + SIGINT, what
+     * a shell reports for a run stopped with Ctrl-C. */
     switch (code) {
     case CF_OK:
         return 0;
+    case CF_ERR_GATE:
+        return 3; /* refused before anything was erased */
+    case CF_ERR_AMBIGUOUS:
+        return 4; /* several devices match: nothing was sent to any */
+    case CF_ERR_VERIFY:
+        return 5; /* the device was not told to leave its bootloader */
+    case CF_ERR_NOT_SEEN:
+        return 6; /* the flash itself succeeded */
+    case CF_ERR_TIMEOUT:
+        return 7;
     case CF_ERR_USAGE:
         return 64; /* EX_USAGE */
     case CF_ERR_FORMAT:
         return 65; /* EX_DATAERR */
     case CF_ERR_NOT_FOUND:
+    case CF_ERR_UNSUPPORTED:
         return 69; /* EX_UNAVAILABLE */
-    case CF_ERR_ACCESS:
-        return 77; /* EX_NOPERM */
-    case CF_ERR_GATE:
-        return 3; /* refused before anything was erased */
-    case CF_ERR_NOT_SEEN:
-        return 6; /* the flash itself succeeded */
-    case CF_ERR_CANCELLED:
-        return 130;
+    case CF_ERR_IO:
+    case CF_ERR_NOMEM:
+    case CF_ERR_GONE:
+        return 74; /* EX_IOERR */
     case CF_ERR_PROTOCOL:
     case CF_ERR_DEVICE:
+    case CF_ERR_STALL:
         return 76; /* EX_PROTOCOL */
-    default:
-        return 74; /* EX_IOERR */
+    case CF_ERR_ACCESS:
+        return 77; /* EX_NOPERM */
+    case CF_ERR_CANCELLED:
+        return 130;
     }
+    return 74;
 }
+
+const cf_exit_class cf_exit_classes[] = {
+    {0, "success (flashed, verified and started; or nothing to do)"},
+    {3, "refused by a safety gate; nothing was erased"},
+    {4, "ambiguous: several devices match; name one with --device or --uuid"},
+    {5, "verify failed: the device was left in its bootloader, flashing again is safe"},
+    {6, "written, verified and started, but the probe was not seen again"},
+    {7, "timeout: the device stopped answering"},
+    {64, "usage: bad arguments, or a flash without a terminal and without --yes"},
+    {65, "bad file: the firmware or a reply is malformed"},
+    {69, "not found: no such device, file or catalogue entry (or a library missing)"},
+    {74, "I/O error (file system or USB; device disconnected)"},
+    {76, "protocol error: the device answered something unexpected or reported an error"},
+    {77, "permission denied (see the udev rule in the hint)"},
+    {130, "cancelled by the user"},
+};
+const size_t cf_exit_class_count = sizeof(cf_exit_classes) / sizeof(cf_exit_classes[0]);

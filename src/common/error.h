@@ -15,6 +15,7 @@
 #define CF_COMMON_ERROR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef enum cf_code {
     CF_OK = 0,
@@ -66,5 +67,14 @@ const char *cf_code_name(cf_code code);
 
 /* Process exit status for a code (sysexits-like, stable for scripts). */
 int cf_exit_status(cf_code code);
+
+/* Every status cf_exit_status() can return, with what it means, in
+ * increasing order: the one table `--help` prints and the README repeats. */
+typedef struct cf_exit_class {
+    int status;
+    const char *meaning;
+} cf_exit_class;
+extern const cf_exit_class cf_exit_classes[];
+extern const size_t cf_exit_class_count;
 
 #endif

@@ -62,7 +62,7 @@ run --simulate=dfu,mainboard=f446,timing=off list --json
 [ "$(jq -r '[.dfu[] | .cartographer] | join(",")' <<<"$OUT")" = "true,false" ] && pass "json: probe true, mainboard false" || fail "json: both: $OUT"
 
 run --simulate=dfu,mainboard=f446,flash="$P",timing=off flash dfu --yes "$COMBINED"
-expect_status 74 "two DFU devices without --device: ambiguous, never a guess"
+expect_status 4 "two DFU devices without --device: ambiguous, never a guess"
 expect_err "1-1.3 is stm32f042x6 \(Cartographer v2/v3\)" "the error says which one is the probe"
 expect_err "1-1.4 is STM32F4 family" "the error says what the other one is"
 run --simulate=dfu,mainboard=f446,flash="$P",timing=off flash dfu --yes --device 1-1.4 "$COMBINED"

@@ -25,7 +25,7 @@ F="$KLIPPER_FW/combined-firmware/5.1.0/Full_Survey_Cartographer_CAN_1M_5_1_0.bin
 run inspect --json "$F"
 expect_status 0 "inspect combined"
 check_json() { # key expected
-    local got; got=$(jq -r ".$1" <<<"$OUT")
+    local got; got=$(jq -r ".files[0].$1" <<<"$OUT")
     [ "$got" = "$2" ] && pass "$3: $1 = $2" || fail "$3: $1 = $got, expected $2"
 }
 check_json version "CARTOGRAPHER 5.1.0" combined

@@ -56,7 +56,7 @@ fi
 # --- flash usb from running Klipper
 if want usb; then
 F=$TMP/usb.bin
-run --simulate=katapult-usb,flash="$F" flash usb "$USB_APP"
+run --simulate=katapult-usb,flash="$F" flash usb --yes "$USB_APP"
 expect_status 0 "flash usb"
 expect_out "asking it to enter Katapult" "flash usb sends Klipper to Katapult (1200-baud touch)"
 expect_out "Katapult appeared on .* \\(same port 1-1, same chip 16000C000F43304253373820\\)" \
@@ -64,7 +64,7 @@ expect_out "Katapult appeared on .* \\(same port 1-1, same chip 16000C000F433042
 expect_out "The probe is back, running its new firmware" "the probe comes back in run-time mode"
 if holds "$F" "$USB_APP"; then pass "usb: node flash equals the image byte for byte"; else fail "usb: flash differs"; fi
 rm -f "$F"
-run --simulate=katapult-usb,appear=1,timing=off,flash="$F" flash usb "$USB_APP"
+run --simulate=katapult-usb,appear=1,timing=off,flash="$F" flash usb --yes "$USB_APP"
 expect_status 0 "flash usb waits for a probe that appears late (appear=1)"
 expect_out "waiting up to" "and says it is waiting"
 if holds "$F" "$USB_APP"; then pass "usb appear=1: flash equals the image"; else fail "usb appear=1: flash differs"; fi
@@ -73,13 +73,13 @@ fi
 # --- flash can from running Klipper
 if want can; then
 F=$TMP/can.bin
-run --simulate=katapult-can,flash="$F" flash can --uuid "$UUID" "$CAN_APP"
+run --simulate=katapult-can,flash="$F" flash can --yes --uuid "$UUID" "$CAN_APP"
 expect_status 0 "flash can"
 expect_out "CAN traffic: [0-9]+ frames sent, [0-9]+ received, [0-9]+ bits on the wire \\([0-9.]+ s of bus time at 1000000 bit/s\\)" \
     "flash can reports traffic and bus time"
 if holds "$F" "$CAN_APP"; then pass "can: node flash equals the image byte for byte"; else fail "can: flash differs"; fi
 rm -f "$F"
-run --simulate=katapult-can,appear=1,timing=off,flash="$F" flash can --uuid "$UUID" "$CAN_APP"
+run --simulate=katapult-can,appear=1,timing=off,flash="$F" flash can --yes --uuid "$UUID" "$CAN_APP"
 expect_status 0 "flash can waits for a node that appears late (appear=1)"
 if holds "$F" "$CAN_APP"; then pass "can appear=1: flash equals the image"; else fail "can appear=1: flash differs"; fi
 fi
@@ -90,7 +90,7 @@ for link in usb can; do
         want "fault-$link-${fault%@*}" || continue
         F=$TMP/fault-$link.bin
         rm -f "$F"
-        if [ $link = usb ]; then img=$USB_APP; args=(flash usb); else img=$CAN_APP; args=(flash can --uuid "$UUID"); fi
+        if [ $link = usb ]; then img=$USB_APP; args=(flash usb --yes); else img=$CAN_APP; args=(flash can --yes --uuid "$UUID"); fi
         run --simulate=katapult-$link,flash="$F",fault=$fault,timing=off "${args[@]}" "$img"
         case $fault in
         readback*)
@@ -120,19 +120,19 @@ done
 if want gates; then
 F=$TMP/gate.bin
 rm -f "$F"
-run --simulate=katapult-usb,flash="$F" flash usb "$FW/combined-firmware/5.1.0/Full_Survey_Cartographer_USB_5_1_0.bin"
+run --simulate=katapult-usb,flash="$F" flash usb --yes "$FW/combined-firmware/5.1.0/Full_Survey_Cartographer_USB_5_1_0.bin"
 expect_fail "combined image over Katapult is refused"
 expect_err "combined \\(Katapult \\+ app\\)" "and the message says it is a combined image"
-run --simulate=katapult-usb,flash="$F" flash usb "$CAN_APP"
+run --simulate=katapult-usb,flash="$F" flash usb --yes "$CAN_APP"
 expect_fail "a CAN image over USB is refused without --force"
-run --simulate=katapult-can,flash="$F" flash can --uuid "$UUID" "$FW/survey/5.1.0/Survey_Cartographer_CAN_250000_8kib_offset.bin"
+run --simulate=katapult-can,flash="$F" flash can --yes --uuid "$UUID" "$FW/survey/5.1.0/Survey_Cartographer_CAN_250000_8kib_offset.bin"
 expect_fail "a 250 kbit/s image on a 1 Mbit/s bus is refused"
 expect_err "250000 bit/s but the bus runs at 1000000" "and the message names both bitrates"
 if erased "$F"; then pass "refused flashes left the flash untouched"; else fail "a refused flash wrote"; fi
-run --simulate=katapult-can flash can "$CAN_APP"
+run --simulate=katapult-can flash can --yes "$CAN_APP"
 expect_fail "flash can without --uuid"
 expect_err "needs --uuid" "and says what is missing"
-run --simulate=dfu flash can --uuid "$UUID" "$CAN_APP"
+run --simulate=dfu flash can --yes --uuid "$UUID" "$CAN_APP"
 expect_fail "the DFU simulator is not a CAN node"
 # a UUID printer.cfg (second instance, through an [include] glob) gives to the
 # mainboard is refused without --force, naming the section and the file
@@ -142,7 +142,7 @@ printf '[scanner]\ncanbus_uuid: 0123456789ab\n' >"$H/printer_data/config/printer
 printf '[include boards/*.cfg]\n[cartographer]\ncanbus_uuid: 0123456789ab\n' \
     >"$H/printer_data_2/config/printer.cfg"
 printf '[mcu]\ncanbus_uuid: %s\n' "$(tr a-f A-F <<<"$UUID")" >"$H/printer_data_2/config/boards/main.cfg"
-HOME=$H run --simulate=katapult-can,flash="$F" flash can --uuid "$UUID" "$CAN_APP"
+HOME=$H run --simulate=katapult-can,flash="$F" flash can --yes --uuid "$UUID" "$CAN_APP"
 expect_fail "a UUID printer.cfg assigns to [mcu] is refused"
 expect_err "canbus_uuid $UUID belongs to \\[mcu\\] \\(.*boards/main.cfg:2\\)" "and the message names the section and file"
 if erased "$F"; then pass "the mainboard's UUID: nothing written"; else fail "the mainboard's UUID: flash written"; fi

@@ -39,11 +39,11 @@ expect_out list "canbus_uuid [0-9a-f]{12} - running Klipper"
 UUID=$(sed -n 's/.*canbus_uuid \([0-9a-f]\{12\}\) - running Klipper.*/\1/p' "$T/list.out" | head -1)
 
 say "== the bus bitrate must be known (vcan has none)"
-run_logged nobitrate "$CF_CARTOFLASH" flash can --uuid "$UUID" --interface vcan0 "$IMG"
+run_logged nobitrate "$CF_CARTOFLASH" flash can --yes --uuid "$UUID" --interface vcan0 "$IMG"
 if [ "$rc" -ne 0 ]; then pass "refused without a bitrate (exit $rc)"; else fail "flashed without knowing the bitrate"; fi
 expect_out nobitrate "reports no bitrate"
 expect_out nobitrate "--bitrate"
-run_logged wrongrate "$CF_CARTOFLASH" flash can --uuid "$UUID" --interface vcan0 --bitrate 500000 "$IMG"
+run_logged wrongrate "$CF_CARTOFLASH" flash can --yes --uuid "$UUID" --interface vcan0 --bitrate 500000 "$IMG"
 if [ "$rc" -ne 0 ]; then pass "a 1M image on a 500k bus is refused"; else fail "wrong bitrate accepted"; fi
 check "nothing was sent to the node" bash -c "! grep -q bootloader-request '$NODE_LOG'"
 
@@ -51,14 +51,14 @@ say "== a running Klipper host is stopped first"
 bash -c 'exec -a klippy.py sleep 60' &
 KLIPPY=$!
 sleep 0.2
-run_logged klippy "$CF_CARTOFLASH" flash can --uuid "$UUID" --interface vcan0 --bitrate 1000000 "$IMG"
+run_logged klippy "$CF_CARTOFLASH" flash can --yes --uuid "$UUID" --interface vcan0 --bitrate 1000000 "$IMG"
 if [ "$rc" -ne 0 ]; then pass "refused while klippy runs (exit $rc)"; else fail "flashed under a running klippy"; fi
 expect_out klippy "Klipper is running \\(process $KLIPPY\\)"
 expect_out klippy "systemctl stop klipper"
 kill "$KLIPPY"; wait "$KLIPPY" 2>/dev/null
 
 say "== flash from running Klipper"
-run_logged flash "$CF_CARTOFLASH" flash can --uuid "$UUID" --interface vcan0 --bitrate 1000000 "$IMG"
+run_logged flash "$CF_CARTOFLASH" flash can --yes --uuid "$UUID" --interface vcan0 --bitrate 1000000 "$IMG"
 expect_rc flash 0
 expect_out flash "Written and verified 21824 bytes"
 expect_out flash "The probe is back, running its new firmware"
@@ -73,7 +73,7 @@ fault_case() { # KIND@N expected-exit(0|fail) message
   say "== fault $fault"
   rm -f "$T/$kind.flash"
   node_start "katapult-can,flash=$T/$kind.flash,fault=$fault,timing=off"
-  run_logged "$kind" "$CF_CARTOFLASH" flash can --uuid "$UUID" --interface vcan0 --bitrate 1000000 --timeout 400 "$IMG"
+  run_logged "$kind" "$CF_CARTOFLASH" flash can --yes --uuid "$UUID" --interface vcan0 --bitrate 1000000 --timeout 400 "$IMG"
   if [ "$want" = 0 ]; then
     expect_rc "$kind" 0
   else
@@ -88,7 +88,7 @@ fault_case() { # KIND@N expected-exit(0|fail) message
   local stay=""
   [ "$want" = 0 ] || stay=",mode=katapult"
   node_start "katapult-can,flash=$T/$kind.flash,timing=off$stay"
-  run_logged "$kind-retry" "$CF_CARTOFLASH" flash can --uuid "$UUID" --interface vcan0 --bitrate 1000000 "$IMG"
+  run_logged "$kind-retry" "$CF_CARTOFLASH" flash can --yes --uuid "$UUID" --interface vcan0 --bitrate 1000000 "$IMG"
   expect_rc "$kind: retry" 0
   check "$kind: after the retry the flash holds the image" holds "$T/$kind.flash" "$IMG"
   node_stop

@@ -42,7 +42,7 @@ expect_out list "USB probe /dev/ttyACM[0-9]+ \\(port [0-9.-]+\\): 1d50:614e Cart
 PORT=$(sed -n 's/.*(port \([0-9.-]*\)).*/\1/p' "$T/list.out" | head -1)
 
 say "== flash from running Klipper (1200-baud touch)"
-run_logged flash "$CF_CARTOFLASH" flash usb "$IMG"
+run_logged flash "$CF_CARTOFLASH" flash usb --yes "$IMG"
 expect_rc flash 0
 expect_out flash "asking it to enter Katapult"
 expect_out flash "Katapult appeared on /dev/ttyACM[0-9]+ \\(same port $PORT, same chip 16000C000F43304253373820\\)"
@@ -54,7 +54,7 @@ check "it came back as the app" bash -c "grep 'attached 1d50:614e' '$NODE_LOG' |
 check "the node's flash equals the image byte for byte" holds "$T/usb.flash" "$IMG"
 
 say "== --device by sysfs port, from Katapult mode too"
-run_logged byport "$CF_CARTOFLASH" flash usb --device "$PORT" "$IMG"
+run_logged byport "$CF_CARTOFLASH" flash usb --yes --device "$PORT" "$IMG"
 expect_rc byport 0
 node_stop
 
@@ -63,7 +63,7 @@ fault_case() { # KIND@N 0|fail message
   say "== fault $fault"
   rm -f "$T/$kind.flash"
   node_start "katapult-usb,flash=$T/$kind.flash,fault=$fault,timing=off"
-  run_logged "$kind" "$CF_CARTOFLASH" flash usb --timeout 400 "$IMG"
+  run_logged "$kind" "$CF_CARTOFLASH" flash usb --yes --timeout 400 "$IMG"
   if [ "$want" = 0 ]; then
     expect_rc "$kind" 0
   else
@@ -78,7 +78,7 @@ fault_case() { # KIND@N 0|fail message
   local stay=""
   [ "$want" = 0 ] || stay=",mode=katapult"
   node_start "katapult-usb,flash=$T/$kind.flash,timing=off$stay"
-  run_logged "$kind-retry" "$CF_CARTOFLASH" flash usb "$IMG"
+  run_logged "$kind-retry" "$CF_CARTOFLASH" flash usb --yes "$IMG"
   expect_rc "$kind: retry" 0
   check "$kind: after the retry the flash holds the image" holds "$T/$kind.flash" "$IMG"
   node_stop
@@ -91,7 +91,7 @@ fault_case busy@8 0 ""
 
 say "== gates through the real stack"
 node_start "katapult-usb,flash=$T/gate.flash"
-run_logged combined "$CF_CARTOFLASH" flash usb "$CF_FIRMWARE_DIR/cartographer-klipper/firmware/v2-v3/combined-firmware/5.1.0/Full_Survey_Cartographer_USB_5_1_0.bin"
+run_logged combined "$CF_CARTOFLASH" flash usb --yes "$CF_FIRMWARE_DIR/cartographer-klipper/firmware/v2-v3/combined-firmware/5.1.0/Full_Survey_Cartographer_USB_5_1_0.bin"
 if [ "$rc" -ne 0 ]; then pass "a combined image is refused"; else fail "combined image accepted"; fi
 expect_out combined "combined"
 check "the probe was not touched" bash -c "! grep -q bootloader-request '$NODE_LOG'"

@@ -31,7 +31,7 @@ run_logged list "$CF_CARTOFLASH" list
 expect_rc list 0
 expect_out list "USB probe /dev/ttyACM[0-9]+ \\(port [0-9.-]+\\): 1d50:6177 katapult stm32f042x6, serial 16000C000F43304253373820 - in Katapult"
 
-run_logged flash "$CF_CARTOFLASH" flash usb "$IMG"
+run_logged flash "$CF_CARTOFLASH" flash usb --yes "$IMG"
 expect_rc flash 0
 expect_out flash "Written and verified 22464 bytes"
 expect_out flash "The probe is back, running its new firmware"

@@ -53,7 +53,24 @@ static void test_exit_status(void **state)
     assert_int_equal(cf_exit_status(CF_OK), 0);
     assert_int_equal(cf_exit_status(CF_ERR_USAGE), 64);
     assert_int_equal(cf_exit_status(CF_ERR_GATE), 3);
+    assert_int_equal(cf_exit_status(CF_ERR_AMBIGUOUS), 4);
+    assert_int_equal(cf_exit_status(CF_ERR_VERIFY), 5);
+    assert_int_equal(cf_exit_status(CF_ERR_NOT_SEEN), 6);
+    assert_int_equal(cf_exit_status(CF_ERR_TIMEOUT), 7);
+    assert_int_equal(cf_exit_status(CF_ERR_CANCELLED), 130);
     assert_string_equal(cf_code_name(CF_ERR_VERIFY), "verify");
+    /* every code has a name and a status the documented table lists, and the
+     * table is in increasing order with no status twice */
+    for (int c = CF_OK; c <= CF_ERR_NOT_SEEN; c++) {
+        assert_string_not_equal(cf_code_name((cf_code)c), "unknown");
+        int st = cf_exit_status((cf_code)c);
+        bool listed = false;
+        for (size_t i = 0; i < cf_exit_class_count; i++)
+            listed |= cf_exit_classes[i].status == st;
+        assert_true(listed);
+    }
+    for (size_t i = 1; i < cf_exit_class_count; i++)
+        assert_true(cf_exit_classes[i - 1].status < cf_exit_classes[i].status);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
