@@ -19,6 +19,7 @@
 #include "cli/progress.h"
 #include "common/clock.h"
 #include "flash/flash.h"
+#include "klipper/plugin.h"
 #include "klipper/reach.h"
 #include "klipper/status.h"
 
@@ -146,6 +147,32 @@ static cf_code run_update_dfu(const cf_cli *cli, const up_args *a, cf_usb_backen
                               const cf_kp_env *env, cf_catalog *cat, const cf_probe_status *r,
                               cf_error *err);
 
+/* The image's firmware talks to the Cartographer Klipper plugin: one that
+ * needs a newer plugin than the installed one is refused before anything is
+ * flashed (the catalogue manifest's min_plugin_version). */
+static cf_code plugin_gate(const cf_catalog_entry *target, cf_error *err)
+{
+    if (!target->min_plugin[0])
+        return CF_OK;
+    cf_plugin p;
+    cf_code rc = cf_plugin_find(getenv("HOME"), &p, err);
+    if (rc != CF_OK) {
+        cf_hint(err,
+                "the plugin's version could not be read, so %s (which needs %s or newer) "
+                "was not flashed; reinstall the plugin",
+                target->rel_path, target->min_plugin);
+        return rc;
+    }
+    char note[512];
+    rc = cf_plugin_check(&p, target->rel_path, target->min_plugin, note, sizeof(note), err);
+    if (rc == CF_OK && p.found)
+        printf("Plugin: Cartographer Klipper plugin %s (%s) - the image needs %s or newer.\n",
+               p.version, p.where, target->min_plugin);
+    else if (rc == CF_OK)
+        printf("Note: %s.\n", note);
+    return rc;
+}
+
 static cf_code run_update(const cf_cli *cli, up_args *a, cf_usb_backend *be, cf_kp_env *env,
                           cf_catalog *cat, cf_error *err)
 {
@@ -201,6 +228,9 @@ static cf_code run_update(const cf_cli *cli, up_args *a, cf_usb_backend *be, cf_
                a->version ? "the version asked for" : "the newest app image", r->fw.mcu,
                r->fw.iface == CF_IFACE_CAN ? "CAN" : "USB", r->fw.can_bitrate ? " " : "",
                r->fw.can_bitrate ? "at the probe's bitrate" : "");
+        rc = plugin_gate(&target, err);
+    }
+    if (rc == CF_OK) {
         cf_image_load_opts lo = {.default_address = 0x08002000u};
         rc = cf_image_load(target.abs_path, &lo, &img, err);
     }
@@ -462,6 +492,9 @@ static cf_code run_update_dfu(const cf_cli *cli, const up_args *a, cf_usb_backen
            target.rel_path, a->version ? "the" : "the newest", r->mcu, link,
            known ? ", in the flavour the flash held"
                  : ", standard flavour (no firmware in the flash to keep one from)");
+    rc = plugin_gate(&target, err);
+    if (rc != CF_OK)
+        return rc;
     cf_image img = {0};
     cf_image_load_opts lo = {.default_address = 0x08000000u};
     rc = cf_image_load(target.abs_path, &lo, &img, err);

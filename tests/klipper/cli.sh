@@ -253,10 +253,32 @@ if want update-can; then
     expect_out "Already up to date.*nothing to do" "update again: nothing to do"
     if [ "$(record "$TMP/rec" bootloader_requests)" = 0 ]; then pass "no bootloader request (simulator record)"; else fail "bootloader requested"; fi
     F=$TMP/up-g431.bin
+    # 6.2.0 needs the Cartographer Klipper plugin 1.6.0 (the manifest's
+    # min_plugin_version): an older plugin installed with pip refuses it.
+    SITE=$HOME/klippy-env/lib/python3.11/site-packages/cartographer3d_plugin-1.5.0.dist-info
+    mkdir -p "$SITE"
+    printf 'Metadata-Version: 2.4\nName: cartographer3d-plugin\nVersion: 1.5.0\n' >"$SITE/METADATA"
     rm -f "$F"
+    update --simulate=katapult-usb:g431,flash="$F",timing=off,record="$TMP/rec",app="$V4/6.0.0/CartographerV4_6.0.0_USB_full_8kib_offset.bin"
+    if [ "$STATUS" -ne 0 ] && grep -q "6.2.0_USB_full_8kib_offset.bin needs the Cartographer Klipper plugin 1.6.0 or newer; the installed one is 1.5.0" <<<"$ERR"; then
+        pass "plugin 1.5.0 installed: 6.2.0 (needs 1.6.0) is refused"
+    else fail "old plugin: exit $STATUS"; show; fi
+    if grep -qF "$HOME/klippy-env/bin/pip install --upgrade cartographer3d-plugin" <<<"$ERR"; then pass "naming the command that upgrades the plugin"; else fail "no upgrade command"; show; fi
+    if [ "$(record "$TMP/rec" bootloader_requests)" = 0 ]; then pass "and nothing was flashed (no bootloader request)"; else fail "bootloader requested"; fi
+    rm -rf "$SITE"
     update --simulate=katapult-usb:g431,flash="$F",timing=off,app="$V4/6.0.0/CartographerV4_6.0.0_USB_full_8kib_offset.bin"
     expect_status 0 "update a G431 on USB running 6.0.0"
+    expect_out "^Note: .*needs the Cartographer Klipper plugin 1.6.0 or newer; no installed plugin was found" \
+        "no plugin installed: says it could not be checked"
     expect_out "The probe now runs CARTOGRAPHER v4 6.2.0 \\(USB\\)" "confirms 6.2.0"
+    SITE=$HOME/klippy-env/lib/python3.11/site-packages/cartographer3d_plugin-1.6.0.dist-info
+    mkdir -p "$SITE"
+    printf 'Metadata-Version: 2.4\nName: cartographer3d-plugin\nVersion: 1.6.0\n' >"$SITE/METADATA"
+    rm -f "$F"
+    update --simulate=katapult-usb:g431,flash="$F",timing=off,app="$V4/6.0.0/CartographerV4_6.0.0_USB_full_8kib_offset.bin"
+    expect_status 0 "plugin 1.6.0 installed: 6.2.0 is flashed"
+    expect_out "^Plugin: Cartographer Klipper plugin 1.6.0 \\(.*METADATA\\) - the image needs 1.6.0 or newer" "saying which plugin it found"
+    rm -rf "$SITE"
 fi
 
 echo "# $checks checks, $failures failed"
