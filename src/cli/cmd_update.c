@@ -386,7 +386,9 @@ static cf_code confirm_dfu(cf_usb_backend *be, const cf_kp_env *env, const cf_pr
     cf_kl_ident id = {0};
     cf_error ierr = {0};
     cf_code irc = CF_ERR_NOT_FOUND;
-    const char *sel = r->serial[0] ? r->serial : r->port;
+    /* By port: the ROM bootloader's serial string is not the app's (the app
+     * sends the chip's unique ID in hex), but both sit on the same port. */
+    const char *sel = r->port;
     while (cf_now_ns() < deadline + 5000000000ull) {
         cf_error_reset(&ierr);
         irc = cf_kl_identify_usb_select(env, sel, &id, &ierr);
