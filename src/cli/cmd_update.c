@@ -101,7 +101,7 @@ static cf_code choose_probe(cf_probe_status *rows, size_t n, const up_args *a,
     }
     if (hits == 1)
         return CF_OK;
-    cf_fail(err, CF_ERR_NOT_FOUND, "no probe running its firmware was found%s%s",
+    cf_fail(err, CF_ERR_NOT_FOUND, "no probe running its firmware or in DFU mode was found%s%s",
             a->device || a->uuid ? " matching " : "",
             a->device ? a->device
             : a->uuid ? a->uuid
