@@ -129,14 +129,6 @@ cf_code cf_plugin_parse_version_py(const char *buf, size_t len, const char *name
     return cf_fail(err, CF_ERR_FORMAT, "%s sets no __version__", name);
 }
 
-static cf_code read_small(const char *path, char **out, size_t *len, cf_error *err)
-{
-    uint8_t *data = NULL;
-    cf_code rc = cf_read_file(path, PLUGIN_FILE_MAX, &data, len, err);
-    *out = (char *)data;
-    return rc;
-}
-
 /* The Name: of a METADATA block names this plugin ("cartographer3d-plugin";
  * pip folds case and treats - _ . alike). */
 static bool names_plugin(const char *buf, size_t len)
@@ -194,11 +186,12 @@ cf_code cf_plugin_find(const char *home, cf_plugin *out, cf_error *err)
     cf_code rc = CF_OK;
     if (glob(pattern, 0, NULL, &g) == 0) {
         for (size_t i = 0; i < g.gl_pathc && !out->found && rc == CF_OK; i++) {
-            char *buf = NULL;
+            uint8_t *data = NULL;
             size_t len = 0;
             cf_error rerr = {0};
-            if (read_small(g.gl_pathv[i], &buf, &len, &rerr) != CF_OK)
+            if (cf_read_file(g.gl_pathv[i], PLUGIN_FILE_MAX, &data, &len, &rerr) != CF_OK)
                 continue;
+            const char *buf = (const char *)data;
             if (names_plugin(buf, len)) {
                 rc = cf_plugin_parse_metadata(buf, len, g.gl_pathv[i], out->version,
                                               sizeof(out->version), err);
@@ -208,7 +201,7 @@ cf_code cf_plugin_find(const char *home, cf_plugin *out, cf_error *err)
                              "%s/klippy-env/bin/pip install --upgrade cartographer3d-plugin", home);
                 }
             }
-            free(buf);
+            free(data);
         }
     }
     globfree(&g);
@@ -219,12 +212,13 @@ cf_code cf_plugin_find(const char *home, cf_plugin *out, cf_error *err)
     struct stat st;
     if (stat(path, &st) != 0)
         return CF_OK;
-    char *buf = NULL;
+    uint8_t *data = NULL;
     size_t len = 0;
-    rc = read_small(path, &buf, &len, err);
+    rc = cf_read_file(path, PLUGIN_FILE_MAX, &data, &len, err);
     if (rc == CF_OK)
-        rc = cf_plugin_parse_version_py(buf, len, path, out->version, sizeof(out->version), err);
-    free(buf);
+        rc = cf_plugin_parse_version_py((const char *)data, len, path, out->version,
+                                        sizeof(out->version), err);
+    free(data);
     if (rc == CF_OK) {
         fill(out, path);
         snprintf(out->upgrade, sizeof(out->upgrade),

@@ -30,7 +30,7 @@ typedef struct cf_plugin {
     char version[64];   /* as recorded, e.g. "1.6.0" or "1.6.1.dev3" */
     int release[3];     /* its x.y.z */
     bool prerelease;    /* a/b/rc/dev suffix: older than the x.y.z release */
-    char where[1100];   /* the file it was read from */
+    char where[1200];   /* the file it was read from */
     char upgrade[2400]; /* the command that upgrades it */
 } cf_plugin;
 
