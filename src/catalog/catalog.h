@@ -116,6 +116,9 @@ typedef struct cf_catalog_entry {
     bool excluded;                 /* filtered out (shown only with filter->all) */
     char reason[256];              /* why excluded, e.g. "CAN 500000 bit/s, not 1000000" */
     char notes[512]; /* "; "-separated: content/hint disagreements, inspection problems */
+    /* The manifest's min_plugin_version: the oldest Cartographer Klipper
+     * plugin this image works with ("1.6.0"), "" when it names none. */
+    char min_plugin[32];
 } cf_catalog_entry;
 
 typedef struct cf_catalog_filter {

@@ -330,5 +330,7 @@ cf_code cf_catalog_classify(const char *abs_path, const char *rel_path, const cf
     fill_mcu(e, &info, &h);
     fill_iface(e, &info, &h);
     fill_version(e, &info, &h);
+    if (h.row)
+        cf_catalog_fmt(e->min_plugin, sizeof(e->min_plugin), "%s", h.row->min_plugin_version);
     return CF_OK;
 }

@@ -166,12 +166,14 @@ enum {
     COL_VERSION,
     COL_SPEED,
     COL_LITE,
+    COL_MIN_PLUGIN,
     COL_N
 };
 
 static const char *const col_names[COL_N] = {
-    "filepath",      "firmware_type",    "protocol",  "process",
-    "probe_version", "firmware_version", "can_speed", "is_lite",
+    "filepath",  "firmware_type", "protocol",
+    "process",   "probe_version", "firmware_version",
+    "can_speed", "is_lite",       "min_plugin_version",
 };
 
 typedef struct manifest_ctx {
@@ -243,6 +245,22 @@ static bool parse_speed(const char *s, uint32_t *out)
     return true;
 }
 
+/* "x.y.z", each part 1-5 digits, nothing around it. */
+static bool plain_version(const char *s)
+{
+    for (int part = 0; part < 3; part++) {
+        size_t digits = 0;
+        while (s[digits] >= '0' && s[digits] <= '9')
+            digits++;
+        if (digits == 0 || digits > 5)
+            return false;
+        s += digits;
+        if (part < 2 && *s++ != '.')
+            return false;
+    }
+    return *s == '\0';
+}
+
 static bool manifest_row(void *ctx, size_t line, char **fields, size_t count, cf_error *err)
 {
     manifest_ctx *mc = ctx;
@@ -288,6 +306,15 @@ static bool manifest_row(void *ctx, size_t line, char **fields, size_t count, cf
     if (!parse_speed(field_at(fields, count, mc->col[COL_SPEED]), &r->can_speed)) {
         cf_fail(err, CF_ERR_FORMAT, "%s line %zu: can_speed \"%s\" is not a bitrate", mc->name,
                 line, field_at(fields, count, mc->col[COL_SPEED]));
+        return false;
+    }
+    /* The plugin release the image needs: x.y.z or empty; anything else is a
+     * broken list, not a version to compare with. */
+    const char *minp = field_at(fields, count, mc->col[COL_MIN_PLUGIN]);
+    if (*minp && (!plain_version(minp) ||
+                  !copy_field(r->min_plugin_version, sizeof(r->min_plugin_version), minp))) {
+        cf_fail(err, CF_ERR_FORMAT, "%s line %zu: min_plugin_version \"%s\" is not x.y.z", mc->name,
+                line, minp);
         return false;
     }
     const char *lite = field_at(fields, count, mc->col[COL_LITE]);

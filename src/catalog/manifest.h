@@ -35,7 +35,9 @@ typedef struct cf_manifest_row {
     char version[32];       /* "6.1.0" */
     uint32_t can_speed;     /* 0 if empty */
     int is_lite;            /* 1 yes, 0 no, -1 empty/unknown */
-    size_t line;            /* line in the file, for messages */
+    /* "1.6.0": the oldest Cartographer Klipper plugin the image works with, "" if none */
+    char min_plugin_version[32];
+    size_t line; /* line in the file, for messages */
 } cf_manifest_row;
 
 typedef struct cf_manifest {

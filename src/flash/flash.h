@@ -97,6 +97,13 @@ typedef struct cf_flash_report {
 cf_code cf_flash_dfu(cf_usb_backend *be, const cf_image *img, const cf_flash_opts *opts,
                      const cf_flash_events *ev, cf_flash_report *rep, cf_error *err);
 
+/* Reads the whole internal flash of the selected device (DfuSe upload; nothing
+ * is erased or written, leave is never sent): *out (the caller frees it) holds
+ * *size bytes from *start. */
+cf_code cf_read_flash_dfu(cf_usb_backend *be, const char *device, uint8_t **out, size_t *size,
+                          uint32_t *start, const cf_flash_events *ev, cf_flash_report *rep,
+                          cf_error *err);
+
 /* Reads the whole internal flash of the selected device to out_path. */
 cf_code cf_backup_dfu(cf_usb_backend *be, const char *device, const char *out_path,
                       const cf_flash_events *ev, cf_flash_report *rep, cf_error *err);

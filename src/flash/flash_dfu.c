@@ -436,12 +436,16 @@ out:
     return rc;
 }
 
-cf_code cf_backup_dfu(cf_usb_backend *be, const char *device, const char *out_path,
-                      const cf_flash_events *ev, cf_flash_report *rep, cf_error *err)
+cf_code cf_read_flash_dfu(cf_usb_backend *be, const char *device, uint8_t **out, size_t *size_out,
+                          uint32_t *start_out, const cf_flash_events *ev, cf_flash_report *rep,
+                          cf_error *err)
 {
     uint64_t t0 = cf_now_ns();
     memset(rep, 0, sizeof(*rep));
     rep->still_in_dfu = true;
+    *out = NULL;
+    *size_out = 0;
+    *start_out = 0;
     session s = {.ev = ev, .rep = rep};
     uint8_t *buf = NULL;
     cf_code rc = connect(be, device, &s, err);
@@ -458,7 +462,7 @@ cf_code cf_backup_dfu(cf_usb_backend *be, const char *device, const char *out_pa
     size_t size = cf_dfuse_contiguous_bytes(&s.layout);
     buf = malloc(size);
     if (!buf) {
-        rc = cf_fail(err, CF_ERR_NOMEM, "out of memory for a %zu-byte backup", size);
+        rc = cf_fail(err, CF_ERR_NOMEM, "out of memory for a %zu-byte read", size);
         goto out;
     }
     cf_flash_progress(ev, CF_PHASE_READ, 0, size);
@@ -466,14 +470,31 @@ cf_code cf_backup_dfu(cf_usb_backend *be, const char *device, const char *out_pa
     if (rc != CF_OK)
         goto out;
     cf_flash_progress(ev, CF_PHASE_READ, size, size);
-    rc = cf_write_file_atomic(out_path, buf, size, err);
-    if (rc == CF_OK) {
-        snprintf(rep->backup_path, sizeof(rep->backup_path), "%s", out_path);
-        rep->bytes_verified = size;
-    }
+    rep->bytes_verified = size;
+    *out = buf;
+    *size_out = size;
+    *start_out = seg->start;
+    buf = NULL;
 out:
     free(buf);
     disconnect(&s);
     rep->seconds = (double)(cf_now_ns() - t0) / 1e9;
+    return rc;
+}
+
+cf_code cf_backup_dfu(cf_usb_backend *be, const char *device, const char *out_path,
+                      const cf_flash_events *ev, cf_flash_report *rep, cf_error *err)
+{
+    uint8_t *buf = NULL;
+    size_t size = 0;
+    uint32_t start = 0;
+    cf_code rc = cf_read_flash_dfu(be, device, &buf, &size, &start, ev, rep, err);
+    if (rc == CF_OK)
+        rc = cf_write_file_atomic(out_path, buf, size, err);
+    if (rc == CF_OK)
+        snprintf(rep->backup_path, sizeof(rep->backup_path), "%s", out_path);
+    else
+        rep->bytes_verified = 0;
+    free(buf);
     return rc;
 }

@@ -185,8 +185,61 @@ if want update-usb; then
     expect_out "The probe now runs CARTOGRAPHER 5.1.0 \\(USB\\)" "runs 5.1.0 after it"
     update --simulate=katapult-usb,flash="$F" --version 4.9.9
     expect_status 69 "a version the catalogue does not have"
-    update --simulate=dfu
-    if [ "$STATUS" -ne 0 ] && grep -q "flash dfu" <<<"$ERR"; then pass "a DFU simulation: refused, naming flash dfu"; else fail "dfu update: exit $STATUS"; show; fi
+fi
+
+if want update-dfu; then
+    COMB=$CAT/firmware/v2-v3/combined-firmware
+    F=$TMP/up-dfu.bin
+    rm -rf "$F" "$XDG_STATE_HOME/cartoflash/backups"
+    # Erased flash: the link the new firmware talks on cannot be read, so it is asked for.
+    update --simulate=dfu,flash="$F",timing=off
+    if [ "$STATUS" -ne 0 ] && grep -q -- "add --firmware-interface usb, or --firmware-interface can --bitrate N" <<<"$ERR"; then
+        pass "an erased probe in DFU mode: fails naming the flags to add"
+    else fail "erased dfu update: exit $STATUS"; show; fi
+    expect_out "flash holds no Cartographer firmware for stm32f042x6" "says what the flash holds"
+    if [ ! -d "$XDG_STATE_HOME/cartoflash/backups" ]; then pass "nothing was erased (no backup taken)"; else fail "a backup was taken"; fi
+    update --simulate=dfu,flash="$F",timing=off --firmware-interface can
+    if [ "$STATUS" -ne 0 ] && grep -q -- "add --bitrate N" <<<"$ERR"; then pass "a CAN build without a bitrate: asks for --bitrate"; else fail "can without bitrate: exit $STATUS"; show; fi
+    update --simulate=dfu,flash="$F",timing=off --firmware-interface can --bitrate 1000000
+    expect_status 0 "update an erased probe with --firmware-interface can --bitrate 1000000"
+    expect_out "^Image: CARTOGRAPHER V3 6.1.0 \\(.*combined-firmware/6.1.0/Katapult_plus_CartographerV3_6.1.0_CAN_1M.bin\\) - the newest combined image" \
+        "picks the newest combined CAN 1M image"
+    expect_out "A CAN build shows nothing on USB" "says a CAN build cannot be seen on USB"
+    # Now the flash holds a CAN build: a second update reads it and keeps CAN 1M.
+    update --simulate=dfu,flash="$F",timing=off
+    expect_status 0 "update a DFU-mode probe whose flash holds a CAN build"
+    expect_out "^Its flash holds CARTOGRAPHER V3 6.1.0 \\(CAN 1000000\\) \\(its Klipper data dictionary, read with DfuSe upload\\)" \
+        "reads the firmware in the flash before erasing"
+    expect_out "^Interface: CAN at 1000000 bit/s - kept from the firmware its flash holds" "keeps CAN 1M"
+    expect_out "0 of [0-9]+ pages changed" "the same image again changes no page"
+    # A USB 5.0.0 in the flash: 6.1.0 USB, and the app comes back on the same port.
+    rm -f "$F"
+    run --simulate=dfu,flash="$F",timing=off flash dfu --yes "$COMB/5.0.0/Full_Survey_Cartographer_USB_5_0_0.bin"
+    expect_status 0 "flash dfu 5.0.0 USB (the starting point)"
+    update --simulate=dfu,flash="$F",timing=off
+    expect_status 0 "update a DFU-mode probe whose flash holds 5.0.0 USB"
+    expect_out "^Probe: 1-1.3 \\(0483:df11\\), stm32f042x6 \\(v2/v3\\), in DFU mode" "says the probe sits in DFU mode"
+    expect_out "^Its flash holds CARTOGRAPHER 5.0.0 \\(USB\\)" "reads 5.0.0 USB from the flash"
+    expect_out "^Image: .*Katapult_plus_CartographerV3_6.1.0_USB.bin" "picks the 6.1.0 combined USB image (not lite)"
+    expect_out "^The probe came back as the Cartographer app on USB port 1-1.3 \\(1d50:614e" \
+        "the app enumerates on the same port after leave"
+    # The flavour is kept: a K1 build gets the newest K1 image.
+    rm -f "$F"
+    run --simulate=dfu,flash="$F",timing=off flash dfu --yes "$COMB/5.0.0/Full_Survey_Cartographer_CrealityK1_USB_5_0_0.bin"
+    update --simulate=dfu,flash="$F",timing=off
+    expect_status 0 "update a DFU-mode K1 probe"
+    expect_out "^Image: .*5.1.0/Full_Survey_Cartographer_CrealityK1_USB_5_1_0.bin" "picks the K1 image"
+    update --simulate=dfu,flash="$F",timing=off --version 5.0.0 --firmware-interface usb
+    expect_status 0 "update --version 5.0.0 --firmware-interface usb over DFU"
+    expect_out "^Interface: USB - from --firmware-interface" "the flag's choice, with its reason"
+    expect_out "^Image: .*5.0.0/Full_Survey_Cartographer_CrealityK1_USB_5_0_0.bin" "the version asked for"
+    # A v4 (G431) in DFU mode.
+    F=$TMP/up-dfu-g431.bin
+    rm -f "$F"
+    update --simulate=dfu:g431,flash="$F",timing=off --firmware-interface usb
+    expect_status 0 "update an erased G431 in DFU mode over DFU"
+    expect_out "^Image: .*v4/combined-firmware/6.1.0/Katapult_plus_CartographerV4_6.1.0_USB.bin" "the newest v4 combined USB image"
+    expect_out "came back as the Cartographer app on USB port" "and the app enumerates"
 fi
 
 if want update-can; then
@@ -200,10 +253,32 @@ if want update-can; then
     expect_out "Already up to date.*nothing to do" "update again: nothing to do"
     if [ "$(record "$TMP/rec" bootloader_requests)" = 0 ]; then pass "no bootloader request (simulator record)"; else fail "bootloader requested"; fi
     F=$TMP/up-g431.bin
+    # 6.2.0 needs the Cartographer Klipper plugin 1.6.0 (the manifest's
+    # min_plugin_version): an older plugin installed with pip refuses it.
+    SITE=$HOME/klippy-env/lib/python3.11/site-packages/cartographer3d_plugin-1.5.0.dist-info
+    mkdir -p "$SITE"
+    printf 'Metadata-Version: 2.4\nName: cartographer3d-plugin\nVersion: 1.5.0\n' >"$SITE/METADATA"
     rm -f "$F"
+    update --simulate=katapult-usb:g431,flash="$F",timing=off,record="$TMP/rec",app="$V4/6.0.0/CartographerV4_6.0.0_USB_full_8kib_offset.bin"
+    if [ "$STATUS" -ne 0 ] && grep -q "6.2.0_USB_full_8kib_offset.bin needs the Cartographer Klipper plugin 1.6.0 or newer; the installed one is 1.5.0" <<<"$ERR"; then
+        pass "plugin 1.5.0 installed: 6.2.0 (needs 1.6.0) is refused"
+    else fail "old plugin: exit $STATUS"; show; fi
+    if grep -qF "$HOME/klippy-env/bin/pip install --upgrade cartographer3d-plugin" <<<"$ERR"; then pass "naming the command that upgrades the plugin"; else fail "no upgrade command"; show; fi
+    if [ "$(record "$TMP/rec" bootloader_requests)" = 0 ]; then pass "and nothing was flashed (no bootloader request)"; else fail "bootloader requested"; fi
+    rm -rf "$SITE"
     update --simulate=katapult-usb:g431,flash="$F",timing=off,app="$V4/6.0.0/CartographerV4_6.0.0_USB_full_8kib_offset.bin"
     expect_status 0 "update a G431 on USB running 6.0.0"
+    expect_out "^Note: .*needs the Cartographer Klipper plugin 1.6.0 or newer; no installed plugin was found" \
+        "no plugin installed: says it could not be checked"
     expect_out "The probe now runs CARTOGRAPHER v4 6.2.0 \\(USB\\)" "confirms 6.2.0"
+    SITE=$HOME/klippy-env/lib/python3.11/site-packages/cartographer3d_plugin-1.6.0.dist-info
+    mkdir -p "$SITE"
+    printf 'Metadata-Version: 2.4\nName: cartographer3d-plugin\nVersion: 1.6.0\n' >"$SITE/METADATA"
+    rm -f "$F"
+    update --simulate=katapult-usb:g431,flash="$F",timing=off,app="$V4/6.0.0/CartographerV4_6.0.0_USB_full_8kib_offset.bin"
+    expect_status 0 "plugin 1.6.0 installed: 6.2.0 is flashed"
+    expect_out "^Plugin: Cartographer Klipper plugin 1.6.0 \\(.*METADATA\\) - the image needs 1.6.0 or newer" "saying which plugin it found"
+    rm -rf "$SITE"
 fi
 
 echo "# $checks checks, $failures failed"

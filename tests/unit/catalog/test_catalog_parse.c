@@ -219,14 +219,26 @@ static void test_manifest(void **state)
     assert_int_equal(a->can_speed, 1000000);
     assert_int_equal(a->is_lite, 0);
     assert_string_equal(a->version, "6.2.0");
+    assert_string_equal(a->min_plugin_version, "1.6.0");
     const cf_manifest_row *b = cf_manifest_find(&m, "v2-v3/b.bin"); /* prefix removed */
     assert_non_null(b);
     assert_string_equal(b->process, "DFU");
     assert_int_equal(b->can_speed, 0);
     assert_int_equal(b->is_lite, 1);
     assert_int_equal(b->line, 3);
+    assert_string_equal(b->min_plugin_version, "");
     assert_null(cf_manifest_find(&m, "nope.bin"));
     cf_manifest_free(&m);
+
+    /* a min_plugin_version that is not x.y.z is a broken list, named by line */
+    static const char *const bad_min[] = {"1.6", "v1.6.0", "1.6.0 beta", "1.6.0.1", "latest"};
+    for (size_t i = 0; i < sizeof(bad_min) / sizeof(bad_min[0]); i++) {
+        char csv[160];
+        snprintf(csv, sizeof(csv), "filepath,min_plugin_version\nx.bin,%s\n", bad_min[i]);
+        cf_error_reset(&err);
+        assert_int_equal(cf_manifest_parse(csv, strlen(csv), "m.csv", &m, &err), CF_ERR_FORMAT);
+        assert_non_null(strstr(err.message, "m.csv line 2: min_plugin_version"));
+    }
 
     /* columns found by name, in any order */
     const char *swapped = "can_speed,FilePath\n250000,x.bin\n";
