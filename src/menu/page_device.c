@@ -164,7 +164,7 @@ static void describe(const cf_usb_dfu_info *d, bool several, char *out, size_t s
         snprintf(out, size, "%04x:%04x%s (%s, %s)", d->vid, d->pid, where, kind.probe->mcu,
                  kind.probe->probe);
     else
-        snprintf(out, size, "%04x:%04x%s (%s: NOT a Cartographer probe)", d->vid, d->pid, where,
+        snprintf(out, size, "%04x:%04x%s (%.100s: NOT a Cartographer probe)", d->vid, d->pid, where,
                  kind.what);
 }
 
