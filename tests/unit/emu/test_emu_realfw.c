@@ -17,9 +17,9 @@
 
 static uint8_t *load(const char *rel, size_t *size)
 {
-    const char *dir = getenv("CF_SHARED_FIRMWARE");
+    const char *dir = getenv("CF_FIRMWARE_DIR");
     if (!dir || !*dir) {
-        fail_msg("CF_SHARED_FIRMWARE is not set (CTest sets it to ../shared/firmware)");
+        fail_msg("CF_FIRMWARE_DIR is not set (CTest sets it to ../shared/firmware)");
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, rel);
