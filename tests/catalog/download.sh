@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Downloads from a local HTTPS (and HTTP) server started here on 127.0.0.1,
-# serving tarballs made from ../shared/firmware in GitHub's layout: list,
+# serving tarballs made from the firmware trees (CF_FIRMWARE_DIR) in GitHub's layout: list,
 # pick, cache, offline reuse, an interrupted download (kept cache, then a
 # resumed one), a corrupt archive, hostile archive entries (nothing written
 # outside the cache), a tree whose names lie, TLS verification, size limit,

@@ -81,7 +81,7 @@ has " 1. Check Again"
 choose 0
 expect_exit 0
 
-# The old script's -d names a device directly: the mainboard is still refused
+# firmware.py's -d names a device directly: the mainboard is still refused
 # when the flash starts (the library's device gate), and its flash is untouched.
 start -- --simulate=dfu:f446,timing=off,flash=$WORK/mainboard.bin -f dfu -d 0483:df11 --firmware-dir "$COMBINED"
 wait_for "SELECT FIRMWARE"

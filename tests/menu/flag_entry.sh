@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The old script's flags keep working: -f dfu (any case) opens the DFU menu,
+# The flags of cartographer-klipper's scripts/firmware.py keep working:
+# -f dfu (any case) opens the DFU menu,
 # -f with a bad value is a usage error, -d without a firmware goes to the
 # firmware list and from there straight to the confirmation screen.
 . "$(dirname "$0")/lib.sh"

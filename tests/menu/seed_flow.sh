@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The seed document's whole DFU flow, pressing the numbers its pictures show:
+# The whole DFU flow of the Cartographer docs' "via DFU" page, pressing the
+# numbers its pictures show:
 # main menu -> 3. DFU -> 1. Find Cartographer Device -> 1. Select 0483:df11 ->
 # 2. Find DFU Firmware -> pick -> 4. Flash Selected Firmware -> 1. Yes ->
 # Flashed Successfully; then the emulated flash must hold the image.
