@@ -11,8 +11,9 @@
  *
  * Pure: no I/O, no clock (times are passed in), nothing printed.
  *
- * What silicon does after DfuSe leave (../shared/reference/dfu-dfuse.md §4.4,
- * katapult-protocol.md §4.5, §5.1):
+ * What silicon does after DfuSe leave (ST AN3156 and AN2662 §4.5.5 for the ROM's
+ * jump; Katapult src/bootentry.c and src/generic/armcm_canboot.c for what runs
+ * next):
  *  1. The ROM jumps through the vector table at the jump address
  *     (0x08000000): SP = [a], PC = [a+4]. An initial SP outside SRAM or a reset
  *     vector that is not a Thumb address in flash (erased flash reads

@@ -1,5 +1,5 @@
-/* Opening a catalogue: resolving where firmware comes from (issue 5 item 1)
- * and classifying every file found there. */
+/* Opening a catalogue: resolving where firmware comes from and classifying
+ * every file found there. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>

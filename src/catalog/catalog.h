@@ -3,7 +3,7 @@
  *
  * Contract:
  *  - cf_catalog_open() resolves ONE place to read firmware from, in this order
- *    (issue 5 item 1), and reports it in cf_catalog_root.label:
+ *    and reports it in cf_catalog_root.label:
  *      1. opts->source naming a regular file    -> that file alone ("file ...");
  *      2. opts->source naming a folder          -> that tree ("--source DIR").
  *         A repository root (holding firmware/) or its firmware/ folder both work;
@@ -85,7 +85,7 @@ typedef enum cf_catalog_mode {
     CF_CATALOG_ANY = 0,  /* every kind (list without --mode) */
     CF_CATALOG_DFU,      /* combined images (Katapult + app at 0x08000000) */
     CF_CATALOG_KATAPULT, /* app images for 0x08002000, flashed through Katapult */
-    CF_CATALOG_DEPLOYER  /* Katapult deployers (old script's -t) */
+    CF_CATALOG_DEPLOYER  /* Katapult deployers (-t of cartographer-klipper's firmware.py) */
 } cf_catalog_mode;
 
 /* Which fields of an entry were filled from hints (file name, folder, manifest)

@@ -6,8 +6,9 @@
  *   --no-color          (also NO_COLOR in the environment, or stdout not a terminal)
  *   -h/--help, --version
  * then calls one command function with the remaining argv (argv[0] = command name).
- * With no command the interactive flasher (menu/menu.h) runs; the old script's
- * flags (-f/--flash, -b, -D, -t, -H, -a, -k, -d) select that too.
+ * With no command the interactive flasher (menu/menu.h) runs; the flags of
+ * cartographer-klipper's scripts/firmware.py (-f/--flash, -b, -D, -t, -H, -a,
+ * -k, -d) select that too.
  *
  * Commands return a process exit status (cf_exit_status()).
  * Only front ends print: commands print to stdout/stderr, layers never do.
@@ -80,7 +81,7 @@ int cf_cmd_update(const cf_cli *cli, int argc, char **argv);   /* update (cmd_up
  *  - cmd_list.c prints DFU devices, then calls cf_list_katapult() (cmd_list_katapult.c)
  *    to add Katapult- and Klipper-mode probes (USB and CAN). With json != NULL it
  *    appends objects to that jansson array instead of printing.
- *  - With no command, or with the old script's flags, main.c calls cf_menu_main()
+ *  - With no command, or with firmware.py's flags, main.c calls cf_menu_main()
  *    (src/menu/) with the full argv (argv[0] = program name). */
 int cf_cmd_flash_can(const cf_cli *cli, int argc, char **argv);
 int cf_cmd_flash_usb(const cf_cli *cli, int argc, char **argv);

@@ -1,6 +1,6 @@
 /* ST DfuSe extensions: commands carried in DNLOAD block 0 (set address,
  * erase), memory write/read in blocks >= 2, and leave. Sequences follow
- * AN3156 and dfu-util 0.11; see ../shared/reference/dfu-dfuse.md §4, §6, §9.1. */
+ * ST AN3156 (AN2662 §4) and dfu-util 0.11's src/dfuse.c. */
 #include <string.h>
 
 #include "common/clock.h"

@@ -3,14 +3,15 @@
  * Sources and confidence ([V] seen in logs of real chips, [D] documented,
  * [I] inferred, [U] unknown / chosen):
  *
- * STM32F042x6 (ROM DFU version 2.2): everything from
- * ../shared/reference/dfu-dfuse.md §1 and §3: bcdDevice 0x2200 [V], bcdUSB
+ * STM32F042x6 (ROM DFU version 2.2), from ST AN3156 (the version in bcdDevice),
+ * the DFU 1.1 specification (functional descriptor, Table 4.2) and public
+ * dfu-util -l / lsusb logs of F042 boards: bcdDevice 0x2200 [V], bcdUSB
  * 1.00 and MaxPacket0 64 (as F4/F107 ROMs; F042 unseen) [I], strings
  * "STMicroelectronics" / "STM32  BOOTLOADER" / "FFFFFFFEFFFF" [V], alt names
  * [V], functional descriptor 09 21 0B FF 00 00 08 1A 01 after the last alt [V/I],
  * self-powered 0xC0, 100 mA [I]. Flash 32 x 1 KiB at 0x08000000, option bytes
  * 16 B at 0x1FFFF800, SRAM 6 KiB, system memory 0x1FFFC400..0x1FFFF7FF
- * (RM0091) [D]. Timing from the F04x datasheet (§7.1): half-word program
+ * (RM0091) [D]. Timing from the F04x datasheet (DS10152): half-word program
  * 53.5 us typ [V]; page erase 20..40 ms (no typical given): we use 25 ms, the
  * sheet's suggested low end of realistic [I]; mass erase 40 ms, deliberately not
  * 100 (dfu-util would turn a 100 ms mass-erase poll into 35 s) [I].

@@ -1,5 +1,6 @@
 /* The STM32 system bootloader's USB DFU interface: standard requests and the
- * DfuSe state machine of ../shared/reference/dfu-dfuse.md §4.6.
+ * DfuSe state machine (ST AN3156, whose protocol AN2662 §4 spells out; ST's
+ * USBD DFU class for what the ROM does between requests).
  *
  * Timing: an operation runs after the GETSTATUS that reports dfuDNBUSY. The
  * real ROM does the flash work inside its USB handler, so every request that

@@ -4,7 +4,8 @@
  * and tests/guest's USB/IP device server serves it as a real USB device. It has no
  * libusb or kernel dependency: it answers SETUP packets and owns a flash model.
  *
- * Behaviour (see ../shared/reference/dfu-dfuse.md §1, §4.6, §7):
+ * Behaviour (ST AN3156 / AN2662 §4 for DfuSe, UM0424 for the alt-setting
+ * strings, the F042 datasheet DS10152 and RM0091 for the flash):
  *  - Descriptors, strings and alt-setting names of the real chip
  *    (F042: "STM32  BOOTLOADER", "@Internal Flash  /0x08000000/032*0001Kg",
  *     "@Option Bytes  /0x1FFFF800/01*016 e", functional 09 21 0B FF 00 00 08 1A 01).

@@ -15,7 +15,7 @@
  * typical, 512 of them per 1 KiB page. STM32G431 datasheet (DS12589): page
  * erase 22.02 ms, mass erase 22.13 ms, 64-bit programming 81.7 us typical, 256
  * per 2 KiB page. Only their ratios matter: they decide between page erases
- * and one mass erase (see ../shared/reference/dfu-dfuse.md §7).
+ * and one mass erase.
  * SRAM: 6 KiB at 0x20000000 on the F042x6 (DS10152, memory map); on the G431
  * SRAM1 16 KiB + SRAM2 6 KiB at 0x20000000 with the 10 KiB CCM SRAM aliased
  * right after them, 32 KiB contiguous (RM0440, memory map); Cartographer v4

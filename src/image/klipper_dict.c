@@ -4,7 +4,8 @@
  * trying every plausible zlib header and keeping the first stream that
  * inflates to a JSON object with "version" or "config".
  *
- * What the real Cartographer dictionaries say (../shared/firmware):
+ * What the real Cartographer dictionaries say (the images of the
+ * cartographer-klipper and cartographer_firmware repositories):
  *  - "version" is the product string, not Klipper's git version: e.g.
  *    "CARTOGRAPHER 5.1.0", "Cartographer 4.0.0", "CARTOGRAPHER V3" (3.0.0),
  *    "CARTOGRAPHER 2.2.0", "CARTOGRAPHER V3 6.1.0 lite", "CARTOGRAPHER v4 6.2.0".

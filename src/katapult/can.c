@@ -269,7 +269,8 @@ static void sync_counters(can_stream *cs)
 static cf_code cs_write(cf_kp_stream *s, const uint8_t *data, size_t len, cf_error *err)
 {
     can_stream *cs = (can_stream *)s;
-    /* Consecutive 8-byte frames, the last one carrying the rest (§3.2). */
+    /* Consecutive 8-byte frames, the last one carrying the rest (Katapult
+     * src/generic/canserial.c). */
     for (size_t i = 0; i < len; i += 8) {
         size_t n = len - i < 8 ? len - i : 8;
         cf_code rc = cf_kp_can_send(cs->can, cs->tx_id, data + i, (uint8_t)n, err);

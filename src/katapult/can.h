@@ -1,7 +1,8 @@
 /* CAN side of Katapult: a bus handle (SocketCAN raw socket, or any fd that
  * carries struct can_frame records, such as the simulator's socketpair), the
  * admin messages on 0x3F0/0x3F1, and one node's byte stream.
- * Facts: katapult-protocol.md §3. */
+ * Facts: Katapult src/generic/canserial.c and scripts/flashtool.py, Klipper
+ * src/generic/canserial.c and scripts/canbus_query.py. */
 #ifndef CF_KATAPULT_CAN_H
 #define CF_KATAPULT_CAN_H
 

@@ -1,5 +1,6 @@
-/* Emulated Katapult node core (see node.h). Facts: katapult-protocol.md §1.4,
- * §2, §3.1, §4.1, §5. */
+/* Emulated Katapult node core (see node.h). Facts: Katapult src/command.c,
+ * src/flashcmd.c, src/generic/canserial.c, src/generic/usb_cdc.c and
+ * src/stm32/flash.c. */
 #include "katapult/node.h"
 
 #include <errno.h>
@@ -357,7 +358,7 @@ static void flash_program(cf_kpn *n, uint32_t off, const uint8_t *data)
         n->busy_ns += n->cfg.chip == CF_KPN_G431 ? 8u * 82000ull : 32u * 53500ull;
 }
 
-/* Katapult's STM32 write rules (§5.3). Returns 0 or a negative error. */
+/* Katapult's STM32 write rules (src/stm32/flash.c). Returns 0 or a negative error. */
 static int flash_write_block(cf_kpn *n, uint32_t addr, const uint8_t *data)
 {
     if (addr % BLOCK_SIZE)
@@ -551,7 +552,7 @@ void cf_kpn_tick(cf_kpn *n, uint64_t now)
     if (n->reboot_pending && now >= n->reboot_at) {
         n->reboot_pending = false;
         /* Katapult's reset path: start the app if it has a vector table,
-         * else stay in the bootloader (§4.5). */
+         * else stay in the bootloader (src/bootentry.c). */
         reboot(n, n->reboot_at, app_present(n) ? CF_KPN_KLIPPER : CF_KPN_KATAPULT, n->cfg.boot_ms);
     }
 }

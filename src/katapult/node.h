@@ -9,9 +9,11 @@
  *    app byte 0x01 unless a klippy has claimed it, and obeys REQUEST_BOOTLOADER
  *    (02 uuid); on USB it enumerates as the Cartographer app (1d50:614e) and
  *    obeys the 1200-baud touch (line rate 1200 with DTR low).
- *  - "in Katapult": the bootloader (fact sheet §1.4, §3.1, §5): frame parser
+ *  - "in Katapult": the bootloader (Katapult src/command.c, src/flashcmd.c,
+ *    src/generic/canserial.c): frame parser
  *    with one NACK per error burst, CONNECT / SEND_BLOCK / SEND_EOF /
- *    REQUEST_BLOCK / COMPLETE / GET_CANBUS_ID, STM32 page rules of §5.3.
+ *    REQUEST_BLOCK / COMPLETE / GET_CANBUS_ID, STM32 page rules of
+ *    Katapult src/stm32/flash.c.
  *    COMPLETE starts the app when its vector table is present, else the node
  *    stays in Katapult, as the real bootloader does.
  *  - Mode changes take boot_ms, during which the node is silent (on USB the
@@ -19,9 +21,9 @@
  *
  * Parser choice: after a framing error the real node searches for the next
  * 0x01 starting at the bad frame itself, which wedges it forever when that
- * frame starts with 0x01 (§1.4). By default the emulator searches from the
- * next byte (so lost-frame faults are recoverable); `wedge=on` reproduces the
- * real behaviour.
+ * frame starts with 0x01 (command_find_block in Katapult src/command.c). By
+ * default the emulator searches from the next byte (so lost-frame faults are
+ * recoverable); `wedge=on` reproduces the real behaviour.
  */
 #ifndef CF_KATAPULT_NODE_H
 #define CF_KATAPULT_NODE_H

@@ -1,4 +1,5 @@
-/* Katapult framing and CRC (fact sheet §1). */
+/* Katapult framing and CRC (Katapult protocol.md, src/command.c,
+ * src/generic/crc16_ccitt.c). */
 #include "katapult/proto.h"
 
 #include <string.h>
@@ -160,7 +161,8 @@ bool cf_kp_parse_connect(const uint8_t *p, size_t len, cf_kp_connect_info *info)
     if (info->proto_version < 0x00010100u)
         return true; /* CanBoot 1.0: MCU string only */
     /* MCU string, its NUL padding and a zero word, then the version: skip
-     * every NUL in between (a naive split keeps them, see §2.3). */
+     * every NUL in between (a naive split keeps them; connect_btl in
+     * Katapult's scripts/flashtool.py strips them). */
     size_t i = 0;
     while (i < n && s[i])
         i++;

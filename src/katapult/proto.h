@@ -4,7 +4,8 @@
  *   01 88 | code | N | N*4 payload bytes | crc16 (LE) | 99 03
  * The CRC (CRC-16/MCRF4XX: reflected 0x1021, init 0xFFFF, no final xor)
  * covers code, N and the payload. Payload integers are 32-bit little-endian.
- * See ../shared/reference/katapult-protocol.md §1-2.
+ * See Katapult's protocol.md, src/command.c and src/flashcmd.c, and
+ * scripts/flashtool.py (github.com/Arksine/katapult).
  */
 #ifndef CF_KATAPULT_PROTO_H
 #define CF_KATAPULT_PROTO_H

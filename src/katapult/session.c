@@ -1,4 +1,5 @@
-/* Katapult request/response with retries (fact sheet §1.5, §2.4). */
+/* Katapult request/response with retries (as send_command in Katapult's
+ * scripts/flashtool.py). */
 #include "katapult/session.h"
 
 #include <stdio.h>

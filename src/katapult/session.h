@@ -1,7 +1,8 @@
 /* Katapult command layer: one request, one answer, with flashtool's retry
- * rules (§2.4) and two improvements: a stale ACK (for another command or
- * another address, e.g. a late answer to a timed-out try) is skipped instead
- * of burning a try, and a vanished device fails at once. */
+ * rules (send_command in Katapult's scripts/flashtool.py) and two
+ * improvements: a stale ACK (for another command or another address, e.g. a
+ * late answer to a timed-out try) is skipped instead of burning a try, and a
+ * vanished device fails at once. */
 #ifndef CF_KATAPULT_SESSION_H
 #define CF_KATAPULT_SESSION_H
 

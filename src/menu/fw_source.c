@@ -1,7 +1,7 @@
 /* Where the DFU firmware list comes from: the catalogue (catalog/catalog.h).
  * It reads --firmware-dir / the firmware_dir setting when given, else the
  * local cartographer-klipper / cartographer_firmware clones, else downloads
- * the branch's tarball (the old script's "Downloading tarball..."), and
+ * the branch's tarball (firmware.py's "Downloading tarball..."), and
  * classifies every file by its content. The list keeps combined images only;
  * the ones the catalogue excludes (another chip, another variant) stay in the
  * list, marked and refused with the catalogue's reason. */
@@ -28,7 +28,7 @@ static bool has_digit(const char *s, size_t n)
 
 static void make_label(const char *path, char *out, size_t size)
 {
-    /* "<version dir>/<file>", as the old script listed combined firmware. A
+    /* "<version dir>/<file>", as firmware.py lists combined firmware. A
      * variant folder inside a version ("5.1.0/HT/...") keeps the version too,
      * or the HT images of every version would look alike. */
     const char *file = strrchr(path, '/');

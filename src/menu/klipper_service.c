@@ -1,8 +1,9 @@
-/* Klipper around a flash. The old script ran `sudo service klipper restart`
- * after every flash, printing or not. Here: systemctl is asked with an argv
- * vector (never a shell string, never sudo; --no-ask-password so a missing
- * permission is an error we can explain instead of a password prompt inside
- * the menu), and Moonraker on localhost is asked whether a print is running. */
+/* Klipper around a flash. cartographer-klipper's firmware.py runs
+ * `sudo service klipper restart` after every flash, printing or not. Here:
+ * systemctl is asked with an argv vector (never a shell string, never sudo;
+ * --no-ask-password so a missing permission is an error we can explain
+ * instead of a password prompt inside the menu), and Moonraker on localhost is
+ * asked whether a print is running. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>

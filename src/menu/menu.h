@@ -1,10 +1,11 @@
-/* The interactive flasher (issue 4): internal contract shared by the files of
+/* The interactive flasher: internal contract shared by the files of
  * src/menu/. The public entry point is cf_menu_main() in cli/cli.h.
  *
  * Shape: a page is a function that draws one screen, asks one question and
  * returns the page to show next. menu_main.c runs them in a loop
  * (page = pages[page](ctx)) so "Back" really returns instead of nesting calls
- * like the old script did. A numbered menu is plain data (menu_engine.c).
+ * like cartographer-klipper's scripts/firmware.py does. A numbered menu is
+ * plain data (menu_engine.c).
  */
 #ifndef CF_MENU_MENU_H
 #define CF_MENU_MENU_H
@@ -22,7 +23,7 @@
 #include "menu/settings.h"
 #include "usb/usb.h"
 
-#define MENU_WIDTH 89 /* the old script's page width; the screenshots are drawn at it */
+#define MENU_WIDTH 89 /* firmware.py's PAGE_WIDTH; the screenshots are drawn at it */
 
 /* ---- colours (screen.c) ---- */
 typedef enum menu_color {
@@ -79,7 +80,7 @@ const char *menu_mode_name(menu_flash_mode m); /* "CAN", "USB", "DFU", "" */
 
 /* A firmware file found for the DFU list (fw_source.c). */
 typedef struct menu_fw {
-    char label[256]; /* "<version dir>/<file>" as the old script showed it */
+    char label[256]; /* "<version dir>/<file>" as firmware.py shows it */
     char path[PATH_MAX];
     cf_image_info info;
     bool loadable; /* cf_image_load succeeded */
@@ -106,7 +107,7 @@ typedef struct menu_ctx {
     bool have_firmware;
     menu_fw fw;
 
-    /* flags of the old script that ask for a shortcut */
+    /* flags of firmware.py that ask for a shortcut */
     const char *flag_firmware; /* --firmware FILE */
     bool confirm_first;        /* -f dfu -d X with a firmware: start at the confirm screen */
 

@@ -1,6 +1,6 @@
 /* The menu engine: items are data, rendering and reading a choice are loops.
- * Separators take a number like in the old script, so the numbers users know
- * from the docs ("3. DFU", "5. Enable Advanced Mode") stay the same. */
+ * Separators take a number like in cartographer-klipper's firmware.py, so
+ * the numbers users know from the docs ("3. DFU", "5. Enable Advanced Mode") stay the same. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>

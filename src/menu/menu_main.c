@@ -1,5 +1,6 @@
-/* cf_menu_main(): the old script's flags, the settings file, and the page loop.
- * A page returns the next page; nothing recurses, so "Back" simply returns. */
+/* cf_menu_main(): the flags of cartographer-klipper's firmware.py, the
+ * settings file, and the page loop. A page returns the next page; nothing
+ * recurses, so "Back" simply returns. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -87,7 +88,7 @@ static void usage(FILE *f)
 
 enum { OPT_FIRMWARE = 256, OPT_FIRMWARE_DIR, OPT_SIMULATE, OPT_NO_COLOR, OPT_HELP, OPT_MR_KEY };
 
-/* Parses the old script's flags on top of the loaded settings. */
+/* Parses firmware.py's flags on top of the loaded settings. */
 static int parse_flags(menu_ctx *ctx, int argc, char **argv, cf_error *err)
 {
     static const struct option longopts[] = {
@@ -134,7 +135,7 @@ static int parse_flags(menu_ctx *ctx, int argc, char **argv, cf_error *err)
             break;
         case 't':
             ctx->set.katapult_type = true;
-            ctx->set.all_firmware = true; /* as the old script did */
+            ctx->set.all_firmware = true; /* as firmware.py does */
             break;
         case 'H':
             ctx->set.high_temp = true;
@@ -214,7 +215,7 @@ static void load_settings(menu_ctx *ctx)
     ctx->persist = ctx->set;
 }
 
-/* Where the old script's flags lead. */
+/* Where firmware.py's flags lead. */
 static menu_page start_page(menu_ctx *ctx)
 {
     if (ctx->flag_firmware) {

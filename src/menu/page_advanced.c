@@ -1,4 +1,4 @@
-/* Advanced mode: the old script's toggles and its flash-mode, branch and
+/* Advanced mode: firmware.py's toggles and its flash-mode, branch and
  * directory menus. Changes are saved to the settings file at once (flags given
  * on the command line stay for this run only). */
 #include <stddef.h>
@@ -64,7 +64,7 @@ void menu_toggle_setting(menu_ctx *ctx, menu_toggle t)
     *toggle_field(&ctx->persist, t) = on;
     if (t == TOGGLE_DEBUG)
         menu_log_set_debug(on);
-    if (t == TOGGLE_KSERIES) /* K-series probes are flashed over USB, as in the old script */
+    if (t == TOGGLE_KSERIES) /* K-series probes are flashed over USB, as in firmware.py */
         ctx->mode = on ? MODE_USB : MODE_NONE;
     menu_log(false, "%s %s", toggle_names[t], on ? "enabled" : "disabled");
     menu_save_settings(ctx);

@@ -37,7 +37,7 @@ bool scr_tty(void)
     return is_tty;
 }
 
-/* Bright colours, as the old script used (91..96). */
+/* Bright colours, as cartographer-klipper's firmware.py uses (91..96). */
 const char *scr_code(menu_color c)
 {
     if (!use_color)

@@ -1,11 +1,12 @@
 /* Settings of the interactive flasher, kept in $XDG_CONFIG_HOME/cartoflash/config.
  *
  * The file is data, never code: one "key = value" per line, '#' starts a
- * comment line, a value may be wrapped in double quotes (the old script's
- * firmware.cfg wrote KEY = "value"). Every value is checked against what its
- * key allows. Unknown keys and malformed lines are skipped, so one bad line
- * never loses the rest; the first problem is reported (with its line number)
- * as CF_ERR_FORMAT after the whole text has been applied.
+ * comment line, a value may be wrapped in double quotes (cartographer-klipper's
+ * firmware.py writes its firmware.cfg as KEY = "value"). Every value is
+ * checked against what its key allows. Unknown keys and malformed lines are
+ * skipped, so one bad line never loses the rest; the first problem is reported
+ * (with its line number) as CF_ERR_FORMAT after the whole text has been
+ * applied.
  */
 #ifndef CF_MENU_SETTINGS_H
 #define CF_MENU_SETTINGS_H

@@ -1,10 +1,10 @@
-/* Probes that are on USB but not in DFU mode: the "blue LED" case of the seed
- * document. A Cartographer running its (Klipper-based) firmware enumerates as
- * 1d50:614e and Katapult as 1d50:6177; neither has a DFU interface, so libusb's
- * DFU listing cannot see them. sysfs can, read-only and without opening the
- * device. Under --simulate only the simulated bus is looked at: the backend
- * lists what the simulated probe runs after leaving DFU (boot/boot.h), as
- * sysfs would show it. */
+/* Probes that are on USB but not in DFU mode: the "blue LED" case of the
+ * Cartographer docs' "via DFU" page. A Cartographer running its (Klipper-based)
+ * firmware enumerates as 1d50:614e and Katapult as 1d50:6177; neither has a DFU
+ * interface, so libusb's DFU listing cannot see them. sysfs can, read-only and
+ * without opening the device. Under --simulate only the simulated bus is
+ * looked at: the backend lists what the simulated probe runs after leaving DFU
+ * (boot/boot.h), as sysfs would show it. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>

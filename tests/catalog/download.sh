@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Downloads from a local HTTPS (and HTTP) server started here on 127.0.0.1,
-# serving tarballs made from ../shared/firmware in GitHub's layout: list,
+# serving tarballs made from the firmware trees (CF_FIRMWARE_DIR) in GitHub's layout: list,
 # pick, cache, offline reuse, an interrupted download (kept cache, then a
 # resumed one), a corrupt archive, hostile archive entries (nothing written
 # outside the cache), a tree whose names lie, TLS verification, size limit,
@@ -11,8 +11,8 @@ set -e
 WWW="$TMP/www"
 KL_PATH=/Cartographer3D/cartographer-klipper/tar.gz/refs/heads
 CF_PATH=/Cartographer3D/cartographer_firmware/tar.gz/refs/heads
-make_tarball "$FIRMWARE/cartographer-klipper" cartographer-klipper-master "$WWW$KL_PATH/master"
-make_tarball "$FIRMWARE/cartographer_firmware" cartographer_firmware-master "$WWW$CF_PATH/master"
+make_tarball "$CF_FIRMWARE_DIR/cartographer-klipper" cartographer-klipper-master "$WWW$KL_PATH/master"
+make_tarball "$CF_FIRMWARE_DIR/cartographer_firmware" cartographer_firmware-master "$WWW$CF_PATH/master"
 cp "$WWW$CF_PATH/master" "$WWW$CF_PATH/beta"
 make_ca
 start_server tls "$WWW" --tls
@@ -38,7 +38,7 @@ snap1=$(readlink "$CACHE/$slug/current")
 grep -q "363f7f84424b334f11840d94409717ba1f3629a6d19f49c773394ff624eb0d08	[0-9]*	cartographer-klipper-master/firmware/v2-v3/combined-firmware/5.1.0/Full_Survey_Cartographer_CAN_1M_5_1_0.bin" \
     "$CACHE/$slug/$snap1/manifest.tsv" && pass "sha256 recorded in the cache manifest" || fail "cache manifest"
 n_recorded=$(wc -l <"$CACHE/$slug/$snap1/manifest.tsv")
-n_files=$(find "$FIRMWARE/cartographer-klipper" -type f | wc -l)
+n_files=$(find "$CF_FIRMWARE_DIR/cartographer-klipper" -type f | wc -l)
 expect_eq "$n_recorded" "$n_files" "every extracted file has its sha256 recorded"
 grep -q "^archive_sha256=$(sha256sum "$WWW$KL_PATH/master" | cut -d' ' -f1)$" "$CACHE/$slug/$snap1/source.txt" &&
     pass "the archive's sha256 is recorded" || fail "archive sha256 in source.txt"
@@ -50,7 +50,7 @@ grep -q "^GET $KL_PATH/master range=- inm=\"[0-9a-f]*\"$" "$TMP/requests.tls" &&
     fail "no conditional request: $(cat "$TMP/requests.tls")"
 expect_eq "$OUT" "$CACHE/$slug/$snap1/tree/cartographer-klipper-master/firmware/v2-v3/combined-firmware/5.1.0/Full_Survey_Cartographer_CAN_1M_5_1_0.bin" \
     "picks the newest combined F042 CAN 1M image, in the cache"
-cmp -s "$OUT" "$FIRMWARE/cartographer-klipper/firmware/v2-v3/combined-firmware/5.1.0/Full_Survey_Cartographer_CAN_1M_5_1_0.bin" &&
+cmp -s "$OUT" "$CF_FIRMWARE_DIR/cartographer-klipper/firmware/v2-v3/combined-firmware/5.1.0/Full_Survey_Cartographer_CAN_1M_5_1_0.bin" &&
     pass "the cached image is byte-identical" || fail "cached image differs"
 run firmware pick --mode dfu --mcu stm32f042x6 --interface can --bitrate 500000 --source "$KL_URL"
 expect_nonzero "no 500k combined image in the downloaded cartographer-klipper"
@@ -185,7 +185,7 @@ done
 # ---- a tree whose names lie ----
 LIES="$TMP/lies-src"
 mkdir -p "$LIES/firmware/v2-v3"
-cp "$FIRMWARE/cartographer-klipper/firmware/v2-v3/combined-firmware/5.1.0/Full_Survey_Cartographer_USB_5_1_0.bin" \
+cp "$CF_FIRMWARE_DIR/cartographer-klipper/firmware/v2-v3/combined-firmware/5.1.0/Full_Survey_Cartographer_USB_5_1_0.bin" \
     "$LIES/firmware/v2-v3/Full_Survey_Cartographer_CAN_1M_5_1_0.bin"
 make_tarball "$LIES" lies-master "$WWW/lies/tar.gz/refs/heads/master"
 run firmware list --all --source "$BASE/lies/tar.gz/refs/heads/{branch}"
@@ -195,7 +195,7 @@ expect_out "^CARTOGRAPHER 5\.1\.0 +stm32f042x6 +usb +- +combined .* v2-v3/Full_S
 expect_out "note: file name says CAN, the content is USB" "disagreement reported"
 
 # ---- an archive entry whose name holds escape sequences: shown escaped ----
-python3 - "$WWW" "$FIRMWARE/cartographer-klipper/firmware/v2-v3/combined-firmware/5.1.0/Full_Survey_Cartographer_USB_5_1_0.bin" <<'PY'
+python3 - "$WWW" "$CF_FIRMWARE_DIR/cartographer-klipper/firmware/v2-v3/combined-firmware/5.1.0/Full_Survey_Cartographer_USB_5_1_0.bin" <<'PY'
 import sys, tarfile
 www, image = sys.argv[1], sys.argv[2]
 with tarfile.open("%s/esc.tar.gz" % www, "w:gz") as t:

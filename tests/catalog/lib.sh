@@ -1,52 +1,14 @@
-# Shared helpers for the catalogue's script tests: run the real binary and
-# assert on its output; start/stop the local HTTP(S) server (server.py).
-set -u
-
-: "${CARTOFLASH:?set CARTOFLASH to the cartoflash binary}"
-: "${FIRMWARE:?set FIRMWARE to ../shared/firmware}"
+# Helpers of the catalogue's script tests on top of the shared assertions
+# (tests/lib/lib.sh): start/stop the local HTTP(S) server (server.py), make
+# a CA and GitHub-style tarballs.
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+need_firmware
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-TMP=$(mktemp -d /tmp/cf_catalog_test.XXXXXX)
 SERVER_PIDS=()
-cleanup() {
+cleanup_hook() {
+    local pid
     for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-export XDG_CACHE_HOME="$TMP/cache" HOME="$TMP/home" NO_COLOR=1
-unset CARTOFLASH_CA_FILE CARTOFLASH_FIRMWARE_URL
-mkdir -p "$HOME"
-failures=0
-checks=0
-
-pass() { checks=$((checks + 1)); echo "ok - $1"; }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok - $1"; }
-
-run() {
-    set +e
-    "$CARTOFLASH" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
-    STATUS=$?
-    set -e
-    OUT=$(cat "$TMP/out")
-    ERR=$(cat "$TMP/err")
-}
-show() { echo "--- stdout"; echo "$OUT" | head -40; echo "--- stderr"; echo "$ERR" | head -20; }
-expect_status() {
-    if [ "$STATUS" -eq "$1" ]; then pass "$2 (exit $1)"; else
-        fail "$2: exit $STATUS, expected $1"; show; fi
-}
-expect_nonzero() {
-    if [ "$STATUS" -ne 0 ]; then pass "$1 (exit $STATUS)"; else fail "$1: exit 0, expected failure"; show; fi
-}
-expect_out() { if grep -qE -- "$1" <<<"$OUT"; then pass "$2"; else fail "$2: stdout lacks /$1/"; show; fi; }
-expect_no_out() { if grep -qE -- "$1" <<<"$OUT"; then fail "$2: stdout has /$1/"; show; else pass "$2"; fi; }
-expect_err() { if grep -qE -- "$1" <<<"$ERR"; then pass "$2"; else fail "$2: stderr lacks /$1/"; show; fi; }
-expect_no_err() { if grep -qE -- "$1" <<<"$ERR"; then fail "$2: stderr has /$1/"; show; else pass "$2"; fi; }
-expect_eq() { if [ "$1" = "$2" ]; then pass "$3"; else fail "$3: got '$1', expected '$2'"; fi; }
-finish() { # a script that checked nothing has not passed
-    echo "$((checks - failures)) passed, $failures failed"
-    [ "$checks" -gt 0 ] || { echo "not ok - no checks ran"; return 1; }
-    [ "$failures" -eq 0 ]
 }
 
 # make_ca: a CA and a server certificate for 127.0.0.1/localhost in $TMP/tls.

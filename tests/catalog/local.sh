@@ -4,8 +4,8 @@
 # classification by content when names lie, and the manifest as a hint.
 set -e
 . "$(dirname "$0")/lib.sh"
-KL="$FIRMWARE/cartographer-klipper"
-CF="$FIRMWARE/cartographer_firmware"
+KL="$CF_FIRMWARE_DIR/cartographer-klipper"
+CF="$CF_FIRMWARE_DIR/cartographer_firmware"
 KL_REAL=$(realpath "$KL/firmware")
 CF_REAL=$(realpath "$CF/firmware")
 PICK_1M=(firmware pick --mode dfu --mcu stm32f042x6 --interface can --bitrate 1000000)

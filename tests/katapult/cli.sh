@@ -3,38 +3,17 @@
 # `list`, `flash usb` (over a pty) and `flash can` (in-process bus) from
 # "running Klipper", byte-for-byte checks of the node's flash file, faults
 # ending with a clear message and a successful retry, and the gates.
-set -u
-: "${CARTOFLASH:?set CARTOFLASH to the cartoflash binary}"
-: "${FIRMWARE:?set FIRMWARE to ../shared/firmware}"
-FW=$FIRMWARE/cartographer-klipper/firmware/v2-v3
+. "$(dirname "$0")/../lib/lib.sh"
+need_firmware
+FW=$CF_FIRMWARE_DIR/cartographer-klipper/firmware/v2-v3
 USB_APP=$FW/survey/5.1.0/Survey_Cartographer_USB_8kib_offset.bin
 CAN_APP=$FW/survey/5.1.0/Survey_Cartographer_CAN_1000000_8kib_offset.bin
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-export XDG_STATE_HOME="$TMP/state" XDG_CACHE_HOME="$TMP/cache" XDG_CONFIG_HOME="$TMP/config"
-export NO_COLOR=1
-checks=0
-failures=0
-pass() { checks=$((checks + 1)); echo "ok - $1"; }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok - $1"; }
-run() {
-    "$CARTOFLASH" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
-    STATUS=$?
-    OUT=$(cat "$TMP/out")
-    ERR=$(cat "$TMP/err")
-}
-show() { echo "--- stdout"; echo "$OUT"; echo "--- stderr"; echo "$ERR"; }
-expect_status() { if [ "$STATUS" -eq "$1" ]; then pass "$2 (exit $1)"; else fail "$2: exit $STATUS, expected $1"; show; fi; }
-expect_fail() { if [ "$STATUS" -ne 0 ]; then pass "$1 (exit $STATUS)"; else fail "$1: exit 0"; show; fi; }
-expect_out() { if grep -qE -- "$1" <<<"$OUT"; then pass "$2"; else fail "$2: stdout lacks /$1/"; show; fi; }
-expect_err() { if grep -qE -- "$1" <<<"$ERR"; then pass "$2"; else fail "$2: stderr lacks /$1/"; show; fi; }
 # holds FLASHFILE IMAGE: the app region (0x08002000 = offset 8192) equals IMAGE.
 holds() { cmp -s -n "$(stat -c %s "$2")" -i 8192:0 "$1" "$2"; }
 erased() { cmp -s "$1" <(head -c "$(stat -c %s "$1")" /dev/zero | tr '\0' '\377'); }
 
 # Sections (ctest runs them in parallel); no argument runs all.
-want() { [ -z "${SECTION:-}" ] || [ "$SECTION" = "$1" ]; }
-SECTION=${1:-}
+section_args "$@"
 
 run --simulate=katapult-can list --json
 UUID=$(sed -n 's/.*"uuid": "\([0-9a-f]*\)".*/\1/p' <<<"$OUT" | head -1)
@@ -94,12 +73,12 @@ for link in usb can; do
         run --simulate=katapult-$link,flash="$F",fault=$fault,timing=off "${args[@]}" "$img"
         case $fault in
         readback*)
-            expect_fail "$link $fault fails"
+            expect_nonzero "$link $fault fails"
             expect_err "read-back differs at 0x0800" "$link $fault: says where the read-back differs"
             expect_err "COMPLETE was not sent" "$link $fault: says the app was not started"
             ;;
         disconnect*)
-            expect_fail "$link $fault fails"
+            expect_nonzero "$link $fault fails"
             expect_err "next: .*(flash again|retry)" "$link $fault: says what to do next"
             ;;
         *)
@@ -121,19 +100,19 @@ if want gates; then
 F=$TMP/gate.bin
 rm -f "$F"
 run --simulate=katapult-usb,flash="$F" flash usb --yes "$FW/combined-firmware/5.1.0/Full_Survey_Cartographer_USB_5_1_0.bin"
-expect_fail "combined image over Katapult is refused"
+expect_nonzero "combined image over Katapult is refused"
 expect_err "combined \\(Katapult \\+ app\\)" "and the message says it is a combined image"
 run --simulate=katapult-usb,flash="$F" flash usb --yes "$CAN_APP"
-expect_fail "a CAN image over USB is refused without --force"
+expect_nonzero "a CAN image over USB is refused without --force"
 run --simulate=katapult-can,flash="$F" flash can --yes --uuid "$UUID" "$FW/survey/5.1.0/Survey_Cartographer_CAN_250000_8kib_offset.bin"
-expect_fail "a 250 kbit/s image on a 1 Mbit/s bus is refused"
+expect_nonzero "a 250 kbit/s image on a 1 Mbit/s bus is refused"
 expect_err "250000 bit/s but the bus runs at 1000000" "and the message names both bitrates"
 if erased "$F"; then pass "refused flashes left the flash untouched"; else fail "a refused flash wrote"; fi
 run --simulate=katapult-can flash can --yes "$CAN_APP"
-expect_fail "flash can without --uuid"
+expect_nonzero "flash can without --uuid"
 expect_err "needs --uuid" "and says what is missing"
 run --simulate=dfu flash can --yes --uuid "$UUID" "$CAN_APP"
-expect_fail "the DFU simulator is not a CAN node"
+expect_nonzero "the DFU simulator is not a CAN node"
 # a UUID printer.cfg (second instance, through an [include] glob) gives to the
 # mainboard is refused without --force, naming the section and the file
 H=$TMP/home
@@ -143,16 +122,14 @@ printf '[include boards/*.cfg]\n[cartographer]\ncanbus_uuid: 0123456789ab\n' \
     >"$H/printer_data_2/config/printer.cfg"
 printf '[mcu]\ncanbus_uuid: %s\n' "$(tr a-f A-F <<<"$UUID")" >"$H/printer_data_2/config/boards/main.cfg"
 HOME=$H run --simulate=katapult-can,flash="$F" flash can --yes --uuid "$UUID" "$CAN_APP"
-expect_fail "a UUID printer.cfg assigns to [mcu] is refused"
+expect_nonzero "a UUID printer.cfg assigns to [mcu] is refused"
 expect_err "canbus_uuid $UUID belongs to \\[mcu\\] \\(.*boards/main.cfg:2\\)" "and the message names the section and file"
 if erased "$F"; then pass "the mainboard's UUID: nothing written"; else fail "the mainboard's UUID: flash written"; fi
 HOME=$H run --simulate=katapult-can,flash="$F" flash can --uuid 0123456789ab --yes "$CAN_APP"
-expect_fail "the probe's own UUID passes the section check (no such node on the bus)"
+expect_nonzero "the probe's own UUID passes the section check (no such node on the bus)"
 if grep -q "belongs to" <<<"$ERR"; then fail "the probe's UUID was refused as another board's"; show; else pass "the probe's UUID is not refused as another board's"; fi
 HOME=$H run --simulate=katapult-can,flash="$F" flash can --uuid "$UUID" --force --yes "$CAN_APP"
 expect_status 0 "--force flashes a UUID assigned to [mcu]"
 fi
 
-echo "$((checks - failures)) passed, $failures failed"
-[ "$checks" -gt 0 ] || { echo "not ok - section '${SECTION:-all}' ran no checks"; exit 1; }
-[ "$failures" -eq 0 ]
+finish

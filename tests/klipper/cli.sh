@@ -4,42 +4,15 @@
 # with the catalogue; `flash usb|can` skips an image the probe already runs
 # (proved by the simulator's own record: no bootloader request), and a flash
 # followed by `status` reports the new version.
-set -u
-: "${CARTOFLASH:?set CARTOFLASH to the cartoflash binary}"
-: "${FIRMWARE:?set FIRMWARE to ../shared/firmware}"
-CAT=$FIRMWARE/cartographer_firmware
+. "$(dirname "$0")/../lib/lib.sh"
+need_firmware
+CAT=$CF_FIRMWARE_DIR/cartographer_firmware
 V3=$CAT/firmware/v2-v3/survey
 V4=$CAT/firmware/v4/firmware
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-export XDG_STATE_HOME="$TMP/state" XDG_CACHE_HOME="$TMP/cache" XDG_CONFIG_HOME="$TMP/config"
-export NO_COLOR=1 HOME="$TMP/home"
-mkdir -p "$HOME"
-checks=0
-failures=0
-pass() { checks=$((checks + 1)); echo "ok - $1"; }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok - $1"; }
-run() {
-    "$CARTOFLASH" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
-    STATUS=$?
-    OUT=$(cat "$TMP/out")
-    ERR=$(cat "$TMP/err")
-}
-show() { echo "--- stdout"; echo "$OUT"; echo "--- stderr"; echo "$ERR"; }
-expect_status() { if [ "$STATUS" -eq "$1" ]; then pass "$2 (exit $1)"; else fail "$2: exit $STATUS, expected $1"; show; fi; }
-expect_out() { if grep -qE -- "$1" <<<"$OUT"; then pass "$2"; else fail "$2: stdout lacks /$1/"; show; fi; }
-expect_no_out() { if ! grep -qE -- "$1" <<<"$OUT"; then pass "$2"; else fail "$2: stdout has /$1/"; show; fi; }
-# jq_is FILTER VALUE WHAT: the JSON on stdout gives VALUE for FILTER.
-jq_is() {
-    local got
-    got=$(jq -r "$1" <<<"$OUT" 2>&1)
-    if [ "$got" = "$2" ]; then pass "$3"; else fail "$3: $1 is '$got', expected '$2'"; show; fi
-}
 record() { sed -n "s/^$2=//p" "$1"; }
 status() { run "$1" status --source "$CAT" --offline "${@:2}"; }
 
-want() { [ -z "${SECTION:-}" ] || [ "$SECTION" = "$1" ]; }
-SECTION=${1:-}
+section_args "$@"
 
 if want usb; then
     status --simulate=katapult-usb,app="$V3/5.0.0/Survey_Cartographer_USB_8kib_offset.bin" --json
@@ -281,5 +254,4 @@ if want update-can; then
     rm -rf "$SITE"
 fi
 
-echo "# $checks checks, $failures failed"
-[ "$failures" -eq 0 ]
+finish

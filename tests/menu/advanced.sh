@@ -19,7 +19,7 @@ wait_prompt
 has "BRANCH: BETA | DEBUGGING"
 has "Warning: Settings:"
 has "line 4: klipper_service:"
-[ ! -e "$WORK/pwned" ] || fail "a settings value was executed"
+[ ! -e "$WORK/pwned" ] || fatal "a settings value was executed"
 
 choose 5
 wait_for "Disable Advanced Mode"
@@ -33,8 +33,8 @@ choose "$n"
 wait_for "Disable Show All Firmware"
 wait_prompt
 has "BRANCH: BETA | ALL FIRMWARE | ADVANCED | DEBUGGING"
-grep -qx "all_firmware = true" "$WORK/cfg/cartoflash/config" || fail "toggle not saved"
-grep -qx "branch = \"beta\"" "$WORK/cfg/cartoflash/config" || fail "branch not kept"
+grep -qx "all_firmware = true" "$WORK/cfg/cartoflash/config" || fatal "toggle not saved"
+grep -qx "branch = \"beta\"" "$WORK/cfg/cartoflash/config" || fatal "branch not kept"
 
 n=$(number_of "Switch Branch")
 choose "$n"
@@ -47,12 +47,12 @@ wait_for "Enter the name of the custom branch:"
 choose "feature/new-probe"
 wait_for "feature/new-probe (selected)"
 wait_prompt
-grep -qx "branch = \"feature/new-probe\"" "$WORK/cfg/cartoflash/config" || fail "branch not saved"
+grep -qx "branch = \"feature/new-probe\"" "$WORK/cfg/cartoflash/config" || fatal "branch not saved"
 choose "$(number_of "Back to Main Menu")"
 wait_for "BRANCH: FEATURE/NEW-PROBE"
 wait_prompt
 choose 0
 expect_exit 0
-ls "$WORK/state/cartoflash/menu.log" >/dev/null || fail "no debug log"
-grep -q "branch changed to feature/new-probe" "$WORK/state/cartoflash/menu.log" || fail "log lacks the change"
-echo "PASS: advanced mode and settings"
+ls "$WORK/state/cartoflash/menu.log" >/dev/null || fatal "no debug log"
+grep -q "branch changed to feature/new-probe" "$WORK/state/cartoflash/menu.log" || fatal "log lacks the change"
+finish

@@ -3,7 +3,7 @@
 # the colours as ANSI escapes (<name>.ansi, view with `cat` or `less -R`) of
 # every screen of the interactive flasher, taken from the real binary in a
 # 100x50 tmux terminal against the simulated probe.
-#   usage: CARTOFLASH=build/src/cli/cartoflash FIRMWARE=../shared/firmware \
+#   usage: CARTOFLASH=build/src/cli/cartoflash CF_FIRMWARE_DIR=DIR \
 #          tests/menu/capture-screens.sh [OUTDIR]
 . "$(dirname "$0")/lib.sh"
 OUT=${1:-"$(cd "$(dirname "$0")/../.." && pwd)/docs/screens"}
@@ -72,7 +72,7 @@ wait_for "A print is in progress"; wait_prompt
 snap klipper-printing
 choose 0; expect_exit 0
 # Katapult over CAN against the emulated node
-SURVEY="$FIRMWARE/cartographer-klipper/firmware/v2-v3/survey"
+SURVEY="$CF_FIRMWARE_DIR/cartographer-klipper/firmware/v2-v3/survey"
 : >"$WORK/cfg/cartoflash/config"
 rm -f "$WORK/bin/systemctl"
 start -- --simulate=katapult-can,flash=$WORK/flash.bin --firmware-dir "$SURVEY" -f can

@@ -81,7 +81,7 @@ has " 1. Check Again"
 choose 0
 expect_exit 0
 
-# The old script's -d names a device directly: the mainboard is still refused
+# firmware.py's -d names a device directly: the mainboard is still refused
 # when the flash starts (the library's device gate), and its flash is untouched.
 start -- --simulate=dfu:f446,timing=off,flash=$WORK/mainboard.bin -f dfu -d 0483:df11 --firmware-dir "$COMBINED"
 wait_for "SELECT FIRMWARE"
@@ -93,7 +93,7 @@ choose 1
 wait_for "not a Cartographer probe" 20
 has "refusing to flash 0483:df11 at 1-1.3: STM32F4 family, 512 KiB flash"
 head -c 524288 /dev/zero | tr '\0' '\377' >"$WORK/erased.bin"
-cmp -s "$WORK/mainboard.bin" "$WORK/erased.bin" || fail "the mainboard's flash was changed"
+cmp -s "$WORK/mainboard.bin" "$WORK/erased.bin" || fatal "the mainboard's flash was changed"
 T kill-server
 
 # Katapult - USB with a mainboard running Klipper on USB and the probe on CAN:
@@ -128,4 +128,4 @@ has " 1. Select 1-1 "
 lacks "Select 1-1.2"
 choose 0
 expect_exit 0
-echo "PASS: only Cartographer probes are offered (DFU and Katapult USB device lists)"
+finish

@@ -30,4 +30,4 @@ wait_for "Flashed Successfully"
 wait_prompt
 choose 0
 expect_exit 0
-echo "PASS: firmware first"
+finish

@@ -4,7 +4,7 @@
 # (every MCU) and with the simulated F042 probe selected (--mcu stm32f042x6).
 # Refused images ([refused: ...]) are the extra ones `firmware list --all` adds.
 . "$(dirname "$0")/lib.sh"
-command -v jq >/dev/null || fail "jq is required (scripts/install-deps.sh)"
+command -v jq >/dev/null || fatal "jq is required (scripts/install-deps.sh)"
 
 # menu_images: file names of the usable images on the firmware screen, in order.
 menu_images() {
@@ -22,8 +22,8 @@ compare() { # description cli-args...
   local want got
   want=$(cli_images "$@")
   got=$(menu_images)
-  [ -n "$want" ] || fail "$what: firmware list printed nothing"
-  [ "$got" = "$want" ] || fail "$what: the screen lists
+  [ -n "$want" ] || fatal "$what: firmware list printed nothing"
+  [ "$got" = "$want" ] || fatal "$what: the screen lists
 $got
 but firmware list --mode dfu $* lists
 $want"
@@ -31,7 +31,7 @@ $want"
 }
 
 for tree in cartographer-klipper/firmware cartographer_firmware; do
-  dir="$FIRMWARE/$tree"
+  dir="$CF_FIRMWARE_DIR/$tree"
   # No probe selected: every MCU.
   start -- --simulate=dfu,timing=off,flash=$WORK/flash.bin --firmware-dir "$dir"
   wait_prompt
@@ -55,4 +55,4 @@ for tree in cartographer-klipper/firmware cartographer_firmware; do
   wait_prompt
   compare "$tree, F042 probe selected" --mcu stm32f042x6 --source "$dir"
 done
-echo "PASS: firmware_list"
+finish

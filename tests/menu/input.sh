@@ -18,5 +18,5 @@ wait_for "Waiting for a device in DFU mode:"
 key C-c
 expect_exit 130
 has "Interrupted. Exiting..."
-cmp -s "$WORK/stty.before" "$WORK/stty.after" || fail "terminal settings were not restored"
-echo "PASS: input handling"
+cmp -s "$WORK/stty.before" "$WORK/stty.after" || fatal "terminal settings were not restored"
+finish

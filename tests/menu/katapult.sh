@@ -5,13 +5,13 @@
 # flash then holds the image at 0x08002000. A block stored wrong fails the
 # read-back (COMPLETE not sent) and Retry works.
 . "$(dirname "$0")/lib.sh"
-SURVEY="$FIRMWARE/cartographer-klipper/firmware/v2-v3/survey"
+SURVEY="$CF_FIRMWARE_DIR/cartographer-klipper/firmware/v2-v3/survey"
 CAN_APP="$SURVEY/5.1.0/Survey_Cartographer_CAN_1000000_8kib_offset.bin"
 USB_APP="$SURVEY/5.1.0/Survey_Cartographer_USB_8kib_offset.bin"
 
 app_matches() { # IMAGE: the node's flash holds IMAGE from 8 KiB on
   cmp -i 0:8192 -n "$(stat -c %s "$1")" "$1" "$WORK/flash.bin" ||
-    fail "node flash does not hold $(basename "$1") at 0x08002000"
+    fatal "node flash does not hold $(basename "$1") at 0x08002000"
 }
 
 start -- --simulate=katapult-can,flash=$WORK/flash.bin,fault=readback@3 --firmware-dir "$SURVEY"
@@ -89,4 +89,4 @@ wait_prompt
 choose 0
 expect_exit 0
 app_matches "$USB_APP"
-echo "PASS: katapult CAN and USB"
+finish

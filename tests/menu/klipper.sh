@@ -26,7 +26,7 @@ wait_prompt
 has "Moonraker reports the printer as: printing"
 has "A print is in progress"
 lacks "Flash without stopping Klipper"
-! grep -q stop "$WORK/systemctl.log" || fail "klipper was stopped during a print"
+! grep -q stop "$WORK/systemctl.log" || fatal "klipper was stopped during a print"
 
 echo '{"result":{"status":{"print_stats":{"state":"standby"}}}}' >"$WORK/mr/printer/objects/query"
 choose "$(number_of "Back (flash after the print)")"
@@ -40,13 +40,13 @@ wait_for "Moonraker reports the printer as: standby"
 wait_prompt
 choose "$(number_of "Stop Klipper for the flash")"
 wait_for "Press Enter to continue..." 30
-grep -qx -- "--no-ask-password stop klipper.service" "$WORK/systemctl.log" || fail "not stopped"
+grep -qx -- "--no-ask-password stop klipper.service" "$WORK/systemctl.log" || fatal "not stopped"
 key Enter
 wait_for "Flashed Successfully"
 wait_prompt 15
 choose "$(number_of "Start Klipper again (klipper.service)")"
 wait_for "klipper.service started."
-grep -qx -- "--no-ask-password start klipper.service" "$WORK/systemctl.log" || fail "not started"
+grep -qx -- "--no-ask-password start klipper.service" "$WORK/systemctl.log" || fatal "not started"
 key Enter
 wait_for "WHAT NEXT?"
 wait_prompt
@@ -54,4 +54,4 @@ lacks "Start Klipper again"
 choose 0
 expect_exit 0
 flash_matches "$USB_IMAGE"
-echo "PASS: klipper around a flash"
+finish

@@ -1,17 +1,19 @@
-# Shared helpers for the menu tests: run the real cartoflash binary in a real
-# terminal (a private tmux server, 100x50), type into it, read the screen.
-# Every test sources this file; CARTOFLASH and FIRMWARE come from CTest.
-set -euo pipefail
-
+# Helpers of the menu tests on top of the shared assertions (tests/lib/lib.sh):
+# run the real cartoflash binary in a real terminal (a private tmux server,
+# 100x50), type into it, read the screen. Every test sources this file and
+# ends with finish; CARTOFLASH and CF_FIRMWARE_DIR come from CTest. A failed
+# check stops the test (fatal): the screens after it would mean nothing.
+set -eo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+need_firmware
 : "${CARTOFLASH:?CARTOFLASH must point at the cartoflash binary}"
-: "${FIRMWARE:?FIRMWARE must point at the shared firmware folder}"
-command -v tmux >/dev/null || { echo "FAIL: tmux is required (scripts/install-deps.sh)"; exit 1; }
+command -v tmux >/dev/null || fatal "tmux is required (scripts/install-deps.sh)"
 
-COMBINED="$FIRMWARE/cartographer-klipper/firmware/v2-v3/combined-firmware"
+COMBINED="$CF_FIRMWARE_DIR/cartographer-klipper/firmware/v2-v3/combined-firmware"
 USB_IMAGE="$COMBINED/5.0.0/Full_Survey_Cartographer_USB_5_0_0.bin"
 CAN_IMAGE="$COMBINED/5.0.0/Full_Survey_Cartographer_CAN_1M_5_0_0.bin"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/cf-menu-test.XXXXXX")
+WORK=$TMP
 SESSION_N=0
 SOCK="cf-menu-$$-0"
 mkdir -p "$WORK/home" "$WORK/cfg" "$WORK/state" "$WORK/bin"
@@ -29,11 +31,7 @@ end_session() {
   done
   return 0
 }
-cleanup() {
-  end_session
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+cleanup_hook() { end_session; }
 
 # start [ENV=VALUE ...] -- cartoflash-args...
 # The shell line records the terminal settings before and after, and the exit
@@ -61,45 +59,52 @@ start() {
 screen() { T capture-pane -p -J; }
 screen_ansi() { T capture-pane -p -e -J; }
 
-fail() {
-  echo "FAIL: $*"
+# show_context: what fatal prints after the failure, the screen as it is.
+show_context() {
   echo "----- screen -----"
   screen || true
   echo "------------------"
-  exit 1
+}
+
+# shows TEXT: the screen, captured first, holds TEXT (fixed string). The
+# capture goes into a variable before grep reads it: grep -q stops reading at
+# its first match, and a pipe would turn that into a SIGPIPE that pipefail
+# counts as "not found" (and `!` then as a pass).
+shows() {
+  local s
+  s=$(screen) || fatal "could not capture the screen"
+  grep -qF -- "$1" <<<"$s"
+}
+# shows_ansi TEXT: the same on the screen with its escape sequences.
+shows_ansi() {
+  local s
+  s=$(screen_ansi) || fatal "could not capture the screen"
+  grep -qF -- "$1" <<<"$s"
 }
 
 # wait_for TEXT [SECONDS]: until TEXT (fixed string) is on the screen.
 wait_for() {
   local text=$1 limit=${2:-15} i=0
-  while ! screen | grep -qF -- "$text"; do
+  while ! shows "$text"; do
     i=$((i + 1))
-    [ $i -le $((limit * 10)) ] || fail "timed out after ${limit}s waiting for: $text"
+    [ $i -le $((limit * 10)) ] || fatal "timed out after ${limit}s waiting for: $text"
     sleep 0.1
   done
+  pass "screen shows: $text"
 }
 
 # wait_prompt: a menu is waiting for a choice (the prompt is the last text).
 wait_prompt() { wait_for "Select an option:" "${1:-15}"; }
 
-# The screen is captured into a variable before grep reads it: grep -q stops
-# reading at its first match, and a pipe would turn that into a SIGPIPE that
-# pipefail could count as "not found".
-has() {
-  local s
-  s=$(screen) || fail "could not capture the screen"
-  grep -qF -- "$1" <<<"$s" || fail "screen lacks: $1"
-}
-lacks() {
-  local s
-  s=$(screen) || fail "could not capture the screen"
-  ! grep -qF -- "$1" <<<"$s" || fail "screen unexpectedly shows: $1"
-}
+has() { if shows "$1"; then pass "screen has: $1"; else fatal "screen lacks: $1"; fi; }
+lacks() { if shows "$1"; then fatal "screen unexpectedly shows: $1"; else pass "screen lacks: $1"; fi; }
+has_ansi() { if shows_ansi "$1"; then pass "screen has: $2"; else fatal "screen lacks: $2"; fi; }
+lacks_ansi() { if shows_ansi "$1"; then fatal "screen unexpectedly shows: $2"; else pass "screen lacks: $2"; fi; }
 
 # choose N: type a menu number and Enter. Tests then wait for text that only
 # the next screen shows (the old screen stays visible until it is cleared).
 choose() {
-  [ -n "$1" ] || fail "nothing to choose (a menu line was not found)"
+  [ -n "$1" ] || fatal "nothing to choose (a menu line was not found)"
   T send-keys -l "$1"
   T send-keys Enter
 }
@@ -107,9 +112,11 @@ key() { T send-keys "$@"; }
 
 # number_of TEXT: the menu number on the line that shows TEXT.
 number_of() {
-  local n
-  n=$(screen | grep -F -- "$1" | head -n1 | sed -nE 's/^ *([0-9]+)\. .*/\1/p')
-  [ -n "$n" ] || fail "no menu line shows: $1"
+  local s n
+  s=$(screen) || fatal "could not capture the screen"
+  n=$(grep -F -- "$1" <<<"$s" | sed -nE '1s/^ *([0-9]+)\. .*/\1/p')
+  # called in $(...): a failure here is reported by choose, which gets nothing
+  [ -n "$n" ] || { echo "not ok - no menu line shows: $1" >&2; return 1; }
   echo "$n"
 }
 
@@ -134,5 +141,7 @@ expect_exit() {
 flash_matches() {
   local size
   size=$(stat -c %s "$1")
-  cmp -n "$size" "$1" "$WORK/flash.bin" || fail "emulated flash does not hold $(basename "$1")"
+  if cmp -n "$size" "$1" "$WORK/flash.bin"; then pass "emulated flash holds $(basename "$1")"; else
+    fatal "emulated flash does not hold $(basename "$1")"
+  fi
 }

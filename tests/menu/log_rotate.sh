@@ -2,36 +2,41 @@
 # The debug log lives in $XDG_STATE_HOME/cartoflash/menu.log and rotates once
 # it passes 256 KiB (menu.log -> .1 -> .2 -> .3, the oldest dropped). Runs the
 # binary with piped input (not a terminal: no colours, no screen clearing).
-set -euo pipefail
+. "$(dirname "$0")/../lib/lib.sh"
 : "${CARTOFLASH:?}"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/cf-menu-log.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-log="$WORK/state/cartoflash/menu.log"
+log="$XDG_STATE_HOME/cartoflash/menu.log"
 mkdir -p "$(dirname "$log")"
-run() { printf '0\n' | HOME=$WORK XDG_STATE_HOME=$WORK/state XDG_CONFIG_HOME=$WORK/cfg \
-  "$CARTOFLASH" --simulate=dfu,timing=off >"$WORK/out.txt"; }
+menu() { printf '0\n' | "$CARTOFLASH" --simulate=dfu,timing=off >"$TMP/out.txt"; }
+file_is() { [ "$(cat "$1")" = "$2" ]; }
+no_escape() { ! grep -q $'\033' "$1"; }
+size_between() { # FILE LOW HIGH: LOW < size < HIGH
+    local size
+    size=$(stat -c %s "$1")
+    [ "$size" -gt "$2" ] && [ "$size" -lt "$3" ]
+}
 
 head -c 300000 /dev/zero | tr '\0' 'x' >"$log"
 echo old1 >"$log.1"
 echo old2 >"$log.2"
 echo old3 >"$log.3"
-run
-grep -q "Exiting..." "$WORK/out.txt" || { echo "FAIL: no clean exit"; exit 1; }
-! grep -q $'\033' "$WORK/out.txt" || { echo "FAIL: escape codes when not a terminal"; exit 1; }
-[ "$(stat -c %s "$log.1")" -eq 300000 ] || { echo "FAIL: big log not rotated to .1"; exit 1; }
-[ "$(cat "$log.2")" = old1 ] && [ "$(cat "$log.3")" = old2 ] || { echo "FAIL: shift"; exit 1; }
-[ ! -e "$log.4" ] || { echo "FAIL: more than 3 old logs kept"; exit 1; }
-size=$(stat -c %s "$log")
-[ "$size" -gt 0 ] && [ "$size" -lt 4096 ] || { echo "FAIL: new log size $size"; exit 1; }
-grep -q "menu started" "$log" || { echo "FAIL: new log lacks the start line"; exit 1; }
-run # small log: appended, not rotated
-[ "$(grep -c "menu started" "$log")" -eq 2 ] || { echo "FAIL: small log rotated"; exit 1; }
+menu
+check "a clean exit" grep -q "Exiting..." "$TMP/out.txt"
+check "no escape codes when not a terminal" no_escape "$TMP/out.txt"
+expect_eq "$(stat -c %s "$log.1")" 300000 "the big log is rotated to .1"
+check "the old logs shift by one" file_is "$log.2" old1
+check "the old logs shift by one (.3)" file_is "$log.3" old2
+check "no more than 3 old logs are kept" test ! -e "$log.4"
+check "the new log is small" size_between "$log" 0 4096
+check "the new log has the start line" grep -q "menu started" "$log"
+menu # small log: appended, not rotated
+expect_eq "$(grep -c "menu started" "$log")" 2 "a small log is appended to, not rotated"
 # a link planted at menu.log (to a file of the user's) is neither followed nor rotated
 rm -f "$log" "$log".*
-echo precious >"$WORK/victim"
-ln -s "$WORK/victim" "$log"
-run
-grep -q "Exiting..." "$WORK/out.txt" || { echo "FAIL: no clean exit with a planted log link"; exit 1; }
-[ "$(cat "$WORK/victim")" = precious ] || { echo "FAIL: the log followed a planted link"; exit 1; }
-[ -L "$log" ] && [ ! -e "$log.1" ] || { echo "FAIL: the planted link was rotated"; exit 1; }
-echo "PASS: log rotation"
+echo precious >"$TMP/victim"
+ln -s "$TMP/victim" "$log"
+menu
+check "a clean exit with a planted log link" grep -q "Exiting..." "$TMP/out.txt"
+check "the log did not follow a planted link" file_is "$TMP/victim" precious
+check "the planted link is still there" test -L "$log"
+check "the planted link was not rotated" test ! -e "$log.1"
+finish

@@ -10,7 +10,11 @@
 
 SERVER="$(dirname "$0")/../catalog/server.py"
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; cleanup' EXIT
+cleanup_hook() { # the Moonraker stand-ins, then the terminal
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  end_session
+}
 serve() { # NAME STATE: a Moonraker answering print_stats.state STATE; sets PORT_NAME
   local root="$WORK/mr-$1"
   mkdir -p "$root/printer/objects"
@@ -41,7 +45,7 @@ to_klipper_page() { # [ENV=VALUE...] -- [extra args]
   wait_for "Klipper is running"
   wait_prompt
 }
-not_stopped() { ! grep -q -- "stop klipper" "$WORK/systemctl.log" || fail "klipper was stopped: $1"; }
+not_stopped() { ! grep -q -- "stop klipper" "$WORK/systemctl.log" || fatal "klipper was stopped: $1"; }
 
 serve one standby
 serve two printing
@@ -90,7 +94,7 @@ to_klipper_page -- --moonraker-key sekrit
 has "Moonraker reports the printer as: standby (127.0.0.1:$PORT_one)"
 choose "$(number_of "Stop Klipper for the flash (offered to start it again after)")"
 wait_for "Press Enter to continue..." 30
-grep -qx -- "--no-ask-password stop klipper.service" "$WORK/systemctl.log" || fail "not stopped with the key"
+grep -qx -- "--no-ask-password stop klipper.service" "$WORK/systemctl.log" || fatal "not stopped with the key"
 
 # unknown, and "stop" typed: stopped
 : >"$WORK/systemctl.log"
@@ -101,8 +105,8 @@ choose "$(number_of "Stop Klipper for the flash (type stop to confirm)")"
 wait_for "Type stop and press Enter"
 key "stop" Enter
 wait_for "Press Enter to continue..." 30
-grep -qx -- "--no-ask-password stop klipper.service" "$WORK/systemctl.log" || fail "not stopped after typing stop"
+grep -qx -- "--no-ask-password stop klipper.service" "$WORK/systemctl.log" || fatal "not stopped after typing stop"
 key Enter
 wait_for "Flashed Successfully"
 flash_matches "$USB_IMAGE"
-echo "PASS: print state from every Moonraker, fail closed"
+finish

@@ -5,7 +5,7 @@ esc=$(printf '\033')
 
 start -- --simulate=dfu,timing=off
 wait_prompt
-screen_ansi | grep -qF "$esc[" || fail "no colour on a terminal (the control case)"
+has_ansi "$esc[" "colour on a terminal (the control case)"
 choose 0
 expect_exit 0
 T kill-server
@@ -13,14 +13,11 @@ T kill-server
 start NO_COLOR=1 -- --simulate=dfu,timing=off
 wait_prompt
 has "CARTOGRAPHER FIRMWARE FLASHER"
-if screen_ansi | grep -qF "$esc"; then
-  screen_ansi | grep -nF "$esc" | head -5 | cat -v
-  fail "escape codes on screen with NO_COLOR"
-fi
+lacks_ansi "$esc" "escape codes on the main menu with NO_COLOR"
 choose 3
 wait_for "Find DFU Firmware"
 wait_prompt
-! screen_ansi | grep -qF "$esc" || fail "escape codes on the DFU menu with NO_COLOR"
+lacks_ansi "$esc" "escape codes on the DFU menu with NO_COLOR"
 choose 0
 expect_exit 0
-echo "PASS: NO_COLOR"
+finish

@@ -48,4 +48,4 @@ wait_for "Check Again"
 wait_prompt
 choose 0
 expect_exit 0
-echo "PASS: katapult and prerequisites pages"
+finish

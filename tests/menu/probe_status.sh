@@ -5,13 +5,13 @@
 # request (the node's flash stays as it was); flashing 5.1.0 works and the
 # main screen then shows 5.1.0.
 . "$(dirname "$0")/lib.sh"
-SURVEY="$FIRMWARE/cartographer_firmware/firmware/v2-v3/survey"
+SURVEY="$CF_FIRMWARE_DIR/cartographer_firmware/firmware/v2-v3/survey"
 OLD="$SURVEY/5.0.0/Survey_Cartographer_USB_8kib_offset.bin"
 NEW="$SURVEY/5.1.0/Survey_Cartographer_USB_8kib_offset.bin"
 
 app_matches() { # IMAGE: the node's flash holds IMAGE from 8 KiB on
   cmp -i 0:8192 -n "$(stat -c %s "$1")" "$1" "$WORK/flash.bin" ||
-    fail "node flash does not hold $(basename "$1") at 0x08002000"
+    fatal "node flash does not hold $(basename "$1") at 0x08002000"
 }
 
 pick_and_flash() { # LABEL: device, firmware, flash (stops at the confirm)
@@ -44,7 +44,7 @@ cp "$WORK/flash.bin" "$WORK/before.bin"
 pick_and_flash "5.0.0/Survey_Cartographer_USB_8kib_offset.bin"
 wait_for "already runs CARTOGRAPHER 5.0.0 (USB); nothing to do" 30
 has "No bootloader request was sent."
-cmp -s "$WORK/flash.bin" "$WORK/before.bin" || fail "the node's flash changed"
+cmp -s "$WORK/flash.bin" "$WORK/before.bin" || fatal "the node's flash changed"
 key Enter
 wait_for " 2. Select USB Firmware"
 wait_prompt
@@ -68,4 +68,4 @@ wait_prompt
 choose 0
 expect_exit 0
 app_matches "$NEW"
-echo "PASS: probe status in the menu"
+finish

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The seed document's whole DFU flow, pressing the numbers its pictures show:
+# The whole DFU flow of the Cartographer docs' "via DFU" page, pressing the
+# numbers its pictures show:
 # main menu -> 3. DFU -> 1. Find Cartographer Device -> 1. Select 0483:df11 ->
 # 2. Find DFU Firmware -> pick -> 4. Flash Selected Firmware -> 1. Yes ->
 # Flashed Successfully; then the emulated flash must hold the image.
@@ -49,7 +50,7 @@ lacks "Katapult_USB.bin" # not a combined image
 has "Images marked [refused] cannot be flashed with these settings; choose one to see why."
 has " 8. 5.0.0/Full_Survey_Cartographer_CrealityK1_USB_5_0_0.bin  [refused: K-series image]"
 if screen | awk '/^ [0-9]+\. / && length > 89 { bad = 1 } END { exit !bad }'; then
-  fail "a firmware line is wider than the 89-column page"
+  fatal "a firmware line is wider than the 89-column page"
 fi
 choose "$(number_of "Full_Survey_Cartographer_CrealityK1_USB_5_0_0.bin")"
 wait_for "(5.0.0 K1, USB, stm32f042x6) cannot be flashed over DFU: K-series (K1) image"
@@ -112,4 +113,4 @@ wait_for "Stopped: no device in DFU mode was found yet."
 wait_prompt
 choose 0
 expect_exit 0
-echo "PASS: seed flow"
+finish

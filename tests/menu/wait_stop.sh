@@ -11,10 +11,10 @@ wait_prompt
 choose 1
 wait_for "Waiting for a device in DFU mode:"
 first=$(screen | sed -nE 's/.*DFU mode: *([0-9]+) s left.*/\1/p')
-[ -n "$first" ] && [ "$first" -le 30 ] && [ "$first" -ge 27 ] || fail "countdown starts at '$first'"
+[ -n "$first" ] && [ "$first" -le 30 ] && [ "$first" -ge 27 ] || fatal "countdown starts at '$first'"
 sleep 2.2
 second=$(screen | sed -nE 's/.*DFU mode: *([0-9]+) s left.*/\1/p')
-[ -n "$second" ] && [ "$second" -lt "$first" ] || fail "countdown did not move ($first -> $second)"
+[ -n "$second" ] && [ "$second" -lt "$first" ] || fatal "countdown did not move ($first -> $second)"
 has "Press any key to stop."
 
 key x
@@ -26,5 +26,5 @@ has " 3. Back"
 has " 4. Back to main menu"
 choose 0
 expect_exit 0
-cmp -s "$WORK/stty.before" "$WORK/stty.after" || fail "terminal settings were not restored"
-echo "PASS: countdown stopped by a key"
+cmp -s "$WORK/stty.before" "$WORK/stty.after" || fatal "terminal settings were not restored"
+finish

@@ -8,25 +8,17 @@
 #                -D_FORTIFY_SOURCE turns memcpy/snprintf/... into
 # The symbol names are glibc's (its Versions files, GLIBC_2.3.4 / GLIBC_2.4).
 # READELF may name a cross readelf; any binutils readelf reads any ELF class.
-set -u
+. "$(dirname "$0")/../lib/lib.sh"
 bin=${1:?usage: check-hardening.sh BINARY [fortify]}
 want_fortify=${2:-}
 readelf=${READELF:-readelf}
-command -v "$readelf" >/dev/null || { echo "not ok - $readelf not found (install binutils)"; exit 1; }
-[ -f "$bin" ] || { echo "not ok - $bin: no such file"; exit 1; }
+command -v "$readelf" >/dev/null || fatal "$readelf not found (install binutils)"
+[ -f "$bin" ] || fatal "$bin: no such file"
 
-header=$("$readelf" -hW "$bin") || { echo "not ok - $bin is not an ELF file"; exit 1; }
+header=$("$readelf" -hW "$bin") || fatal "$bin is not an ELF file"
 dynamic=$("$readelf" -dW "$bin")
 segments=$("$readelf" -lW "$bin")
 symbols=$("$readelf" --dyn-syms -W "$bin")
-failures=0
-checks=0
-check() { # description, then the test command
-    local what=$1
-    shift
-    checks=$((checks + 1))
-    if "$@"; then echo "ok - $what"; else echo "not ok - $what missing"; failures=$((failures + 1)); fi
-}
 has() { grep -qE -- "$1" <<<"$2"; }
 
 check "PIE (ELF type DYN)" has 'Type:[[:space:]]+DYN' "$header"
@@ -37,5 +29,4 @@ check "stack protector (__stack_chk_fail)" has 'UND[[:space:]]+__stack_chk_fail'
 if [ "$want_fortify" = fortify ]; then
     check "_FORTIFY_SOURCE (__*_chk calls)" has 'UND[[:space:]]+__[a-z0-9_]+_chk(@|[[:space:]]|$)' "$symbols"
 fi
-echo "$((checks - failures)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

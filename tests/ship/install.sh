@@ -5,15 +5,8 @@
 # --help lists, every exit status and environment variable; the bash and zsh
 # completion scripts load and complete the simulated probe's devices.
 # Env: BUILD_DIR, SOURCE_DIR.
-set -u
+. "$(dirname "$0")/../lib/lib.sh"
 : "${BUILD_DIR:?}" "${SOURCE_DIR:?}"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-export XDG_STATE_HOME="$TMP/state" XDG_CACHE_HOME="$TMP/cache" XDG_CONFIG_HOME="$TMP/config"
-failures=0
-checks=0
-pass() { checks=$((checks + 1)); echo "ok - $1"; }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok - $1"; }
 
 root="$TMP/root"
 if DESTDIR="$root" cmake --install "$BUILD_DIR" --prefix /usr >"$TMP/install.log" 2>&1; then
@@ -117,5 +110,4 @@ out=$(HOME="$TMP" zsh -f -c '
 [ "$out" = $'_cartoflash\nloaded' ] && pass "zsh completion loads and is bound to cartoflash" ||
     fail "zsh completion: '$out'"
 
-echo "$((checks - failures)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -2,15 +2,8 @@
 # `cartoflash list` on a fake K1 root (CARTOFLASH_TEST_ROOT): the UUIDs come
 # from /usr/data/printer_data (printer.cfg and klippy.log), not from ~; on a
 # Debian-shaped root the same files under /usr/data are not read.
-set -u
+. "$(dirname "$0")/../lib/lib.sh"
 : "${CARTOFLASH:?}"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-export XDG_STATE_HOME="$TMP/state" XDG_CACHE_HOME="$TMP/cache" XDG_CONFIG_HOME="$TMP/config" NO_COLOR=1
-failures=0
-checks=0
-pass() { checks=$((checks + 1)); echo "ok - $1"; }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok - $1"; }
 
 k1="$TMP/k1"
 mkdir -p "$k1/etc/init.d" "$k1/usr/data/printer_data/config" "$k1/usr/data/printer_data/logs"
@@ -35,5 +28,4 @@ out=$(CARTOFLASH_TEST_ROOT="$deb" HOME=/home/pi timeout 60 "$CARTOFLASH" list --
 uuids=$(jq -r '[.probes[] | select(.mode == "configured") | .uuid] | join(" ")' <<<"$out")
 [ "$uuids" = "665544332211" ] && pass "Debian: UUID from ~/printer_data only" ||
     fail "Debian: configured UUIDs '$uuids'"
-echo "$((checks - failures)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

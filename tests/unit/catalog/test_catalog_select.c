@@ -1,4 +1,4 @@
-/* Classification and selection on the real firmware trees (../shared/firmware)
+/* Classification and selection on the real firmware trees (CF_FIRMWARE_DIR)
  * and on small trees made here (lying names, ties). */
 #include <setjmp.h>
 #include <stdarg.h>

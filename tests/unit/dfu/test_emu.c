@@ -38,7 +38,7 @@ static void load_image(const char *rel, uint8_t **data, size_t *size)
 {
     const char *dir = getenv("CF_FIRMWARE_DIR");
     if (!dir)
-        fail_msg("CF_FIRMWARE_DIR is not set (CTest sets it to ../shared/firmware)");
+        fail_msg("CF_FIRMWARE_DIR is not set (CTest sets it, see tests/CMakeLists.txt)");
     char path[1024];
     snprintf(path, sizeof(path), "%s/%s", dir, rel);
     cf_error err = {0};

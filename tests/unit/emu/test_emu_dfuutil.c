@@ -1,6 +1,6 @@
-/* Replays of the request patterns of dfu-util 0.11, 0.9 and 0.7 (fact sheet
- * §6.2, §6.5) against the emulator; each must end with the image in flash and
- * the device gone to the right jump address. */
+/* Replays of the request patterns of dfu-util 0.11, 0.9 and 0.7 (their
+ * src/main.c and src/dfuse.c) against the emulator; each must end with the
+ * image in flash and the device gone to the right jump address. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,7 +29,7 @@ static uint8_t *make_image(size_t size, unsigned seed)
 }
 
 /* dfu-util's probe: LANGID, iInterface, serial; then SET_INTERFACE alt 0 and
- * the status loop of §6.2 row 3 (CLRSTATUS from dfuERROR). */
+ * the status loop of dfu-util's main.c (CLRSTATUS from dfuERROR). */
 static void open_like_dfu_util(cf_emu *emu)
 {
     uint8_t d[255];

@@ -1,4 +1,4 @@
-/* Real Cartographer combined images (../shared/firmware) written through the
+/* Real Cartographer combined images (CF_FIRMWARE_DIR) written through the
  * emulator with dfu-util 0.11's pattern, F042 and G431: the flash must equal
  * the file and the vector table the ROM jumps through must be sane. */
 #include <setjmp.h>
@@ -17,9 +17,9 @@
 
 static uint8_t *load(const char *rel, size_t *size)
 {
-    const char *dir = getenv("CF_SHARED_FIRMWARE");
+    const char *dir = getenv("CF_FIRMWARE_DIR");
     if (!dir || !*dir) {
-        fail_msg("CF_SHARED_FIRMWARE is not set (CTest sets it to ../shared/firmware)");
+        fail_msg("CF_FIRMWARE_DIR is not set (CTest sets it, see tests/CMakeLists.txt)");
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, rel);

@@ -1,4 +1,4 @@
-/* Every transition of the reference device model (dfu-dfuse.md §4.6). */
+/* Every transition of the emulated DfuSe state machine (ST AN3156 / AN2662 §4). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -299,6 +299,31 @@ static void test_unknown_firmware_refused(void **state)
     expect_refused(buf, sizeof(buf), G431, "no Klipper data dictionary");
 }
 
+/* Where an image may go and which chip it is for, on real images: an app
+ * (Katapult update) image never at the start of flash, a combined image only
+ * there, an image built for the other chip never; each named, and each
+ * forceable with a warning (expect_refused_at) unless it then does not fit. */
+static void test_placement_and_mcu(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    uint8_t *app = real(F042_APP, &len);
+    expect_refused_at(app, len, 0x08000000, F042, "Katapult update image (linked for 0x08002000)");
+    free(app);
+
+    uint8_t *combined = real(F042_COMBINED, &len);
+    expect_refused_at(combined, len, 0x08002000, F042,
+                      "contains the Katapult bootloader and must start at 0x08000000");
+    expect_refused(combined, len, G431,
+                   "built for stm32f042x6 but the device is stm32g431xx (Cartographer v4/HT)");
+    free(combined);
+
+    uint8_t *g431 = real(G431_COMBINED, &len);
+    expect_refused(g431, len, F042,
+                   "built for stm32g431xx but the device is stm32f042x6 (Cartographer v2/v3)");
+    free(g431);
+}
+
 static void with_suffix(const uint8_t *bin, size_t len, uint16_t vid, uint16_t pid, gen_buf *out)
 {
     memset(out, 0, sizeof(*out));
@@ -469,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_vector_table_rules),
         cmocka_unit_test(test_katapult_built_for_the_chip),
         cmocka_unit_test(test_unknown_firmware_refused),
+        cmocka_unit_test(test_placement_and_mcu),
         cmocka_unit_test(test_dfu_suffix_ids),
         cmocka_unit_test(test_unknown_chip),
         cmocka_unit_test(test_does_not_fit_is_final),

@@ -1,4 +1,4 @@
-/* Expected inspection results for every firmware file under ../shared/firmware.
+/* Expected inspection results for every firmware file under CF_FIRMWARE_DIR.
  * Built by dumping each file's vector tables, Katapult signature and inflated
  * Klipper data dictionary with a throwaway script, then checked by hand
  * against the file names and firmware_list.csv (note the names are not always

@@ -1,4 +1,4 @@
-/* Inspection of every real firmware file in ../shared/firmware (both trees),
+/* Inspection of every real firmware file in CF_FIRMWARE_DIR (both trees),
  * checked against a table built by hand and, independently, against the
  * vendor's firmware_list.csv. */
 #include <ftw.h>

@@ -1,5 +1,5 @@
 /* Shared helpers of the host flashing tests (USB over a pty, CAN over the
- * in-process bus): real images from ../shared/firmware, a temporary flash
+ * in-process bus): real images from CF_FIRMWARE_DIR, a temporary flash
  * file, fast timeouts. */
 #ifndef CF_TEST_KATAPULT_FLASHTEST_H
 #define CF_TEST_KATAPULT_FLASHTEST_H

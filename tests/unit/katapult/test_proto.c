@@ -1,4 +1,5 @@
-/* CRC16 test vectors and every exact frame of katapult-protocol.md §1.3, §2.2. */
+/* CRC16 test vectors and every exact frame of Katapult's protocol.md (response
+ * codes and commands), as scripts/flashtool.py builds them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

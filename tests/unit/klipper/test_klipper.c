@@ -2,7 +2,7 @@
  * identify client against the simulated MCU side (in memory, with lost
  * answers and an MCU that expects another sequence), the dictionary checks,
  * and the emulated Katapult node answering identify from its flash on USB and
- * CAN. Real firmware from ../shared/firmware (CF_FIRMWARE_DIR): the tests fail,
+ * CAN. Real firmware from CF_FIRMWARE_DIR: the tests fail,
  * not skip, without it. */
 #include <setjmp.h>
 #include <stdarg.h>
