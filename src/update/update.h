@@ -71,9 +71,11 @@ typedef struct cf_update_opts {
     const char *uuid;    /* the CAN probe; NULL = the only one */
     cf_iface fw_iface;   /* DFU: the new firmware's link; CF_IFACE_UNKNOWN = kept from the flash */
     uint32_t fw_bitrate; /* DFU with CAN: the bus bitrate; 0 = kept from the flash */
-    cf_status_opts status; /* how probes are found; status.env flashes through Katapult,
-                              status.dfu over DFU */
-    const char *home;      /* where the plugin is looked for; NULL = $HOME */
+    const char *fw_iface_why; /* who chose fw_iface, for the note; NULL = "--firmware-interface" */
+    const char *fw_bitrate_why; /* who chose fw_bitrate; NULL = "--bitrate" */
+    cf_status_opts status;      /* how probes are found; status.env flashes through Katapult,
+                                   status.dfu over DFU */
+    const char *home;           /* where the plugin is looked for; NULL = $HOME */
 } cf_update_opts;
 
 #define CF_UPDATE_MAX_CHOICES 8

@@ -154,11 +154,16 @@ static cf_code choose_link(const cf_update_opts *o, const cf_update_events *ev, 
             cf_hint(err, "add --bitrate N (the bitrate of your CAN bus, e.g. 1000000)");
             return CF_ERR_AMBIGUOUS;
         }
-        cf_up_note(ev, CF_UPN_INTERFACE, "Interface: %s - from --firmware-interface.",
-                   *iface == CF_IFACE_CAN ? "CAN" : "USB");
-        if (*iface == CF_IFACE_CAN)
-            cf_up_note(ev, CF_UPN_INTERFACE, "Bitrate: %u bit/s - %s.", (unsigned)*bitrate,
-                       o->fw_bitrate ? "from --bitrate" : "kept from the firmware in its flash");
+        cf_up_note(ev, CF_UPN_INTERFACE, "Interface: %s - from %s.",
+                   *iface == CF_IFACE_CAN ? "CAN" : "USB",
+                   o->fw_iface_why ? o->fw_iface_why : "--firmware-interface");
+        if (*iface == CF_IFACE_CAN && o->fw_bitrate)
+            cf_up_note(ev, CF_UPN_INTERFACE, "Bitrate: %u bit/s - from %s.", (unsigned)*bitrate,
+                       o->fw_bitrate_why ? o->fw_bitrate_why : "--bitrate");
+        else if (*iface == CF_IFACE_CAN)
+            cf_up_note(ev, CF_UPN_INTERFACE,
+                       "Bitrate: %u bit/s - kept from the firmware in its flash.",
+                       (unsigned)*bitrate);
         return CF_OK;
     }
     if (known) {

@@ -86,4 +86,15 @@ choose 1; wait_for "Press Enter to continue..." 60; snap katapult-can-flashing
 key Enter; wait_for "Flashed Successfully"; wait_prompt; snap katapult-can-flashed
 choose 0; expect_exit 0
 
+# Update Cartographer (automatic): a USB probe running 5.0.0
+V3="$FIRMWARE/cartographer_firmware/firmware/v2-v3/survey"
+: >"$WORK/flash.bin"
+start -- --simulate=katapult-usb,flash=$WORK/flash.bin,app=$V3/5.0.0/Survey_Cartographer_USB_8kib_offset.bin \
+  --firmware-dir "$V3"
+wait_prompt 30; choose 4; wait_for "Yes, update the probe" 60; wait_prompt; snap update-confirm
+choose 1; wait_for "The probe now runs" 90; wait_prompt; snap update-done
+choose "$(number_of "Back to main menu")"; wait_for "up to date" 30; wait_prompt
+choose 4; wait_for "Nothing to do" 60; wait_prompt; snap update-nothing-to-do
+choose 0; expect_exit 0
+
 echo "captured $(ls "$OUT"/*.txt | wc -l) screens into $OUT"
