@@ -181,6 +181,7 @@ int cf_cmd_update(const cf_cli *cli, int argc, char **argv)
     o.status.env = kp_side ? &env : NULL;
     o.status.dfu = be;
     o.status.config = !cli->simulate;
+    o.status.moonraker = true;
     o.status.catalog = cat;
     if (rc == CF_OK)
         rc = run_update(cli, &a, &o, &err);

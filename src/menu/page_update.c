@@ -91,6 +91,8 @@ static void fill_opts(menu_ctx *ctx, cf_update_opts *o)
     o->fw_iface_why = "your answer";
     o->fw_bitrate_why = "your answer";
     o->status.config = !ctx->cli->simulate;
+    o->status.moonraker = true;
+    o->status.moonraker_url = ctx->set.moonraker_url;
     if (ctx->set.can_interface[0]) {
         o->status.can_ifs[0] = ctx->set.can_interface;
         o->status.can_if_count = 1;
