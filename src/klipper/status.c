@@ -315,7 +315,7 @@ static void scan_config(cf_probe_status *rows, size_t cap, size_t *n)
 /* The Moonraker MCU that is this row's probe: the same CAN UUID, or the
  * serial option naming its tty (a /dev/serial/by-id name carries the USB
  * serial number, the chip ID). */
-static bool mr_matches(const cf_mr_mcu *m, const cf_probe_status *r)
+bool cf_status_is_mcu(const cf_probe_status *r, const cf_mr_mcu *m)
 {
     if (m->canbus_uuid[0])
         return strcmp(r->connection, "can") == 0 && strcmp(r->uuid, m->canbus_uuid) == 0;
@@ -379,7 +379,7 @@ static void scan_moonraker(const cf_status_opts *o, cf_probe_status *rows, size_
     for (size_t i = 0; i < k; i++) {
         cf_probe_status *hit = NULL;
         for (size_t j = 0; j < *n && !hit; j++)
-            if (mr_matches(&m[i], &rows[j]))
+            if (cf_status_is_mcu(&rows[j], &m[i]))
                 hit = &rows[j];
         if (hit && !hit->has_firmware)
             take_moonraker(hit, &m[i]);

@@ -87,6 +87,12 @@ cf_code cf_status_scan(const cf_status_opts *opts, cf_probe_status *rows, size_t
 /* Compares a known firmware with the catalogue (fills state, why, latest). */
 void cf_status_compare(cf_catalog *catalog, const char *catalog_why, cf_probe_status *row);
 
+/* Whether Moonraker's MCU m is the probe of row r: the same CAN UUID, or
+ * its serial option naming r's tty (directly or as a by-id link, whose name
+ * carries the USB serial number). */
+struct cf_mr_mcu;
+bool cf_status_is_mcu(const cf_probe_status *r, const struct cf_mr_mcu *m);
+
 /* "up to date", "update available", "unknown" */
 const char *cf_status_state_name(cf_status_state s);
 

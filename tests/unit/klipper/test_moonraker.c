@@ -5,11 +5,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "klipper/moonraker.h"
+#include "klipper/status.h"
 
 static const char usb_reply[] =
     "{\"result\": {\"eventtime\": 1.5, \"status\": {"
@@ -108,11 +110,35 @@ static void test_urls(void **state)
     assert_string_equal(urls[0], "http://10.0.0.5:7125");
 }
 
+/* Which row Moonraker's MCU is: by UUID on CAN, by the serial in the by-id name on USB. */
+static void test_match(void **state)
+{
+    (void)state;
+    cf_mr_mcu m[2];
+    size_t n = 0;
+    cf_error err = {0};
+    assert_int_equal(cf_mr_parse_mcus(usb_reply, strlen(usb_reply), m, 2, &n, &err), CF_OK);
+    cf_probe_status usb = {
+        .connection = "usb", .device = "/dev/ttyACM0", .serial = "16000C000F43304253373820"};
+    assert_true(cf_status_is_mcu(&usb, &m[0]));
+    cf_probe_status other = usb;
+    snprintf(other.serial, sizeof(other.serial), "250016000A43304253373820");
+    assert_false(cf_status_is_mcu(&other, &m[0]));
+    other.serial[0] = '\0'; /* no serial to compare: not matched by guess */
+    assert_false(cf_status_is_mcu(&other, &m[0]));
+    assert_int_equal(cf_mr_parse_mcus(can_reply, strlen(can_reply), m, 2, &n, &err), CF_OK);
+    cf_probe_status can = {.connection = "can", .uuid = "0a1b2c3d4e5f"};
+    assert_true(cf_status_is_mcu(&can, &m[0]));
+    snprintf(can.uuid, sizeof(can.uuid), "0a1b2c3d4e60");
+    assert_false(cf_status_is_mcu(&can, &m[0]));
+    assert_false(cf_status_is_mcu(&usb, &m[0])); /* a CAN MCU is never a USB row */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_usb), cmocka_unit_test(test_can),  cmocka_unit_test(test_absent),
-        cmocka_unit_test(test_bad), cmocka_unit_test(test_urls),
+        cmocka_unit_test(test_bad), cmocka_unit_test(test_urls), cmocka_unit_test(test_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
