@@ -14,7 +14,7 @@
 #include "menu/menu.h"
 #include "update/update.h"
 
-enum { A_YES = 1, A_NO, A_MAIN, A_AGAIN, A_PICK = 100 };
+enum { A_YES = 1, A_NO, A_MAIN, A_AGAIN, A_START, A_PICK = 100 };
 
 typedef struct up_view {
     menu_ctx *ctx;
@@ -31,6 +31,20 @@ static void on_note(void *user, cf_update_note kind, const char *text)
     else
         scr_say(COL_NONE, "%s", text);
     fflush(stdout);
+}
+
+/* A running Klipper: the same question the other flash pages ask (stop it,
+ * keep it, back), print state from every Moonraker first. True to go on. */
+static bool klipper_let_go(menu_ctx *ctx)
+{
+    char detail[256];
+    menu_svc st = menu_klipper_state(ctx, detail, sizeof(detail));
+    ctx->klipper_was_running = st == SVC_ACTIVE;
+    if (st != SVC_ACTIVE)
+        return true;
+    ctx->flash_page = PAGE_UPDATE; /* page_dfu_klipper's "go on" */
+    ctx->back_page = PAGE_MAIN;
+    return page_dfu_klipper(ctx) == PAGE_UPDATE;
 }
 
 /* The question before the first change; the bars follow on yes. */
@@ -50,6 +64,8 @@ static cf_code on_confirm(void *user, const cf_update_plan *plan, cf_error *err)
         return cf_fail(err, CF_ERR_CANCELLED, "interrupted; nothing was changed");
     if (a != A_YES)
         return cf_fail(err, CF_ERR_CANCELLED, "not confirmed; nothing was changed");
+    if (!klipper_let_go(v->ctx))
+        return cf_fail(err, CF_ERR_CANCELLED, "Klipper was left as it was; nothing was changed");
     menu_log(false, "update: flashing %s", plan->target->abs_path);
     menu_progress_init(&v->bars, plan->dfu ? "Leaving DFU mode" : "Starting the new firmware",
                        &v->fev);
@@ -177,6 +193,19 @@ static void forget_answers(menu_ctx *ctx)
     ctx->up_bitrate = 0;
 }
 
+static menu_page start_klipper(menu_ctx *ctx)
+{
+    cf_error err;
+    cf_error_reset(&err);
+    if (menu_klipper_start(ctx, &err) == CF_OK) {
+        scr_success("%s started.", ctx->set.klipper_service);
+        ctx->klipper_stopped_by_us = false;
+    } else {
+        scr_cf_error(&err);
+    }
+    return term_pause(NULL) ? PAGE_MAIN : PAGE_INTERRUPT;
+}
+
 /* What the flow ended with, and what next. */
 static menu_page finish(menu_ctx *ctx, cf_code rc, const cf_update_result *res, const cf_error *err)
 {
@@ -195,14 +224,20 @@ static menu_page finish(menu_ctx *ctx, cf_code rc, const cf_update_result *res, 
         scr_cf_error(err);
     menu_log(false, "update: %s",
              rc == CF_OK ? (res->nothing_to_do ? "nothing to do" : res->now) : err->message);
+    if (ctx->klipper_stopped_by_us)
+        printf("\nKlipper (%s) was stopped for the update.\n", ctx->set.klipper_service);
     menu m;
     menu_init(&m, "What next?");
+    if (ctx->klipper_stopped_by_us)
+        menu_add(&m, A_START, COL_NONE, "Start Klipper again (%s)", ctx->set.klipper_service);
     menu_add(&m, A_MAIN, COL_CYAN, "Back to main menu");
     if (rc != CF_OK && rc != CF_ERR_CANCELLED)
         menu_add(&m, A_AGAIN, COL_NONE, "Try again");
     menu_sep(&m);
     menu_add_exit(&m);
     int a = menu_show(&m);
+    if (a == A_START)
+        return start_klipper(ctx);
     return a == A_AGAIN         ? PAGE_UPDATE
            : a == MENU_ACT_EXIT ? PAGE_EXIT
            : a == MENU_ACT_QUIT ? PAGE_INTERRUPT

@@ -6,6 +6,7 @@
 # simulator's record: one bootloader request in the whole session). With no
 # image that fits, it explains and flashes nothing. A probe in DFU mode with
 # empty flash is asked which link its firmware talks on, then flashed over DFU.
+# With Klipper running it is asked whether to stop it, and offered to start it after.
 . "$(dirname "$0")/lib.sh"
 CAT="$FIRMWARE/cartographer_firmware/firmware"
 SURVEY="$CAT/v2-v3/survey"
@@ -82,4 +83,45 @@ wait_prompt
 choose 0
 expect_exit 0
 flash_matches "$CAT/v2-v3/combined-firmware/6.1.0/Katapult_plus_CartographerV3_6.1.0_USB.bin"
+# Klipper running (systemctl says active, Moonraker says standby): asked as
+# on the other flash pages; stopped for the update and started again after.
+SERVER="$(dirname "$0")/../catalog/server.py"
+mkdir -p "$WORK/mr/printer/objects" "$WORK/home/printer_data/config"
+echo '{"result":{"status":{"print_stats":{"state":"standby"}}}}' >"$WORK/mr/printer/objects/query"
+python3 "$SERVER" "$WORK/mr" "$WORK/mr.port" --lifetime 100 &
+MRPID=$!
+trap 'kill "$MRPID" 2>/dev/null || true; cleanup' EXIT
+for _ in $(seq 1 100); do [ -s "$WORK/mr.port" ] && break; sleep 0.05; done
+printf '[server]\nport: %s\n' "$(cat "$WORK/mr.port")" >"$WORK/home/printer_data/config/moonraker.conf"
+cat >"$WORK/bin/systemctl" <<SH
+#!/bin/sh
+echo "\$@" >>"$WORK/systemctl.log"
+case "\$1" in is-active) echo active; exit 0;; esac
+exit 0
+SH
+chmod +x "$WORK/bin/systemctl"
+: >"$WORK/systemctl.log"
+: >"$WORK/flash.bin"
+start -- --simulate=katapult-usb,flash=$WORK/flash.bin,app=$OLD --firmware-dir "$SURVEY"
+wait_prompt 30
+choose 4
+wait_for "Yes, update the probe" 60
+wait_prompt
+choose 1
+wait_for "Klipper is running" 30
+wait_prompt
+has "Moonraker reports the printer as: standby"
+choose "$(number_of "Stop Klipper for the flash (offered to start it again after)")"
+wait_for "The probe now runs CARTOGRAPHER V3 6.1.0 (USB)" 90
+wait_prompt
+has "Klipper (klipper.service) was stopped for the update."
+grep -qx -- "--no-ask-password stop klipper.service" "$WORK/systemctl.log" || fail "Klipper was not stopped"
+choose "$(number_of "Start Klipper again (klipper.service)")"
+wait_for "klipper.service started."
+grep -qx -- "--no-ask-password start klipper.service" "$WORK/systemctl.log" || fail "Klipper was not started again"
+key Enter
+wait_prompt
+choose 0
+expect_exit 0
+app_matches "$NEW"
 echo "PASS: automatic update from the menu"
