@@ -269,8 +269,8 @@ static cf_code parse_one(json_t *obj, json_t *settings, const char *section, cf_
                        "Moonraker's \"%s\" has no mcu_version string (or its mcu_constants is "
                        "not an object)",
                        m->object);
-    json_t *dict =
-        json_pack("{s:O,s:O}", "version", version, "config", constants ? constants : json_object());
+    json_t *config = constants ? json_incref(constants) : json_object();
+    json_t *dict = json_pack("{s:O,s:o}", "version", version, "config", config);
     char *text = dict ? json_dumps(dict, JSON_COMPACT) : NULL;
     json_decref(dict);
     if (!text)
