@@ -10,11 +10,13 @@ OUT=${1:-"$(cd "$(dirname "$0")/../.." && pwd)/docs/screens"}
 mkdir -p "$OUT"
 
 # snap NAME: save the visible screen, trailing blank lines and the temp paths
-# of this run removed so captures do not change from one run to the next.
+# of this run removed (and the simulated probe's pty number) so captures do not
+# change from one run to the next.
 snap() {
   # $WORK/home is HOME, $WORK/cfg XDG_CONFIG_HOME, $WORK/state XDG_STATE_HOME (lib.sh)
   local sed_args=(-e "s|$WORK/state|/home/pi/.local/state|g" -e "s|$WORK/cfg|/home/pi/.config|g"
-    -e "s|$WORK/home|/home/pi|g" -e "s|$WORK|/home/pi|g" -e 's/[0-9]\{8\}-[0-9]\{6\}/20250101-120000/g')
+    -e "s|$WORK/home|/home/pi|g" -e "s|$WORK|/home/pi|g" -e 's/[0-9]\{8\}-[0-9]\{6\}/20250101-120000/g'
+    -e 's|/dev/pts/[0-9]*|/dev/pts/N|g')
   T capture-pane -p -J | sed "${sed_args[@]}" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$OUT/$1.txt"
   T capture-pane -p -e -J | sed "${sed_args[@]}" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$OUT/$1.ansi"
 }
