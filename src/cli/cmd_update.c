@@ -72,7 +72,8 @@ static cf_code run_update(const cf_cli *cli, up_args *a, const cf_update_opts *o
     return rc;
 }
 
-int cf_cmd_update(const cf_cli *cli, int argc, char **argv)
+/* The options into a, o and copts; -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, up_args *a, cf_update_opts *o, cf_catalog_opts *copts)
 {
     static const struct option longopts[] = {
         {"yes", no_argument, NULL, 'y'},
@@ -88,42 +89,39 @@ int cf_cmd_update(const cf_cli *cli, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
-    up_args a = {.cli = cli};
-    cf_update_opts o = {0};
-    cf_catalog_opts copts = {0};
     optind = 1;
     for (int c; (c = getopt_long(argc, argv, "yh", longopts, NULL)) != -1;) {
         switch (c) {
         case 'y':
-            a.yes = true;
+            a->yes = true;
             break;
         case 'V':
-            o.version = optarg;
+            o->version = optarg;
             break;
         case 'd':
-            o.device = optarg;
+            o->device = optarg;
             break;
         case 'u':
-            o.uuid = optarg;
+            o->uuid = optarg;
             break;
         case 'i':
-            if (o.status.can_if_count < sizeof(o.status.can_ifs) / sizeof(o.status.can_ifs[0]))
-                o.status.can_ifs[o.status.can_if_count++] = optarg;
+            if (o->status.can_if_count < sizeof(o->status.can_ifs) / sizeof(o->status.can_ifs[0]))
+                o->status.can_ifs[o->status.can_if_count++] = optarg;
             break;
         case 's':
-            copts.source = optarg;
+            copts->source = optarg;
             break;
         case 'b':
-            copts.branch = optarg;
+            copts->branch = optarg;
             break;
         case 'o':
-            copts.offline = true;
+            copts->offline = true;
             break;
         case 'F':
             if (strcmp(optarg, "usb") == 0) {
-                o.fw_iface = CF_IFACE_USB;
+                o->fw_iface = CF_IFACE_USB;
             } else if (strcmp(optarg, "can") == 0) {
-                o.fw_iface = CF_IFACE_CAN;
+                o->fw_iface = CF_IFACE_CAN;
             } else {
                 fprintf(stderr, "cartoflash: --firmware-interface wants usb or can\n");
                 return 64;
@@ -137,7 +135,7 @@ int cf_cmd_update(const cf_cli *cli, int argc, char **argv)
                 fprintf(stderr, "cartoflash: --bitrate wants bit/s up to 1000000, e.g. 1000000\n");
                 return 64;
             }
-            o.fw_bitrate = (uint32_t)v;
+            o->fw_bitrate = (uint32_t)v;
             break;
         }
         case 'h':
@@ -148,15 +146,26 @@ int cf_cmd_update(const cf_cli *cli, int argc, char **argv)
             return 64;
         }
     }
-    cf_error err = {0};
     if (optind != argc) {
         fputs(usage_text, stderr);
         return 64;
     }
-    if (o.fw_bitrate && o.fw_iface != CF_IFACE_CAN) {
+    if (o->fw_bitrate && o->fw_iface != CF_IFACE_CAN) {
         fprintf(stderr, "cartoflash: --bitrate goes with --firmware-interface can\n");
         return 64;
     }
+    return -1;
+}
+
+int cf_cmd_update(const cf_cli *cli, int argc, char **argv)
+{
+    up_args a = {.cli = cli};
+    cf_update_opts o = {0};
+    cf_catalog_opts copts = {0};
+    int status = parse_args(argc, argv, &a, &o, &copts);
+    if (status >= 0)
+        return status;
+    cf_error err = {0};
     /* The Katapult simulation is a probe running its firmware; any other
      * simulation is the DFU side (a probe in DFU mode); hardware has both. */
     bool kp_side = !cli->simulate || cf_kp_spec_is_katapult(cli->simulate);
