@@ -20,7 +20,9 @@ static const char usage_text[] =
     "  Every probe attached (DFU, Katapult, or running its firmware on USB or CAN): how it\n"
     "  is connected, its chip, the firmware it reports, and the newest catalogue image\n"
     "  that fits it. A probe running its firmware is asked with Klipper's identify\n"
-    "  command, only while no Klipper holds it; nothing is reset or reconfigured.\n"
+    "  command, only while no Klipper holds it; nothing is reset or reconfigured. What a\n"
+    "  probe Klipper holds runs comes from Moonraker (source \"moonraker\"; an API key from\n"
+    "  MOONRAKER_API_KEY).\n"
     "  --interface IF   CAN interface to query (default: every CAN interface that is up)\n"
     "  --source, --branch, --offline   where the catalogue comes from (see firmware list)\n";
 
@@ -54,12 +56,14 @@ static json_t *row_json(const cf_probe_status *r)
         json_object_set_new(o, "can_bitrate",
                             r->fw.can_bitrate ? json_integer(r->fw.can_bitrate) : json_null());
         json_object_set_new(o, "source", json_string(r->source));
+        json_object_set_new(o, "source_detail", str_or_null(r->source_detail));
     } else {
         json_object_set_new(o, "version", json_null());
         json_object_set_new(o, "semver", json_null());
         json_object_set_new(o, "firmware_interface", json_null());
         json_object_set_new(o, "can_bitrate", json_null());
         json_object_set_new(o, "source", json_null());
+        json_object_set_new(o, "source_detail", json_null());
     }
     json_object_set_new(o, "state", json_string(cf_status_state_name(r->state)));
     json_object_set_new(o, "reason", str_or_null(r->why));
@@ -160,6 +164,7 @@ int cf_cmd_status(const cf_cli *cli, int argc, char **argv)
     /* A DFU simulation has no Katapult side; hardware has both. */
     so.env = (sim || hardware) ? &env : NULL;
     so.config = hardware;
+    so.moonraker = true;
     so.catalog = cat;
     so.catalog_why = cerr.message;
     cf_probe_status *rows = calloc(MAX_ROWS, sizeof(*rows));
@@ -172,7 +177,7 @@ int cf_cmd_status(const cf_cli *cli, int argc, char **argv)
     for (size_t i = 0; rc == CF_OK && i < n; i++)
         any_can_ident |= rows[i].has_firmware && strcmp(rows[i].connection, "can") == 0;
     if (rc == CF_OK && json) {
-        json_t *root = json_object(), *arr = json_array();
+        json_t *root = cf_cli_json_root("status"), *arr = json_array();
         for (size_t i = 0; i < n; i++)
             json_array_append_new(arr, row_json(&rows[i]));
         json_object_set_new(root, "probes", arr);
@@ -181,9 +186,7 @@ int cf_cmd_status(const cf_cli *cli, int argc, char **argv)
         json_object_set_new(root, "catalog_error", cat ? json_null() : json_string(cerr.message));
         json_object_set_new(root, "notes",
                             any_can_ident ? json_string(cf_kl_can_note) : json_null());
-        json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        putchar('\n');
-        json_decref(root);
+        cf_cli_json_print(root);
     } else if (rc == CF_OK) {
         if (!n)
             printf("No probes found (DFU, Katapult, or running firmware on USB or CAN).\n");
@@ -191,7 +194,9 @@ int cf_cmd_status(const cf_cli *cli, int argc, char **argv)
             char line[1024];
             cf_status_line(&rows[i], line, sizeof(line));
             printf("%s\n", line);
-            if (rows[i].has_firmware)
+            if (rows[i].has_firmware && rows[i].source_detail[0])
+                printf("    reported by %s (%s)\n", rows[i].source, rows[i].source_detail);
+            else if (rows[i].has_firmware)
                 printf("    reported by the probe (%s)\n", rows[i].source);
             if (rows[i].has_latest)
                 printf("    newest that fits: %s (%s)\n", rows[i].latest.version,

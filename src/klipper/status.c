@@ -1,5 +1,6 @@
 /* cf_status_scan: every attached probe and what it runs (see status.h). */
 #include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "catalog/version.h"
 #include "common/clock.h"
 #include "flash/flash.h"
+#include "klipper/moonraker.h"
 #include "klipper/reach.h"
 #include "klipper/status.h"
 #include "katapult/util.h"
@@ -106,6 +108,7 @@ static void take_ident(cf_probe_status *r, cf_code rc, cf_kl_ident *id, const cf
         generation(r->mcu, r->fw.version, r->generation, sizeof(r->generation));
     } else {
         cf_kp_strlcpy(r->why, sizeof(r->why), err->message);
+        r->held = rc == CF_ERR_GATE;
     }
     cf_kl_ident_free(id);
 }
@@ -299,6 +302,7 @@ static void scan_config(cf_probe_status *rows, size_t cap, size_t *n)
             break;
         snprintf(r->connection, sizeof(r->connection), "can");
         snprintf(r->mode, sizeof(r->mode), "configured");
+        r->held = true;
         snprintf(r->uuid, sizeof(r->uuid), "%.12s", e[i].value);
         snprintf(r->device, sizeof(r->device), "uuid %s ([%.40s], %.80s)", r->uuid, e[i].section,
                  e[i].source);
@@ -306,6 +310,87 @@ static void scan_config(cf_probe_status *rows, size_t cap, size_t *n)
                 "it does not answer a CAN query: a running Klipper holds it (its Moonraker "
                 "reports mcu_version), or it is not on the bus");
     }
+}
+
+/* The Moonraker MCU that is this row's probe: the same CAN UUID, or the
+ * serial option naming its tty (a /dev/serial/by-id name carries the USB
+ * serial number, the chip ID). */
+bool cf_status_is_mcu(const cf_probe_status *r, const cf_mr_mcu *m)
+{
+    if (m->canbus_uuid[0])
+        return strcmp(r->connection, "can") == 0 && strcmp(r->uuid, m->canbus_uuid) == 0;
+    if (!m->serial[0] || strcmp(r->connection, "usb") != 0)
+        return false;
+    char real[PATH_MAX];
+    if (realpath(m->serial, real) && strcmp(real, r->device) == 0)
+        return true;
+    return r->serial[0] && strstr(m->serial, r->serial) != NULL;
+}
+
+static void take_moonraker(cf_probe_status *r, const cf_mr_mcu *m)
+{
+    r->has_firmware = true;
+    r->fw = m->fw;
+    snprintf(r->source, sizeof(r->source), "moonraker");
+    snprintf(r->source_detail, sizeof(r->source_detail),
+             "Klipper holds the probe; what it read from it, from Moonraker at %.200s (\"%s\")",
+             m->url, m->object);
+    snprintf(r->mode, sizeof(r->mode), "klipper");
+    if (r->fw.mcu[0])
+        snprintf(r->mcu, sizeof(r->mcu), "%s", r->fw.mcu);
+    generation(r->mcu, r->fw.version, r->generation, sizeof(r->generation));
+    r->why[0] = 0;
+}
+
+/* A probe Moonraker reports that no scan saw (a CAN node Klipper holds
+ * answers no query): a row of its own. */
+static void add_moonraker_row(const cf_mr_mcu *m, cf_probe_status *rows, size_t cap, size_t *n)
+{
+    if (!m->canbus_uuid[0] && !m->serial[0])
+        return; /* nothing says which device it is */
+    cf_probe_status *r = add_row(rows, cap, n);
+    if (!r)
+        return;
+    bool can = m->canbus_uuid[0] != 0;
+    snprintf(r->connection, sizeof(r->connection), "%s", can ? "can" : "usb");
+    if (can) {
+        snprintf(r->uuid, sizeof(r->uuid), "%s", m->canbus_uuid);
+        snprintf(r->device, sizeof(r->device), "uuid %s ([%.40s], Moonraker)", r->uuid,
+                 m->object + 4);
+    } else {
+        snprintf(r->device, sizeof(r->device), "%.150s", m->serial);
+    }
+    r->held = true;
+    take_moonraker(r, m);
+}
+
+static void scan_moonraker(const cf_status_opts *o, cf_probe_status *rows, size_t cap, size_t *n)
+{
+    bool held = false, installed = false;
+    for (size_t i = 0; i < *n; i++)
+        held |= rows[i].held && !rows[i].has_firmware;
+    char urls[CF_MR_MAX][256];
+    size_t nu = cf_mr_urls(o->moonraker_url, getenv("HOME"), urls, CF_MR_MAX, &installed);
+    if (!held && !installed)
+        return;
+    cf_mr_mcu m[4];
+    char why[600];
+    size_t k = cf_mr_query_mcus(urls, nu, m, 4, why, sizeof(why));
+    for (size_t i = 0; i < k; i++) {
+        cf_probe_status *hit = NULL;
+        for (size_t j = 0; j < *n && !hit; j++)
+            if (cf_status_is_mcu(&rows[j], &m[i]))
+                hit = &rows[j];
+        if (hit && !hit->has_firmware)
+            take_moonraker(hit, &m[i]);
+        else if (!hit)
+            add_moonraker_row(&m[i], rows, cap, n);
+    }
+    for (size_t j = 0; j < *n && why[0]; j++)
+        if (rows[j].held && !rows[j].has_firmware) {
+            size_t used = strlen(rows[j].why);
+            snprintf(rows[j].why + used, sizeof(rows[j].why) - used, "; Moonraker: %s", why);
+        }
 }
 
 cf_code cf_status_scan(const cf_status_opts *o, cf_probe_status *rows, size_t cap, size_t *n,
@@ -333,6 +418,8 @@ cf_code cf_status_scan(const cf_status_opts *o, cf_probe_status *rows, size_t ca
     }
     if (o->config)
         scan_config(rows, cap, n);
+    if (o->moonraker)
+        scan_moonraker(o, rows, cap, n);
     for (size_t i = 0; i < *n; i++)
         if (rows[i].has_firmware)
             cf_status_compare(o->catalog, o->catalog_why, &rows[i]);

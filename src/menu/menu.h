@@ -70,6 +70,7 @@ typedef enum menu_page {
     PAGE_DIRS,
     PAGE_MODE,
     PAGE_BRANCH,
+    PAGE_UPDATE,    /* "Update Cartographer (automatic)" (page_update.c) */
     PAGE_EXIT,      /* "0. Exit": leave with status 0 */
     PAGE_INTERRUPT, /* Ctrl-C or end of input: leave with status 130 */
     PAGE_COUNT
@@ -125,6 +126,13 @@ typedef struct menu_ctx {
     char kp_result[512];
     cf_flash_phase kp_failed_phase;
 
+    /* the automatic update: what the user answered when the flow asked
+     * (page_update.c); cleared once it has run */
+    char up_choice[64]; /* the probe: a UUID (up_choice_can) or a USB port / DFU bus path */
+    bool up_choice_can;
+    cf_iface up_iface; /* a DFU probe with empty flash: the new firmware's link */
+    uint32_t up_bitrate;
+
     /* where the Klipper question leads (DFU or Katapult flash, and back) */
     menu_page flash_page, back_page;
 
@@ -161,6 +169,7 @@ menu_page page_prereq(menu_ctx *ctx);
 menu_page page_dirs(menu_ctx *ctx);
 menu_page page_mode(menu_ctx *ctx);
 menu_page page_branch(menu_ctx *ctx);
+menu_page page_update(menu_ctx *ctx);
 
 /* "Device Selected:" / "Firmware Selected:" lines (page_dfu.c). */
 void menu_show_selection(const menu_ctx *ctx);
@@ -273,6 +282,9 @@ void menu_add(menu *m, int action, menu_color color, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void menu_tag(menu *m, const char *tag); /* sets the tag of the last item */
 void menu_sep(menu *m);
+/* A dashed line that takes no number: an item added in a separator's place
+ * keeps the numbers after it as they were. */
+void menu_rule(menu *m);
 void menu_add_exit(menu *m); /* "0. Exit" in red */
 void menu_render(const menu *m);
 /* Prompts until a listed number is typed; returns its action, MENU_ACT_EXIT for

@@ -57,6 +57,16 @@ void menu_sep(menu *m)
         it->separator = true;
 }
 
+void menu_rule(menu *m)
+{
+    menu_item *it = new_item(m);
+    if (!it)
+        return;
+    it->separator = true;
+    m->next_number--; /* the number goes to the next item */
+    it->number = -1;
+}
+
 void menu_add_exit(menu *m)
 {
     if (m->count >= MENU_MAX_ITEMS)

@@ -34,6 +34,7 @@ static const menu_page_fn pages[PAGE_COUNT] = {
     [PAGE_DIRS] = page_dirs,
     [PAGE_MODE] = page_mode,
     [PAGE_BRANCH] = page_branch,
+    [PAGE_UPDATE] = page_update,
 };
 
 const char *menu_mode_name(menu_flash_mode m)

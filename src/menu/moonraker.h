@@ -22,6 +22,8 @@ typedef enum menu_print_state {
 #define MENU_MOONRAKER_DEFAULT_PORT 7125u /* Moonraker's documented default */
 #define MENU_MOONRAKER_MAX 8u             /* instances asked */
 
+/* The next three are klipper/moonraker.h's cf_mr_set_key, cf_mr_conf_port
+ * and cf_mr_urls under the menu's names. */
 /* The API key to send as X-Api-Key (--moonraker-key); NULL or "" falls back
  * to $MOONRAKER_API_KEY. */
 void menu_moonraker_set_key(const char *key);

@@ -1,5 +1,9 @@
 /* Main menu, as in main-menu-basic.png: 1. Katapult - CAN, 2. Katapult - USB,
- * 3. DFU, 5. Enable Advanced Mode, 0. Exit (separators take 4 and 7). */
+ * 3. DFU, 5. Enable Advanced Mode, 6. Install Prerequisites, 0. Exit (the
+ * separator after Install Prerequisites takes 7). "4. Update Cartographer
+ * (automatic)" takes the number the seed's first separator had: it is a way
+ * of flashing like 1-3, and 4 was never a choice, so no number a user knows
+ * from the docs moves (the line under it takes none). */
 #include <stdio.h>
 
 #include "menu/menu.h"
@@ -13,6 +17,7 @@ enum {
     A_DIRS,
     A_MODE,
     A_BRANCH,
+    A_UPDATE,
     A_TOGGLE /* + menu_toggle */
 };
 
@@ -38,7 +43,8 @@ menu_page page_main(menu_ctx *ctx)
     menu_tag(&m, "[For Flashing via USB]");
     menu_add(&m, A_DFU, COL_NONE, "DFU");
     menu_tag(&m, "[For Flashing with DFU via USB]");
-    menu_sep(&m);
+    menu_add(&m, A_UPDATE, COL_NONE, "Update Cartographer (automatic)");
+    menu_rule(&m);
     if (ctx->advanced)
         menu_add(&m, A_ADVANCED, COL_RED, "Disable Advanced Mode");
     else
@@ -85,6 +91,8 @@ menu_page page_main(menu_ctx *ctx)
         return PAGE_MODE;
     case A_BRANCH:
         return PAGE_BRANCH;
+    case A_UPDATE:
+        return PAGE_UPDATE;
     default:
         if (a >= A_TOGGLE && a < A_TOGGLE + TOGGLE_COUNT)
             menu_toggle_setting(ctx, (menu_toggle)(a - A_TOGGLE));

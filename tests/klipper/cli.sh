@@ -254,4 +254,62 @@ if want update-can; then
     rm -rf "$SITE"
 fi
 
+if want moonraker; then
+    # A running Klipper holds the CAN probe: it answers no query, so only
+    # Moonraker (a local HTTP server standing in for it, found through
+    # ~/printer_data/config/moonraker.conf) can say what it runs.
+    SERVER=$(dirname "$0")/../catalog/server.py
+    APP=$V3/5.0.0/Survey_Cartographer_CAN_1000000_8kib_offset.bin
+    run --simulate=katapult-can list --json
+    UUID=$(jq -r '.probes[0].uuid' <<<"$OUT")
+    MR=$TMP/mr
+    mkdir -p "$MR/printer/objects" "$HOME/printer_data/config"
+    cat >"$MR/printer/objects/query" <<JSON
+{"result": {"eventtime": 12.5, "status": {
+  "mcu scanner": {"mcu_version": "CARTOGRAPHER 5.0.0", "mcu_build_versions": "gcc: 12.2.0",
+    "mcu_constants": {"MCU": "stm32f042x6", "CLOCK_FREQ": 48000000, "CANBUS_FREQUENCY": 1000000,
+      "RESERVE_PINS_CAN": "PA11,PA12", "STATS_SUMSQ_BASE": 256}},
+  "configfile": {"settings": {"scanner": {"canbus_uuid": "$UUID", "x_offset": 0.0}}}}}}
+JSON
+    python3 "$SERVER" "$MR" "$TMP/mr.port" --lifetime 100 --log "$TMP/mr.log" &
+    MRPID=$!
+    for _ in $(seq 1 100); do [ -s "$TMP/mr.port" ] && break; sleep 0.05; done
+    printf '[server]\nhost: 0.0.0.0\nport: %s\n' "$(cat "$TMP/mr.port")" >"$HOME/printer_data/config/moonraker.conf"
+    status --simulate=katapult-can,claimed,app="$APP",record="$TMP/rec" --json
+    expect_status 0 "status with a CAN probe a running Klipper holds"
+    jq_is '.probes | length' 1 "the probe is listed (from Moonraker)"
+    jq_is '.probes[0].source' moonraker "says the answer came from Moonraker"
+    jq_is '.probes[0].source_detail | test("Moonraker at http://127.0.0.1:[0-9]+ \\(\"mcu scanner\"\\)")' true \
+        "naming which Moonraker and which object"
+    jq_is '.probes[0].uuid' "$UUID" "matched by the [scanner] canbus_uuid"
+    jq_is '.probes[0].semver + " " + .probes[0].firmware_interface + " " + (.probes[0].can_bitrate|tostring)' \
+        "5.0.0 can 1000000" "what Klipper read from the probe: 5.0.0, CAN 1M"
+    jq_is '.probes[0].state + " " + .probes[0].latest.semver' "update available 6.1.0" "compared with the catalogue"
+    echo "$OUT" >"$TMP/status-moonraker.json"
+    status --simulate=katapult-usb,app="$V3/5.0.0/Survey_Cartographer_USB_8kib_offset.bin" --json
+    echo "$OUT" >"$TMP/status-usb.json"
+    if /usr/bin/python3 "$(dirname "$0")/../cli/validate_json.py" "$(dirname "$0")/../../docs/schema/cartoflash.schema.json" \
+        "$TMP/status-moonraker.json" "$TMP/status-usb.json" >"$TMP/validate" 2>&1; then
+        pass "status --json validates against the schema (moonraker and identify)"
+    else fail "status --json against the schema: $(cat "$TMP/validate")"; fi
+    if [ "$(record "$TMP/rec" identifies)" = 0 ]; then pass "the probe itself was not asked"; else fail "identify sent to a held node"; fi
+    if grep -q "GET /printer/objects/query?mcu%20scanner&mcu%20cartographer&configfile=settings" "$TMP/mr.log"; then
+        pass "asked Moonraker for mcu scanner / mcu cartographer"; else fail "Moonraker not asked"; cat "$TMP/mr.log"; fi
+    status --simulate=katapult-can,claimed,app="$APP"
+    expect_out "reported by moonraker \\(Klipper holds the probe" "the text says where the answer came from"
+    # update's "what does it run" step takes the same answer; no --yes and no terminal: nothing sent
+    run --simulate=katapult-can,claimed,app="$APP",record="$TMP/rec" update --source "$CAT" --offline
+    expect_status 64 "update without --yes stops before the flash"
+    expect_out "^Probe: uuid $UUID .*runs CARTOGRAPHER 5.0.0 \\(CAN 1000000\\) \\(moonraker\\)" "update knows what it runs from Moonraker"
+    if [ "$(record "$TMP/rec" bootloader_requests)" = 0 ]; then pass "and sent no bootloader request"; else fail "bootloader requested"; fi
+    # A Moonraker that wants an API key tells nothing: no row is made up
+    echo sekrit >"$MR/.apikey"
+    status --simulate=katapult-can,claimed,app="$APP" --json
+    jq_is '.probes | length' 0 "a Moonraker that refuses: no probe is made up"
+    MOONRAKER_API_KEY=sekrit status --simulate=katapult-can,claimed,app="$APP" --json
+    jq_is '.probes[0].source' moonraker "with MOONRAKER_API_KEY it answers"
+    kill "$MRPID" 2>/dev/null
+    rm -rf "$HOME/printer_data"
+fi
+
 finish

@@ -10,11 +10,13 @@ OUT=${1:-"$(cd "$(dirname "$0")/../.." && pwd)/docs/screens"}
 mkdir -p "$OUT"
 
 # snap NAME: save the visible screen, trailing blank lines and the temp paths
-# of this run removed so captures do not change from one run to the next.
+# of this run removed (and the simulated probe's pty number) so captures do not
+# change from one run to the next.
 snap() {
   # $WORK/home is HOME, $WORK/cfg XDG_CONFIG_HOME, $WORK/state XDG_STATE_HOME (lib.sh)
   local sed_args=(-e "s|$WORK/state|/home/pi/.local/state|g" -e "s|$WORK/cfg|/home/pi/.config|g"
-    -e "s|$WORK/home|/home/pi|g" -e "s|$WORK|/home/pi|g" -e 's/[0-9]\{8\}-[0-9]\{6\}/20250101-120000/g')
+    -e "s|$WORK/home|/home/pi|g" -e "s|$WORK|/home/pi|g" -e 's/[0-9]\{8\}-[0-9]\{6\}/20250101-120000/g'
+    -e 's|/dev/pts/[0-9]*|/dev/pts/N|g')
   T capture-pane -p -J | sed "${sed_args[@]}" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$OUT/$1.txt"
   T capture-pane -p -e -J | sed "${sed_args[@]}" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$OUT/$1.ansi"
 }
@@ -84,6 +86,17 @@ wait_for "Flash Selected Firmware"; wait_prompt
 choose 4; wait_for "Confirm CAN Flash"; wait_prompt; snap katapult-can-confirm
 choose 1; wait_for "Press Enter to continue..." 60; snap katapult-can-flashing
 key Enter; wait_for "Flashed Successfully"; wait_prompt; snap katapult-can-flashed
+choose 0; expect_exit 0
+
+# Update Cartographer (automatic): a USB probe running 5.0.0
+V3="$FIRMWARE/cartographer_firmware/firmware/v2-v3/survey"
+: >"$WORK/flash.bin"
+start -- --simulate=katapult-usb,flash=$WORK/flash.bin,app=$V3/5.0.0/Survey_Cartographer_USB_8kib_offset.bin \
+  --firmware-dir "$V3"
+wait_prompt 30; choose 4; wait_for "Yes, update the probe" 60; wait_prompt; snap update-confirm
+choose 1; wait_for "The probe now runs" 90; wait_prompt; snap update-done
+choose "$(number_of "Back to main menu")"; wait_for "up to date" 30; wait_prompt
+choose 4; wait_for "Nothing to do" 60; wait_prompt; snap update-nothing-to-do
 choose 0; expect_exit 0
 
 echo "captured $(ls "$OUT"/*.txt | wc -l) screens into $OUT"
