@@ -89,7 +89,7 @@ key Enter; wait_for "Flashed Successfully"; wait_prompt; snap katapult-can-flash
 choose 0; expect_exit 0
 
 # Update Cartographer (automatic): a USB probe running 5.0.0
-V3="$FIRMWARE/cartographer_firmware/firmware/v2-v3/survey"
+V3="$CF_FIRMWARE_DIR/cartographer_firmware/firmware/v2-v3/survey"
 : >"$WORK/flash.bin"
 start -- --simulate=katapult-usb,flash=$WORK/flash.bin,app=$V3/5.0.0/Survey_Cartographer_USB_8kib_offset.bin \
   --firmware-dir "$V3"
