@@ -301,8 +301,10 @@ static int flash_katapult(const cf_cli *outer, bool can, int argc, char **argv)
         cf_progress_view_events(&view, &ev);
         rc = can ? cf_kp_flash_can(&env, &img, &a.opts, &ev, &rep, &err)
                  : cf_kp_flash_usb(&env, &img, &a.opts, &ev, &rep, &err);
-        cf_log(false, "device: %s; %s", rep.device[0] ? rep.device : "not found",
-               rc == CF_OK ? "every check passed" : "stopped (see the error)");
+        cf_log(false, "device %s: %s", rep.device[0] ? rep.device : "not found",
+               rc != CF_OK      ? "stopped (see the error)"
+               : a.opts.dry_run ? "every check before the bootloader request passed"
+                                : "written, verified and started");
         if (rc == CF_OK && a.opts.dry_run)
             cf_cli_log_kp_plan(&rep);
         if (rc == CF_OK && a.opts.dry_run && cli->json)
