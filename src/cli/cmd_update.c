@@ -16,6 +16,7 @@
 #include "catalog/version.h"
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/dryrun.h"
 #include "cli/progress.h"
 #include "common/clock.h"
 #include "flash/flash.h"
@@ -36,10 +37,11 @@ static const char usage_text[] =
     "  A probe in DFU mode gets the newest combined image over DFU; the interface is kept\n"
     "  from the firmware its flash holds, or given with:\n"
     "  --firmware-interface usb|can   the link the new firmware talks on\n"
-    "  --bitrate N      the CAN bus bitrate the new firmware uses (with can)\n";
+    "  --bitrate N      the CAN bus bitrate the new firmware uses (with can)\n"
+    "  --dry-run        choose the image and print the flash's plan; nothing is flashed\n";
 
 typedef struct up_args {
-    bool yes, json;
+    bool yes, json, dry_run;
     const char *version, *device, *uuid;
     cf_iface fw_iface;   /* --firmware-interface, CF_IFACE_UNKNOWN = not given */
     uint32_t fw_bitrate; /* --bitrate, 0 = not given */
@@ -257,8 +259,9 @@ static cf_code run_update(const cf_cli *cli, up_args *a, cf_usb_backend *be, cf_
             return CF_OK;
         }
     }
+    opts.dry_run = a->dry_run;
     /* asked the same way as every flash: without a terminal, only with --yes */
-    if (rc == CF_OK)
+    if (rc == CF_OK && !a->dry_run)
         rc = cf_cli_ask(a->yes, false, err);
     if (rc == CF_OK) {
         cf_progress_view view;
@@ -268,10 +271,12 @@ static cf_code run_update(const cf_cli *cli, up_args *a, cf_usb_backend *be, cf_
         cf_progress_view_events(&view, &ev);
         rc = can ? cf_kp_flash_can(env, &img, &opts, &ev, &rep, err)
                  : cf_kp_flash_usb(env, &img, &opts, &ev, &rep, err);
-        if (rc == CF_OK)
+        if (rc == CF_OK && a->dry_run)
+            cf_cli_print_kp_plan(can, &rep);
+        else if (rc == CF_OK)
             printf("Written and verified %zu bytes on %s.\n", rep.bytes_verified, rep.device);
     }
-    if (rc == CF_OK) {
+    if (rc == CF_OK && !a->dry_run) {
         /* Confirm from the device itself. */
         cf_kl_ident id = {0};
         cf_error ierr = {0};
@@ -503,7 +508,7 @@ static cf_code run_update_dfu(const cf_cli *cli, const up_args *a, cf_usb_backen
     rc = cf_image_load(target.abs_path, &lo, &img, err);
     if (rc != CF_OK)
         return rc;
-    if (!a->yes && isatty(STDIN_FILENO) && !cf_cli_confirm()) {
+    if (!a->dry_run && !a->yes && isatty(STDIN_FILENO) && !cf_cli_confirm()) {
         cf_image_free(&img);
         return cf_fail(err, CF_ERR_CANCELLED, "cancelled; nothing was changed");
     }
@@ -512,9 +517,11 @@ static cf_code run_update_dfu(const cf_cli *cli, const up_args *a, cf_usb_backen
     cf_flash_report rep;
     cf_progress_view_init(&view, stdout, cli->tty);
     cf_progress_view_events(&view, &ev);
-    cf_flash_opts fo = {.device = r->port};
+    cf_flash_opts fo = {.device = r->port, .dry_run = a->dry_run};
     rc = cf_flash_dfu(be, &img, &fo, &ev, &rep, err);
-    if (rc == CF_OK) {
+    if (rc == CF_OK && a->dry_run) {
+        cf_cli_print_dfu_plan(&rep);
+    } else if (rc == CF_OK) {
         printf("Written and verified %zu bytes over DFU (%zu of %zu pages changed); left DFU "
                "mode.\n",
                rep.bytes_verified, rep.pages_changed, rep.pages_total);
@@ -537,6 +544,7 @@ int cf_cmd_update(const cf_cli *cli, int argc, char **argv)
         {"offline", no_argument, NULL, 'o'},
         {"firmware-interface", required_argument, NULL, 'F'},
         {"bitrate", required_argument, NULL, 'B'},
+        {"dry-run", no_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
@@ -546,6 +554,9 @@ int cf_cmd_update(const cf_cli *cli, int argc, char **argv)
         switch (c) {
         case 'y':
             a.yes = true;
+            break;
+        case 'D':
+            a.dry_run = true;
             break;
         case 'V':
             a.version = optarg;

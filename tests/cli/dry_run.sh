@@ -139,4 +139,34 @@ expect_status 3 "flash can --dry-run of a 500 kbit/s image on a 1 Mbit/s bus: th
 grep -qx bootloader_requests=0 "$REC" && pass "refused flash can --dry-run: no bootloader request" ||
     fail "refused flash can --dry-run sent a request"
 
+# --- Katapult's emulated flash file is left byte-identical too
+KF=$TMP/kp-flash.bin
+run --simulate=katapult-usb,timing=off,flash="$KF",app="$OLD_APP" flash usb --dry-run "$USB_APP"
+expect_status 0 "flash usb --dry-run on a persistent flash"
+cp "$KF" "$TMP/kp-before.bin"
+run --simulate=katapult-usb,timing=off,flash="$KF" flash usb --dry-run "$USB_APP"
+expect_status 0 "flash usb --dry-run again"
+same_file "$TMP/kp-before.bin" "$KF" "flash usb --dry-run: the node's flash file is byte-identical"
+run --simulate=katapult-usb,timing=off,flash="$KF" flash usb --yes "$USB_APP"
+if cmp -s "$TMP/kp-before.bin" "$KF"; then fail "the real run did not change the flash file"
+else pass "the real run then changes it"; fi
+
+# --- update --dry-run: the image is chosen, the flash planned, nothing sent
+CAT=$FIRMWARE/cartographer_firmware
+REC=$TMP/up.rec
+run --simulate=katapult-usb,timing=off,app="$CAT/firmware/v2-v3/survey/5.0.0/Survey_Cartographer_USB_8kib_offset.bin",record="$REC" \
+    update --dry-run --source "$CAT" --offline
+expect_status 0 "update --dry-run of a USB probe running 5.0.0"
+expect_out "^Image: CARTOGRAPHER V3 6.1.0" "update --dry-run: the image it would flash"
+expect_out "^Dry run: nothing was sent to the probe" "update --dry-run: the plan"
+grep -qx bootloader_requests=0 "$REC" && pass "update --dry-run: no bootloader request" ||
+    { fail "update --dry-run sent a request"; cat "$REC"; }
+UF=$TMP/up-dfu.bin
+run --simulate=dfu,timing=off,flash="$UF" flash dfu --yes "$OLD"
+cp "$UF" "$TMP/up-before.bin"
+run --simulate=dfu,timing=off,flash="$UF" update --dry-run --source "$CAT" --offline
+expect_status 0 "update --dry-run of a probe in DFU mode"
+expect_out "^Plan: [0-9]+ of [0-9]+ pages change" "update --dry-run over DFU: the plan"
+same_file "$TMP/up-before.bin" "$UF" "update --dry-run over DFU: the flash file is byte-identical"
+
 finish
