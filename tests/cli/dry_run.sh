@@ -64,6 +64,17 @@ check_same '$p.plan.leave == $r.left_bootloader' "real run: leaves DFU as planne
 check_same '$p.plan.changed_runs >= 1 and ([$p.plan.changed[].pages] | add) == $p.plan.pages_changed' \
     "dry run: the runs add up to the changed pages"
 flash_starts_with "$F" "$NEW" "real run: the flash holds 5.1.0"
+# the pages the real run changed in the flash file are exactly the planned ones
+changed_pages() { # BEFORE AFTER: the 1 KiB pages (as 0x0800xxxx) that differ
+    cmp -l "$1" "$2" | awk '{ printf "0x%08x\n", 134217728 + int(($1 - 1) / 1024) * 1024 }' | sort -u
+}
+planned_pages() {
+    jq -r '.plan.changed[] | range(.address; .address + .pages * 1024; 1024)' <<<"$PLAN" |
+        awk '{ printf "0x%08x\n", $1 }' | sort -u
+}
+if [ "$(changed_pages "$TMP/before.bin" "$F")" = "$(planned_pages)" ] && [ -n "$(planned_pages)" ]; then
+    pass "real run: the pages that differ afterwards are exactly the plan's"
+else fail "real run: changed pages differ from the plan"; diff <(changed_pages "$TMP/before.bin" "$F") <(planned_pages) | head; fi
 
 # mass erase: planned and then done the same way
 run --simulate=dfu,timing=off,flash="$F" flash dfu --yes "$OLD"
@@ -76,6 +87,12 @@ run --simulate=dfu,timing=off,flash="$F" flash dfu --yes --json --erase mass "$N
 REAL=$OUT
 check_same '$r.mass_erased and $p.plan.pages_restored == $r.pages_restored and $p.plan.bytes_to_write == $r.bytes_written' \
     "real run --erase mass: as planned"
+# --erase mass rewrites every page of the image (as --full), so the plan lists them all:
+# what differs afterwards is among them, and nothing outside them changed
+if [ -z "$(comm -23 <(changed_pages "$TMP/before.bin" "$F") <(planned_pages))" ] &&
+    [ -n "$(changed_pages "$TMP/before.bin" "$F")" ]; then
+    pass "real run --erase mass: only planned pages differ afterwards"
+else fail "real run --erase mass: a page outside the plan changed"; diff <(changed_pages "$TMP/before.bin" "$F") <(planned_pages) | head; fi
 
 # nothing to do
 run --simulate=dfu,timing=off,flash="$F" flash dfu --dry-run --json "$NEW"
