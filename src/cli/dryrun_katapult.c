@@ -14,7 +14,9 @@ void cf_cli_print_kp_plan(bool can, const cf_kp_report *rep)
     printf("Dry run: nothing was sent to the probe (no bootloader request).\n");
     printf("Device:  %s\n", rep->device);
     if (can)
-        printf("Request: CAN bootloader request to this UUID, then CONNECT\n");
+        printf("Request: CAN bootloader request to this UUID, then CONNECT (a node that did not\n"
+               "         answer identify above may still be there: Klipper holding it keeps it\n"
+               "         silent until the request)\n");
     else if (p->request)
         printf("Request: 1200-baud touch (the probe runs Klipper), then Katapult on the same "
                "port\n");

@@ -196,11 +196,13 @@ static cf_code choose_erase(session *s, cf_flash_plan *plan, const cf_flash_opts
     cf_flash_plan_mass(plan);
     if (plan->restored)
         cf_flash_notice(s->ev, false,
-                        "One mass erase instead of %zu page erases; %zu page%s the "
-                        "image does not change are written back.",
-                        erases, plan->restored, plan->restored == 1 ? "" : "s");
+                        "Erase method: one mass erase instead of %zu page erases; %zu page%s the "
+                        "image does not change %s written back.",
+                        erases, plan->restored, plan->restored == 1 ? "" : "s",
+                        plan->restored == 1 ? "is" : "are");
     else
-        cf_flash_notice(s->ev, false, "One mass erase instead of %zu page erases.", erases);
+        cf_flash_notice(s->ev, false, "Erase method: one mass erase instead of %zu page erases.",
+                        erases);
     return CF_OK;
 }
 
