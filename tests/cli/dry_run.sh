@@ -106,6 +106,10 @@ expect_status 3 "dry run of an app image at the start of flash: the gate's code"
 same_file "$TMP/before.bin" "$F" "refused dry run: the flash file is byte-identical"
 run --simulate=dfu:g431,timing=off flash dfu --dry-run "$NEW"
 expect_status 3 "dry run of an F042 image on a G431: the gate's code"
+run --simulate=dfu,mainboard=f446,timing=off flash dfu --dry-run "$NEW"
+expect_status 4 "dry run with a mainboard in DFU mode too: ambiguous, never a guess"
+run --simulate=dfu,mainboard=f446,timing=off flash dfu --dry-run --device 1-1.4 "$NEW"
+expect_status 3 "dry run naming the mainboard: refused by the device gate"
 run --simulate=dfu,appear=60 flash dfu --dry-run "$NEW"
 expect_status 69 "dry run with no device: not found"
 
@@ -134,6 +138,10 @@ run --simulate=katapult-usb,timing=off,record="$REC" flash usb --dry-run "$NEW"
 expect_status 3 "flash usb --dry-run of a combined image: the gate's code"
 grep -qx bootloader_requests=0 "$REC" && pass "refused flash usb --dry-run: no bootloader request" ||
     fail "refused flash usb --dry-run sent a request"
+run --simulate=katapult-usb,mainboard=usb,timing=off flash usb --dry-run "$USB_APP"
+expect_status 0 "flash usb --dry-run with a Klipper mainboard on USB too"
+expect_out "runs Klipper \(1d50:614e Cartographer .*a bootloader request would be sent" \
+    "flash usb --dry-run: the probe is the Cartographer, not the mainboard"
 run --simulate=katapult-can,mainboard=usb,timing=off flash usb --dry-run "$USB_APP"
 expect_status 69 "flash usb --dry-run with only a mainboard on USB: not found"
 
