@@ -23,7 +23,7 @@ _cartoflash() {
     local cur prev
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD - 1]}
-    local globals="--simulate --no-color --help --version"
+    local globals="--simulate --no-color --log --help --version"
     local old="-f --flash -b --branch -D --debug -t --type -H --high-temp -a --all -k --kseries -d --device --firmware --firmware-dir"
     local sim_items="dfu dfu:f042 dfu:g431 katapult-can katapult-can:f042 katapult-can:g431 katapult-usb katapult-usb:f042 katapult-usb:g431 flash= fault= appear= timing=on timing=off start=idle start=error"
 
@@ -32,6 +32,7 @@ _cartoflash() {
     for ((i = 1; i < COMP_CWORD; i++)); do
         w=${COMP_WORDS[i]}
         case $w in
+        --log) i=$((i + 1)) ;; # its FILE is not the command
         -*) ;;
         *) if [ -z "$cmd" ]; then cmd=$w; elif [ -z "$sub" ]; then sub=$w; fi ;;
         esac
@@ -71,7 +72,7 @@ _cartoflash() {
     -f | --flash) COMPREPLY=($(compgen -W "CAN USB DFU" -- "$cur")); return 0 ;;
     -b | --branch) COMPREPLY=($(compgen -W "master beta develop custom" -- "$cur")); return 0 ;;
     --backup-dir | --firmware-dir) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
-    --source | --firmware) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+    --source | --firmware | --log) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
     --wait | --timeout | --address | --bitrate | --uuid | --max-download) return 0 ;;
     esac
 
@@ -87,16 +88,16 @@ _cartoflash() {
     flash)
         case $sub in
         "") COMPREPLY=($(compgen -W "dfu can usb" -- "$cur")); return 0 ;;
-        dfu) opts="--device --address --full --force --yes --erase --mass-erase --no-leave --backup-dir --wait" ;;
-        can) opts="--uuid --interface --bitrate --force --yes --wait --timeout" ;;
-        usb) opts="--device --force --yes --wait --timeout" ;;
+        dfu) opts="--device --address --full --force --yes --erase --mass-erase --no-leave --backup-dir --wait --dry-run --json" ;;
+        can) opts="--uuid --interface --bitrate --force --yes --wait --timeout --dry-run --json" ;;
+        usb) opts="--device --force --yes --wait --timeout --dry-run --json" ;;
         esac ;;
     firmware)
         [ -z "$sub" ] && { COMPREPLY=($(compgen -W "list pick" -- "$cur")); return 0; }
         opts="--source --firmware-dir --branch --offline --download --max-download --mode --mcu --interface --bitrate --high-temp --kseries --lite --all --json" ;;
     esac
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "$opts --simulate --simulate= --no-color --help" -- "$cur"))
+        COMPREPLY=($(compgen -W "$opts --simulate --simulate= --no-color --log --help" -- "$cur"))
         [[ ${COMPREPLY[0]-} == *= ]] && compopt -o nospace 2>/dev/null
     else
         COMPREPLY=($(compgen -f -- "$cur"))

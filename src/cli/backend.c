@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "common/log.h"
 #include "common/safe.h"
 #include "emu/stm32_dfu.h"
 
@@ -146,6 +147,9 @@ int cf_cli_usage_error(const cf_cli *cli, const char *usage)
 
 int cf_cli_report_error(const cf_cli *cli, const cf_error *err)
 {
+    int status = cf_exit_status(err->code == CF_OK ? CF_ERR_IO : err->code);
+    cf_log(false, "error (exit %d, %s): %s%s%s", status, cf_code_name(err->code), err->message,
+           err->hint[0] ? "; next: " : "", err->hint);
     if (cli->json) {
         json_t *root = json_object();
         json_object_set_new(root, "schema", json_integer(CF_JSON_SCHEMA));
@@ -160,5 +164,5 @@ int cf_cli_report_error(const cf_cli *cli, const cf_error *err)
                             : cf_code_name(err->code));
     if (err->hint[0])
         fprintf(stderr, "  next: %s\n", cf_safe_text_buf(hint, sizeof(hint), err->hint));
-    return cf_exit_status(err->code == CF_OK ? CF_ERR_IO : err->code);
+    return status;
 }

@@ -4,6 +4,8 @@
  *   --simulate[=SPEC]   replace hardware with the emulators (SPEC: see emu/stm32_dfu.h;
  *                       "katapult-can"/"katapult-usb" for the Katapult node)
  *   --no-color          (also NO_COLOR in the environment, or stdout not a terminal)
+ *   --log FILE          the debug log that flash, backup and update append to
+ *                       (default $XDG_STATE_HOME/cartoflash/cli.log, rotated; common/log.h)
  *   -h/--help, --version
  * then calls one command function with the remaining argv (argv[0] = command name).
  * With no command the interactive flasher (menu/menu.h) runs; the flags of
@@ -25,10 +27,11 @@
 
 typedef struct cf_cli {
     const char
-        *simulate; /* SPEC after --simulate ("" for bare --simulate), NULL if not simulating */
-    bool color;    /* ANSI colours allowed on stdout */
-    bool tty;      /* stdout is a terminal */
-    bool json;     /* --json: stdout is one JSON document (result or error), text on stderr */
+        *simulate;   /* SPEC after --simulate ("" for bare --simulate), NULL if not simulating */
+    bool color;      /* ANSI colours allowed on stdout */
+    bool tty;        /* stdout is a terminal */
+    bool json;       /* --json: stdout is one JSON document (result or error), text on stderr */
+    const char *log; /* --log FILE: the debug log of flash, backup and update; NULL = cli.log */
 } cf_cli;
 
 /* Opens the USB backend for DFU work: the simulated probe when cli->simulate is
@@ -44,6 +47,10 @@ int cf_cli_report_error(const cf_cli *cli, const cf_error *err);
 /* Prints a command's usage text to stderr (and, with cli->json, the usage error
  * as JSON on stdout); returns the usage exit status. */
 int cf_cli_usage_error(const cf_cli *cli, const char *usage);
+/* Opens the debug log (cli->log, else cli.log in the state folder) and records
+ * the command line. A log that cannot be opened is a warning on stderr when it
+ * is the default one, and an error (returned) when --log named it. */
+cf_code cf_cli_log_open(const cf_cli *cli, int argc, char **argv, cf_error *err);
 
 /* The JSON contract (docs/schema/cartoflash.schema.json): every document has
  * "schema": CF_JSON_SCHEMA at the top; a failure is {"schema", "error"}. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "common/log.h"
 #include "klipper/reach.h"
 
 bool cf_cli_already_runs(FILE *out, const cf_kp_env *env, bool can, const cf_kp_opts *o,
@@ -17,6 +18,8 @@ bool cf_cli_already_runs(FILE *out, const cf_kp_env *env, bool can, const cf_kp_
         char what[160];
         cf_kl_describe(&id.info, what, sizeof(what));
         same = cf_kl_image_is_running(&id, img);
+        cf_log(false, "the probe (%s) runs %s, %s; the image is %s", id.device, what, id.source,
+               same ? "the same build" : "a different build");
         if (same)
             fprintf(out,
                     "The probe already runs %s; nothing to do.\n"
@@ -26,6 +29,7 @@ bool cf_cli_already_runs(FILE *out, const cf_kp_env *env, bool can, const cf_kp_
             fprintf(out, "The probe runs %s (%s); the image is a different build.\n", what,
                     id.source);
     } else {
+        cf_log(false, "what the probe runs is not known: %s", err.message);
         fprintf(out, "Could not read what the probe runs (%s); flashing without that check.\n",
                 err.message);
     }

@@ -8,13 +8,18 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/dryrun.h"
 #include "cli/progress.h"
+#include "common/log.h"
 #include "flash/flash.h"
 
 static const char flash_dfu_usage[] =
     "usage: cartoflash flash dfu [--device SEL] [--address A] [--full] [--force] [--yes]\n"
     "                            [--erase auto|pages|mass] [--mass-erase] [--no-leave]\n"
-    "                            [--backup-dir DIR] [--wait SECONDS] [--json] FILE\n";
+    "                            [--backup-dir DIR] [--wait SECONDS] [--dry-run] [--json] FILE\n"
+    "  --dry-run   find the device, run every check, read what it holds and print the plan\n"
+    "              (pages that change, erase method, backup file); nothing is erased,\n"
+    "              written or backed up, and the probe stays in DFU mode\n";
 
 typedef struct flash_args {
     cf_flash_opts opts;
@@ -39,6 +44,7 @@ static int parse_flash_dfu(const cf_cli *cli, int argc, char **argv, flash_args 
         {"backup-dir", required_argument, NULL, 'b'},
         {"wait", required_argument, NULL, 'w'},
         {"json", no_argument, NULL, 'j'},
+        {"dry-run", no_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
@@ -90,6 +96,9 @@ static int parse_flash_dfu(const cf_cli *cli, int argc, char **argv, flash_args 
             break;
         case 'j':
             break; /* taken before parsing (cf_cli_wants_json) */
+        case 'D':
+            a->opts.dry_run = true;
+            break;
         case 'h':
             fputs(flash_dfu_usage, stdout);
             return 0;
@@ -125,6 +134,30 @@ static cf_code find_device(cf_usb_backend *be, const flash_args *a, cf_usb_dfu_i
         }
     free(list);
     return rc;
+}
+
+/* The device and the image, in the debug log whether or not they are printed. */
+static void log_identity(const cf_usb_dfu_info *dev, const char *file, const cf_image *img)
+{
+    cf_dfu_kind kind;
+    cf_dfu_identify(dev, &kind);
+    cf_image_info info;
+    cf_image_inspect(img, &info);
+    cf_log(false, "device: %04x:%04x at %s, serial %s, %s", dev->vid, dev->pid, dev->bus_path,
+           dev->serial, kind.summary);
+    cf_log(false, "firmware: %s, %s for 0x%08x, %s, %s", file, cf_image_kind_name(info.kind),
+           cf_image_start(img), info.version[0] ? info.version : "no version",
+           info.mcu[0] ? info.mcu : "no MCU");
+}
+
+/* What the gates decided, for the debug log (a refusal is logged as the error). */
+static void log_gates(const cf_flash_report *rep, cf_code rc)
+{
+    if (rc == CF_OK || rep->failed_phase > CF_PHASE_CHECK)
+        cf_log(false, "safety checks passed: a Cartographer chip (%s), firmware for it that fits",
+               rep->chip);
+    else if (rep->failed_phase == CF_PHASE_CHECK)
+        cf_log(false, "safety checks refused the flash; nothing was erased");
 }
 
 static void describe(const cf_usb_dfu_info *dev, const char *file, const cf_image *img)
@@ -196,6 +229,20 @@ static void print_json(const cf_usb_dfu_info *dev, const char *file, const cf_im
     cf_cli_json_print(root);
 }
 
+/* --dry-run --json: the device, the firmware and the plan; nothing ran. */
+static void print_json_dry(const cf_usb_dfu_info *dev, const char *file, const cf_image *img,
+                           const cf_flash_report *rep)
+{
+    json_t *root = cf_cli_json_root("flash dfu");
+    json_object_set_new(root, "dry_run", json_true());
+    json_object_set_new(root, "device", device_json(dev));
+    json_object_set_new(root, "firmware", cf_cli_json_firmware(file, img));
+    json_object_set_new(root, "result",
+                        json_string(rep->pages_changed ? "would-flash" : "unchanged"));
+    json_object_set_new(root, "plan", cf_cli_dfu_plan_json(rep));
+    cf_cli_json_print(root);
+}
+
 static int flash_dfu(const cf_cli *outer, int argc, char **argv)
 {
     cf_cli local = *outer;
@@ -223,9 +270,11 @@ static int flash_dfu(const cf_cli *outer, int argc, char **argv)
         cf_cli_close_backend(be);
         return cf_cli_report_error(cli, &err);
     }
+    log_identity(&dev, a.file, &img);
     if (!cli->json)
         describe(&dev, a.file, &img);
-    rc = cf_cli_ask(a.yes, cli->json, &err);
+    /* a dry run changes nothing, so it needs no yes */
+    rc = a.opts.dry_run ? CF_OK : cf_cli_ask(a.yes, cli->json, &err);
     if (rc == CF_OK) {
         /* Flash exactly the device that was shown, by its bus path. */
         a.opts.device = dev.bus_path;
@@ -236,7 +285,19 @@ static int flash_dfu(const cf_cli *outer, int argc, char **argv)
         cf_progress_view_init(&view, cli->json ? stderr : stdout, cli->json ? false : cli->tty);
         cf_progress_view_events(&view, &ev);
         rc = cf_flash_dfu(be, &img, &a.opts, &ev, &rep, &err);
-        if (rc == CF_OK && cli->json) {
+        log_gates(&rep, rc);
+        if (rc == CF_OK && a.opts.dry_run)
+            cf_cli_log_dfu_plan(&rep);
+        else if (rc == CF_OK)
+            cf_log(false, "flashed: %zu of %zu pages changed, %zu bytes written and verified, %s%s",
+                   rep.pages_changed, rep.pages_total, rep.bytes_written,
+                   rep.left ? "left DFU" : "stayed in DFU",
+                   rep.backup_path[0] ? "" : ", no backup");
+        if (rc == CF_OK && a.opts.dry_run && cli->json) {
+            print_json_dry(&dev, a.file, &img, &rep);
+        } else if (rc == CF_OK && a.opts.dry_run) {
+            cf_cli_print_dfu_plan(&rep);
+        } else if (rc == CF_OK && cli->json) {
             print_json(&dev, a.file, &img, &view, &rep);
         } else if (rc == CF_OK) {
             print_result(&rep);

@@ -10,25 +10,29 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/dryrun.h"
 #include "cli/progress.h"
+#include "common/log.h"
 #include "katapult/katapult.h"
 
 static const char can_usage[] =
     "usage: cartoflash flash can --uuid UUID [--interface IF] [--bitrate N] [--force] [--yes]\n"
-    "                            [--wait SECONDS] [--timeout MS] [--json] FILE\n"
+    "                            [--wait SECONDS] [--timeout MS] [--dry-run] [--json] FILE\n"
     "  Sends the probe with this CAN UUID to Katapult (it may be running Klipper), writes\n"
     "  the application image FILE, verifies it by read-back and only then starts it.\n"
     "  --interface IF   CAN interface (default can0)\n"
-    "  --bitrate N      bus bitrate to assume when the interface reports none (vcan)\n";
+    "  --bitrate N      bus bitrate to assume when the interface reports none (vcan)\n"
+    "  --dry-run        run every check and print the plan; no bootloader request is sent\n";
 
 static const char usb_usage[] =
     "usage: cartoflash flash usb [--device PATH|SYSFS|PORT] [--force] [--yes]\n"
-    "                            [--wait SECONDS] [--timeout MS] [--json] FILE\n"
+    "                            [--wait SECONDS] [--timeout MS] [--dry-run] [--json] FILE\n"
     "  Finds the probe on USB (Klipper or Katapult mode), asks Klipper to enter Katapult\n"
     "  (1200-baud touch), writes the application image FILE, verifies it by read-back,\n"
     "  starts it and waits for the probe to come back.\n"
     "  --device SEL     /dev/ttyACM0, a /dev/serial/by-id link, a sysfs path or a port\n"
-    "                   such as 1-1.3; needed when more than one probe is attached\n";
+    "                   such as 1-1.3; needed when more than one probe is attached\n"
+    "  --dry-run        find the probe, run every check and print the plan; nothing is sent\n";
 
 typedef struct kp_args {
     cf_kp_opts opts;
@@ -42,17 +46,12 @@ typedef struct kp_args {
 static int parse(const cf_cli *cli, bool can, int argc, char **argv, kp_args *a)
 {
     static const struct option longopts[] = {
-        {"uuid", required_argument, NULL, 'u'},
-        {"interface", required_argument, NULL, 'i'},
-        {"bitrate", required_argument, NULL, 'b'},
-        {"device", required_argument, NULL, 'd'},
-        {"force", no_argument, NULL, 'f'},
-        {"yes", no_argument, NULL, 'y'},
-        {"wait", required_argument, NULL, 'w'},
-        {"timeout", required_argument, NULL, 't'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0},
+        {"uuid", required_argument, NULL, 'u'},    {"interface", required_argument, NULL, 'i'},
+        {"bitrate", required_argument, NULL, 'b'}, {"device", required_argument, NULL, 'd'},
+        {"force", no_argument, NULL, 'f'},         {"yes", no_argument, NULL, 'y'},
+        {"wait", required_argument, NULL, 'w'},    {"timeout", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},          {"dry-run", no_argument, NULL, 'D'},
+        {"help", no_argument, NULL, 'h'},          {0, 0, 0, 0},
     };
     const char *usage = can ? can_usage : usb_usage;
     cf_error err = {0};
@@ -109,6 +108,9 @@ static int parse(const cf_cli *cli, bool can, int argc, char **argv, kp_args *a)
         }
         case 'j':
             break; /* taken before parsing (cf_cli_wants_json) */
+        case 'D':
+            a->opts.dry_run = true;
+            break;
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -209,6 +211,23 @@ static void print_json_current(bool can, const char *file, const cf_image *img)
     cf_cli_json_print(root);
 }
 
+/* --dry-run --json: the firmware and the plan; nothing was sent to the probe. */
+static void print_json_dry(bool can, const char *file, const cf_image *img, const cf_kp_report *rep)
+{
+    json_t *root = cf_cli_json_root(can ? "flash can" : "flash usb");
+    json_object_set_new(root, "dry_run", json_true());
+    json_t *dev = json_object();
+    json_object_set_new(dev, "transport", json_string(can ? "can" : "usb"));
+    json_object_set_new(dev, "name", cf_cli_json_text(rep->device));
+    json_object_set_new(root, "device", dev);
+    json_object_set_new(root, "firmware", cf_cli_json_firmware(file, img));
+    json_object_set_new(root, "result", json_string("would-flash"));
+    json_object_set_new(root, "bus_bitrate",
+                        rep->bus_bitrate ? json_integer(rep->bus_bitrate) : json_null());
+    json_object_set_new(root, "plan", cf_cli_kp_plan_json(rep));
+    cf_cli_json_print(root);
+}
+
 static int flash_katapult(const cf_cli *outer, bool can, int argc, char **argv)
 {
     cf_cli local = *outer;
@@ -252,11 +271,16 @@ static int flash_katapult(const cf_cli *outer, bool can, int argc, char **argv)
                                a.opts.force, &info, &err);
         if (rc == CF_ERR_GATE && can && !bitrate)
             rc = CF_OK, cf_error_reset(&err); /* the flow explains the missing bitrate */
+        cf_log(false, "firmware: %s, %s for 0x%08x, %s, %s; image checks %s", a.file,
+               cf_image_kind_name(info.kind), cf_image_start(&img),
+               info.version[0] ? info.version : "no version", info.mcu[0] ? info.mcu : "no MCU",
+               rc == CF_OK ? "passed" : "refused it");
     }
 #ifdef CF_HAVE_STATUS_CMD
     if (rc == CF_OK && !a.opts.force) {
         cf_kp_env env = {.sim = sim};
         if (cf_cli_already_runs(cli->json ? stderr : stdout, &env, can, &a.opts, &img)) {
+            cf_log(false, "the probe already runs this build: nothing to do, nothing sent");
             if (cli->json)
                 print_json_current(can, a.file, &img);
             cf_image_free(&img);
@@ -266,7 +290,7 @@ static int flash_katapult(const cf_cli *outer, bool can, int argc, char **argv)
     }
 #endif
     /* asked the same way as flash dfu: without a terminal, only with --yes */
-    if (rc == CF_OK)
+    if (rc == CF_OK && !a.opts.dry_run) /* a dry run changes nothing: no yes needed */
         rc = cf_cli_ask(a.yes, cli->json, &err);
     if (rc == CF_OK) {
         cf_kp_env env = {.sim = sim};
@@ -277,7 +301,17 @@ static int flash_katapult(const cf_cli *outer, bool can, int argc, char **argv)
         cf_progress_view_events(&view, &ev);
         rc = can ? cf_kp_flash_can(&env, &img, &a.opts, &ev, &rep, &err)
                  : cf_kp_flash_usb(&env, &img, &a.opts, &ev, &rep, &err);
-        if (rc == CF_OK && cli->json)
+        cf_log(false, "device %s: %s", rep.device[0] ? rep.device : "not found",
+               rc != CF_OK      ? "stopped (see the error)"
+               : a.opts.dry_run ? "every check before the bootloader request passed"
+                                : "written, verified and started");
+        if (rc == CF_OK && a.opts.dry_run)
+            cf_cli_log_kp_plan(&rep);
+        if (rc == CF_OK && a.opts.dry_run && cli->json)
+            print_json_dry(can, a.file, &img, &rep);
+        else if (rc == CF_OK && a.opts.dry_run)
+            cf_cli_print_kp_plan(can, &rep);
+        else if (rc == CF_OK && cli->json)
             print_json(can, a.file, &img, &view, &rep);
         else if (rc == CF_OK)
             print_result(can, &rep);

@@ -16,7 +16,9 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/dryrun.h"
 #include "cli/progress.h"
+#include "common/log.h"
 #include "update/update.h"
 
 static const char usage_text[] =
@@ -30,7 +32,8 @@ static const char usage_text[] =
     "  A probe in DFU mode gets the newest combined image over DFU; the interface is kept\n"
     "  from the firmware its flash holds, or given with:\n"
     "  --firmware-interface usb|can   the link the new firmware talks on\n"
-    "  --bitrate N      the CAN bus bitrate the new firmware uses (with can)\n";
+    "  --bitrate N      the CAN bus bitrate the new firmware uses (with can)\n"
+    "  --dry-run        choose the image and print the flash's plan; nothing is flashed\n";
 
 typedef struct up_args {
     bool yes;
@@ -43,6 +46,7 @@ static void on_note(void *user, cf_update_note kind, const char *text)
     (void)user;
     (void)kind;
     printf("%s\n", text);
+    cf_log(false, "update: %s", text);
 }
 
 /* Asked the same way as every flash: without a terminal, only with --yes. A
@@ -68,6 +72,10 @@ static cf_code run_update(const cf_cli *cli, up_args *a, const cf_update_opts *o
     if (!res)
         return cf_fail(err, CF_ERR_NOMEM, "out of memory");
     cf_code rc = cf_update_run(o, &ev, res, err);
+    if (rc == CF_OK && res->planned && res->planned_dfu)
+        cf_cli_print_dfu_plan(&res->dfu);
+    else if (rc == CF_OK && res->planned)
+        cf_cli_print_kp_plan(res->planned_can, &res->kp);
     free(res);
     return rc;
 }
@@ -86,6 +94,7 @@ static int parse_args(int argc, char **argv, up_args *a, cf_update_opts *o, cf_c
         {"offline", no_argument, NULL, 'o'},
         {"firmware-interface", required_argument, NULL, 'F'},
         {"bitrate", required_argument, NULL, 'B'},
+        {"dry-run", no_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
@@ -94,6 +103,9 @@ static int parse_args(int argc, char **argv, up_args *a, cf_update_opts *o, cf_c
         switch (c) {
         case 'y':
             a->yes = true;
+            break;
+        case 'D':
+            o->dry_run = true;
             break;
         case 'V':
             o->version = optarg;

@@ -6,11 +6,12 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/log.h"
 
 static void usage(FILE *out)
 {
     fputs(
-        "usage: cartoflash [--simulate[=SPEC]] [--no-color] [COMMAND [ARGS]]\n"
+        "usage: cartoflash [--simulate[=SPEC]] [--no-color] [--log FILE] [COMMAND [ARGS]]\n"
         "\n"
         "With no command, the interactive flasher starts (old script flags such as\n"
         "-f dfu|can|usb, -b BRANCH, -a, -H, -k, -t, -D, -d DEVICE go there).\n"
@@ -20,18 +21,20 @@ static void usage(FILE *out)
         "  inspect [--json] [--address A] FILE... what a firmware file is\n"
         "  flash dfu [--device SEL] [--address A] [--full] [--force] [--yes]\n"
         "            [--erase auto|pages|mass] [--no-leave] [--backup-dir DIR]\n"
-        "            [--wait SECONDS] [--json] FILE\n"
+        "            [--wait SECONDS] [--dry-run] [--json] FILE\n"
         "                                         verified DFU flash (then leave DFU)\n"
-        "  flash can --uuid UUID [--interface IF] [--yes] [--json] FILE\n"
+        "  flash can --uuid UUID [--interface IF] [--yes] [--dry-run] [--json] FILE\n"
         "                                         flash over Katapult on CAN\n"
-        "  flash usb [--device PATH|SYSFS] [--yes] [--json] FILE\n"
+        "  flash usb [--device PATH|SYSFS] [--yes] [--dry-run] [--json] FILE\n"
         "                                         flash over Katapult on USB\n"
         "  backup dfu [--device SEL] [--json] OUT read the whole flash to OUT\n"
         "  firmware list|pick [filters] [--json]  the firmware catalogue\n"
         "  status [--json] [--interface IF]       what every probe runs; newer images\n"
-        "  update [--yes] [--version V]           flash the newest image that fits\n"
+        "  update [--yes] [--version V] [--dry-run] flash the newest image that fits\n"
         "\n"
         "Every flash asks first; without a terminal on stdin it needs --yes.\n"
+        "--dry-run: find the device, run every check and print the plan (pages, erase\n"
+        "method, backup file; Katapult blocks); nothing is erased or sent to the probe.\n"
         "--json: stdout is one JSON document with \"schema\": 1 (on failure\n"
         "{\"schema\": 1, \"error\": {\"code\", \"class\", \"message\", \"hint\"}}); the rest goes\n"
         "to stderr. The schema is docs/schema/cartoflash.schema.json.\n"
@@ -44,6 +47,9 @@ static void usage(FILE *out)
         "                     katapult-can | katapult-usb for the Katapult node (app=PATH:\n"
         "                     the firmware it runs; record=PATH: what it was asked)\n"
         "  --no-color         no colours (also NO_COLOR=1, or when output is not a terminal)\n"
+        "  --log FILE         the debug log flash, backup and update append to (default\n"
+        "                     $XDG_STATE_HOME/cartoflash/cli.log; rotated at 256 KiB, 3 kept;\n"
+        "                     a symbolic link there is never followed)\n"
         "  --version, -h/--help\n"
         "\n"
         "DEVICE selectors: VID:PID (0483:df11), a bus path (1-1.3) or serial=XYZ.\n"
@@ -74,6 +80,13 @@ static void take_globals(cf_cli *cli, int *argc, char **argv, bool *no_color)
         } else if (strncmp(a, "--simulate=", 11) == 0) {
             cli->simulate = a + 11;
             drop_arg(argc, argv, i);
+        } else if (strcmp(a, "--log") == 0 && i + 1 < *argc) {
+            cli->log = argv[i + 1];
+            drop_arg(argc, argv, i);
+            drop_arg(argc, argv, i);
+        } else if (strncmp(a, "--log=", 6) == 0) {
+            cli->log = a + 6;
+            drop_arg(argc, argv, i);
         } else if (strcmp(a, "--no-color") == 0) {
             *no_color = true;
             drop_arg(argc, argv, i);
@@ -84,16 +97,38 @@ static void take_globals(cf_cli *cli, int *argc, char **argv, bool *no_color)
 }
 
 typedef int (*command_fn)(const cf_cli *cli, int argc, char **argv);
+/* The commands that touch a probe keep the debug log; the others (run by shell
+ * completion too) do not. */
 static const struct {
     const char *name;
     command_fn run;
+    bool logs;
 } commands[] = {
-    {"list", cf_cmd_list},     {"inspect", cf_cmd_inspect},   {"flash", cf_cmd_flash},
-    {"backup", cf_cmd_backup}, {"firmware", cf_cmd_firmware},
+    {"list", cf_cmd_list, false},         {"inspect", cf_cmd_inspect, false},
+    {"flash", cf_cmd_flash, true},        {"backup", cf_cmd_backup, true},
+    {"firmware", cf_cmd_firmware, false},
 #ifdef CF_HAVE_STATUS_CMD
-    {"status", cf_cmd_status}, {"update", cf_cmd_update},
+    {"status", cf_cmd_status, false},     {"update", cf_cmd_update, true},
 #endif
 };
+
+/* Runs one command, inside the debug log when it keeps one. */
+static int run_command(size_t i, const cf_cli *cli, int argc, char **argv)
+{
+    if (!commands[i].logs)
+        return commands[i].run(cli, argc, argv);
+    cf_error err;
+    cf_error_reset(&err);
+    if (cf_cli_log_open(cli, argc, argv, &err) != CF_OK) {
+        cf_cli local = *cli;
+        local.json = cf_cli_wants_json(argc, argv);
+        return cf_cli_report_error(&local, &err);
+    }
+    int status = commands[i].run(cli, argc, argv);
+    cf_log(false, "exit status %d", status);
+    cf_log_close();
+    return status;
+}
 
 int main(int argc, char **argv)
 {
@@ -121,7 +156,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(&cli, argc - 1, argv + 1);
+            return run_command(i, &cli, argc - 1, argv + 1);
     fprintf(stderr, "cartoflash: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return cf_exit_status(CF_ERR_USAGE);

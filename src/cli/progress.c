@@ -1,5 +1,6 @@
-#include "common/safe.h"
 #include "cli/progress.h"
+#include "common/log.h"
+#include "common/safe.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -56,11 +57,28 @@ static void plain_line(cf_progress_view *v, cf_flash_phase phase, size_t done, s
     fflush(v->out);
 }
 
+/* Every phase goes to the debug log as it starts and once as it ends. */
+static void log_phase(cf_progress_view *v, cf_flash_phase phase, size_t done, size_t total,
+                      bool started)
+{
+    if (started) {
+        v->end_logged = false;
+        cf_log(false, "phase %s: started (%zu bytes)", cf_flash_phase_name(phase), total);
+    }
+    if (done < total || v->end_logged || !v->phase_count)
+        return;
+    const cf_progress_phase *p = &v->phases[v->phase_count - 1];
+    v->end_logged = true;
+    cf_log(false, "phase %s: done, %zu bytes in %.2f s", cf_flash_phase_name(phase), total,
+           (double)(p->end_ns - p->start_ns) / 1e9);
+}
+
 static void on_progress(void *user, cf_flash_phase phase, size_t done, size_t total)
 {
     cf_progress_view *v = user;
     uint64_t now = cf_now_ns();
-    if ((int)phase != v->phase) {
+    bool started = (int)phase != v->phase;
+    if (started) {
         v->phase = (int)phase;
         v->phase_start = now;
         v->last_percent = -100;
@@ -72,6 +90,7 @@ static void on_progress(void *user, cf_flash_phase phase, size_t done, size_t to
         p->bytes = total;
         p->end_ns = now;
     }
+    log_phase(v, phase, done, total, started);
     if (v->tty)
         draw_bar(v, phase, done, total);
     else
@@ -81,6 +100,7 @@ static void on_progress(void *user, cf_flash_phase phase, size_t done, size_t to
 static void on_notice(void *user, bool warning, const char *text)
 {
     cf_progress_view *v = user;
+    cf_log(false, "%s%s", warning ? "warning: " : "", text);
     if (v->quiet_notices && !warning)
         return;
     /* notices quote image and device strings */

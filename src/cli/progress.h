@@ -1,5 +1,6 @@
 /* Terminal progress for cf_flash_events: a one-line bar with percent, bytes and
- * rate on a terminal; plain lines otherwise. Writes to the given stream. */
+ * rate on a terminal; plain lines otherwise. Writes to the given stream, and
+ * every notice and each phase's start and end to the debug log (common/log.h). */
 #ifndef CF_CLI_PROGRESS_H
 #define CF_CLI_PROGRESS_H
 
@@ -24,6 +25,7 @@ typedef struct cf_progress_view {
     int phase;            /* current phase, -1 none */
     uint64_t phase_start; /* ns */
     int last_percent;
+    bool end_logged;              /* the current phase's end is in the debug log */
     cf_progress_phase phases[16]; /* in the order they ran (a phase may run twice) */
     size_t phase_count;
 } cf_progress_view;

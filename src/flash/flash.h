@@ -21,6 +21,11 @@
  *   6. only then leave DFU (jump to the start of flash).
  * Any failure stops at once: the report says which phase and address, the
  * device is still in DFU mode, and leave is never sent.
+ *
+ * With opts->dry_run it runs 1-3 and plans 4 exactly as a real run would
+ * (reading is a DfuSe upload, which changes nothing), fills the report's plan
+ * and the backup name a real run would use now, and stops before the backup
+ * is written and before the first erase; leave is not sent.
  */
 #ifndef CF_FLASH_FLASH_H
 #define CF_FLASH_FLASH_H
@@ -74,7 +79,29 @@ typedef struct cf_flash_opts {
     cf_erase_method erase;  /* default: auto */
     const char *backup_dir; /* NULL = $XDG_STATE_HOME/cartoflash/backups */
     bool no_leave;          /* stay in DFU after a verified write */
+    bool dry_run;           /* plan only: stop before the backup and the first erase */
 } cf_flash_opts;
+
+/* A run of contiguous pages the plan changes. */
+typedef struct cf_flash_run {
+    uint32_t address;
+    uint32_t pages;
+} cf_flash_run;
+#define CF_FLASH_PLAN_RUNS 32
+
+/* What a flash does once past the gates, decided before the first erase. */
+typedef struct cf_flash_plan_summary {
+    bool planned;    /* the plan was made (the gates passed and the pages were read) */
+    bool mass;       /* one mass erase instead of page erases */
+    size_t erases;   /* page erases to send (0 with a mass erase) */
+    size_t restored; /* pages a mass erase wipes that are written back */
+    size_t write_bytes;
+    size_t verify_bytes;
+    uint32_t page_size;
+    cf_flash_run runs[CF_FLASH_PLAN_RUNS]; /* the changed pages (the first ones if more) */
+    size_t run_count;                      /* all runs, even past CF_FLASH_PLAN_RUNS */
+    bool leave;                            /* leave DFU afterwards */
+} cf_flash_plan_summary;
 
 typedef struct cf_flash_report {
     cf_flash_phase failed_phase; /* valid when the call failed */
@@ -90,8 +117,9 @@ typedef struct cf_flash_report {
     size_t bytes_verified;
     char chip[32]; /* "stm32f042x6" / "stm32g431xx" */
     char device_path[32];
-    char backup_path[512]; /* empty if no backup was written */
+    char backup_path[512]; /* empty if no backup was written (dry run: the name it would have) */
     double seconds;
+    cf_flash_plan_summary plan;
 } cf_flash_report;
 
 cf_code cf_flash_dfu(cf_usb_backend *be, const cf_image *img, const cf_flash_opts *opts,

@@ -196,11 +196,12 @@ static cf_code choose_erase(session *s, cf_flash_plan *plan, const cf_flash_opts
     cf_flash_plan_mass(plan);
     if (plan->restored)
         cf_flash_notice(s->ev, false,
-                        "Erasing with one mass erase instead of %zu page erases; %zu page%s the "
-                        "image does not change will be written back.",
-                        erases, plan->restored, plan->restored == 1 ? "" : "s");
+                        "Erase method: one mass erase instead of %zu page erases; %zu page%s the "
+                        "image does not change %s written back.",
+                        erases, plan->restored, plan->restored == 1 ? "" : "s",
+                        plan->restored == 1 ? "is" : "are");
     else
-        cf_flash_notice(s->ev, false, "Erasing with one mass erase instead of %zu page erases.",
+        cf_flash_notice(s->ev, false, "Erase method: one mass erase instead of %zu page erases.",
                         erases);
     return CF_OK;
 }
@@ -355,6 +356,46 @@ static void add_failure_hint(const session *s, cf_error *err)
         cf_hint_more(err, "If this chip refuses mass erase, flash with --erase pages.");
 }
 
+/* Records the plan in the report before anything is erased, so a dry run can
+ * show what the real run then does. */
+static void summarize(session *s, const cf_flash_plan *plan, const cf_flash_opts *opts)
+{
+    cf_flash_plan_summary *sum = &s->rep->plan;
+    sum->planned = true;
+    sum->mass = plan->mass;
+    sum->restored = plan->restored;
+    sum->page_size = plan->page_size;
+    sum->write_bytes = marked_bytes(plan, plan->write);
+    sum->verify_bytes = marked_bytes(plan, plan->verify);
+    sum->leave = !opts->no_leave;
+    for (size_t p = 0; p < plan->page_count; p++)
+        sum->erases += !plan->mass && plan->changed[p] && plan->erase[p];
+    for (size_t p = 0; p < plan->page_count;) {
+        size_t end = run_end(plan, plan->changed, p);
+        if (end == p) {
+            p++;
+            continue;
+        }
+        if (sum->run_count < CF_FLASH_PLAN_RUNS)
+            sum->runs[sum->run_count] = (cf_flash_run){page_address(plan, p), (uint32_t)(end - p)};
+        sum->run_count++;
+        p = end;
+    }
+}
+
+/* A dry run ends here: the backup file a real run would write now is named,
+ * nothing is created. */
+static cf_code stop_dry(session *s, const cf_flash_plan *plan, const cf_flash_opts *opts,
+                        cf_error *err)
+{
+    if (s->rep->pages_changed == 0)
+        return CF_OK; /* nothing changes, so no backup */
+    size_t first = plan->mass ? 0 : plan->first;
+    cf_code rc = cf_flash_backup_name(opts->backup_dir, s->rep->chip, page_address(plan, first),
+                                      s->rep->backup_path, sizeof(s->rep->backup_path), err);
+    return rc == CF_OK ? CF_OK : fail_at(s, CF_PHASE_READ, 0, rc);
+}
+
 /* Steps 3-5 once connected and past the gates. */
 static cf_code flash_image(session *s, const cf_image *img, const cf_flash_opts *opts,
                            cf_flash_plan *plan, cf_error *err)
@@ -377,10 +418,16 @@ static cf_code flash_image(session *s, const cf_image *img, const cf_flash_opts 
 
     bool full = opts->full || opts->erase == CF_ERASE_MASS;
     s->rep->pages_changed = cf_flash_plan_pages(plan, full);
-    if (s->rep->pages_changed == 0)
+    if (s->rep->pages_changed == 0) {
+        summarize(s, plan, opts);
         return CF_OK; /* nothing to erase, so nothing to back up */
+    }
     rc = choose_erase(s, plan, opts, read_ns, bytes, err);
     s->plan_mass = plan->mass;
+    if (rc == CF_OK)
+        summarize(s, plan, opts);
+    if (rc == CF_OK && opts->dry_run)
+        return stop_dry(s, plan, opts, err);
     if (rc == CF_OK)
         rc = save_backup(s, plan, opts, err);
     if (rc == CF_OK)
@@ -417,7 +464,7 @@ cf_code cf_flash_dfu(cf_usb_backend *be, const cf_image *img, const cf_flash_opt
     rc = flash_image(&s, img, opts, &plan, err);
     if (rc != CF_OK)
         goto out;
-    if (!opts->no_leave) {
+    if (!opts->no_leave && !opts->dry_run) {
         uint32_t jump = s.chip ? s.chip->flash_start : s.layout.segments[0].start;
         rc = cf_dfuse_leave(s.dfu, jump, err);
         if (rc != CF_OK) {

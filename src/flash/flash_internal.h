@@ -75,6 +75,11 @@ cf_code cf_flash_save_backup(const char *dir, const char *chip, uint32_t address
                              const uint8_t *data, size_t size, char *path_out, size_t path_size,
                              cf_error *err);
 
+/* The name cf_flash_save_backup() would give a backup saved now (a dry run
+ * shows it; nothing is created). */
+cf_code cf_flash_backup_name(const char *dir, const char *chip, uint32_t address, char *path_out,
+                             size_t path_size, cf_error *err);
+
 /* Notices (flash_dfu.c). */
 void cf_flash_notice(const cf_flash_events *ev, bool warning, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

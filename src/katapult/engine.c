@@ -119,6 +119,16 @@ cf_code cf_kp_check_image(const cf_image *img, cf_iface via, uint32_t bus_bitrat
     return CF_OK;
 }
 
+void cf_kp_plan_image(const cf_image *img, uint32_t block_size, cf_kp_plan *plan)
+{
+    size_t n = cf_image_end(img) - cf_image_start(img);
+    plan->planned = true;
+    plan->address = cf_image_start(img);
+    plan->block_size = block_size;
+    plan->blocks = block_size ? (n + block_size - 1) / block_size : 0;
+    plan->bytes = plan->blocks * block_size;
+}
+
 /* The image as one buffer from its start, gaps 0xFF, padded to whole blocks. */
 static cf_code flatten(const cf_image *img, uint32_t block, uint8_t **out, size_t *len,
                        cf_error *err)

@@ -221,6 +221,11 @@ cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_o
     }
     if (kpid)
         cf_kp_notice(ev, true, "Klipper is running (process %d); flashing anyway (--force)", kpid);
+    if (opts->dry_run) { /* every check before the bootloader request is done */
+        cf_kp_plan_image(img, CF_KP_PLAN_BLOCK, &rep->plan);
+        rep->plan.request = true;
+        return CF_OK;
+    }
 
     cf_kp_timing t;
     if (opts->timing)

@@ -249,6 +249,26 @@ static bool came_back_as_dfu(const char *syspath)
     return strncmp(v, "0483", 4) == 0 && strncmp(d, "df11", 4) == 0;
 }
 
+/* A dry run stops here, after the checks that precede the bootloader request. */
+static cf_code plan_only(const cf_kp_usb_dev *dev, const cf_image *img, const cf_flash_events *ev,
+                         cf_kp_report *rep, cf_error *err)
+{
+    if (dev->app != CF_KP_APP_KLIPPER && dev->app != CF_KP_APP_KATAPULT)
+        return cf_fail(err, CF_ERR_UNSUPPORTED, "%s is neither Klipper nor Katapult", dev->tty);
+    cf_code rc = refuse_if_busy(dev->tty, err);
+    if (rc)
+        return rc;
+    cf_kp_notice(ev, false, "%s runs %s (%04x:%04x %s %s, serial %s): %s", dev->tty,
+                 cf_kp_app_name(dev->app), dev->vid, dev->pid, dev->manufacturer, dev->product,
+                 dev->serial,
+                 dev->app == CF_KP_APP_KLIPPER ? "a bootloader request would be sent"
+                                               : "already in Katapult");
+    cf_kp_plan_image(img, CF_KP_PLAN_BLOCK, &rep->plan);
+    rep->plan.request = dev->app == CF_KP_APP_KLIPPER;
+    rep->plan.in_katapult = dev->app == CF_KP_APP_KATAPULT;
+    return CF_OK;
+}
+
 cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_opts *opts,
                         const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
 {
@@ -272,6 +292,8 @@ cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_o
     if (rc)
         return rc;
     snprintf(rep->device, sizeof(rep->device), "%s (%s)", dev.tty, dev.port);
+    if (opts->dry_run)
+        return plan_only(&dev, img, ev, rep, err);
     if (dev.app == CF_KP_APP_KLIPPER) {
         rc = refuse_if_busy(dev.tty, err);
         if (rc)

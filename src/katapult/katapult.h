@@ -21,6 +21,12 @@
  *   6. only then COMPLETE, and wait for the probe to come back running the app.
  * Any failure in 3-5 stops at once without COMPLETE: the probe stays in
  * Katapult, and running the same flash again is the fix.
+ *
+ * With opts->dry_run the flow runs 1 and, of 2, everything before the
+ * bootloader request (USB: the device is found, identified and checked to be
+ * free), fills rep->plan and stops: nothing is sent to the probe. The block
+ * size is Katapult's answer to CONNECT, which comes only after the request, so
+ * the plan counts blocks of CF_KP_PLAN_BLOCK bytes and says so.
  */
 #ifndef CF_KATAPULT_KATAPULT_H
 #define CF_KATAPULT_KATAPULT_H
@@ -155,7 +161,24 @@ typedef struct cf_kp_opts {
     bool force; /* override the MCU-unknown and interface-mismatch gates (never combined images) */
     unsigned wait_ms;           /* wait for the bootloader / the app to come back; 0 = 10000 */
     const cf_kp_timing *timing; /* NULL = flashtool's timeouts and tries */
+    bool dry_run;               /* plan only: stop before the bootloader request */
 } cf_kp_opts;
+
+/* Stock Katapult takes at most 128 bytes per command, so 64 is the block size
+ * it reports; the dry run counts in it. */
+#define CF_KP_PLAN_BLOCK 64u
+
+/* What a flash would write, known before the bootloader request. */
+typedef struct cf_kp_plan {
+    bool planned;
+    bool request;          /* a bootloader request would be sent (CAN: always; USB: Klipper runs) */
+    bool in_katapult;      /* USB: the probe already runs Katapult */
+    uint32_t address;      /* the first block's */
+    uint32_t block_size;   /* what blocks and bytes are counted in */
+    bool block_size_known; /* false: CF_KP_PLAN_BLOCK, not yet the probe's own answer */
+    size_t blocks;
+    size_t bytes; /* blocks * block_size: the image padded with 0xFF */
+} cf_kp_plan;
 
 typedef struct cf_kp_report {
     cf_flash_phase failed_phase;
@@ -176,11 +199,15 @@ typedef struct cf_kp_report {
     uint32_t bus_bitrate;    /* 0 if unknown */
     double seconds;          /* whole operation */
     double transfer_seconds; /* CONNECT's answer to COMPLETE's answer */
+    cf_kp_plan plan;         /* dry run */
 } cf_kp_report;
 
 /* Image gates only (no device): for menus filtering lists and for the flows. */
 cf_code cf_kp_check_image(const cf_image *img, cf_iface via, uint32_t bus_bitrate, bool force,
                           cf_image_info *info, cf_error *err);
+
+/* The blocks img takes at block_size bytes each (the last one padded). */
+void cf_kp_plan_image(const cf_image *img, uint32_t block_size, cf_kp_plan *plan);
 
 cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_opts *opts,
                         const cf_flash_events *ev, cf_kp_report *rep, cf_error *err);

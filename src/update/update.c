@@ -275,15 +275,22 @@ static cf_code flash_katapult(const cf_update_opts *o, const cf_update_events *e
         return CF_OK;
     }
     cf_update_plan plan = {.dfu = false, .probe = r, .target = &res->target, .img = img};
-    cf_code rc = ev && ev->confirm ? ev->confirm(ev->user, &plan, err) : CF_OK;
+    cf_code rc = !o->dry_run && ev && ev->confirm ? ev->confirm(ev->user, &plan, err) : CF_OK;
     if (rc != CF_OK)
         return rc;
+    ko.dry_run = o->dry_run;
     cf_kp_report rep;
     const cf_flash_events *fev = ev ? ev->flash : NULL;
     rc = can ? cf_kp_flash_can(env, img, &ko, fev, &rep, err)
              : cf_kp_flash_usb(env, img, &ko, fev, &rep, err);
     if (rc != CF_OK)
         return rc;
+    if (o->dry_run) {
+        res->planned = true;
+        res->planned_can = can;
+        res->kp = rep;
+        return CF_OK;
+    }
     res->flashed = true;
     cf_up_note(ev, CF_UPN_WRITTEN, "Written and verified %zu bytes on %s.", rep.bytes_verified,
                rep.device);

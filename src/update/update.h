@@ -24,6 +24,9 @@
  *    result->nothing_to_do, no bootloader request.
  *  - Success means written, verified and the new version read back from the
  *    device (a CAN build flashed over DFU cannot be seen on USB: said so).
+ *  - dry_run: every choice and check as above, then the flash's plan in
+ *    result->kp or result->dfu (result->planned), and nothing is sent:
+ *    confirm is not asked, no bootloader request, no erase.
  *  - Nothing prints.
  */
 #ifndef CF_UPDATE_UPDATE_H
@@ -76,6 +79,7 @@ typedef struct cf_update_opts {
     cf_status_opts status;      /* how probes are found; status.env flashes through Katapult,
                                    status.dfu over DFU */
     const char *home;           /* where the plugin is looked for; NULL = $HOME */
+    bool dry_run;               /* plan the flash and stop before anything is sent */
 } cf_update_opts;
 
 #define CF_UPDATE_MAX_CHOICES 8
@@ -93,6 +97,11 @@ typedef struct cf_update_result {
     cf_catalog_entry target;
     bool nothing_to_do;  /* it already ran that; nothing was sent */
     bool flashed;        /* written and verified */
+    bool planned;        /* dry run: the plan is in kp (Katapult) or dfu (DFU) */
+    bool planned_dfu;    /* the plan is dfu's, else kp's */
+    bool planned_can;    /* a Katapult plan over CAN, else over USB */
+    cf_kp_report kp;     /* dry run through Katapult: its plan */
+    cf_flash_report dfu; /* dry run over DFU: its plan */
     char now[160];       /* what the device reports after the flash, "" if not read */
     size_t choice_count; /* CF_ERR_AMBIGUOUS between probes: which could be meant */
     cf_update_choice choices[CF_UPDATE_MAX_CHOICES];

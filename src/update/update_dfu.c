@@ -231,12 +231,16 @@ static cf_code flash_dfu(const cf_update_opts *o, const cf_update_events *ev, cf
     if (rc != CF_OK)
         return rc;
     cf_update_plan plan = {.dfu = true, .probe = &res->probe, .target = &res->target, .img = &img};
-    rc = ev && ev->confirm ? ev->confirm(ev->user, &plan, err) : CF_OK;
+    rc = !o->dry_run && ev && ev->confirm ? ev->confirm(ev->user, &plan, err) : CF_OK;
     cf_flash_report rep;
-    cf_flash_opts fo = {.device = res->probe.port};
+    cf_flash_opts fo = {.device = res->probe.port, .dry_run = o->dry_run};
     if (rc == CF_OK)
         rc = cf_flash_dfu(o->status.dfu, &img, &fo, ev ? ev->flash : NULL, &rep, err);
-    if (rc == CF_OK) {
+    if (rc == CF_OK && o->dry_run) {
+        res->planned = true;
+        res->planned_dfu = true;
+        res->dfu = rep;
+    } else if (rc == CF_OK) {
         res->flashed = true;
         cf_up_note(ev, CF_UPN_WRITTEN,
                    "Written and verified %zu bytes over DFU (%zu of %zu pages changed); left DFU "

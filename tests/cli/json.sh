@@ -100,6 +100,21 @@ run --simulate=dfu,timing=off,flash="$F" flash dfu --yes --json "$COMBINED"
 is '.result + " " + (.pages_changed | tostring) + " " + (.backup_file | tostring)' "unchanged 0 null" \
     "flash dfu again: unchanged, no backup"
 keep flash-dfu-unchanged
+run --simulate=dfu,timing=off,flash="$F" flash dfu --dry-run --json "$COMBINED"
+is '.dry_run and .result == "unchanged" and .plan.erase_method == "none"' true \
+    "flash dfu --dry-run of what the probe holds: nothing to change"
+keep flash-dfu-dry-unchanged
+run --simulate=dfu,timing=off flash dfu --dry-run --json "$COMBINED"
+expect_status 0 "flash dfu --dry-run --json"
+is '.result + " " + .plan.erase_method' "would-flash pages" "flash dfu --dry-run: the plan"
+is '.plan.backup_file | test("backups/stm32f042x6-.*-0x08000000.bin$")' true "flash dfu --dry-run: the backup name"
+keep flash-dfu-dry
+run --simulate=dfu,timing=off flash dfu --dry-run --json --erase mass "$COMBINED"
+is '.plan.erase_method' mass "flash dfu --dry-run --erase mass"
+keep flash-dfu-dry-mass
+run --simulate=dfu,timing=off flash dfu --dry-run --json --address 0x08000000 "$USB_APP"
+error_is 3 gate "flash dfu --dry-run refused by a gate"
+keep flash-dfu-dry-gate
 run --simulate=dfu,timing=off,fault=bitflip@3 flash dfu --yes --json "$COMBINED"
 error_is 5 verify "flash dfu --json: verify failed"
 keep flash-dfu-verify
@@ -124,6 +139,16 @@ run --simulate=katapult-usb,timing=off flash usb --yes --json "$USB_APP"
 expect_status 0 "flash usb --json"
 is '.device.transport + " " + (.came_back | tostring)' "usb true" "flash usb: device and came back"
 keep flash-usb
+run --simulate=katapult-can,timing=off flash can --dry-run --json --uuid "$UUID" "$CAN_APP"
+expect_status 0 "flash can --dry-run --json"
+is '.command + " " + .result + " " + (.plan.bootloader_request | tostring)' "flash can would-flash true" \
+    "flash can --dry-run: the plan"
+keep flash-can-dry
+run --simulate=katapult-usb,timing=off flash usb --dry-run --json "$USB_APP"
+expect_status 0 "flash usb --dry-run --json"
+is '.plan.blocks > 0 and .plan.block_size == 64 and (.plan.block_size_known | not)' true \
+    "flash usb --dry-run: blocks, the block size not known yet"
+keep flash-usb-dry
 run --simulate=katapult-usb,timing=off,app="$USB_APP" flash usb --yes --json "$USB_APP"
 expect_status 0 "flash usb --json of what the probe runs"
 is '.result' already-running "flash usb: nothing to do"
@@ -157,7 +182,9 @@ else fail "schema validation"; cat "$TMP/validate"; fi
 jq '.files[0].size = "big"' "$DOCS/"*-inspect-one.json >"$TMP/broken1.json"
 jq 'del(.schema)' "$DOCS/"*-list-dfu.json >"$TMP/broken2.json"
 jq '.error.class = "oops"' "$DOCS/"*-backup-none.json >"$TMP/broken3.json"
-for b in 1 2 3; do
+jq '.plan.erase_method = "maybe"' "$DOCS/"*-flash-dfu-dry.json >"$TMP/broken4.json"
+jq 'del(.plan.block_size_known)' "$DOCS/"*-flash-usb-dry.json >"$TMP/broken5.json"
+for b in 1 2 3 4 5; do
     if /usr/bin/python3 "$HERE/validate_json.py" "$SCHEMA" "$TMP/broken$b.json" >/dev/null 2>&1; then
         fail "a broken document $b passed the schema"
     else pass "a broken document $b is rejected by the schema"; fi

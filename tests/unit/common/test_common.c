@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "common/fileio.h"
+#include "common/log.h"
 #include "common/safe.h"
 
 static void test_first_failure_wins(void **state)
@@ -230,6 +231,77 @@ static void test_xdg(void **state)
     assert_int_equal(cf_xdg_dir("bogus", out, sizeof(out), NULL), CF_ERR_USAGE);
 }
 
+/* The shared debug log: escaped single-line records, debug lines only when
+ * asked, rotation past CF_LOG_MAX, and never a write through a planted link. */
+static void test_log(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cf-log-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[300], old[310], victim[300];
+    snprintf(path, sizeof(path), "%s/x.log", dir);
+    snprintf(old, sizeof(old), "%s.1", path);
+    snprintf(victim, sizeof(victim), "%s/victim", dir);
+    assert_int_equal(cf_log_open(path, NULL), CF_OK);
+    assert_string_equal(cf_log_path(), path);
+    cf_log(false, "a %s", "\033[2Jb\nc");
+    cf_log(true, "hidden");
+    cf_log_set_debug(true);
+    cf_log(true, "shown");
+    cf_log_set_debug(false);
+    cf_log_close();
+    assert_null(cf_log_path());
+    cf_log(false, "after close"); /* no log open: nothing, no crash */
+    uint8_t *data = NULL;
+    size_t size = 0;
+    assert_int_equal(cf_read_file(path, 1 << 20, &data, &size, NULL), CF_OK);
+    char *text = calloc(1, size + 1);
+    assert_non_null(text);
+    memcpy(text, data, size);
+    free(data);
+    assert_non_null(strstr(text, " INFO  a \\x1B[2Jb\\x0Ac\n"));
+    assert_non_null(strstr(text, " DEBUG shown\n"));
+    assert_null(strstr(text, "hidden"));
+    assert_null(strstr(text, "after close"));
+    int lines = 0;
+    for (char *c = text; *c; c++)
+        lines += *c == '\n';
+    assert_int_equal(lines, 2);
+    free(text);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+
+    /* a log of CF_LOG_MAX bytes moves to .1 when it is opened next */
+    char *big = malloc(CF_LOG_MAX);
+    assert_non_null(big);
+    memset(big, 'x', CF_LOG_MAX);
+    assert_int_equal(cf_write_file_atomic(path, big, CF_LOG_MAX, NULL), CF_OK);
+    free(big);
+    assert_int_equal(cf_log_open(path, NULL), CF_OK);
+    cf_log(false, "fresh");
+    cf_log_close();
+    assert_int_equal(stat(old, &st), 0);
+    assert_int_equal(st.st_size, CF_LOG_MAX);
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_size > 0 && st.st_size < 100);
+
+    /* a link planted at the name: refused, not rotated, its target untouched */
+    assert_int_equal(cf_write_file_atomic(victim, "precious", 8, NULL), CF_OK);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(unlink(old), 0);
+    assert_int_equal(symlink(victim, path), 0);
+    cf_error err;
+    cf_error_reset(&err);
+    assert_int_equal(cf_log_open(path, &err), CF_ERR_IO);
+    assert_non_null(strstr(err.message, "symbolic link"));
+    assert_null(cf_log_path());
+    cf_log(false, "lost");
+    read_is(victim, "precious");
+    assert_int_equal(lstat(old, &st), -1);
+    assert_int_equal(nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_planted_links),
         cmocka_unit_test(test_safe_strings),
         cmocka_unit_test(test_xdg),
+        cmocka_unit_test(test_log),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
