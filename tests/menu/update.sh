@@ -90,7 +90,7 @@ mkdir -p "$WORK/mr/printer/objects" "$WORK/home/printer_data/config"
 echo '{"result":{"status":{"print_stats":{"state":"standby"}}}}' >"$WORK/mr/printer/objects/query"
 python3 "$SERVER" "$WORK/mr" "$WORK/mr.port" --lifetime 100 &
 MRPID=$!
-trap 'kill "$MRPID" 2>/dev/null || true; cleanup' EXIT
+cleanup_hook() { kill "$MRPID" 2>/dev/null || true; end_session; }
 for _ in $(seq 1 100); do [ -s "$WORK/mr.port" ] && break; sleep 0.05; done
 printf '[server]\nport: %s\n' "$(cat "$WORK/mr.port")" >"$WORK/home/printer_data/config/moonraker.conf"
 cat >"$WORK/bin/systemctl" <<SH
