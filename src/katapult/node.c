@@ -546,13 +546,63 @@ static bool app_present(const cf_kpn *n)
     return sp != 0 && sp != 0xFFFFFFFFu;
 }
 
+/* Bytes of the application area up to its last programmed (non-0xFF) one. */
+static size_t app_used(const cf_kpn *n)
+{
+    size_t off = n->app_start - n->base, len = n->size - off;
+    while (len && n->flash[off + len - 1] == 0xFF)
+        len--;
+    return len;
+}
+
+/* What a Katapult deployer does when it starts (Katapult src/deployer.c):
+ * it writes the Katapult it embeds over the bootloader area (unless that
+ * already holds it) and requests that Katapult, which then stays in its
+ * bootloader on its own link: a CAN Katapult leaves USB for the CAN bus.
+ * A deployer for the other chip faults at once, as any foreign image does
+ * (boot/boot.h): nothing runs. Returns false when the app is no deployer. */
+static bool deployer_start(cf_kpn *n, uint64_t now)
+{
+    uint32_t off = n->app_start - n->base;
+    cf_image img;
+    cf_image_load_opts lo = {.default_address = n->app_start, .address = n->app_start,
+                             .address_given = true};
+    size_t used = app_used(n);
+    if (!used || cf_image_parse(n->flash + off, used, "flash", &lo, &img, NULL) != CF_OK)
+        return false;
+    cf_image_info info;
+    cf_image_inspect(&img, &info);
+    cf_image_free(&img);
+    if (info.kind != CF_KIND_DEPLOYER)
+        return false;
+    if (strcmp(info.katapult_mcu, cf_kpn_mcu(n)) != 0) {
+        n->gone_forever = true;
+        n->generation++;
+        return true;
+    }
+    size_t len = used - info.katapult_offset;
+    if (len > n->app_start - n->base)
+        len = n->app_start - n->base;
+    memset(n->flash, 0xFF, n->app_start - n->base);
+    memcpy(n->flash, n->flash + off + info.katapult_offset, len);
+    flash_persist(n, 0, n->app_start - n->base);
+    if (info.katapult_iface != CF_IFACE_UNKNOWN)
+        n->cfg.link = info.katapult_iface == CF_IFACE_CAN ? CF_KPN_CAN : CF_KPN_USB;
+    n->stats.deployer_runs++;
+    reboot(n, now, CF_KPN_KATAPULT, n->cfg.boot_ms);
+    return true;
+}
+
 void cf_kpn_tick(cf_kpn *n, uint64_t now)
 {
     if (n->reboot_pending && now >= n->reboot_at) {
         n->reboot_pending = false;
         /* Katapult's reset path: start the app if it has a vector table,
          * else stay in the bootloader (§4.5). */
-        reboot(n, n->reboot_at, app_present(n) ? CF_KPN_KLIPPER : CF_KPN_KATAPULT, n->cfg.boot_ms);
+        if (!app_present(n))
+            reboot(n, n->reboot_at, CF_KPN_KATAPULT, n->cfg.boot_ms);
+        else if (!deployer_start(n, n->reboot_at))
+            reboot(n, n->reboot_at, CF_KPN_KLIPPER, n->cfg.boot_ms);
     }
 }
 
@@ -989,6 +1039,11 @@ const char *cf_kpn_uuid_hex(const cf_kpn *n)
 const uint8_t *cf_kpn_uuid(const cf_kpn *n)
 {
     return n->uuid;
+}
+
+cf_kpn_link cf_kpn_get_link(const cf_kpn *n)
+{
+    return n->cfg.link;
 }
 
 const char *cf_kpn_mcu(const cf_kpn *n)

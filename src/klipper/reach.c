@@ -201,3 +201,43 @@ cf_code cf_kl_identify_usb_select(const cf_kp_env *env, const char *selector, cf
                        hits);
     return cf_kl_identify_usb(env, hit->tty, out, err);
 }
+
+/* Copies as much of src as fits (messages are cut, never overrun). */
+static void copy_cut(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+cf_code cf_kl_precheck_flash(const cf_kp_env *env, bool can, const cf_kp_opts *o,
+                             const cf_image *img, cf_kl_precheck *out, cf_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    cf_kl_ident id = {0};
+    cf_error e = {0};
+    cf_code rc = can ? cf_kl_identify_can(env, o->interface, o->uuid, &id, &e)
+                     : cf_kl_identify_usb_select(env, o->device, &id, &e);
+    if (rc != CF_OK) {
+        copy_cut(out->why, sizeof(out->why), e.message);
+        cf_kl_ident_free(&id);
+        return CF_OK;
+    }
+    out->identified = true;
+    char what[sizeof(out->runs)];
+    cf_kl_describe(&id.info, what, sizeof(what));
+    size_t n = strlen(what);
+    snprintf(what + n, sizeof(what) - n, " on %s",
+             id.info.mcu[0] ? id.info.mcu : "an unknown MCU");
+    copy_cut(out->runs, sizeof(out->runs), what);
+    copy_cut(out->device, sizeof(out->device), id.device);
+    copy_cut(out->source, sizeof(out->source), id.source);
+    out->same = cf_kl_image_is_running(&id, img);
+    cf_image_info info;
+    cf_image_inspect(img, &info);
+    char how[96];
+    snprintf(how, sizeof(how), "its running firmware says so, %s", id.source);
+    rc = cf_kp_check_mcu(cf_image_target_mcu(&info), id.info.mcu, how, err);
+    cf_kl_ident_free(&id);
+    return rc;
+}

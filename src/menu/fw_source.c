@@ -266,7 +266,8 @@ cf_code menu_fw_find(const menu_ctx *ctx, const menu_fw_want *want, menu_fw **li
                 : ctx->set.katapult_type ? CF_CATALOG_DEPLOYER
                                          : CF_CATALOG_KATAPULT,
         .mcu = kp ? "" : ctx->device_chip,
-        .iface = kp ? want->iface : CF_IFACE_UNKNOWN,
+        /* a deployer may install Katapult for either link, whichever it is sent over */
+        .iface = kp && !ctx->set.katapult_type ? want->iface : CF_IFACE_UNKNOWN,
         .bitrate = kp ? want->bitrate : 0,
         .high_temp = ctx->set.high_temp,
         .kseries = ctx->set.kseries,

@@ -227,6 +227,10 @@ struct cf_kp_env;
 struct cf_kp_opts;
 bool menu_kp_already_runs(const struct cf_kp_env *env, bool can, const struct cf_kp_opts *o,
                           const cf_image *img, char *what, size_t size);
+/* The same before the Katapult flash, refusing (CF_ERR_GATE in err) firmware
+ * for another chip than the probe runs; *same when nothing is to do. */
+cf_code menu_kp_precheck(const struct cf_kp_env *env, bool can, const struct cf_kp_opts *o,
+                         const cf_image *img, char *what, size_t size, bool *same, cf_error *err);
 
 /* page_katapult.c: the one place that knows Katapult flashing is not in this build */
 bool menu_katapult_available(void);
