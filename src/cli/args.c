@@ -37,11 +37,9 @@ void cf_cli_print_firmware(const char *file, const cf_image *img)
     printf("Firmware: %s\n          %s, %s, %s", cf_safe(file),
            info.version[0] ? cf_safe(info.version) : "no version",
            mcu[0] ? cf_safe(mcu) : "unknown MCU", cf_image_kind_name(info.kind));
+    const char *kp_link = cf_iface_name(info.katapult_iface);
     if (info.kind == CF_KIND_DEPLOYER)
-        printf(" installing Katapult for %s",
-               info.katapult_iface == CF_IFACE_CAN   ? "CAN"
-               : info.katapult_iface == CF_IFACE_USB ? "USB"
-                                                     : "an unknown link");
+        printf(" installing Katapult for %s", kp_link ? kp_link : "an unknown link");
     else if (info.iface == CF_IFACE_CAN && info.can_bitrate)
         printf(", CAN %u bit/s", info.can_bitrate);
     else if (info.iface == CF_IFACE_CAN)

@@ -95,8 +95,7 @@ bool cf_cli_already_runs(FILE *out, const struct cf_kp_env *env, bool can,
 /* The same, refusing (CF_ERR_GATE) firmware for another chip than the probe
  * runs; *same when it already runs img's build. */
 cf_code cf_cli_precheck(FILE *out, const struct cf_kp_env *env, bool can,
-                        const struct cf_kp_opts *o, const cf_image *img, bool *same,
-                        cf_error *err);
+                        const struct cf_kp_opts *o, const cf_image *img, bool *same, cf_error *err);
 int cf_menu_main(const cf_cli *cli, int argc, char **argv);
 
 #endif

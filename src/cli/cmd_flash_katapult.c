@@ -154,7 +154,8 @@ static void print_deployed(bool can, const cf_kp_report *rep)
     bool to_can = rep->installed_katapult == CF_IFACE_CAN;
     if (to_can == can) {
         printf("Katapult for %s is installed%s.\n", to_can ? "CAN" : "USB",
-               rep->came_back ? " and the probe waits in it" : ", but the probe was not seen in it");
+               rep->came_back ? " and the probe waits in it"
+                              : ", but the probe was not seen in it");
         printf("Next: flash the %s application image: cartoflash flash %s%s%s FILE\n",
                to_can ? "CAN" : "USB", to_can ? "can --uuid " : "usb", to_can ? rep->can_uuid : "",
                "");

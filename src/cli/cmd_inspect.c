@@ -49,9 +49,9 @@ static json_t *katapult_json(const cf_image_info *info)
                         info->katapult_mcu[0] ? json_string(info->katapult_mcu) : json_null());
     json_object_set_new(k, "interface", iface ? json_string(iface) : json_null());
     json_object_set_new(k, "initial_sp", json_integer(info->katapult_sp));
-    json_object_set_new(k, "version", info->katapult_version[0]
-                                          ? cf_cli_json_text(info->katapult_version)
-                                          : json_null());
+    json_object_set_new(k, "version",
+                        info->katapult_version[0] ? cf_cli_json_text(info->katapult_version)
+                                                  : json_null());
     return k;
 }
 

@@ -268,8 +268,7 @@ cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_o
             snprintf(rep->can_uuid, sizeof(rep->can_uuid), "%s", uhex);
             rep->came_back = wait_app(can, uuid, wait, 0x11);
         }
-        cf_kp_notice(ev, !rep->came_back && info.katapult_iface == CF_IFACE_CAN,
-                     "%s",
+        cf_kp_notice(ev, !rep->came_back && info.katapult_iface == CF_IFACE_CAN, "%s",
                      info.katapult_iface != CF_IFACE_CAN
                          ? "the deployer installs Katapult for USB and starts it: the probe "
                            "leaves the CAN bus and waits in Katapult on USB"

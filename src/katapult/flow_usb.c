@@ -311,8 +311,9 @@ static void after_deployer(const cf_kp_env *env, const cf_kp_usb_dev *dev,
         cf_kp_usb_dev kp;
         rep->came_back = wait_for(env, dev->syspath, dev->serial, CF_KP_APP_KATAPULT, wait, &kp);
         if (rep->came_back)
-            cf_kp_notice(ev, false, "Katapult for USB is installed and waits on %s: flash the "
-                                    "USB application next",
+            cf_kp_notice(ev, false,
+                         "Katapult for USB is installed and waits on %s: flash the "
+                         "USB application next",
                          kp.tty);
         else
             cf_kp_notice(ev, true, "Katapult was not seen on port %s within %.1f s", dev->port,
@@ -352,8 +353,8 @@ cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_o
     if (rc)
         return rc;
     snprintf(rep->device, sizeof(rep->device), "%s (%s)", dev.tty, dev.port);
-    rc = cf_kp_check_mcu(cf_image_target_mcu(&info), named_mcu(&dev), "its USB product string",
-                         err);
+    rc =
+        cf_kp_check_mcu(cf_image_target_mcu(&info), named_mcu(&dev), "its USB product string", err);
     if (rc)
         return rc;
     if (dev.app == CF_KP_APP_KLIPPER) {

@@ -565,8 +565,8 @@ static bool deployer_start(cf_kpn *n, uint64_t now)
 {
     uint32_t off = n->app_start - n->base;
     cf_image img;
-    cf_image_load_opts lo = {.default_address = n->app_start, .address = n->app_start,
-                             .address_given = true};
+    cf_image_load_opts lo = {
+        .default_address = n->app_start, .address = n->app_start, .address_given = true};
     size_t used = app_used(n);
     if (!used || cf_image_parse(n->flash + off, used, "flash", &lo, &img, NULL) != CF_OK)
         return false;

@@ -227,8 +227,7 @@ cf_code cf_kl_precheck_flash(const cf_kp_env *env, bool can, const cf_kp_opts *o
     char what[sizeof(out->runs)];
     cf_kl_describe(&id.info, what, sizeof(what));
     size_t n = strlen(what);
-    snprintf(what + n, sizeof(what) - n, " on %s",
-             id.info.mcu[0] ? id.info.mcu : "an unknown MCU");
+    snprintf(what + n, sizeof(what) - n, " on %s", id.info.mcu[0] ? id.info.mcu : "an unknown MCU");
     copy_cut(out->runs, sizeof(out->runs), what);
     copy_cut(out->device, sizeof(out->device), id.device);
     copy_cut(out->source, sizeof(out->source), id.source);

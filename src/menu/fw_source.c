@@ -69,9 +69,9 @@ static void describe(const menu_fw *fw, bool with_mcu, char *out, size_t size)
     else
         snprintf(link, sizeof(link), "USB/CAN unknown");
     snprintf(out, size, "%s, %s%s%s", ver[0] ? ver : "version unknown", link, with_mcu ? ", " : "",
-             !with_mcu                        ? ""
+             !with_mcu                    ? ""
              : cf_image_target_mcu(in)[0] ? cf_image_target_mcu(in)
-                                              : "chip unknown");
+                                          : "chip unknown");
 }
 
 void menu_fw_describe(const menu_fw *fw, char *out, size_t size)
@@ -88,7 +88,8 @@ void menu_fw_item(const menu_fw *fw, int number, const char *chip, char *out, si
     /* " 12. " before the label, as menu_render() prints it */
     int prefix = snprintf(NULL, 0, " %d. ", number);
     int n = snprintf(out, size, "%s  (%s)%s", fw->label, desc, tag);
-    if (prefix + n > MENU_WIDTH && chip && chip[0] && strcasecmp(chip, cf_image_target_mcu(&fw->info)) == 0) {
+    if (prefix + n > MENU_WIDTH && chip && chip[0] &&
+        strcasecmp(chip, cf_image_target_mcu(&fw->info)) == 0) {
         /* the page says which chip the list is for */
         describe(fw, false, desc, sizeof(desc));
         n = snprintf(out, size, "%s  (%s)%s", fw->label, desc, tag);

@@ -208,7 +208,7 @@ static void image_firmware_deployer_target(void **state)
         load_at(d[i].path, 0x08002000, &img);
         cf_image_inspect(&img, &info);
         assert_int_equal(info.kind, CF_KIND_DEPLOYER);
-        assert_string_equal(info.mcu, ""); /* no dictionary ... */
+        assert_string_equal(info.mcu, "");                /* no dictionary ... */
         assert_string_equal(info.katapult_mcu, d[i].mcu); /* ... but the stack says */
         assert_string_equal(cf_image_target_mcu(&info), d[i].mcu);
         assert_int_equal(info.katapult_sp, cf_image_katapult_sp(d[i].mcu));

@@ -219,7 +219,8 @@ static void test_gates(void **state)
     rm_tmpdir();
 }
 
-#define DEPLOYER_V3_CAN "cartographer_firmware/firmware/v2-v3/katapult-deployer/katapult-deployer-1m.bin"
+#define DEPLOYER_V3_CAN                                                                            \
+    "cartographer_firmware/firmware/v2-v3/katapult-deployer/katapult-deployer-1m.bin"
 #define DEPLOYER_V4_CAN                                                                            \
     "cartographer_firmware/firmware/v4/katapult-deployer/katapult_deployer_v4_CAN_1M.bin"
 
