@@ -121,7 +121,7 @@ typedef struct menu_ctx {
     uint32_t kp_bitrate;
     struct cf_kp_sim *kp_sim; /* --simulate=katapult-...: the emulated node */
     bool kp_ok;               /* the last Katapult flash succeeded */
-    char kp_result[512];
+    char kp_result[768];      /* the outcome, and after a deployer the next steps */
     cf_flash_phase kp_failed_phase;
 
     /* where the Klipper question leads (DFU or Katapult flash, and back) */
