@@ -18,7 +18,7 @@ cf_code cf_cli_precheck(FILE *out, const cf_kp_env *env, bool can, const cf_kp_o
                 "answers.\n",
                 pc.why);
     else if (rc != CF_OK)
-        fprintf(out, "The probe runs %s (%s).\n", pc.runs, pc.source);
+        fprintf(out, "The probe runs %s on %s (%s).\n", pc.runs, pc.mcu, pc.source);
     else if (*same)
         fprintf(out,
                 "The probe already runs %s; nothing to do.\n"

@@ -224,11 +224,8 @@ cf_code cf_kl_precheck_flash(const cf_kp_env *env, bool can, const cf_kp_opts *o
         return CF_OK;
     }
     out->identified = true;
-    char what[sizeof(out->runs)];
-    cf_kl_describe(&id.info, what, sizeof(what));
-    size_t n = strlen(what);
-    snprintf(what + n, sizeof(what) - n, " on %s", id.info.mcu[0] ? id.info.mcu : "an unknown MCU");
-    copy_cut(out->runs, sizeof(out->runs), what);
+    cf_kl_describe(&id.info, out->runs, sizeof(out->runs));
+    copy_cut(out->mcu, sizeof(out->mcu), id.info.mcu[0] ? id.info.mcu : "an unknown MCU");
     copy_cut(out->device, sizeof(out->device), id.device);
     copy_cut(out->source, sizeof(out->source), id.source);
     out->same = cf_kl_image_is_running(&id, img);

@@ -47,7 +47,8 @@ size_t cf_kl_can_unanswered(const cf_kp_env *env, const char *ifname, const char
 typedef struct cf_kl_precheck {
     bool identified;
     bool same;
-    char runs[160];   /* "CARTOGRAPHER 5.1.0 (USB) on stm32f042x6" */
+    char runs[160];   /* "CARTOGRAPHER 5.1.0 (USB)" */
+    char mcu[32];     /* the MCU its dictionary names, "" if none */
     char device[160]; /* where it was asked */
     char source[64];  /* "identify over USB serial", ... */
     char why[256];    /* why it could not be asked */

@@ -63,7 +63,10 @@ cf_code menu_kp_precheck(const cf_kp_env *env, bool can, const cf_kp_opts *o, co
     cf_kl_precheck pc;
     cf_code rc = cf_kl_precheck_flash(env, can, o, img, &pc, err);
     *same = rc == CF_OK && pc.same;
-    snprintf(what, size, "%s", pc.identified ? pc.runs : pc.why);
+    if (pc.identified && rc != CF_OK)
+        snprintf(what, size, "%s on %s", pc.runs, pc.mcu);
+    else
+        snprintf(what, size, "%s", pc.identified ? pc.runs : pc.why);
     menu_log(false, "before the Katapult flash: %s%s%s", pc.identified ? "the probe runs " : "",
              what, rc == CF_OK ? "" : " (refused: another chip)");
     return rc;
