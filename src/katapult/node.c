@@ -458,6 +458,10 @@ static void klipper_app_start(cf_kpn *n)
     if (dlen && (cf_kl_decode_dictionary(n->flash + off + doff, dlen, "flash", &id, NULL) ||
                  strcmp(id.info.mcu, cf_kpn_mcu(n)) != 0))
         doff = dlen = 0;
+    /* A CAN build talks on CAN, a USB build on USB, whatever cable the
+     * simulation started with. */
+    if (dlen && id.info.iface != CF_IFACE_UNKNOWN)
+        n->cfg.link = id.info.iface == CF_IFACE_CAN ? CF_KPN_CAN : CF_KPN_USB;
     cf_kl_ident_free(&id);
     n->dict_off = off + doff;
     n->dict_len = dlen;
@@ -1016,6 +1020,10 @@ cf_code cf_kpn_new(const cf_kpn_config *cfg, uint64_t now, cf_kpn **out, cf_erro
     n->klipper_claimed = cfg->claimed && !cfg->start_katapult;
     klipper_app_start(n);
     n->visible_at = now + (uint64_t)cfg->appear_ms * 1000000ull;
+    /* A flash file left by an earlier run may hold a deployer: powered up,
+     * the probe runs it (and then its Katapult, on that Katapult's link). */
+    if (!cfg->start_katapult && app_present(n))
+        deployer_start(n, n->visible_at);
     *out = n;
     return CF_OK;
 }

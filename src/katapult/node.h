@@ -15,7 +15,8 @@
  *    COMPLETE starts the app when its vector table is present, else the node
  *    stays in Katapult, as the real bootloader does. An app that is a
  *    Katapult deployer installs the Katapult it embeds (first 8 KiB of the
- *    flash) and enters it, on that Katapult's link (CAN or USB).
+ *    flash) and enters it, on that Katapult's link (CAN or USB); so does a
+ *    node created on a flash file that holds a deployer (a later run).
  *  - Mode changes take boot_ms, during which the node is silent (on USB the
  *    device is gone, then re-enumerates with a new identity).
  *
