@@ -73,6 +73,7 @@ int cf_cmd_backup(const cf_cli *cli, int argc, char **argv);   /* backup dfu */
 int cf_cmd_firmware(const cf_cli *cli, int argc, char **argv); /* firmware list|pick (catalog) */
 int cf_cmd_status(const cf_cli *cli, int argc, char **argv);   /* status (cmd_status.c) */
 int cf_cmd_update(const cf_cli *cli, int argc, char **argv);   /* update (cmd_update.c) */
+int cf_cmd_switch(const cf_cli *cli, int argc, char **argv);   /* switch (cmd_switch.c) */
 
 /* Plug-in points owned by other layers' front-end files:
  *  - cmd_flash.c handles "flash dfu" and hands "flash can" / "flash usb" to

@@ -30,6 +30,9 @@ static void usage(FILE *out)
         "  firmware list|pick [filters] [--json]  the firmware catalogue\n"
         "  status [--json] [--interface IF]       what every probe runs; newer images\n"
         "  update [--yes] [--version V]           flash the newest image that fits\n"
+        "  switch --to can[@BITRATE]|usb [--yes] [--stop-after deployed] [--restart]\n"
+        "                                         move the probe between USB and CAN\n"
+        "                                         (resumable: run it again to continue)\n"
         "\n"
         "Every flash asks first; without a terminal on stdin it needs --yes.\n"
         "--json: stdout is one JSON document with \"schema\": 1 (on failure\n"
@@ -91,7 +94,7 @@ static const struct {
     {"list", cf_cmd_list},     {"inspect", cf_cmd_inspect},   {"flash", cf_cmd_flash},
     {"backup", cf_cmd_backup}, {"firmware", cf_cmd_firmware},
 #ifdef CF_HAVE_STATUS_CMD
-    {"status", cf_cmd_status}, {"update", cf_cmd_update},
+    {"status", cf_cmd_status}, {"update", cf_cmd_update},     {"switch", cf_cmd_switch},
 #endif
 };
 

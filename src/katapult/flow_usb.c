@@ -259,9 +259,7 @@ static bool came_back_as_dfu(const char *syspath)
     return strncmp(v, "0483", 4) == 0 && strncmp(d, "df11", 4) == 0;
 }
 
-/* The CAN UUID a chip gets from its unique ID, which its USB serial spells
- * in hex; false when the serial is not 24 hex digits. */
-static bool uuid_of_serial(const char *serial, char out[13])
+bool cf_kp_uuid_from_serial(const char *serial, char out[13])
 {
     uint8_t uid[12], uuid[6];
     if (strlen(serial) != 24)
@@ -320,7 +318,7 @@ static void after_deployer(const cf_kp_env *env, const cf_kp_usb_dev *dev,
                          wait / 1000.0);
         return;
     }
-    if (!uuid_of_serial(dev->serial, rep->can_uuid))
+    if (!cf_kp_uuid_from_serial(dev->serial, rep->can_uuid))
         rep->can_uuid[0] = '\0';
     bool left = left_usb(env, dev->syspath, wait);
     cf_kp_notice(ev, !left,

@@ -191,6 +191,11 @@ typedef struct cf_kp_report {
     double transfer_seconds; /* CONNECT's answer to COMPLETE's answer */
 } cf_kp_report;
 
+/* The CAN UUID a chip gets from its unique ID (as Katapult and Klipper
+ * derive it), which its USB serial spells in hex; false when the serial is
+ * not 24 hex digits. */
+bool cf_kp_uuid_from_serial(const char *serial, char out[13]);
+
 /* CF_ERR_GATE naming both when the image is for another MCU than the probe
  * (`how` says how the probe's MCU was learnt); OK when either is unknown. */
 cf_code cf_kp_check_mcu(const char *image_mcu, const char *probe_mcu, const char *how,

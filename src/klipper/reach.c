@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/clock.h"
 #include "klipper/reach.h"
@@ -166,6 +167,10 @@ static bool selects(const cf_kp_usb_dev *d, const char *sel)
     if (!sel)
         return true;
     if (strcmp(sel, d->tty) == 0 || strcmp(sel, d->port) == 0 || strcmp(sel, d->syspath) == 0)
+        return true;
+    /* the chip serial, bare or as serial=..., as flash usb --device takes it */
+    if (d->serial[0] && (strcasecmp(sel, d->serial) == 0 ||
+                         (strncmp(sel, "serial=", 7) == 0 && strcasecmp(sel + 7, d->serial) == 0)))
         return true;
     char real[PATH_MAX];
     return realpath(sel, real) && strcmp(real, d->tty) == 0; /* a /dev/serial/by-id link */

@@ -74,7 +74,7 @@ static bool take(cf_sw_state *st, const char *k, const char *v, unsigned *seen)
         return (*seen |= 8u,
                 cf_image_katapult_sp(v) != 0 && copy_value(st->mcu, sizeof(st->mcu), v));
     if (strcmp(k, "serial") == 0)
-        return (*seen |= 16u, hex_only(v, 24) && copy_value(st->serial, sizeof(st->serial), v));
+        return (!v[0] || hex_only(v, 24)) && copy_value(st->serial, sizeof(st->serial), v);
     if (strcmp(k, "uuid") == 0)
         return (!v[0] || hex_only(v, 12)) && copy_value(st->uuid, sizeof(st->uuid), v);
     if (strcmp(k, "interface") == 0)
@@ -121,8 +121,11 @@ bool cf_sw_state_parse(const char *text, size_t len, cf_sw_state *out, cf_error 
             return false;
         }
     }
-    if (seen != 31u || out->from == out->to || (out->to == CF_IFACE_CAN && !out->bitrate)) {
-        cf_fail(err, CF_ERR_FORMAT, "switch state: incomplete (links, step, chip or serial)");
+    bool who = out->serial[0] || out->uuid[0]; /* a probe found on CAN has no serial */
+    if ((seen & 15u) != 15u || !who || out->from == out->to ||
+        (out->to == CF_IFACE_CAN && !out->bitrate)) {
+        cf_fail(err, CF_ERR_FORMAT,
+                "switch state: incomplete (links, step, chip, or serial and UUID)");
         return false;
     }
     return true;
