@@ -333,10 +333,8 @@ static cf_code step_wait(sw_ctx *c, cf_error *err)
     const cf_sw_state *st = &c->st;
     print_recable(st);
     printf("Waiting up to %.0f s for the probe in Katapult on %s (%s %s)...\n",
-           c->a->wait_ms / 1000.0, link_word(st->to), st->to == CF_IFACE_CAN ? "UUID" : "serial",
-           st->to == CF_IFACE_CAN ? st->uuid
-           : st->serial[0]        ? st->serial
-                                  : st->uuid);
+           c->a->wait_ms / 1000.0, link_word(st->to), st->serial[0] ? "chip" : "CAN UUID",
+           st->serial[0] ? st->serial : st->uuid);
     fflush(stdout);
     uint64_t deadline = cf_now_ns() + (uint64_t)c->a->wait_ms * 1000000ull;
     do {

@@ -313,6 +313,15 @@ if want switch; then
     sw --simulate=katapult-usb,flash="$F",timing=off switch --to can@1000000
     expect_status 0 "switching to where it already is"
     expect_out "already on CAN; nothing to switch" "is nothing to do"
+    # and back to USB in one run: found on CAN by its UUID, found again on USB
+    # as the chip whose serial gives that UUID
+    sw --simulate=katapult-usb,flash="$F",timing=off,record="$R" switch --to usb --wait 20
+    expect_status 0 "switch --to usb from CAN in one run"
+    expect_out "^Deployer: v2-v3/katapult-deployer/katapult-deployer-usb.bin" "picks the USB deployer"
+    expect_out "Waiting up to 20 s for the probe in Katapult on USB \\(CAN UUID [0-9a-f]{12}\\)" \
+        "waits for the same chip on USB"
+    expect_out "^Status: USB .*runs CARTOGRAPHER V3 6.1.0 \\(USB\\) - up to date" "ends on USB with the USB app"
+    if [ "$(record "$R" link)" = usb ]; then pass "the simulated probe is on USB again"; else fail "not on USB"; cat "$R"; fi
 fi
 
 echo "# $checks checks, $failures failed"
