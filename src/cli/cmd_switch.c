@@ -325,6 +325,8 @@ static void print_recable(const cf_sw_state *st)
                "fitted, the bus needs a terminator at that end again.\n");
         printf("  3. Connect the probe with a USB data cable, and power on.\n");
     }
+    printf("If this computer goes off with the printer, run `cartoflash switch` once it is back: "
+           "it continues from here.\n");
 }
 
 /* Step "arrived": the same chip in Katapult on the new link. */
