@@ -161,6 +161,26 @@ static bool wait_app(cf_kp_can *can, const uint8_t uuid[6], unsigned wait_ms, ui
     return false;
 }
 
+/* A deployer started: it installs its Katapult and enters it, on CAN under
+ * the same UUID, or (a USB Katapult) off the bus. */
+static void after_deployer(cf_kp_can *can, const uint8_t uuid[6], const char *uhex,
+                           const cf_image_info *info, unsigned wait, const cf_flash_events *ev,
+                           cf_kp_report *rep)
+{
+    rep->installed_katapult = info->katapult_iface;
+    if (info->katapult_iface == CF_IFACE_CAN) {
+        snprintf(rep->can_uuid, sizeof(rep->can_uuid), "%s", uhex);
+        rep->came_back = wait_app(can, uuid, wait, 0x11);
+    }
+    cf_kp_notice(ev, !rep->came_back && info->katapult_iface == CF_IFACE_CAN, "%s",
+                 info->katapult_iface != CF_IFACE_CAN
+                     ? "the deployer installs Katapult for USB and starts it: the probe leaves "
+                       "the CAN bus and waits in Katapult on USB"
+                 : rep->came_back ? "Katapult for CAN is installed and waits on the bus: flash "
+                                    "the CAN application next"
+                                  : "the installed Katapult did not answer a CAN query");
+}
+
 cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_opts *opts,
                         const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
 {
@@ -262,19 +282,7 @@ cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_o
     rep->bits_out -= bo0;
     rep->bits_in -= bi0;
     if (!rc && info.kind == CF_KIND_DEPLOYER) {
-        /* it installs its Katapult and enters it: on CAN under the same UUID */
-        rep->installed_katapult = info.katapult_iface;
-        if (info.katapult_iface == CF_IFACE_CAN) {
-            snprintf(rep->can_uuid, sizeof(rep->can_uuid), "%s", uhex);
-            rep->came_back = wait_app(can, uuid, wait, 0x11);
-        }
-        cf_kp_notice(ev, !rep->came_back && info.katapult_iface == CF_IFACE_CAN, "%s",
-                     info.katapult_iface != CF_IFACE_CAN
-                         ? "the deployer installs Katapult for USB and starts it: the probe "
-                           "leaves the CAN bus and waits in Katapult on USB"
-                     : rep->came_back ? "Katapult for CAN is installed and waits on the bus: "
-                                        "flash the CAN application next"
-                                      : "the installed Katapult did not answer a CAN query");
+        after_deployer(can, uuid, uhex, &info, wait, ev, rep);
     } else if (!rc) {
         cf_kp_notice(ev, false, "waiting for the probe to come back running its application");
         rep->came_back = wait_app(can, uuid, wait, 0x01);

@@ -328,6 +328,27 @@ static void after_deployer(const cf_kp_env *env, const cf_kp_usb_dev *dev,
                  rep->can_uuid);
 }
 
+/* After COMPLETE: the probe back on the same port running the app, or what
+ * a deployer made of it. */
+static void after_complete(const cf_kp_env *env, const cf_kp_usb_dev *dev,
+                           const cf_image_info *info, unsigned wait, const cf_flash_events *ev,
+                           cf_kp_report *rep)
+{
+    if (info->kind == CF_KIND_DEPLOYER) {
+        after_deployer(env, dev, info, wait, ev, rep);
+        return;
+    }
+    cf_kp_notice(ev, false, "waiting for the probe to come back running its application");
+    cf_kp_usb_dev app;
+    rep->came_back = wait_for(env, dev->syspath, dev->serial, CF_KP_APP_KLIPPER, wait, &app);
+    if (rep->came_back)
+        cf_kp_notice(ev, false, "the probe is back: %s %04x:%04x %s %s", app.tty, app.vid, app.pid,
+                     app.manufacturer, app.product);
+    else
+        cf_kp_notice(ev, true, "the probe did not come back on port %s within %.1f s", dev->port,
+                     wait / 1000.0);
+}
+
 cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_opts *opts,
                         const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
 {
@@ -428,19 +449,8 @@ cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_o
     rep->bits_out = st->bits_out;
     rep->bits_in = st->bits_in;
     cf_kp_stream_close(st);
-    if (!rc && info.kind == CF_KIND_DEPLOYER) {
-        after_deployer(env, &dev, &info, wait, ev, rep);
-    } else if (!rc) {
-        cf_kp_notice(ev, false, "waiting for the probe to come back running its application");
-        cf_kp_usb_dev app;
-        rep->came_back = wait_for(env, dev.syspath, dev.serial, CF_KP_APP_KLIPPER, wait, &app);
-        if (rep->came_back)
-            cf_kp_notice(ev, false, "the probe is back: %s %04x:%04x %s %s", app.tty, app.vid,
-                         app.pid, app.manufacturer, app.product);
-        else
-            cf_kp_notice(ev, true, "the probe did not come back on port %s within %.1f s", dev.port,
-                         wait / 1000.0);
-    }
+    if (!rc)
+        after_complete(env, &dev, &info, wait, ev, rep);
     rep->seconds = (double)(cf_now_ns() - t0) / 1e9;
     return rc;
 }

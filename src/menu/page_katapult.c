@@ -467,6 +467,28 @@ menu_page page_kp_confirm(menu_ctx *ctx)
     }
 }
 
+/* Before the bootloader request: firmware for another chip than the probe
+ * runs is refused, the build it already runs is nothing to do; *next is the
+ * page to go to then. */
+static bool nothing_to_send(menu_ctx *ctx, const cf_kp_env *env, const cf_kp_opts *opts,
+                            const cf_image *img, menu_page *next)
+{
+    char runs[600];
+    bool same = false;
+    if (menu_kp_precheck(env, via_can(ctx), opts, img, runs, sizeof(runs), &same,
+                         &ctx->flash_err) != CF_OK) {
+        scr_cf_error(&ctx->flash_err);
+        printf("No bootloader request was sent: the probe still runs %s.\n", runs);
+    } else if (same) {
+        scr_success("The probe already runs %s; nothing to do.", runs);
+        printf("No bootloader request was sent. Choose another firmware to change it.\n");
+    } else {
+        return false;
+    }
+    *next = term_pause(NULL) ? back_to_menu(ctx) : PAGE_INTERRUPT;
+    return true;
+}
+
 /* What became of the probe after COMPLETE, and for a deployer what to do next. */
 static const char *came_back_text(const cf_kp_report *rep, bool can)
 {
@@ -524,20 +546,10 @@ menu_page page_kp_flash(menu_ctx *ctx)
         opts.uuid = ctx->kp_device;
     else
         opts.device = ctx->kp_device;
-    char runs[600];
-    bool same = false;
-    if (menu_kp_precheck(&env, via_can(ctx), &opts, &img, runs, sizeof(runs), &same,
-                         &ctx->flash_err) != CF_OK) {
+    menu_page stop;
+    if (nothing_to_send(ctx, &env, &opts, &img, &stop)) {
         cf_image_free(&img);
-        scr_cf_error(&ctx->flash_err);
-        printf("No bootloader request was sent: the probe still runs %s.\n", runs);
-        return term_pause(NULL) ? back_to_menu(ctx) : PAGE_INTERRUPT;
-    }
-    if (same) {
-        cf_image_free(&img);
-        scr_success("The probe already runs %s; nothing to do.", runs);
-        printf("No bootloader request was sent. Choose another firmware to change it.\n");
-        return term_pause(NULL) ? back_to_menu(ctx) : PAGE_INTERRUPT;
+        return stop;
     }
     printf("Sending %zu bytes to 0x%08X\n\n", cf_image_size(&img), cf_image_start(&img));
     fflush(stdout);
