@@ -172,6 +172,12 @@ expect_out '"installed_katapult": \{' "the JSON names the Katapult it installed"
 expect_out '"interface": "can"' "... for CAN"
 expect_out '"can_uuid": "[0-9a-f]{12}"' "... and the UUID the probe answers with there"
 if grep -qx "deployer_runs=1" "$R" && grep -qx "link=can" "$R"; then pass "the deployer ran and the probe now talks CAN"; else fail "the deployer did not run"; cat "$R"; fi
+F2=$TMP/dep-can.bin
+run --simulate=katapult-can,flash="$F2",app="$CAN_APP" flash can --yes --uuid "$UUID" \
+    "$DEP/v2-v3/katapult-deployer/katapult-deployer-1m.bin"
+expect_status 0 "the CAN deployer over CAN"
+expect_out "Katapult for CAN is installed and the probe waits in it" \
+    "the probe is seen waiting in the Katapult it installed (a CAN query answered by Katapult)"
 run inspect "$DEP/v2-v3/katapult-deployer/katapult-deployer-usb.bin"
 expect_out "mcu: +stm32f042x6 \(from its Katapult's stack pointer\)" "inspect names a deployer's MCU"
 expect_out "katapult: +installs Katapult for stm32f042x6 on USB" "and the Katapult it installs"
