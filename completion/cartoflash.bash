@@ -60,6 +60,8 @@ _cartoflash() {
         ;;
     --erase) COMPREPLY=($(compgen -W "auto pages mass" -- "$cur")); return 0 ;;
     --mode) COMPREPLY=($(compgen -W "dfu katapult deployer" -- "$cur")); return 0 ;;
+    --to) COMPREPLY=($(compgen -W "usb can can@1000000 can@500000 can@250000" -- "$cur")); return 0 ;;
+    --stop-after) COMPREPLY=($(compgen -W "deployed" -- "$cur")); return 0 ;;
     --mcu) COMPREPLY=($(compgen -W "stm32f042x6 stm32g431xx" -- "$cur")); return 0 ;;
     --interface)
         if [ "$cmd" = firmware ]; then
@@ -79,7 +81,7 @@ _cartoflash() {
     local opts=""
     case "$cmd" in
     "") opts="$globals $old"
-        [[ $cur != -* ]] && { COMPREPLY=($(compgen -W "list inspect flash backup firmware help" -- "$cur")); return 0; } ;;
+        [[ $cur != -* ]] && { COMPREPLY=($(compgen -W "list inspect flash backup firmware status update switch help" -- "$cur")); return 0; } ;;
     list) opts="--json --wait" ;;
     inspect) opts="--json --address" ;;
     backup)
@@ -92,6 +94,7 @@ _cartoflash() {
         can) opts="--uuid --interface --bitrate --force --yes --wait --timeout --dry-run --json" ;;
         usb) opts="--device --force --yes --wait --timeout --dry-run --json" ;;
         esac ;;
+    switch) opts="--to --yes --device --uuid --interface --source --branch --offline --wait --stop-after --restart" ;;
     firmware)
         [ -z "$sub" ] && { COMPREPLY=($(compgen -W "list pick" -- "$cur")); return 0; }
         opts="--source --firmware-dir --branch --offline --download --max-download --mode --mcu --interface --bitrate --high-temp --kseries --lite --all --json" ;;

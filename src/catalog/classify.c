@@ -146,8 +146,8 @@ static void check_kind(cf_catalog_entry *e, const cf_image_info *info, const hin
 static void fill_mcu(cf_catalog_entry *e, const cf_image_info *info, const hint_src *h)
 {
     const char *mm = h->row ? mcu_of_probe(h->row->probe_version) : NULL;
-    if (info->mcu[0]) {
-        cf_catalog_fmt(e->mcu, sizeof(e->mcu), "%s", info->mcu);
+    if (cf_image_target_mcu(info)[0]) { /* the dictionary's, else the Katapult's */
+        cf_catalog_fmt(e->mcu, sizeof(e->mcu), "%s", cf_image_target_mcu(info));
     } else if (info->initial_sp && mcu_from_stack(info->initial_sp)) {
         cf_catalog_fmt(e->mcu, sizeof(e->mcu), "%s", mcu_from_stack(info->initial_sp));
     } else if (mm || h->name.mcu[0]) {

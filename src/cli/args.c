@@ -33,11 +33,17 @@ void cf_cli_print_firmware(const char *file, const cf_image *img)
 {
     cf_image_info info;
     cf_image_inspect(img, &info);
+    const char *mcu = cf_image_target_mcu(&info);
     printf("Firmware: %s\n          %s, %s, %s", cf_safe(file),
            info.version[0] ? cf_safe(info.version) : "no version",
-           info.mcu[0] ? cf_safe(info.mcu) : "unknown MCU", cf_image_kind_name(info.kind));
-    if (info.iface == CF_IFACE_CAN)
+           mcu[0] ? cf_safe(mcu) : "unknown MCU", cf_image_kind_name(info.kind));
+    const char *kp_link = cf_iface_name(info.katapult_iface);
+    if (info.kind == CF_KIND_DEPLOYER)
+        printf(" installing Katapult for %s", kp_link ? kp_link : "an unknown link");
+    else if (info.iface == CF_IFACE_CAN && info.can_bitrate)
         printf(", CAN %u bit/s", info.can_bitrate);
+    else if (info.iface == CF_IFACE_CAN)
+        printf(", CAN");
     else if (info.iface == CF_IFACE_USB)
         printf(", USB");
     printf(", %zu bytes at 0x%08x\n", cf_image_size(img), cf_image_start(img));

@@ -110,7 +110,8 @@ json_t *cf_cli_json_firmware(const char *file, const cf_image *img)
     json_object_set_new(o, "kind", json_string(cf_image_kind_name(info.kind)));
     json_object_set_new(o, "version",
                         info.version[0] ? cf_cli_json_text(info.version) : json_null());
-    json_object_set_new(o, "mcu", info.mcu[0] ? cf_cli_json_text(info.mcu) : json_null());
+    const char *mcu = cf_image_target_mcu(&info);
+    json_object_set_new(o, "mcu", mcu[0] ? cf_cli_json_text(mcu) : json_null());
     json_object_set_new(o, "interface", iface ? json_string(iface) : json_null());
     json_object_set_new(o, "can_bitrate",
                         info.can_bitrate ? json_integer(info.can_bitrate) : json_null());

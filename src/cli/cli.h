@@ -81,6 +81,7 @@ int cf_cmd_backup(const cf_cli *cli, int argc, char **argv);   /* backup dfu */
 int cf_cmd_firmware(const cf_cli *cli, int argc, char **argv); /* firmware list|pick (catalog) */
 int cf_cmd_status(const cf_cli *cli, int argc, char **argv);   /* status (cmd_status.c) */
 int cf_cmd_update(const cf_cli *cli, int argc, char **argv);   /* update (cmd_update.c) */
+int cf_cmd_switch(const cf_cli *cli, int argc, char **argv);   /* switch (cmd_switch.c) */
 
 /* Plug-in points owned by other layers' front-end files:
  *  - cmd_flash.c handles "flash dfu" and hands "flash can" / "flash usb" to
@@ -100,6 +101,10 @@ struct cf_kp_env;
 struct cf_kp_opts;
 bool cf_cli_already_runs(FILE *out, const struct cf_kp_env *env, bool can,
                          const struct cf_kp_opts *o, const cf_image *img);
+/* The same, refusing (CF_ERR_GATE) firmware for another chip than the probe
+ * runs; *same when it already runs img's build. */
+cf_code cf_cli_precheck(FILE *out, const struct cf_kp_env *env, bool can,
+                        const struct cf_kp_opts *o, const cf_image *img, bool *same, cf_error *err);
 int cf_menu_main(const cf_cli *cli, int argc, char **argv);
 
 #endif

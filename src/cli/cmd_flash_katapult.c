@@ -150,6 +150,31 @@ static cf_code open_sim(const cf_cli *cli, bool can, cf_kp_sim **sim, cf_error *
     return cf_kp_sim_new(spec, sim, err);
 }
 
+/* After a deployer: where the probe now waits, and what the user does next. */
+static void print_deployed(bool can, const cf_kp_report *rep)
+{
+    bool to_can = rep->installed_katapult == CF_IFACE_CAN;
+    if (to_can == can) {
+        printf("Katapult for %s is installed%s.\n", to_can ? "CAN" : "USB",
+               rep->came_back ? " and the probe waits in it"
+                              : ", but the probe was not seen in it");
+        printf("Next: flash the %s application image: cartoflash flash %s%s%s FILE\n",
+               to_can ? "CAN" : "USB", to_can ? "can --uuid " : "usb", to_can ? rep->can_uuid : "",
+               "");
+        return;
+    }
+    printf("Katapult for %s is installed and started: the probe has left %s.\n",
+           to_can ? "CAN" : "USB", can ? "the CAN bus" : "USB");
+    if (to_can)
+        printf("Next: power the printer off, wire the probe to the CAN bus (CAN H/L, 24 V, GND), "
+               "fit its 120 ohm terminator jumper if it ends the bus, power on, then flash the CAN "
+               "application: cartoflash flash can --uuid %s FILE\n",
+               rep->can_uuid[0] ? rep->can_uuid : "UUID");
+    else
+        printf("Next: power the printer off, connect the probe by USB, power on, then flash the "
+               "USB application: cartoflash flash usb FILE\n");
+}
+
 static void print_result(bool can, const cf_kp_report *rep)
 {
     printf("Written and verified %zu bytes (%zu blocks, %u pages) on %s in %.2f s.\n",
@@ -164,7 +189,9 @@ static void print_result(bool can, const cf_kp_report *rep)
                    (unsigned)rep->bus_bitrate);
         printf(".\n");
     }
-    if (rep->came_back)
+    if (rep->installed_katapult != CF_IFACE_UNKNOWN)
+        print_deployed(can, rep);
+    else if (rep->came_back)
         printf("The probe is back, running its new firmware (%.1f s in all).\n", rep->seconds);
     else
         printf("Started the new firmware, but the probe was not seen coming back: check its "
@@ -191,6 +218,13 @@ static void print_json(bool can, const char *file, const cf_image *img,
     json_object_set_new(root, "backup_file", json_null());
     json_object_set_new(root, "was_klipper", json_boolean(rep->was_klipper));
     json_object_set_new(root, "came_back", json_boolean(rep->came_back));
+    if (rep->installed_katapult != CF_IFACE_UNKNOWN) {
+        json_t *k = json_object();
+        json_object_set_new(k, "interface", json_string(cf_iface_name(rep->installed_katapult)));
+        json_object_set_new(k, "can_uuid",
+                            rep->can_uuid[0] ? json_string(rep->can_uuid) : json_null());
+        json_object_set_new(root, "installed_katapult", k);
+    }
     json_object_set_new(root, "duration_s", json_real(rep->seconds));
     json_object_set_new(root, "transfer_s", json_real(rep->transfer_seconds));
     json_object_set_new(root, "bus_bitrate",
@@ -277,9 +311,12 @@ static int flash_katapult(const cf_cli *outer, bool can, int argc, char **argv)
                rc == CF_OK ? "passed" : "refused it");
     }
 #ifdef CF_HAVE_STATUS_CMD
-    if (rc == CF_OK && !a.opts.force) {
+    /* the running firmware's chip and build, before any bootloader request */
+    if (rc == CF_OK) {
         cf_kp_env env = {.sim = sim};
-        if (cf_cli_already_runs(cli->json ? stderr : stdout, &env, can, &a.opts, &img)) {
+        bool same = false;
+        rc = cf_cli_precheck(cli->json ? stderr : stdout, &env, can, &a.opts, &img, &same, &err);
+        if (rc == CF_OK && same && !a.opts.force) {
             cf_log(false, "the probe already runs this build: nothing to do, nothing sent");
             if (cli->json)
                 print_json_current(can, a.file, &img);

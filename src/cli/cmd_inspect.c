@@ -35,6 +35,26 @@ static cf_code load_for_inspect(const char *path, bool address_given, uint32_t a
     return CF_OK;
 }
 
+/* The Katapult an image carries or (deployer) installs: the chip its stack
+ * names and the link it drives; null when there is none. Its CAN bitrate is
+ * compiled into its code, so it is not told here. */
+static json_t *katapult_json(const cf_image_info *info)
+{
+    if (!info->katapult_sp)
+        return json_null();
+    json_t *k = json_object();
+    const char *iface = cf_iface_name(info->katapult_iface);
+    json_object_set_new(k, "installs", json_boolean(info->kind == CF_KIND_DEPLOYER));
+    json_object_set_new(k, "mcu",
+                        info->katapult_mcu[0] ? json_string(info->katapult_mcu) : json_null());
+    json_object_set_new(k, "interface", iface ? json_string(iface) : json_null());
+    json_object_set_new(k, "initial_sp", json_integer(info->katapult_sp));
+    json_object_set_new(k, "version",
+                        info->katapult_version[0] ? cf_cli_json_text(info->katapult_version)
+                                                  : json_null());
+    return k;
+}
+
 static json_t *info_json(const char *path, const cf_image *img, const cf_image_info *info)
 {
     char hex[16];
@@ -48,7 +68,8 @@ static json_t *info_json(const char *path, const cf_image *img, const cf_image_i
     json_object_set_new(o, "kind", json_string(cf_image_kind_name(info->kind)));
     json_object_set_new(o, "version",
                         info->version[0] ? cf_cli_json_text(info->version) : json_null());
-    json_object_set_new(o, "mcu", info->mcu[0] ? cf_cli_json_text(info->mcu) : json_null());
+    const char *mcu = cf_image_target_mcu(info);
+    json_object_set_new(o, "mcu", mcu[0] ? cf_cli_json_text(mcu) : json_null());
     const char *iface = cf_iface_name(info->iface);
     json_object_set_new(o, "interface", iface ? json_string(iface) : json_null());
     json_object_set_new(o, "can_bitrate",
@@ -61,6 +82,7 @@ static json_t *info_json(const char *path, const cf_image *img, const cf_image_i
                         info->linked_address ? json_integer(info->linked_address) : json_null());
     json_object_set_new(o, "app",
                         info->app_name[0] ? cf_cli_json_text(info->app_name) : json_null());
+    json_object_set_new(o, "katapult", katapult_json(info));
     json_t *problems = json_array();
     if (info->problems[0]) {
         char buf[sizeof(info->problems)];
@@ -91,13 +113,30 @@ static void print_info(const char *path, const cf_image *img, const cf_image_inf
     printf("  load address:  0x%08x\n", info->load_address);
     printf("  kind:          %s\n", kind_text[info->kind]);
     printf("  version:       %s\n", info->version[0] ? cf_safe(info->version) : "(none found)");
-    printf("  mcu:           %s\n", info->mcu[0] ? cf_safe(info->mcu) : "(unknown)");
-    if (info->iface == CF_IFACE_CAN)
+    if (info->mcu[0])
+        printf("  mcu:           %s\n", cf_safe(info->mcu));
+    else if (info->katapult_mcu[0])
+        printf("  mcu:           %s (from its Katapult's stack pointer)\n", info->katapult_mcu);
+    else
+        printf("  mcu:           (unknown)\n");
+    if (info->iface == CF_IFACE_CAN && info->can_bitrate)
         printf("  interface:     CAN at %u bit/s\n", info->can_bitrate);
+    else if (info->iface == CF_IFACE_CAN)
+        printf("  interface:     CAN (the image does not state the bitrate)\n");
     else if (info->iface == CF_IFACE_USB)
         printf("  interface:     USB\n");
     else
         printf("  interface:     (unknown)\n");
+    if (info->katapult_sp) {
+        const char *link = info->katapult_iface == CF_IFACE_CAN   ? "CAN"
+                           : info->katapult_iface == CF_IFACE_USB ? "USB"
+                                                                  : "an unknown link";
+        printf("  katapult:      %s Katapult for %s on %s%s\n",
+               info->kind == CF_KIND_DEPLOYER ? "installs" : "carries",
+               info->katapult_mcu[0] ? info->katapult_mcu : "an unknown MCU", link,
+               info->katapult_iface == CF_IFACE_CAN ? " (its bitrate is compiled into its code)"
+                                                    : "");
+    }
     printf("  vector table:  SP 0x%08x, reset 0x%08x", info->initial_sp, info->reset_vector);
     if (info->linked_address)
         printf(" (linked for 0x%08x)", info->linked_address);

@@ -31,6 +31,9 @@ static void usage(FILE *out)
         "  firmware list|pick [filters] [--json]  the firmware catalogue\n"
         "  status [--json] [--interface IF]       what every probe runs; newer images\n"
         "  update [--yes] [--version V] [--dry-run] flash the newest image that fits\n"
+        "  switch --to can[@BITRATE]|usb [--yes] [--stop-after deployed] [--restart]\n"
+        "                                         move the probe between USB and CAN\n"
+        "                                         (resumable: run it again to continue)\n"
         "\n"
         "Every flash asks first; without a terminal on stdin it needs --yes.\n"
         "--dry-run: find the device, run every check and print the plan (pages, erase\n"
@@ -109,6 +112,7 @@ static const struct {
     {"firmware", cf_cmd_firmware, false},
 #ifdef CF_HAVE_STATUS_CMD
     {"status", cf_cmd_status, false},     {"update", cf_cmd_update, true},
+    {"switch", cf_cmd_switch, true},
 #endif
 };
 

@@ -90,14 +90,6 @@ const cf_chip *cf_chip_by_mcu(const char *mcu)
     return NULL;
 }
 
-const cf_chip *cf_chip_by_sram_end(uint32_t end)
-{
-    for (size_t i = 0; i < sizeof(chips) / sizeof(chips[0]); i++)
-        if (chips[i].sram_start + chips[i].sram_size == end)
-            return &chips[i];
-    return NULL;
-}
-
 /* Start address of the option bytes, from the alt setting that names them. */
 static bool option_bytes_address(const cf_usb_dfu_info *info, uint32_t *address)
 {

@@ -161,8 +161,6 @@ typedef struct cf_chip {
 const cf_chip *cf_chip_from_device(const cf_usb_dfu_info *info);
 /* The chip table entry for a dictionary MCU name ("stm32f042x6"); NULL if none. */
 const cf_chip *cf_chip_by_mcu(const char *mcu);
-/* The chip whose SRAM ends at this address; NULL if none. */
-const cf_chip *cf_chip_by_sram_end(uint32_t end);
 
 /* What a DFU device is, for lists and refusals: a Cartographer chip, or the
  * chip family its layout gives away (a printer mainboard's or toolhead's MCU in

@@ -143,42 +143,17 @@ static cf_code check_vectors(const cf_image_info *info, const cf_chip *chip, boo
     return CF_OK;
 }
 
-/* Katapult's linker script ends its stack 8 bytes below the end of RAM (the
- * last 8 bytes hold the request to stay in the bootloader), and its RAM size
- * is fixed per MCU (Katapult src/generic/armcm_link.lds.S, src/stm32/Kconfig
- * RAM_SIZE: 0x1800 on the F042, 0x8000 on the G431). So a Katapult's initial
- * stack pointer tells which chip it was built for, even without a Klipper
- * dictionary: a 6 KiB F042 stack also lies inside the G431's SRAM. */
-#define KATAPULT_RAM_RESERVED 8u
-
-static bool word_of(const cf_image *img, uint32_t addr, uint32_t *out)
+/* The Katapult an image brings (its own, or the one a deployer installs)
+ * must be built for this chip: its stack pointer says which one
+ * (cf_image_katapult_mcu), even without a Klipper dictionary. */
+static cf_code check_katapult_ram(const cf_image_info *info, const cf_chip *chip, bool force,
+                                  const cf_flash_events *ev, cf_error *err)
 {
-    uint32_t v = 0;
-    for (unsigned i = 0; i < 4; i++) {
-        uint8_t b;
-        if (addr > UINT32_MAX - i || !cf_image_byte(img, addr + i, &b))
-            return false;
-        v |= (uint32_t)b << (8 * i);
-    }
-    *out = v;
-    return true;
-}
-
-static cf_code check_katapult_ram(const cf_image *img, const cf_image_info *info,
-                                  const cf_chip *chip, bool force, const cf_flash_events *ev,
-                                  cf_error *err)
-{
-    uint32_t sp;
-    if (info->kind == CF_KIND_KATAPULT || info->kind == CF_KIND_COMBINED)
-        sp = info->initial_sp;
-    else if (info->kind != CF_KIND_DEPLOYER ||
-             !word_of(img, cf_image_start(img) + info->katapult_offset, &sp))
-        return CF_OK;
-    uint32_t want = chip->sram_start + chip->sram_size - KATAPULT_RAM_RESERVED;
-    if (sp == want)
+    uint32_t sp = info->katapult_sp, want = cf_image_katapult_sp(chip->mcu);
+    if (!sp || !want || sp == want)
         return CF_OK;
     char why[512];
-    const cf_chip *other = cf_chip_by_sram_end(sp + KATAPULT_RAM_RESERVED);
+    const cf_chip *other = cf_chip_by_mcu(info->katapult_mcu[0] ? info->katapult_mcu : NULL);
     int n = snprintf(why, sizeof(why),
                      "%s starts its stack at 0x%08X, but Katapult for the %s starts it at 0x%08X "
                      "(8 bytes below the end of its SRAM)",
@@ -241,7 +216,7 @@ cf_code cf_flash_check_gates(const cf_image *img, const cf_chip *chip, const cf_
     }
     rc = check_vectors(&info, chip, force, ev, err);
     if (rc == CF_OK && chip)
-        rc = check_katapult_ram(img, &info, chip, force, ev, err);
+        rc = check_katapult_ram(&info, chip, force, ev, err);
     if (rc != CF_OK)
         return rc;
     if ((info.kind == CF_KIND_APP || info.kind == CF_KIND_DEPLOYER) && chip &&

@@ -98,6 +98,8 @@ typedef struct cf_image_info {
     uint32_t app_address;      /* where the Cartographer/Klipper app's vector table is, 0 if none */
     uint32_t katapult_offset;  /* deployer: offset of the embedded Katapult image in the file */
     cf_iface katapult_iface;   /* link Katapult itself uses (combined, katapult, deployer) */
+    uint32_t katapult_sp;      /* that Katapult's initial stack pointer, 0 if none */
+    char katapult_mcu[32];     /* the MCU that Katapult is built for (from katapult_sp), "" */
     /* What the bytes are when they are recognisably not a Cortex-M image (a UF2
      * or ELF file, an archive, text, random data ...), with what to do instead;
      * "" when nothing can be told. Also one of the problems. */
@@ -106,6 +108,16 @@ typedef struct cf_image_info {
 } cf_image_info;
 
 void cf_image_inspect(const cf_image *img, cf_image_info *info);
+
+/* Katapult keeps the last 8 bytes of RAM for the request to stay in the
+ * bootloader, so its stack starts 8 bytes below the end of its per-MCU RAM:
+ * its initial stack pointer names the chip it is built for, even without a
+ * Klipper dictionary (a deployer has none). NULL / 0 when unknown. */
+const char *cf_image_katapult_mcu(uint32_t katapult_sp);
+uint32_t cf_image_katapult_sp(const char *mcu);
+/* The MCU an image is for: its dictionary's, else (Katapult, deployer) the
+ * one its Katapult is built for; "" when neither says. */
+const char *cf_image_target_mcu(const cf_image_info *info);
 
 const char *
 cf_image_kind_name(cf_image_kind k);   /* "combined", "app", "katapult", "deployer", "unknown" */

@@ -162,6 +162,52 @@ static cf_iface katapult_link(const cf_image *img, uint32_t off, uint32_t len)
     return CF_IFACE_UNKNOWN;
 }
 
+/* Katapult's linker script ends the stack 8 bytes below the end of RAM (the
+ * last 8 bytes hold the request to stay in the bootloader), and its RAM size
+ * is fixed per MCU (Katapult src/generic/armcm_link.lds.S, src/stm32/Kconfig
+ * RAM_SIZE: 0x1800 on the F042, 0x8000 on the G431). A 6 KiB F042 stack also
+ * lies inside the G431's SRAM, so only the exact value tells the chip. */
+#define KATAPULT_RAM_RESERVED 8u
+static const struct {
+    const char *mcu;
+    uint32_t ram_end;
+} katapult_ram[] = {
+    {"stm32f042x6", 0x20000000u + 0x1800u},
+    {"stm32g431xx", 0x20000000u + 0x8000u},
+};
+
+const char *cf_image_katapult_mcu(uint32_t sp)
+{
+    for (size_t i = 0; i < sizeof(katapult_ram) / sizeof(katapult_ram[0]); i++)
+        if (sp && katapult_ram[i].ram_end - KATAPULT_RAM_RESERVED == sp)
+            return katapult_ram[i].mcu;
+    return NULL;
+}
+
+uint32_t cf_image_katapult_sp(const char *mcu)
+{
+    for (size_t i = 0; mcu && i < sizeof(katapult_ram) / sizeof(katapult_ram[0]); i++)
+        if (strcmp(katapult_ram[i].mcu, mcu) == 0)
+            return katapult_ram[i].ram_end - KATAPULT_RAM_RESERVED;
+    return 0;
+}
+
+const char *cf_image_target_mcu(const cf_image_info *info)
+{
+    return info->mcu[0] ? info->mcu : info->katapult_mcu;
+}
+
+/* Records the Katapult at image offset `off`: its stack, chip and link. */
+static void note_katapult(const cf_image *img, uint32_t off, uint32_t len, cf_image_info *info)
+{
+    find_katapult_version(img, off, len, info);
+    info->katapult_iface = katapult_link(img, off, len);
+    if (!word_at(img, off, &info->katapult_sp))
+        info->katapult_sp = 0;
+    const char *mcu = cf_image_katapult_mcu(info->katapult_sp);
+    snprintf(info->katapult_mcu, sizeof(info->katapult_mcu), "%s", mcu ? mcu : "");
+}
+
 static bool inspect_uf2(const cf_image *img, cf_image_info *info)
 {
     uint32_t m0, m1, flags, family;
@@ -229,9 +275,7 @@ static void classify(const cf_image *img, cf_image_info *info)
                 problem(info, "Katapult image of %u bytes: the part after 8 KiB is not an app",
                         span);
         }
-        uint32_t len = span < APP_OFFSET ? span : APP_OFFSET;
-        find_katapult_version(img, 0, len, info);
-        info->katapult_iface = katapult_link(img, 0, len);
+        note_katapult(img, 0, span < APP_OFFSET ? span : APP_OFFSET, info);
         return;
     }
     if (info->linked_address == APP_BASE) {
@@ -239,9 +283,7 @@ static void classify(const cf_image *img, cf_image_info *info)
         if (off) {
             info->kind = CF_KIND_DEPLOYER;
             info->katapult_offset = off;
-            uint32_t len = span - off < APP_OFFSET ? span - off : APP_OFFSET;
-            find_katapult_version(img, off, len, info);
-            info->katapult_iface = katapult_link(img, off, len);
+            note_katapult(img, off, span - off < APP_OFFSET ? span - off : APP_OFFSET, info);
         } else {
             info->kind = CF_KIND_APP;
         }

@@ -48,6 +48,31 @@ static uint32_t flash_end_of(const char *mcu)
     return 0;
 }
 
+cf_code cf_kp_check_mcu(const char *image_mcu, const char *probe_mcu, const char *how,
+                        cf_error *err)
+{
+    if (!image_mcu[0] || !probe_mcu[0] || strcmp(image_mcu, probe_mcu) == 0)
+        return CF_OK;
+    cf_fail(err, CF_ERR_GATE, "the image is for %s but the probe is %s (%s)", image_mcu, probe_mcu,
+            how);
+    cf_hint(err, "%s; nothing was sent to the probe's bootloader",
+            strcmp(probe_mcu, "stm32g431xx") == 0 ? "this is a v4/HT probe: pick a v4 image"
+                                                  : "this is a v2/v3 probe: pick a v2-v3 image");
+    return CF_ERR_GATE;
+}
+
+/* The image must end inside the flash of the chip it is for. */
+static cf_code check_fit(const cf_image *img, const char *mcu, cf_error *err)
+{
+    uint32_t fend = mcu[0] ? flash_end_of(mcu) : 0;
+    if (!fend || cf_image_end(img) <= fend)
+        return CF_OK;
+    cf_fail(err, CF_ERR_GATE, "the image ends at 0x%08X, past the end of %s's flash (0x%08X)",
+            (unsigned)cf_image_end(img), mcu, (unsigned)fend);
+    cf_hint(err, "pick an application image built for this probe");
+    return CF_ERR_GATE;
+}
+
 cf_code cf_kp_check_image(const cf_image *img, cf_iface via, uint32_t bus_bitrate, bool force,
                           cf_image_info *info, cf_error *err)
 {
@@ -85,8 +110,10 @@ cf_code cf_kp_check_image(const cf_image *img, cf_iface via, uint32_t bus_bitrat
             return CF_ERR_GATE;
         }
     }
-    if (info->iface != CF_IFACE_UNKNOWN && via != CF_IFACE_UNKNOWN && info->iface != via &&
-        !force) {
+    /* A deployer installs a Katapult for its own link whatever it is sent
+     * over: changing the link is what it is for. */
+    if (info->kind != CF_KIND_DEPLOYER && info->iface != CF_IFACE_UNKNOWN &&
+        via != CF_IFACE_UNKNOWN && info->iface != via && !force) {
         cf_fail(err, CF_ERR_GATE, "this is a %s image but you are flashing over %s",
                 cf_iface_name(info->iface), cf_iface_name(via));
         cf_hint(err, via == CF_IFACE_CAN
@@ -96,7 +123,8 @@ cf_code cf_kp_check_image(const cf_image *img, cf_iface via, uint32_t bus_bitrat
                            "USB image, or pass --force to convert the probe on purpose");
         return CF_ERR_GATE;
     }
-    if (via == CF_IFACE_CAN && info->iface == CF_IFACE_CAN) {
+    /* Apps state their bitrate; a deployer's Katapult keeps it in code. */
+    if (via == CF_IFACE_CAN && info->iface == CF_IFACE_CAN && info->kind == CF_KIND_APP) {
         if (!bus_bitrate) {
             cf_fail(err, CF_ERR_GATE,
                     "the CAN interface reports no bitrate, so the image's %u "
@@ -116,7 +144,7 @@ cf_code cf_kp_check_image(const cf_image *img, cf_iface via, uint32_t bus_bitrat
             return CF_ERR_GATE;
         }
     }
-    return CF_OK;
+    return check_fit(img, cf_image_target_mcu(info), err);
 }
 
 void cf_kp_plan_image(const cf_image *img, uint32_t block_size, cf_kp_plan *plan)
@@ -166,30 +194,22 @@ static cf_code connect_gates(const cf_kp_connect_info *node, const cf_image *img
                      "reinstall it with a combined image over DFU");
         return CF_ERR_GATE;
     }
-    if (!info->mcu[0]) {
-        if (!force) {
-            cf_fail(err, CF_ERR_GATE,
-                    "the image does not say which MCU it is for; the probe is "
-                    "%s",
-                    node->mcu);
-            cf_hint(err, "use an official Cartographer image, or --force if you are sure");
-            return CF_ERR_GATE;
-        }
-    } else if (strcmp(info->mcu, node->mcu) != 0) {
-        cf_fail(err, CF_ERR_GATE, "the image is for %s but the probe is %s", info->mcu, node->mcu);
-        cf_hint(err, "%s",
-                strcmp(node->mcu, "stm32g431xx") == 0
-                    ? "this is a v4/HT probe: pick a CartographerV4 image"
-                    : "this is a v2/v3 probe: pick a v2-v3 image");
+    const char *mcu = cf_image_target_mcu(info);
+    if (!mcu[0] && !force) {
+        cf_fail(err, CF_ERR_GATE, "the image does not say which MCU it is for; the probe is %s",
+                node->mcu);
+        cf_hint(err, "use an official Cartographer image, or --force if you are sure");
         return CF_ERR_GATE;
     }
-    uint32_t fend = flash_end_of(node->mcu);
-    if (fend && cf_image_end(img) > fend) {
-        cf_fail(err, CF_ERR_GATE, "the image ends at 0x%08X, past the end of %s's flash (0x%08X)",
-                (unsigned)cf_image_end(img), node->mcu, (unsigned)fend);
-        return CF_ERR_GATE;
-    }
-    return CF_OK;
+    cf_code rc = cf_kp_check_mcu(mcu, node->mcu, "Katapult's CONNECT answer", err);
+    if (rc == CF_OK)
+        rc = check_fit(img, node->mcu, err);
+    if (rc == CF_ERR_GATE)
+        cf_hint(err, "%s; the probe stays in Katapult: flash the right image to leave it",
+                strcmp(node->mcu, "stm32g431xx") == 0 ? "this is a v4/HT probe: pick a v4 image"
+                                                      : "this is a v2/v3 probe: pick a v2-v3 "
+                                                        "image");
+    return rc;
 }
 
 static void still_in_katapult(cf_error *err)

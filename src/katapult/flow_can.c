@@ -142,7 +142,9 @@ static cf_code reach_katapult(cf_kp_can *can, cf_kp_stream *st, const uint8_t uu
     return CF_ERR_TIMEOUT;
 }
 
-static bool wait_app(cf_kp_can *can, const uint8_t uuid[6], unsigned wait_ms)
+/* Waits for the node with this UUID to answer a query as `app` (0x01 the
+ * application, 0x11 Katapult). */
+static bool wait_app(cf_kp_can *can, const uint8_t uuid[6], unsigned wait_ms, uint8_t app)
 {
     uint64_t deadline = cf_now_ns() + (uint64_t)wait_ms * 1000000ull;
     while (cf_now_ns() < deadline) {
@@ -153,10 +155,30 @@ static bool wait_app(cf_kp_can *can, const uint8_t uuid[6], unsigned wait_ms)
         if (cf_kp_can_query(can, 500, nodes, 32, &n, &tmp))
             return false;
         for (size_t i = 0; i < n; i++)
-            if (memcmp(nodes[i].uuid, uuid, 6) == 0 && nodes[i].app == 0x01)
+            if (memcmp(nodes[i].uuid, uuid, 6) == 0 && nodes[i].app == app)
                 return true;
     }
     return false;
+}
+
+/* A deployer started: it installs its Katapult and enters it, on CAN under
+ * the same UUID, or (a USB Katapult) off the bus. */
+static void after_deployer(cf_kp_can *can, const uint8_t uuid[6], const char *uhex,
+                           const cf_image_info *info, unsigned wait, const cf_flash_events *ev,
+                           cf_kp_report *rep)
+{
+    rep->installed_katapult = info->katapult_iface;
+    if (info->katapult_iface == CF_IFACE_CAN) {
+        snprintf(rep->can_uuid, sizeof(rep->can_uuid), "%s", uhex);
+        rep->came_back = wait_app(can, uuid, wait, 0x11);
+    }
+    cf_kp_notice(ev, !rep->came_back && info->katapult_iface == CF_IFACE_CAN, "%s",
+                 info->katapult_iface != CF_IFACE_CAN
+                     ? "the deployer installs Katapult for USB and starts it: the probe leaves "
+                       "the CAN bus and waits in Katapult on USB"
+                 : rep->came_back ? "Katapult for CAN is installed and waits on the bus: flash "
+                                    "the CAN application next"
+                                  : "the installed Katapult did not answer a CAN query");
 }
 
 cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_opts *opts,
@@ -264,9 +286,11 @@ cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_o
     rep->frames_in -= fi0;
     rep->bits_out -= bo0;
     rep->bits_in -= bi0;
-    if (!rc) {
+    if (!rc && info.kind == CF_KIND_DEPLOYER) {
+        after_deployer(can, uuid, uhex, &info, wait, ev, rep);
+    } else if (!rc) {
         cf_kp_notice(ev, false, "waiting for the probe to come back running its application");
-        rep->came_back = wait_app(can, uuid, wait);
+        rep->came_back = wait_app(can, uuid, wait, 0x01);
         if (!rep->came_back)
             cf_kp_notice(ev, true,
                          "the probe did not answer a CAN query as Klipper within %.1f s "

@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "katapult/engine.h"
+#include "katapult/node.h"
 #include "katapult/sim_internal.h"
 
 cf_code cf_kp_usb_list(const cf_kp_env *env, cf_kp_usb_dev *devs, size_t cap, size_t *count,
@@ -228,6 +229,15 @@ static bool wait_for(const cf_kp_env *env, const char *syspath, const char *seri
     }
 }
 
+/* The MCU a USB device names by itself: Katapult's product string is its
+ * MCU, and Cartographer 6.x apps send it too (5.x send none). "" if none. */
+static const char *named_mcu(const cf_kp_usb_dev *d)
+{
+    if (strcmp(d->product, "stm32f042x6") == 0 || strcmp(d->product, "stm32g431xx") == 0)
+        return d->product;
+    return "";
+}
+
 /* Klipper falls back to ST's ROM DFU when it finds no Katapult (§3.4). */
 static bool came_back_as_dfu(const char *syspath)
 {
@@ -269,6 +279,96 @@ static cf_code plan_only(const cf_kp_usb_dev *dev, const cf_image *img, const cf
     return CF_OK;
 }
 
+bool cf_kp_uuid_from_serial(const char *serial, char out[13])
+{
+    uint8_t uid[12], uuid[6];
+    if (strlen(serial) != 24)
+        return false;
+    for (size_t i = 0; i < 12; i++) {
+        unsigned v;
+        if (sscanf(serial + 2 * i, "%2x", &v) != 1)
+            return false;
+        uid[i] = (uint8_t)v;
+    }
+    cf_kp_uuid_from_uid(uid, sizeof(uid), uuid);
+    cf_kp_uuid_format(uuid, out);
+    return true;
+}
+
+/* Waits for the device on `syspath` to leave USB; false if it stays. */
+static bool left_usb(const cf_kp_env *env, const char *syspath, unsigned wait_ms)
+{
+    uint64_t deadline = cf_now_ns() + (uint64_t)wait_ms * 1000000ull;
+    for (;;) {
+        cf_kp_usb_dev devs[16];
+        size_t n = 0;
+        bool there = false;
+        cf_error tmp;
+        cf_error_reset(&tmp);
+        if (cf_kp_usb_list(env, devs, 16, &n, &tmp) == CF_OK)
+            for (size_t i = 0; i < n; i++)
+                there = there || strcmp(devs[i].syspath, syspath) == 0;
+        if (!there)
+            return true;
+        if (cf_now_ns() >= deadline)
+            return false;
+        cf_sleep_ns(50000000);
+    }
+}
+
+/* A deployer started: it installs its Katapult and enters it. On USB that
+ * Katapult shows up on the same port; a CAN one leaves USB for the bus. */
+static void after_deployer(const cf_kp_env *env, const cf_kp_usb_dev *dev,
+                           const cf_image_info *info, unsigned wait, const cf_flash_events *ev,
+                           cf_kp_report *rep)
+{
+    rep->installed_katapult = info->katapult_iface;
+    if (info->katapult_iface == CF_IFACE_USB) {
+        cf_kp_notice(ev, false, "waiting for the Katapult the deployer installs on port %s",
+                     dev->port);
+        cf_kp_usb_dev kp;
+        rep->came_back = wait_for(env, dev->syspath, dev->serial, CF_KP_APP_KATAPULT, wait, &kp);
+        if (rep->came_back)
+            cf_kp_notice(ev, false,
+                         "Katapult for USB is installed and waits on %s: flash the "
+                         "USB application next",
+                         kp.tty);
+        else
+            cf_kp_notice(ev, true, "Katapult was not seen on port %s within %.1f s", dev->port,
+                         wait / 1000.0);
+        return;
+    }
+    if (!cf_kp_uuid_from_serial(dev->serial, rep->can_uuid))
+        rep->can_uuid[0] = '\0';
+    bool left = left_usb(env, dev->syspath, wait);
+    cf_kp_notice(ev, !left,
+                 "the deployer installs Katapult for CAN and starts it: the probe %s USB and "
+                 "waits in Katapult on the CAN bus%s%s",
+                 left ? "left" : "should leave", rep->can_uuid[0] ? " as UUID " : "",
+                 rep->can_uuid);
+}
+
+/* After COMPLETE: the probe back on the same port running the app, or what
+ * a deployer made of it. */
+static void after_complete(const cf_kp_env *env, const cf_kp_usb_dev *dev,
+                           const cf_image_info *info, unsigned wait, const cf_flash_events *ev,
+                           cf_kp_report *rep)
+{
+    if (info->kind == CF_KIND_DEPLOYER) {
+        after_deployer(env, dev, info, wait, ev, rep);
+        return;
+    }
+    cf_kp_notice(ev, false, "waiting for the probe to come back running its application");
+    cf_kp_usb_dev app;
+    rep->came_back = wait_for(env, dev->syspath, dev->serial, CF_KP_APP_KLIPPER, wait, &app);
+    if (rep->came_back)
+        cf_kp_notice(ev, false, "the probe is back: %s %04x:%04x %s %s", app.tty, app.vid, app.pid,
+                     app.manufacturer, app.product);
+    else
+        cf_kp_notice(ev, true, "the probe did not come back on port %s within %.1f s", dev->port,
+                     wait / 1000.0);
+}
+
 cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_opts *opts,
                         const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
 {
@@ -292,6 +392,10 @@ cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_o
     if (rc)
         return rc;
     snprintf(rep->device, sizeof(rep->device), "%s (%s)", dev.tty, dev.port);
+    rc =
+        cf_kp_check_mcu(cf_image_target_mcu(&info), named_mcu(&dev), "its USB product string", err);
+    if (rc)
+        return rc;
     if (opts->dry_run)
         return plan_only(&dev, img, ev, rep, err);
     if (dev.app == CF_KP_APP_KLIPPER) {
@@ -367,17 +471,8 @@ cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_o
     rep->bits_out = st->bits_out;
     rep->bits_in = st->bits_in;
     cf_kp_stream_close(st);
-    if (!rc) {
-        cf_kp_notice(ev, false, "waiting for the probe to come back running its application");
-        cf_kp_usb_dev app;
-        rep->came_back = wait_for(env, dev.syspath, dev.serial, CF_KP_APP_KLIPPER, wait, &app);
-        if (rep->came_back)
-            cf_kp_notice(ev, false, "the probe is back: %s %04x:%04x %s %s", app.tty, app.vid,
-                         app.pid, app.manufacturer, app.product);
-        else
-            cf_kp_notice(ev, true, "the probe did not come back on port %s within %.1f s", dev.port,
-                         wait / 1000.0);
-    }
+    if (!rc)
+        after_complete(env, &dev, &info, wait, ev, rep);
     rep->seconds = (double)(cf_now_ns() - t0) / 1e9;
     return rc;
 }

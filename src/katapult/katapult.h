@@ -5,20 +5,27 @@
  * cf_flash_events (flash/flash.h), failures through cf_error.
  *
  * cf_kp_flash_can() / cf_kp_flash_usb() order (never reordered):
- *   1. image gates (no device touched): an app image for 0x08002000 only —
- *      never a combined or bare Katapult image; interface (CAN image for CAN,
- *      USB image for USB) and, on CAN, the image's CANBUS_FREQUENCY against
- *      the interface's bitrate read through netlink;
+ *   1. image gates (no device touched): an app or deployer image for
+ *      0x08002000 only — never a combined or bare Katapult image; interface
+ *      (CAN app for CAN, USB app for USB; a deployer may install either, that
+ *      is its purpose) and, on CAN, an app's CANBUS_FREQUENCY against the
+ *      interface's bitrate read through netlink; the image fits the flash of
+ *      the MCU it is for (a deployer's: the chip its Katapult is built for);
  *   2. find exactly one device (USB: by sysfs; a second candidate is refused,
- *      never guessed) and, if it runs Klipper, ask it to enter Katapult (CAN:
- *      REQUEST_BOOTLOADER by UUID; USB: the 1200-baud touch, then wait for
- *      Katapult on the same physical port with the same chip serial);
+ *      never guessed); an MCU it names on USB (Katapult's product string, a
+ *      6.x app's) must be the image's; only then, if it runs Klipper, ask it
+ *      to enter Katapult (CAN: REQUEST_BOOTLOADER by UUID; USB: the 1200-baud
+ *      touch, then wait for Katapult on the same physical port with the same
+ *      chip serial). Front ends ask the running app its MCU with Klipper's
+ *      identify (klipper/reach.h) before calling these;
  *   3. CONNECT; gates on its answer: MCU equals the image's MCU, application
  *      start equals the image's address, block size valid, image fits; CAN:
  *      GET_CANBUS_ID equals the requested UUID;
  *   4. SEND_BLOCK every block, SEND_EOF;
  *   5. REQUEST_BLOCK every block and compare byte for byte;
- *   6. only then COMPLETE, and wait for the probe to come back running the app.
+ *   6. only then COMPLETE, and wait for the probe to come back running the app
+ *      (a deployer: waiting in the Katapult it installed, when that is on
+ *      the same link; else the report names the link and CAN UUID).
  * Any failure in 3-5 stops at once without COMPLETE: the probe stays in
  * Katapult, and running the same flash again is the fix.
  *
@@ -185,7 +192,13 @@ typedef struct cf_kp_report {
     uint32_t failed_address;
     bool was_klipper; /* the probe was running Klipper and was sent to Katapult */
     bool completed;   /* COMPLETE acknowledged (the app was started) */
-    bool came_back;   /* the probe was seen running the app afterwards */
+    bool came_back;   /* the probe was seen running the app afterwards (a deployer: seen
+                         waiting in the Katapult it installed) */
+    /* A deployer was flashed: the link of the Katapult it installed and
+     * started (UNKNOWN otherwise), and, for CAN, the UUID the probe answers
+     * with there (derived from its chip serial, as Katapult and Klipper do). */
+    cf_iface installed_katapult;
+    char can_uuid[13];
     cf_kp_connect_info node;
     char device[160]; /* "/dev/ttyACM0 (1-1.3)" or "can0 uuid 0123456789ab" */
     size_t blocks;
@@ -201,6 +214,16 @@ typedef struct cf_kp_report {
     double transfer_seconds; /* CONNECT's answer to COMPLETE's answer */
     cf_kp_plan plan;         /* dry run */
 } cf_kp_report;
+
+/* The CAN UUID a chip gets from its unique ID (as Katapult and Klipper
+ * derive it), which its USB serial spells in hex; false when the serial is
+ * not 24 hex digits. */
+bool cf_kp_uuid_from_serial(const char *serial, char out[13]);
+
+/* CF_ERR_GATE naming both when the image is for another MCU than the probe
+ * (`how` says how the probe's MCU was learnt); OK when either is unknown. */
+cf_code cf_kp_check_mcu(const char *image_mcu, const char *probe_mcu, const char *how,
+                        cf_error *err);
 
 /* Image gates only (no device): for menus filtering lists and for the flows. */
 cf_code cf_kp_check_image(const cf_image *img, cf_iface via, uint32_t bus_bitrate, bool force,

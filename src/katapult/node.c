@@ -75,6 +75,7 @@ struct cf_kpn {
     bool corrupt_pending;
 
     uint32_t page_count;
+    uint32_t written_end; /* flash offset after the last block written this session */
     uint64_t busy_ns;
     bool persist_failed;
     cf_kpn_stats stats;
@@ -381,6 +382,8 @@ static int flash_write_block(cf_kpn *n, uint32_t addr, const uint8_t *data)
         return memcmp(n->flash + off, data, BLOCK_SIZE) == 0 ? 0 : -2;
     }
     flash_program(n, off, data);
+    if (off + BLOCK_SIZE > n->written_end)
+        n->written_end = off + BLOCK_SIZE;
     if (n->corrupt_pending) {
         for (size_t i = 0; i < BLOCK_SIZE; i++) {
             uint8_t b = n->flash[off + i];
@@ -459,6 +462,10 @@ static void klipper_app_start(cf_kpn *n)
     if (dlen && (cf_kl_decode_dictionary(n->flash + off + doff, dlen, "flash", &id, NULL) ||
                  strcmp(id.info.mcu, cf_kpn_mcu(n)) != 0))
         doff = dlen = 0;
+    /* A CAN build talks on CAN, a USB build on USB, whatever cable the
+     * simulation started with. */
+    if (dlen && id.info.iface != CF_IFACE_UNKNOWN)
+        n->cfg.link = id.info.iface == CF_IFACE_CAN ? CF_KPN_CAN : CF_KPN_USB;
     cf_kl_ident_free(&id);
     n->dict_off = off + doff;
     n->dict_len = dlen;
@@ -533,7 +540,7 @@ static void reboot(cf_kpn *n, uint64_t now, cf_kpn_mode mode, unsigned ms)
     n->visible_at = now + (uint64_t)ms * 1000000ull;
     n->generation++;
     if (mode == CF_KPN_KATAPULT)
-        n->page_count = 0; /* a fresh bootloader session */
+        n->page_count = n->written_end = 0; /* a fresh bootloader session */
     if (mode == CF_KPN_KLIPPER) {
         n->stats.app_starts++;
         n->klipper_claimed = n->cfg.claimed;
@@ -547,13 +554,81 @@ static bool app_present(const cf_kpn *n)
     return sp != 0 && sp != 0xFFFFFFFFu;
 }
 
+/* Bytes of the application area up to its last programmed (non-0xFF) one,
+ * or (limit) up to the end of what this session wrote: past it the flash
+ * may still hold the tail of an older, longer application. */
+static size_t app_used(const cf_kpn *n, size_t limit)
+{
+    size_t off = n->app_start - n->base, len = n->size - off;
+    if (limit > off && limit - off < len)
+        len = limit - off;
+    while (len && n->flash[off + len - 1] == 0xFF)
+        len--;
+    return len;
+}
+
+/* Inspects flash bytes [off, off + len) as an image at their address. */
+static bool inspect_flash(const cf_kpn *n, uint32_t off, size_t len, cf_image_info *info)
+{
+    cf_image img;
+    cf_image_load_opts lo = {.address = n->base + off, .address_given = true};
+    if (!len || cf_image_parse(n->flash + off, len, "flash", &lo, &img, NULL) != CF_OK)
+        return false;
+    cf_image_inspect(&img, info);
+    cf_image_free(&img);
+    return true;
+}
+
+/* What a Katapult deployer does when it starts (Katapult src/deployer.c):
+ * unless the bootloader area already holds the Katapult it embeds, it writes
+ * that Katapult there; then it requests Katapult, which stays in its
+ * bootloader on its own link: a CAN Katapult leaves USB for the CAN bus. A
+ * deployer for the other chip faults at once, as any foreign image does
+ * (boot/boot.h): nothing runs. `fresh`: it was just flashed, so this
+ * session's extent bounds it. Returns false when the app is no deployer. */
+static bool deployer_start(cf_kpn *n, uint64_t now, bool fresh)
+{
+    uint32_t off = n->app_start - n->base;
+    cf_image_info info, boot;
+    if (!inspect_flash(n, off, app_used(n, fresh ? n->written_end : 0), &info) ||
+        info.kind != CF_KIND_DEPLOYER)
+        return false;
+    if (strcmp(info.katapult_mcu, cf_kpn_mcu(n)) != 0) {
+        n->gone_forever = true;
+        n->generation++;
+        return true;
+    }
+    /* Katapult there already (an earlier start wrote it): it is only entered. */
+    bool installed = inspect_flash(n, 0, off, &boot) && boot.kind == CF_KIND_KATAPULT &&
+                     strcmp(boot.katapult_mcu, info.katapult_mcu) == 0;
+    if (fresh || !installed) {
+        size_t len = app_used(n, fresh ? n->written_end : 0) - info.katapult_offset;
+        if (len > off)
+            len = off;
+        memset(n->flash, 0xFF, off);
+        memcpy(n->flash, n->flash + off + info.katapult_offset, len);
+        flash_persist(n, 0, off);
+    }
+    /* The link is the installed Katapult's, read from the bootloader area
+     * alone (the deployer's copy may be followed by an older app's bytes). */
+    if (inspect_flash(n, 0, off, &boot) && boot.kind == CF_KIND_KATAPULT &&
+        boot.katapult_iface != CF_IFACE_UNKNOWN)
+        n->cfg.link = boot.katapult_iface == CF_IFACE_CAN ? CF_KPN_CAN : CF_KPN_USB;
+    n->stats.deployer_runs += fresh;
+    reboot(n, now, CF_KPN_KATAPULT, n->cfg.boot_ms);
+    return true;
+}
+
 void cf_kpn_tick(cf_kpn *n, uint64_t now)
 {
     if (n->reboot_pending && now >= n->reboot_at) {
         n->reboot_pending = false;
         /* Katapult's reset path: start the app if it has a vector table,
          * else stay in the bootloader (src/bootentry.c). */
-        reboot(n, n->reboot_at, app_present(n) ? CF_KPN_KLIPPER : CF_KPN_KATAPULT, n->cfg.boot_ms);
+        if (!app_present(n))
+            reboot(n, n->reboot_at, CF_KPN_KATAPULT, n->cfg.boot_ms);
+        else if (!deployer_start(n, n->reboot_at, true))
+            reboot(n, n->reboot_at, CF_KPN_KLIPPER, n->cfg.boot_ms);
     }
 }
 
@@ -967,6 +1042,10 @@ cf_code cf_kpn_new(const cf_kpn_config *cfg, uint64_t now, cf_kpn **out, cf_erro
     n->klipper_claimed = cfg->claimed && !cfg->start_katapult;
     klipper_app_start(n);
     n->visible_at = now + (uint64_t)cfg->appear_ms * 1000000ull;
+    /* A flash file left by an earlier run may hold a deployer: powered up,
+     * the probe runs it (and then its Katapult, on that Katapult's link). */
+    if (!cfg->start_katapult && app_present(n))
+        deployer_start(n, n->visible_at, false);
     *out = n;
     return CF_OK;
 }
@@ -990,6 +1069,11 @@ const char *cf_kpn_uuid_hex(const cf_kpn *n)
 const uint8_t *cf_kpn_uuid(const cf_kpn *n)
 {
     return n->uuid;
+}
+
+cf_kpn_link cf_kpn_get_link(const cf_kpn *n)
+{
+    return n->cfg.link;
 }
 
 const char *cf_kpn_mcu(const cf_kpn *n)

@@ -15,7 +15,10 @@
  *    REQUEST_BLOCK / COMPLETE / GET_CANBUS_ID, STM32 page rules of
  *    Katapult src/stm32/flash.c.
  *    COMPLETE starts the app when its vector table is present, else the node
- *    stays in Katapult, as the real bootloader does.
+ *    stays in Katapult, as the real bootloader does. An app that is a
+ *    Katapult deployer installs the Katapult it embeds (first 8 KiB of the
+ *    flash) and enters it, on that Katapult's link (CAN or USB); so does a
+ *    node created on a flash file that holds a deployer (a later run).
  *  - Mode changes take boot_ms, during which the node is silent (on USB the
  *    device is gone, then re-enumerates with a new identity).
  *
@@ -131,6 +134,9 @@ void cf_kpn_usb_identity(const cf_kpn *node, cf_kpn_usb_id *id);
 const char *cf_kpn_uuid_hex(const cf_kpn *node);
 const uint8_t *cf_kpn_uuid(const cf_kpn *node);
 const char *cf_kpn_mcu(const cf_kpn *node); /* "stm32f042x6", "stm32g431xx" */
+/* The link the node talks on now: a deployer it starts may change it (a CAN
+ * Katapult installed from USB leaves USB for the CAN bus). */
+cf_kpn_link cf_kpn_get_link(const cf_kpn *node);
 
 /* Modelled flash busy time accumulated by the last handled command (and reset). */
 uint64_t cf_kpn_take_busy_ns(cf_kpn *node);
@@ -141,7 +147,8 @@ const uint8_t *cf_kpn_flash(const cf_kpn *node, uint32_t *base, size_t *size);
 typedef struct cf_kpn_stats {
     unsigned connects, blocks_written, blocks_read, eofs, completes, nacks_sent, errors_sent;
     unsigned pages_erased, bootloader_requests, app_starts;
-    unsigned identifies; /* Klipper identify commands answered */
+    unsigned identifies;    /* Klipper identify commands answered */
+    unsigned deployer_runs; /* a deployer started and installed its Katapult */
 } cf_kpn_stats;
 void cf_kpn_get_stats(const cf_kpn *node, cf_kpn_stats *st);
 

@@ -69,9 +69,18 @@ bool cf_kp_spec_is_katapult(const char *spec)
     return spec && strncmp(spec, "katapult-", 9) == 0;
 }
 
+/* The link the node talks on now (a deployer it ran may have changed it). */
+static cf_kpn_link node_link(cf_kp_sim *s)
+{
+    pthread_mutex_lock(&s->mu);
+    cf_kpn_link l = cf_kpn_get_link(s->node);
+    pthread_mutex_unlock(&s->mu);
+    return l;
+}
+
 bool cf_kp_sim_is_can(const cf_kp_sim *sim)
 {
-    return sim->cfg.link == CF_KPN_CAN;
+    return node_link((cf_kp_sim *)sim) == CF_KPN_CAN;
 }
 
 bool cf_kp_spec_has_usb(const char *spec)
@@ -346,7 +355,7 @@ static void *sim_main(void *arg)
             break;
         if (s->mb_master >= 0)
             mainboard_step(s);
-        if (s->cfg.link == CF_KPN_CAN)
+        if (node_link(s) == CF_KPN_CAN)
             can_step(s);
         else
             usb_step(s);
@@ -404,9 +413,10 @@ static void write_record(cf_kp_sim *s)
         return;
     fprintf(f,
             "bootloader_requests=%u\nidentifies=%u\nconnects=%u\nblocks_written=%u\n"
-            "completes=%u\napp_starts=%u\n",
+            "completes=%u\napp_starts=%u\ndeployer_runs=%u\nlink=%s\n",
             st.bootloader_requests, st.identifies, st.connects, st.blocks_written, st.completes,
-            st.app_starts);
+            st.app_starts, st.deployer_runs,
+            cf_kpn_get_link(s->node) == CF_KPN_CAN ? "can" : "usb");
     fclose(f);
 }
 
@@ -435,7 +445,7 @@ void cf_kp_sim_free(cf_kp_sim *s)
 
 cf_code cf_kp_sim_can_open(cf_kp_sim *s, const char *ifname, cf_kp_can **out, cf_error *err)
 {
-    if (s->cfg.link != CF_KPN_CAN) {
+    if (node_link(s) != CF_KPN_CAN) {
         cf_fail(err, CF_ERR_UNSUPPORTED, "the simulated probe is on USB, not CAN");
         cf_hint(err, "use --simulate=katapult-can for CAN");
         return CF_ERR_UNSUPPORTED;
@@ -483,7 +493,7 @@ size_t cf_kp_sim_usb_list(cf_kp_sim *s, cf_kp_usb_dev *devs, size_t cap)
         d->app = CF_KP_APP_KLIPPER;
         d->cartographer = false;
     }
-    if (s->cfg.link != CF_KPN_USB || n >= cap)
+    if (node_link(s) != CF_KPN_USB || n >= cap)
         return n;
     pthread_mutex_lock(&s->mu);
     if (s->master >= 0 && s->pty_path[0]) {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/clock.h"
 #include "klipper/reach.h"
@@ -167,6 +168,10 @@ static bool selects(const cf_kp_usb_dev *d, const char *sel)
         return true;
     if (strcmp(sel, d->tty) == 0 || strcmp(sel, d->port) == 0 || strcmp(sel, d->syspath) == 0)
         return true;
+    /* the chip serial, bare or as serial=..., as flash usb --device takes it */
+    if (d->serial[0] && (strcasecmp(sel, d->serial) == 0 ||
+                         (strncmp(sel, "serial=", 7) == 0 && strcasecmp(sel + 7, d->serial) == 0)))
+        return true;
     char real[PATH_MAX];
     return realpath(sel, real) && strcmp(real, d->tty) == 0; /* a /dev/serial/by-id link */
 }
@@ -200,4 +205,40 @@ cf_code cf_kl_identify_usb_select(const cf_kp_env *env, const char *selector, cf
         return cf_fail(err, CF_ERR_AMBIGUOUS, "%zu USB probes run their firmware; which one?",
                        hits);
     return cf_kl_identify_usb(env, hit->tty, out, err);
+}
+
+/* Copies as much of src as fits (messages are cut, never overrun). */
+static void copy_cut(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+cf_code cf_kl_precheck_flash(const cf_kp_env *env, bool can, const cf_kp_opts *o,
+                             const cf_image *img, cf_kl_precheck *out, cf_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    cf_kl_ident id = {0};
+    cf_error e = {0};
+    cf_code rc = can ? cf_kl_identify_can(env, o->interface, o->uuid, &id, &e)
+                     : cf_kl_identify_usb_select(env, o->device, &id, &e);
+    if (rc != CF_OK) {
+        copy_cut(out->why, sizeof(out->why), e.message);
+        cf_kl_ident_free(&id);
+        return CF_OK;
+    }
+    out->identified = true;
+    cf_kl_describe(&id.info, out->runs, sizeof(out->runs));
+    copy_cut(out->mcu, sizeof(out->mcu), id.info.mcu[0] ? id.info.mcu : "an unknown MCU");
+    copy_cut(out->device, sizeof(out->device), id.device);
+    copy_cut(out->source, sizeof(out->source), id.source);
+    out->same = cf_kl_image_is_running(&id, img);
+    cf_image_info info;
+    cf_image_inspect(img, &info);
+    char how[96];
+    snprintf(how, sizeof(how), "its running firmware says so, %s", id.source);
+    rc = cf_kp_check_mcu(cf_image_target_mcu(&info), id.info.mcu, how, err);
+    cf_kl_ident_free(&id);
+    return rc;
 }

@@ -36,6 +36,27 @@ cf_code cf_kl_identify_can(const cf_kp_env *env, const char *ifname, const char 
 size_t cf_kl_can_unanswered(const cf_kp_env *env, const char *ifname, const char *const *seen,
                             size_t seen_count, cf_kl_ident *out, char (*uuids)[13], size_t cap);
 
+/* Before flash can|usb sends any bootloader request: what the probe runs,
+ * asked with identify (never disturbing it), against the image.
+ *  - out->identified: the probe answered; out->runs describes its firmware,
+ *    out->same when it already runs this very build (nothing to do);
+ *  - CF_ERR_GATE (naming both chips) when it runs firmware for another MCU
+ *    than the image is for (a deployer: the chip its Katapult is built for);
+ *  - a probe that cannot be asked is no error: out->why says why, and the
+ *    flow checks the MCU Katapult reports after CONNECT instead. */
+typedef struct cf_kl_precheck {
+    bool identified;
+    bool same;
+    char runs[160];   /* "CARTOGRAPHER 5.1.0 (USB)" */
+    char mcu[32];     /* the MCU its dictionary names, "" if none */
+    char device[160]; /* where it was asked */
+    char source[64];  /* "identify over USB serial", ... */
+    char why[256];    /* why it could not be asked */
+} cf_kl_precheck;
+
+cf_code cf_kl_precheck_flash(const cf_kp_env *env, bool can, const cf_kp_opts *o,
+                             const cf_image *img, cf_kl_precheck *out, cf_error *err);
+
 /* What identify over CAN leaves behind, for front ends to show. */
 extern const char cf_kl_can_note[];
 

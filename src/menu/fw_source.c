@@ -57,16 +57,21 @@ static void describe(const menu_fw *fw, bool with_mcu, char *out, size_t size)
     if (strncasecmp(ver, "CARTOGRAPHER ", 13) == 0)
         ver += 13;
     char link[48] = "";
-    if (in->iface == CF_IFACE_CAN)
+    if (in->kind == CF_KIND_DEPLOYER && in->iface != CF_IFACE_UNKNOWN)
+        snprintf(link, sizeof(link), "installs Katapult for %s",
+                 in->iface == CF_IFACE_CAN ? "CAN" : "USB");
+    else if (in->iface == CF_IFACE_CAN && in->can_bitrate)
         snprintf(link, sizeof(link), "CAN %u", in->can_bitrate);
+    else if (in->iface == CF_IFACE_CAN)
+        snprintf(link, sizeof(link), "CAN");
     else if (in->iface == CF_IFACE_USB)
         snprintf(link, sizeof(link), "USB");
     else
         snprintf(link, sizeof(link), "USB/CAN unknown");
     snprintf(out, size, "%s, %s%s%s", ver[0] ? ver : "version unknown", link, with_mcu ? ", " : "",
-             !with_mcu    ? ""
-             : in->mcu[0] ? in->mcu
-                          : "chip unknown");
+             !with_mcu                    ? ""
+             : cf_image_target_mcu(in)[0] ? cf_image_target_mcu(in)
+                                          : "chip unknown");
 }
 
 void menu_fw_describe(const menu_fw *fw, char *out, size_t size)
@@ -83,7 +88,8 @@ void menu_fw_item(const menu_fw *fw, int number, const char *chip, char *out, si
     /* " 12. " before the label, as menu_render() prints it */
     int prefix = snprintf(NULL, 0, " %d. ", number);
     int n = snprintf(out, size, "%s  (%s)%s", fw->label, desc, tag);
-    if (prefix + n > MENU_WIDTH && chip && chip[0] && strcasecmp(chip, fw->info.mcu) == 0) {
+    if (prefix + n > MENU_WIDTH && chip && chip[0] &&
+        strcasecmp(chip, cf_image_target_mcu(&fw->info)) == 0) {
         /* the page says which chip the list is for */
         describe(fw, false, desc, sizeof(desc));
         n = snprintf(out, size, "%s  (%s)%s", fw->label, desc, tag);
@@ -266,7 +272,8 @@ cf_code menu_fw_find(const menu_ctx *ctx, const menu_fw_want *want, menu_fw **li
                 : ctx->set.katapult_type ? CF_CATALOG_DEPLOYER
                                          : CF_CATALOG_KATAPULT,
         .mcu = kp ? "" : ctx->device_chip,
-        .iface = kp ? want->iface : CF_IFACE_UNKNOWN,
+        /* a deployer may install Katapult for either link, whichever it is sent over */
+        .iface = kp && !ctx->set.katapult_type ? want->iface : CF_IFACE_UNKNOWN,
         .bitrate = kp ? want->bitrate : 0,
         .high_temp = ctx->set.high_temp,
         .kseries = ctx->set.kseries,

@@ -123,7 +123,7 @@ typedef struct menu_ctx {
     uint32_t kp_bitrate;
     struct cf_kp_sim *kp_sim; /* --simulate=katapult-...: the emulated node */
     bool kp_ok;               /* the last Katapult flash succeeded */
-    char kp_result[512];
+    char kp_result[768];      /* the outcome, and after a deployer the next steps */
     cf_flash_phase kp_failed_phase;
 
     /* the automatic update: what the user answered when the flow asked
@@ -237,6 +237,10 @@ struct cf_kp_env;
 struct cf_kp_opts;
 bool menu_kp_already_runs(const struct cf_kp_env *env, bool can, const struct cf_kp_opts *o,
                           const cf_image *img, char *what, size_t size);
+/* The same before the Katapult flash, refusing (CF_ERR_GATE in err) firmware
+ * for another chip than the probe runs; *same when nothing is to do. */
+cf_code menu_kp_precheck(const struct cf_kp_env *env, bool can, const struct cf_kp_opts *o,
+                         const cf_image *img, char *what, size_t size, bool *same, cf_error *err);
 
 /* page_katapult.c: the one place that knows Katapult flashing is not in this build */
 bool menu_katapult_available(void);

@@ -467,6 +467,53 @@ menu_page page_kp_confirm(menu_ctx *ctx)
     }
 }
 
+/* Before the bootloader request: firmware for another chip than the probe
+ * runs is refused, the build it already runs is nothing to do; *next is the
+ * page to go to then. */
+static bool nothing_to_send(menu_ctx *ctx, const cf_kp_env *env, const cf_kp_opts *opts,
+                            const cf_image *img, menu_page *next)
+{
+    char runs[600];
+    bool same = false;
+    if (menu_kp_precheck(env, via_can(ctx), opts, img, runs, sizeof(runs), &same,
+                         &ctx->flash_err) != CF_OK) {
+        scr_cf_error(&ctx->flash_err);
+        printf("No bootloader request was sent: the probe still runs %s.\n", runs);
+    } else if (same) {
+        scr_success("The probe already runs %s; nothing to do.", runs);
+        printf("No bootloader request was sent. Choose another firmware to change it.\n");
+    } else {
+        return false;
+    }
+    *next = term_pause(NULL) ? back_to_menu(ctx) : PAGE_INTERRUPT;
+    return true;
+}
+
+/* What became of the probe after COMPLETE, and for a deployer what to do next. */
+static const char *came_back_text(const cf_kp_report *rep, bool can)
+{
+    static char buf[400];
+    if (rep->installed_katapult == CF_IFACE_CAN && !can) {
+        snprintf(buf, sizeof(buf),
+                 "Katapult for CAN is installed and started: the probe has left USB.\n"
+                 "Next: power off, wire the probe to the CAN bus (fit its 120 ohm terminator "
+                 "jumper if it ends the bus), power on, and flash the CAN application to UUID %s "
+                 "(Katapult - CAN).",
+                 rep->can_uuid[0] ? rep->can_uuid : "(see Katapult - CAN)");
+        return buf;
+    }
+    if (rep->installed_katapult == CF_IFACE_USB && can)
+        return "Katapult for USB is installed and started: the probe has left the CAN bus.\n"
+               "Next: power off, connect the probe by USB, power on, and flash the USB "
+               "application (Katapult - USB).";
+    if (rep->installed_katapult != CF_IFACE_UNKNOWN)
+        return rep->came_back ? "Katapult is installed and the probe waits in it: flash the "
+                                "application next."
+                              : "Katapult is installed, but the probe was not seen in it.";
+    return rep->came_back ? "The probe is back, running its new firmware."
+                          : "The probe was not seen coming back: check its LED.";
+}
+
 menu_page page_kp_flash(menu_ctx *ctx)
 {
     char title[48];
@@ -499,12 +546,10 @@ menu_page page_kp_flash(menu_ctx *ctx)
         opts.uuid = ctx->kp_device;
     else
         opts.device = ctx->kp_device;
-    char runs[600];
-    if (menu_kp_already_runs(&env, via_can(ctx), &opts, &img, runs, sizeof(runs))) {
+    menu_page stop;
+    if (nothing_to_send(ctx, &env, &opts, &img, &stop)) {
         cf_image_free(&img);
-        scr_success("The probe already runs %s; nothing to do.", runs);
-        printf("No bootloader request was sent. Choose another firmware to change it.\n");
-        return term_pause(NULL) ? back_to_menu(ctx) : PAGE_INTERRUPT;
+        return stop;
     }
     printf("Sending %zu bytes to 0x%08X\n\n", cf_image_size(&img), cf_image_start(&img));
     fflush(stdout);
@@ -526,9 +571,7 @@ menu_page page_kp_flash(menu_ctx *ctx)
     if (rc == CF_OK)
         snprintf(ctx->kp_result, sizeof(ctx->kp_result),
                  "Written and verified %zu bytes on %s in %.1f s.\n%s", rep.bytes_verified,
-                 rep.device, rep.transfer_seconds,
-                 rep.came_back ? "The probe is back, running its new firmware."
-                               : "The probe was not seen coming back: check its LED.");
+                 rep.device, rep.transfer_seconds, came_back_text(&rep, via_can(ctx)));
     else
         snprintf(ctx->kp_result, sizeof(ctx->kp_result),
                  "%s failed after %zu bytes written, %zu "

@@ -57,19 +57,25 @@ void menu_probe_lines(menu_ctx *ctx)
     cf_catalog_close(cat);
 }
 
+cf_code menu_kp_precheck(const cf_kp_env *env, bool can, const cf_kp_opts *o, const cf_image *img,
+                         char *what, size_t size, bool *same, cf_error *err)
+{
+    cf_kl_precheck pc;
+    cf_code rc = cf_kl_precheck_flash(env, can, o, img, &pc, err);
+    *same = rc == CF_OK && pc.same;
+    if (pc.identified && rc != CF_OK)
+        snprintf(what, size, "%s on %s", pc.runs, pc.mcu);
+    else
+        snprintf(what, size, "%s", pc.identified ? pc.runs : pc.why);
+    menu_log(false, "before the Katapult flash: %s%s%s", pc.identified ? "the probe runs " : "",
+             what, rc == CF_OK ? "" : " (refused: another chip)");
+    return rc;
+}
+
 bool menu_kp_already_runs(const cf_kp_env *env, bool can, const cf_kp_opts *o, const cf_image *img,
                           char *what, size_t size)
 {
-    cf_kl_ident id = {0};
+    bool same = false;
     cf_error err = {0};
-    cf_code rc = can ? cf_kl_identify_can(env, o->interface, o->uuid, &id, &err)
-                     : cf_kl_identify_usb_select(env, o->device, &id, &err);
-    bool same = rc == CF_OK && cf_kl_image_is_running(&id, img);
-    if (rc == CF_OK)
-        cf_kl_describe(&id.info, what, size);
-    else
-        snprintf(what, size, "%s", err.message);
-    menu_log(false, "before the Katapult flash: %s %s", rc == CF_OK ? "the probe runs" : "", what);
-    cf_kl_ident_free(&id);
-    return same;
+    return menu_kp_precheck(env, can, o, img, what, size, &same, &err) == CF_OK && same;
 }

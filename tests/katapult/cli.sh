@@ -132,4 +132,34 @@ HOME=$H run --simulate=katapult-can,flash="$F" flash can --uuid "$UUID" --force 
 expect_status 0 "--force flashes a UUID assigned to [mcu]"
 fi
 
+# --- deployers: known by their content, checked against the running app before
+# the bootloader request
+if want deployer; then
+DEP=$CF_FIRMWARE_DIR/cartographer_firmware/firmware
+F=$TMP/dep.bin R=$TMP/dep.rec
+run --simulate=katapult-usb,flash="$F",app="$USB_APP",record="$R" flash usb --yes \
+    "$DEP/v4/katapult-deployer/katapult_deployer_v4_CAN_1M.bin"
+expect_status 3 "a v4 deployer on a v3 probe running the USB app is refused"
+expect_err "the image is for stm32g431xx but the probe is stm32f042x6 \(its running firmware" \
+    "naming both chips, from what the running firmware says"
+if grep -qx "bootloader_requests=0" "$R"; then pass "no bootloader request was sent"; else fail "a bootloader request was sent"; cat "$R"; fi
+if holds "$F" "$USB_APP"; then pass "the running app is untouched"; else fail "the app was changed"; fi
+run --simulate=katapult-usb,flash="$F",app="$USB_APP",record="$R" flash usb --yes --json \
+    "$DEP/v2-v3/katapult-deployer/katapult-deployer-1m.bin"
+expect_status 0 "the v3 CAN deployer flashes over USB without --force"
+expect_out '"installed_katapult": \{' "the JSON names the Katapult it installed"
+expect_out '"interface": "can"' "... for CAN"
+expect_out '"can_uuid": "[0-9a-f]{12}"' "... and the UUID the probe answers with there"
+if grep -qx "deployer_runs=1" "$R" && grep -qx "link=can" "$R"; then pass "the deployer ran and the probe now talks CAN"; else fail "the deployer did not run"; cat "$R"; fi
+F2=$TMP/dep-can.bin
+run --simulate=katapult-can,flash="$F2",app="$CAN_APP" flash can --yes --uuid "$UUID" \
+    "$DEP/v2-v3/katapult-deployer/katapult-deployer-1m.bin"
+expect_status 0 "the CAN deployer over CAN"
+expect_out "Katapult for CAN is installed and the probe waits in it" \
+    "the probe is seen waiting in the Katapult it installed (a CAN query answered by Katapult)"
+run inspect "$DEP/v2-v3/katapult-deployer/katapult-deployer-usb.bin"
+expect_out "mcu: +stm32f042x6 \(from its Katapult's stack pointer\)" "inspect names a deployer's MCU"
+expect_out "katapult: +installs Katapult for stm32f042x6 on USB" "and the Katapult it installs"
+fi
+
 finish

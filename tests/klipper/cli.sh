@@ -312,4 +312,47 @@ JSON
     rm -rf "$HOME/printer_data"
 fi
 
+# switch --to can@1000000 from a USB v3 probe: stopped after the deployer (the
+# state file says so, the simulated probe has left USB for CAN in its new
+# Katapult), continued by a second run, ending on CAN with the CAN app.
+if want switch; then
+    F=$TMP/sw.bin R=$TMP/sw.rec STATE=$XDG_STATE_HOME/cartoflash/switch
+    rm -f "$F" "$STATE"
+    sw() { run "$@" --source "$CAT" --offline --yes; }
+    sw --simulate=katapult-usb,flash="$F",timing=off,record="$R",app="$V3/5.1.0/Survey_Cartographer_USB_8kib_offset.bin" \
+        switch --to can@1000000 --stop-after deployed
+    expect_status 0 "switch --to can@1000000, stopped after the deployer"
+    expect_out "^Deployer: v2-v3/katapult-deployer/katapult-deployer-1m.bin" "picks the v3 deployer for CAN 1M"
+    expect_out "fit its 120 ohm terminator jumper" "tells how to re-cable, termination included"
+    if grep -qx "step=deployed" "$STATE" 2>/dev/null; then pass "the state file says: deployed"; else fail "no state after the deployer"; cat "$STATE"; fi
+    if [ "$(record "$R" link)" = can ] && [ "$(record "$R" deployer_runs)" = 1 ]; then pass "the probe left USB for CAN in its new Katapult"; else fail "the deployer did not run"; cat "$R"; fi
+    sw --simulate=katapult-usb,flash="$F",timing=off switch --to usb
+    expect_status 64 "another --to while a switch is under way is refused"
+        if grep -q -- "--restart" <<<"$ERR"; then pass "naming --restart"; else fail "no --restart hint"; show; fi
+    sw --simulate=katapult-usb,flash="$F",timing=off,record="$R" switch
+    expect_status 0 "switch again continues and finishes"
+    expect_out "^Continuing the switch from USB to CAN .* after step \"deployed\"" "from the step it stopped at"
+    expect_out "^Application: v2-v3/survey/6.1.0/CartographerV3_6.1.0_CAN_1M_full_8kib_offset.bin" \
+        "flashes the newest full CAN 1M app"
+    expect_out "^Status: CAN can0 uuid [0-9a-f]{12}: stm32f042x6 \(v2/v3\) runs CARTOGRAPHER V3 6.1.0 \(CAN 1000000\)" \
+        "and shows the probe's status on CAN"
+    if [ ! -e "$STATE" ]; then pass "the state file is gone"; else fail "state left behind"; cat "$STATE"; fi
+    if [ "$(record "$R" bootloader_requests)" = 0 ]; then pass "no bootloader request: the probe sat in Katapult"; else fail "a bootloader request on resume"; fi
+    status --simulate=katapult-usb,flash="$F" --json
+    jq_is '.probes[0].connection + " " + (.probes[0].can_bitrate|tostring) + " " + .probes[0].semver' \
+        "can 1000000 6.1.0" "status afterwards: the CAN app at 1 Mbit/s answers on CAN"
+    sw --simulate=katapult-usb,flash="$F",timing=off switch --to can@1000000
+    expect_status 0 "switching to where it already is"
+    expect_out "already on CAN; nothing to switch" "is nothing to do"
+    # and back to USB in one run: found on CAN by its UUID, found again on USB
+    # as the chip whose serial gives that UUID
+    sw --simulate=katapult-usb,flash="$F",timing=off,record="$R" switch --to usb --wait 20
+    expect_status 0 "switch --to usb from CAN in one run"
+    expect_out "^Deployer: v2-v3/katapult-deployer/katapult-deployer-usb.bin" "picks the USB deployer"
+    expect_out "Waiting up to 20 s for the probe in Katapult on USB \\(CAN UUID [0-9a-f]{12}\\)" \
+        "waits for the same chip on USB"
+    expect_out "^Status: USB .*runs CARTOGRAPHER V3 6.1.0 \\(USB\\) - up to date" "ends on USB with the USB app"
+    if [ "$(record "$R" link)" = usb ]; then pass "the simulated probe is on USB again"; else fail "not on USB"; cat "$R"; fi
+fi
+
 finish

@@ -89,7 +89,7 @@ out=$(PATH="$root/usr/bin:$PATH" bash --norc -c '
 mapfile -t lines <<<"$out"
 [[ ${lines[0]-} == "complete -F _cartoflash"*" cartoflash" || ${lines[0]-} == "complete -o filenames -F _cartoflash cartoflash" ]] &&
     pass "bash completion loads and registers" || fail "bash completion did not register: ${lines[0]-}"
-[ "${lines[1]-}" = "list inspect flash backup firmware help" ] && pass "bash: commands" || fail "bash commands: '${lines[1]-}'"
+[ "${lines[1]-}" = "list inspect flash backup firmware status update switch help" ] && pass "bash: commands" || fail "bash commands: '${lines[1]-}'"
 [ "${lines[2]-}" = "--mass-erase" ] && pass "bash: flash dfu options" || fail "bash options: '${lines[2]-}'"
 # The simulated G431 bootloader is at bus path 1-1.3 with its ROM's serial.
 [[ "${lines[3]-}" == "0483:df11 1-1.3 serial="* ]] && pass "bash: DFU devices from list --json (${lines[3]})" ||

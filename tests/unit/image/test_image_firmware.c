@@ -181,6 +181,48 @@ static void image_firmware_misplaced(void **state)
     cf_image_free(&img);
 }
 
+/* Every real deployer names the chip and link of the Katapult it installs by
+ * its content alone (no dictionary): the stack pointer, and the peripheral. */
+static void image_firmware_deployer_target(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *path;
+        const char *mcu;
+        cf_iface iface;
+    } d[] = {
+        {"cartographer_firmware/firmware/v2-v3/katapult-deployer/katapult-deployer-usb.bin",
+         "stm32f042x6", CF_IFACE_USB},
+        {"cartographer_firmware/firmware/v2-v3/katapult-deployer/katapult-deployer-1m.bin",
+         "stm32f042x6", CF_IFACE_CAN},
+        {"cartographer_firmware/firmware/v2-v3/katapult-deployer/katapult-deployer-250k.bin",
+         "stm32f042x6", CF_IFACE_CAN},
+        {"cartographer_firmware/firmware/v4/katapult-deployer/katapult_deployer_v4_USB.bin",
+         "stm32g431xx", CF_IFACE_USB},
+        {"cartographer_firmware/firmware/v4/katapult-deployer/katapult_deployer_v4_CAN_500K.bin",
+         "stm32g431xx", CF_IFACE_CAN},
+    };
+    for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+        cf_image img;
+        cf_image_info info;
+        load_at(d[i].path, 0x08002000, &img);
+        cf_image_inspect(&img, &info);
+        assert_int_equal(info.kind, CF_KIND_DEPLOYER);
+        assert_string_equal(info.mcu, "");                /* no dictionary ... */
+        assert_string_equal(info.katapult_mcu, d[i].mcu); /* ... but the stack says */
+        assert_string_equal(cf_image_target_mcu(&info), d[i].mcu);
+        assert_int_equal(info.katapult_sp, cf_image_katapult_sp(d[i].mcu));
+        assert_int_equal(info.katapult_iface, d[i].iface);
+        cf_image_free(&img);
+    }
+    /* Only the exact value counts: an F042 stack one word lower names no chip. */
+    assert_string_equal(cf_image_katapult_mcu(0x200017F8u), "stm32f042x6");
+    assert_string_equal(cf_image_katapult_mcu(0x20007FF8u), "stm32g431xx");
+    assert_null(cf_image_katapult_mcu(0x200017F4u));
+    assert_null(cf_image_katapult_mcu(0x20001800u)); /* an app's stack, not Katapult's */
+    assert_int_equal(cf_image_katapult_sp("stm32f446xx"), 0);
+}
+
 /* Facts about deployers and Katapult images found while studying them. */
 static void image_firmware_katapult_details(void **state)
 {
@@ -400,6 +442,7 @@ int main(void)
         cmocka_unit_test(image_firmware_issue_examples),
         cmocka_unit_test(image_firmware_misplaced),
         cmocka_unit_test(image_firmware_katapult_details),
+        cmocka_unit_test(image_firmware_deployer_target),
         cmocka_unit_test(image_firmware_assembled),
         cmocka_unit_test(image_firmware_csv),
         cmocka_unit_test(image_firmware_all_listed),

@@ -219,6 +219,83 @@ static void test_gates(void **state)
     rm_tmpdir();
 }
 
+#define DEPLOYER_V3_CAN                                                                            \
+    "cartographer_firmware/firmware/v2-v3/katapult-deployer/katapult-deployer-1m.bin"
+#define DEPLOYER_V4_CAN                                                                            \
+    "cartographer_firmware/firmware/v4/katapult-deployer/katapult_deployer_v4_CAN_1M.bin"
+
+/* A v3 probe on USB takes the CAN deployer without --force: it installs its
+ * Katapult over the bootloader area and leaves USB for the CAN bus, where it
+ * answers with the UUID its chip serial gives. */
+static void test_deployer_usb_to_can(void **state)
+{
+    (void)state;
+    make_tmpdir();
+    cf_image img;
+    load_image(DEPLOYER_V3_CAN, &img);
+    cf_image_info info;
+    cf_image_inspect(&img, &info);
+    char spec[600], flash[512];
+    snprintf(flash, sizeof(flash), "%s/flash.bin", tmpdir);
+    snprintf(spec, sizeof(spec), "katapult-usb,flash=%s,boot=50,timing=off", flash);
+    cf_kp_sim *sim;
+    cf_error err;
+    cf_error_reset(&err);
+    assert_int_equal(cf_kp_sim_new(spec, &sim, &err), CF_OK);
+    cf_kp_env env = {.sim = sim};
+    cf_kp_timing t;
+    fast_timing(&t);
+    cf_kp_opts o = {.timing = &t, .wait_ms = 4000};
+    cf_kp_report rep;
+    cf_code rc = cf_kp_flash_usb(&env, &img, &o, NULL, &rep, &err);
+    if (rc)
+        fail_msg("%s | %s", err.message, err.hint);
+    assert_true(rep.completed);
+    assert_int_equal(rep.installed_katapult, CF_IFACE_CAN);
+    assert_string_equal(rep.can_uuid, cf_kp_sim_uuid(sim));
+    assert_true(cf_kp_sim_is_can(sim)); /* the probe now talks CAN */
+    size_t n = 0;
+    cf_kp_usb_dev devs[4];
+    assert_int_equal(cf_kp_usb_list(&env, devs, 4, &n, &err), CF_OK);
+    assert_int_equal(n, 0); /* and is gone from USB */
+    /* the bootloader area holds the Katapult the deployer embeds */
+    static uint8_t chip[32 * 1024];
+    uint32_t base;
+    assert_int_equal(cf_kp_sim_flash_copy(sim, chip, sizeof(chip), &base), sizeof(chip));
+    uint8_t b;
+    for (uint32_t i = 0; i < 4096; i++) {
+        assert_true(cf_image_byte(&img, 0x08002000u + info.katapult_offset + i, &b));
+        assert_int_equal(chip[i], b);
+    }
+    cf_kp_sim_free(sim);
+    cf_image_free(&img);
+    rm_tmpdir();
+}
+
+/* A v4 deployer on a v3 probe in Katapult is refused from its USB product
+ * string (the MCU), before CONNECT; nothing is written. */
+static void test_deployer_other_chip(void **state)
+{
+    (void)state;
+    make_tmpdir();
+    cf_image img;
+    load_image(DEPLOYER_V4_CAN, &img);
+    char spec[600], flash[512];
+    snprintf(flash, sizeof(flash), "%s/flash.bin", tmpdir);
+    snprintf(spec, sizeof(spec), "katapult-usb,flash=%s,boot=50,timing=off,mode=katapult", flash);
+    cf_kp_report rep;
+    cf_error err;
+    unsigned completes = 9;
+    cf_code rc = flash_once(spec, &img, &rep, &err, &completes);
+    assert_int_equal(rc, CF_ERR_GATE);
+    assert_non_null(strstr(err.message, "for stm32g431xx but the probe is stm32f042x6"));
+    assert_non_null(strstr(err.message, "USB product string"));
+    assert_int_equal(rep.bytes_written, 0);
+    assert_int_equal(completes, 0);
+    cf_image_free(&img);
+    rm_tmpdir();
+}
+
 static void test_selector_not_found(void **state)
 {
     (void)state;
@@ -411,6 +488,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_fault_disconnect),
         cmocka_unit_test(test_fault_readback),
         cmocka_unit_test(test_gates),
+        cmocka_unit_test(test_deployer_usb_to_can),
+        cmocka_unit_test(test_deployer_other_chip),
         cmocka_unit_test(test_selector_not_found),
         cmocka_unit_test(test_port_in_use),
         cmocka_unit_test(test_usb_flash_g431),
