@@ -5,8 +5,8 @@
 # to do next; a v4 deployer is refused from what the running firmware says,
 # before any bootloader request (the simulated node's record shows none).
 . "$(dirname "$0")/lib.sh"
-DEP="$FIRMWARE/cartographer_firmware/firmware"
-USB_APP="$FIRMWARE/cartographer-klipper/firmware/v2-v3/survey/5.1.0/Survey_Cartographer_USB_8kib_offset.bin"
+DEP="$CF_FIRMWARE_DIR/cartographer_firmware/firmware"
+USB_APP="$CF_FIRMWARE_DIR/cartographer-klipper/firmware/v2-v3/survey/5.1.0/Survey_Cartographer_USB_8kib_offset.bin"
 mkdir -p "$WORK/fw"
 cp "$DEP"/v2-v3/katapult-deployer/*.bin "$DEP"/v4/katapult-deployer/*.bin "$WORK/fw/"
 REC=$WORK/rec
@@ -39,7 +39,7 @@ flash_pick() {
   choose 1
 }
 
-record() { grep -qx "$1" "$REC" || { cat "$REC"; fail "the node's record lacks $1"; }; }
+record() { if grep -qx "$1" "$REC"; then pass "the node's record has $1"; else cat "$REC"; fail "the node's record lacks $1"; fi; }
 
 # A deployer for the other chip: refused before the bootloader request.
 start -- --simulate=katapult-usb,flash=$WORK/flash.bin,app=$USB_APP,record=$REC -t \
@@ -76,4 +76,4 @@ expect_exit 0
 record "bootloader_requests=1"
 record "deployer_runs=1"
 record "link=can"
-echo "PASS: menu deployer path"
+finish
