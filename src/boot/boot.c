@@ -12,6 +12,7 @@
  * hex (Klipper's usb_fill_serial / CONFIG_USB_SERIAL_NUMBER_CHIPID).
  */
 #include "boot/boot.h"
+#include "common/chipid.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -153,8 +154,7 @@ static const uint8_t *table_target(const cf_boot_chip *chip, const uint8_t *flas
 
 static void chip_serial(const cf_boot_chip *chip, cf_boot_usb *u)
 {
-    for (size_t i = 0; i < sizeof(chip->uid); i++)
-        snprintf(u->serial + 2 * i, 3, "%02X", chip->uid[i]);
+    cf_chipid_klipper_serial(chip->uid, u->serial);
 }
 
 /* Finds the firmware's GET_DESCRIPTOR table in [addr, addr+len) and reads its

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/chipid.h"
 #include "image/image.h"
 #include "katapult/proto.h"
 #include "klipper/klipper.h"
@@ -247,40 +248,6 @@ cf_code cf_kpn_parse_spec(const char *spec, cf_kpn_config *cfg, cf_error *err)
             return rc;
     }
     return CF_OK;
-}
-
-/* ---------------------------------------------------------------- uuid */
-
-static uint64_t fh_mix(uint64_t h)
-{
-    h ^= h >> 23;
-    h *= 0x2127599bf4325c37ULL;
-    h ^= h >> 47;
-    return h;
-}
-
-void cf_kp_uuid_from_uid(const uint8_t *uid, size_t len, uint8_t uuid[6])
-{
-    const uint64_t m = 0x880355f21e6d1965ULL;
-    uint64_t h = 0xA16231A7ULL ^ (len * m);
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t v = 0;
-        for (int b = 0; b < 8; b++)
-            v |= (uint64_t)uid[i + (size_t)b] << (8 * b);
-        h ^= fh_mix(v);
-        h *= m;
-    }
-    if (i < len) {
-        uint64_t v = 0;
-        for (int b = 0; i + (size_t)b < len; b++)
-            v |= (uint64_t)uid[i + (size_t)b] << (8 * b);
-        h ^= fh_mix(v);
-        h *= m;
-    }
-    h = fh_mix(h);
-    for (int b = 0; b < 6; b++)
-        uuid[b] = (uint8_t)(h >> (8 * b));
 }
 
 /* ---------------------------------------------------------------- flash */
@@ -956,7 +923,7 @@ cf_code cf_kpn_new(const cf_kpn_config *cfg, uint64_t now, cf_kpn **out, cf_erro
         cf_kpn_free(n);
         return rc;
     }
-    cf_kp_uuid_from_uid(cfg->uid, sizeof(cfg->uid), n->uuid);
+    cf_chipid_can_uuid(cfg->uid, sizeof(cfg->uid), n->uuid);
     for (int i = 0; i < 6; i++)
         snprintf(n->uuid_hex + 2 * i, 3, "%02x", n->uuid[i]);
     for (int i = 0; i < 12; i++)

@@ -143,7 +143,5 @@ typedef struct cf_kpn_stats {
 } cf_kpn_stats;
 void cf_kpn_get_stats(const cf_kpn *node, cf_kpn_stats *st);
 
-/* UUID derivation of Katapult/Klipper: fasthash64(uid, seed 0xA16231A7), low 6 bytes LE. */
-void cf_kp_uuid_from_uid(const uint8_t *uid, size_t len, uint8_t uuid[6]);
 
 #endif
