@@ -9,32 +9,42 @@
 #include <unistd.h>
 
 #include "cli/args.h"
+#include "cli/back.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "katapult/katapult.h"
 
 static const char can_usage[] =
     "usage: cartoflash flash can --uuid UUID [--interface IF] [--bitrate N] [--force] [--yes]\n"
-    "                            [--wait SECONDS] [--timeout MS] [--json] FILE\n"
+    "                            [--wait SECONDS] [--back-wait SECONDS] [--timeout MS] [--json]\n"
+    "                            FILE\n"
     "  Sends the probe with this CAN UUID to Katapult (it may be running Klipper), writes\n"
-    "  the application image FILE, verifies it by read-back and only then starts it.\n"
+    "  the application image FILE, verifies it by read-back and only then starts it, then\n"
+    "  waits for the same UUID to answer as Klipper and asks it what it runs (exit 6 when\n"
+    "  it does not).\n"
     "  --interface IF   CAN interface (default can0)\n"
-    "  --bitrate N      bus bitrate to assume when the interface reports none (vcan)\n";
+    "  --bitrate N      bus bitrate to assume when the interface reports none (vcan)\n"
+    "  --back-wait S    how long to look for the probe afterwards (default 15, 0 = do not look)\n";
 
 static const char usb_usage[] =
     "usage: cartoflash flash usb [--device PATH|SYSFS|PORT] [--force] [--yes]\n"
-    "                            [--wait SECONDS] [--timeout MS] [--json] FILE\n"
+    "                            [--wait SECONDS] [--back-wait SECONDS] [--timeout MS] [--json]\n"
+    "                            FILE\n"
     "  Finds the probe on USB (Klipper or Katapult mode), asks Klipper to enter Katapult\n"
     "  (1200-baud touch), writes the application image FILE, verifies it by read-back,\n"
-    "  starts it and waits for the probe to come back.\n"
+    "  starts it and waits for it to come back on the same port with the same chip serial,\n"
+    "  then asks it what it runs (exit 6 when it does not come back).\n"
     "  --device SEL     /dev/ttyACM0, a /dev/serial/by-id link, a sysfs path or a port\n"
-    "                   such as 1-1.3; needed when more than one probe is attached\n";
+    "                   such as 1-1.3; needed when more than one probe is attached\n"
+    "  --back-wait S    how long to look for the probe afterwards (default 10, 0 = do not look)\n";
 
 typedef struct kp_args {
     cf_kp_opts opts;
     cf_kp_timing timing;
     bool timing_given;
     bool yes;
+    unsigned back_wait_ms;
+    bool back_wait_given;
     const char *file;
 } kp_args;
 
@@ -50,6 +60,7 @@ static int parse(const cf_cli *cli, bool can, int argc, char **argv, kp_args *a)
         {"yes", no_argument, NULL, 'y'},
         {"wait", required_argument, NULL, 'w'},
         {"timeout", required_argument, NULL, 't'},
+        {"back-wait", required_argument, NULL, 'B'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
@@ -95,6 +106,10 @@ static int parse(const cf_cli *cli, bool can, int argc, char **argv, kp_args *a)
             if (cf_parse_seconds(optarg, &ms, &err) != CF_OK)
                 return cf_cli_report_error(cli, &err);
             a->opts.wait_ms = ms > 600000 ? 600000 : (unsigned)ms;
+            break;
+        case 'B':
+            if (cf_cli_parse_back_wait(optarg, &a->back_wait_ms, &a->back_wait_given, &err))
+                return cf_cli_report_error(cli, &err);
             break;
         case 't': {
             unsigned long v = strtoul(optarg, &end, 10);
@@ -162,16 +177,12 @@ static void print_result(bool can, const cf_kp_report *rep)
                    (unsigned)rep->bus_bitrate);
         printf(".\n");
     }
-    if (rep->came_back)
-        printf("The probe is back, running its new firmware (%.1f s in all).\n", rep->seconds);
-    else
-        printf("Started the new firmware, but the probe was not seen coming back: check its "
-               "LED and `cartoflash list` (%.1f s in all).\n",
-               rep->seconds);
+    printf("Written, verified and started in %.1f s.\n", rep->seconds);
 }
 
 static void print_json(bool can, const char *file, const cf_image *img,
-                       const cf_progress_view *view, const cf_kp_report *rep)
+                       const cf_progress_view *view, const cf_kp_report *rep,
+                       const cf_came_back *cb)
 {
     json_t *root = cf_cli_json_root(can ? "flash can" : "flash usb");
     json_t *dev = json_object();
@@ -188,8 +199,8 @@ static void print_json(bool can, const char *file, const cf_image *img,
     /* Katapult cannot read back what the probe held before: no backup */
     json_object_set_new(root, "backup_file", json_null());
     json_object_set_new(root, "was_klipper", json_boolean(rep->was_klipper));
-    json_object_set_new(root, "came_back", json_boolean(rep->came_back));
-    json_object_set_new(root, "duration_s", json_real(rep->seconds));
+    json_object_set_new(root, "came_back", cf_cli_came_back_json(cb));
+    json_object_set_new(root, "duration_s", json_real(rep->seconds + cb->seconds));
     json_object_set_new(root, "transfer_s", json_real(rep->transfer_seconds));
     json_object_set_new(root, "bus_bitrate",
                         rep->bus_bitrate ? json_integer(rep->bus_bitrate) : json_null());
@@ -207,6 +218,43 @@ static void print_json_current(bool can, const char *file, const cf_image *img)
     json_object_set_new(root, "backup_file", json_null());
     json_object_set_new(root, "came_back", json_null());
     cf_cli_json_print(root);
+}
+
+/* Flashes, then looks for the probe: the same UUID on CAN, the same port
+ * and chip serial on USB. */
+static cf_code run_flash(const cf_cli *cli, bool can, kp_args *a, cf_kp_sim *sim,
+                         const cf_image *img, cf_error *err)
+{
+    cf_kp_env env = {.sim = sim};
+    cf_progress_view view;
+    cf_flash_events ev;
+    cf_kp_report rep;
+    FILE *out = cli->json ? stderr : stdout;
+    cf_progress_view_init(&view, out, cli->json ? false : cli->tty);
+    cf_progress_view_events(&view, &ev);
+    a->opts.caller_waits = true;
+    cf_code rc = can ? cf_kp_flash_can(&env, img, &a->opts, &ev, &rep, err)
+                     : cf_kp_flash_usb(&env, img, &a->opts, &ev, &rep, err);
+    if (rc != CF_OK) {
+        if (rep.failed_phase >= CF_PHASE_WRITE && rep.failed_phase <= CF_PHASE_VERIFY)
+            fprintf(stderr, "cartoflash: %s failed after %zu bytes written, %zu verified%s.\n",
+                    cf_flash_phase_name(rep.failed_phase), rep.bytes_written, rep.bytes_verified,
+                    rep.completed ? "" : "; COMPLETE was not sent");
+        return rc;
+    }
+    if (!cli->json)
+        print_result(can, &rep);
+    cf_cb_want want;
+    cf_cli_back_want(img, a->back_wait_ms, a->back_wait_given, &want);
+    want.port = rep.port;
+    want.serial = rep.serial;
+    want.can_if = a->opts.interface;
+    want.uuid = can ? a->opts.uuid : NULL;
+    cf_came_back cb;
+    rc = cf_cli_came_back(out, NULL, &env, &want, &cb, err);
+    if (rc == CF_OK && cli->json)
+        print_json(can, a->file, img, &view, &rep, &cb);
+    return rc;
 }
 
 static int flash_katapult(const cf_cli *outer, bool can, int argc, char **argv)
@@ -268,24 +316,8 @@ static int flash_katapult(const cf_cli *outer, bool can, int argc, char **argv)
     /* asked the same way as flash dfu: without a terminal, only with --yes */
     if (rc == CF_OK)
         rc = cf_cli_ask(a.yes, cli->json, &err);
-    if (rc == CF_OK) {
-        cf_kp_env env = {.sim = sim};
-        cf_progress_view view;
-        cf_flash_events ev;
-        cf_kp_report rep;
-        cf_progress_view_init(&view, cli->json ? stderr : stdout, cli->json ? false : cli->tty);
-        cf_progress_view_events(&view, &ev);
-        rc = can ? cf_kp_flash_can(&env, &img, &a.opts, &ev, &rep, &err)
-                 : cf_kp_flash_usb(&env, &img, &a.opts, &ev, &rep, &err);
-        if (rc == CF_OK && cli->json)
-            print_json(can, a.file, &img, &view, &rep);
-        else if (rc == CF_OK)
-            print_result(can, &rep);
-        else if (rep.failed_phase >= CF_PHASE_WRITE && rep.failed_phase <= CF_PHASE_VERIFY)
-            fprintf(stderr, "cartoflash: %s failed after %zu bytes written, %zu verified%s.\n",
-                    cf_flash_phase_name(rep.failed_phase), rep.bytes_written, rep.bytes_verified,
-                    rep.completed ? "" : "; COMPLETE was not sent");
-    }
+    if (rc == CF_OK)
+        rc = run_flash(cli, can, &a, sim, &img, &err);
     cf_image_free(&img);
     cf_kp_sim_free(sim);
     if (rc != CF_OK)

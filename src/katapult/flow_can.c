@@ -259,7 +259,7 @@ cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_o
     rep->frames_in -= fi0;
     rep->bits_out -= bo0;
     rep->bits_in -= bi0;
-    if (!rc) {
+    if (!rc && !opts->caller_waits) {
         cf_kp_notice(ev, false, "waiting for the probe to come back running its application");
         rep->came_back = wait_app(can, uuid, wait);
         if (!rep->came_back)

@@ -309,6 +309,8 @@ cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_o
     rc = refuse_if_busy(dev.tty, err);
     if (rc)
         return rc;
+    snprintf(rep->port, sizeof(rep->port), "%s", dev.port);
+    snprintf(rep->serial, sizeof(rep->serial), "%s", dev.serial);
 
     cf_kp_stream *st = NULL;
     /* The port node may take a moment to become usable after enumeration. */
@@ -345,7 +347,7 @@ cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_o
     rep->bits_out = st->bits_out;
     rep->bits_in = st->bits_in;
     cf_kp_stream_close(st);
-    if (!rc) {
+    if (!rc && !opts->caller_waits) {
         cf_kp_notice(ev, false, "waiting for the probe to come back running its application");
         cf_kp_usb_dev app;
         rep->came_back = wait_for(env, dev.syspath, dev.serial, CF_KP_APP_KLIPPER, wait, &app);

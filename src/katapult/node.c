@@ -193,6 +193,8 @@ static cf_code parse_option(char *opt, cf_kpn_config *cfg, cf_error *err)
         cfg->record_path = cfg->record_path_buf;
     } else if (strcmp(opt, "mainboard") == 0 && strcmp(val, "usb") == 0) {
         cfg->mainboard_usb = true;
+    } else if (strcmp(opt, "noapp") == 0 && !eq) {
+        cfg->noapp = true;
     } else if (strcmp(opt, "uid") == 0 && strlen(val) == 24) {
         for (int i = 0; i < 12; i++) {
             int hi = hexval(val[2 * i]), lo = hexval(val[2 * i + 1]);
@@ -205,7 +207,7 @@ static cf_code parse_option(char *opt, cf_kpn_config *cfg, cf_error *err)
                 eq ? "=" : "", val);
         cf_hint(err, "options: flash=PATH, fault=KIND@N, appear=SECONDS, boot=MS, "
                      "mode=klipper|katapult, claimed, wedge=on, timing=off, bitrate=N, uid=HEX24, "
-                     "app=PATH, record=PATH, mainboard=usb");
+                     "app=PATH, record=PATH, mainboard=usb, noapp");
         return CF_ERR_USAGE;
     }
     return CF_OK;
@@ -520,6 +522,9 @@ void cf_kpn_tick(cf_kpn *n, uint64_t now)
         /* Katapult's reset path: start the app if it has a vector table,
          * else stay in the bootloader (§4.5). */
         reboot(n, n->reboot_at, app_present(n) ? CF_KPN_KLIPPER : CF_KPN_KATAPULT, n->cfg.boot_ms);
+        /* noapp: the app started by COMPLETE never enumerates or answers */
+        if (n->cfg.noapp && n->mode == CF_KPN_KLIPPER)
+            n->gone_forever = true;
     }
 }
 
