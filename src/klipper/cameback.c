@@ -23,9 +23,7 @@ typedef struct cb_usb {
     size_t sim_code_len;
 } cb_usb;
 
-/* True when the serial a device shows now names the chip that showed
- * `before` on the same port before the flash. */
-static bool same_chip(const char *before, const char *now)
+bool cf_came_back_same_chip(const char *before, const char *now)
 {
     uint8_t uid[CF_CHIPID_LEN];
     if (!before || !before[0])
@@ -195,7 +193,7 @@ static const cb_usb *find_usb(const cf_cb_want *w, const cb_usb *devs, size_t n,
         if (strcmp(d->port, w->port) != 0)
             add_note(cb, "ignored 1d50:614e on port %s (serial %s): not the probe's port", d->port,
                      d->serial[0] ? d->serial : "none");
-        else if (!same_chip(w->serial, d->serial))
+        else if (!cf_came_back_same_chip(w->serial, d->serial))
             add_note(cb, "ignored 1d50:614e on the probe's port with serial %s: not chip %s",
                      d->serial[0] ? d->serial : "none", w->serial);
         else
@@ -323,7 +321,7 @@ static cf_code can_not_up(const cf_cb_want *w, const char *ifname, cf_came_back 
              "interface up (sudo ip link set %s up type can bitrate %u), then check with "
              "`cartoflash status --interface %s` or ~/klippy-env/bin/python "
              "~/klipper/scripts/canbus_query.py %s",
-             w->can_reachable ? "the CAN interface is not up" : "no CAN bus is reachable here",
+             w->can_reachable ? "the CAN interface is not up" : "the simulated probe has no CAN bus",
              ifname, info.can_bitrate ? (unsigned)info.can_bitrate : 1000000u, ifname, ifname);
     return CF_OK;
 }
@@ -382,8 +380,8 @@ cf_code cf_came_back_wait(cf_usb_backend *be, const cf_kp_env *env, const cf_cb_
     memset(out, 0, sizeof(*out));
     out->iface = w->iface;
     if (w->wait_ms == 0) {
-        snprintf(out->note, sizeof(out->note),
-                 "not looked for (--back-wait 0): `cartoflash status` shows what the probe runs");
+        snprintf(out->note, sizeof(out->note), "%s: `cartoflash status` shows what the probe runs",
+                 w->why_not ? w->why_not : "--back-wait 0");
         return CF_OK;
     }
     out->looked = true;

@@ -43,6 +43,7 @@
 typedef struct cf_cb_want {
     cf_iface iface;   /* the new firmware's link (USB or CAN) */
     unsigned wait_ms; /* 0 = do not look */
+    const char *why_not; /* with wait_ms 0: the reason to give (NULL = --back-wait 0) */
     const cf_image *img; /* what was written: a UUID-less CAN match needs the same build */
     /* USB: the port the probe was on and the serial it showed there. */
     const char *port;
@@ -81,6 +82,10 @@ void cf_came_back_can_before(const cf_kp_env *env, const char *ifname, char (*ou
  * are reached (NULL = hardware). */
 cf_code cf_came_back_wait(cf_usb_backend *be, const cf_kp_env *env, const cf_cb_want *w,
                           cf_came_back *out, cf_error *err);
+
+/* True when the serial a device shows now names the chip that showed
+ * `before` on the same port before the flash (the USB rule above). */
+bool cf_came_back_same_chip(const char *before, const char *now);
 
 /* One line for people: "seen: /dev/ttyACM0 (1-1.3) runs CARTOGRAPHER 5.1.0 (USB)" etc. */
 void cf_came_back_describe(const cf_came_back *cb, char *buf, size_t size);
