@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/host.h"
 #include "katapult/katapult.h"
+#include "klipper/cameback.h"
 #include "menu/menu.h"
 
 #define MAX_DEVS 16
@@ -467,6 +468,38 @@ menu_page page_kp_confirm(menu_ctx *ctx)
     }
 }
 
+
+/* After COMPLETE: the same UUID on CAN, the same port and chip serial on
+ * USB (klipper/cameback.h); one sentence for the result page. */
+static void kp_came_back(menu_ctx *ctx, const cf_kp_env *env, const cf_image *img,
+                         const cf_kp_report *rep, char *out, size_t size)
+{
+    cf_image_info info;
+    cf_image_inspect(img, &info);
+    cf_cb_want w = {.img = img,
+                    .iface = info.kind == CF_KIND_DEPLOYER ? CF_IFACE_UNKNOWN : info.iface,
+                    .port = rep->port,
+                    .serial = rep->serial,
+                    .can_if = ctx->set.can_interface,
+                    .uuid = via_can(ctx) ? ctx->kp_device : NULL,
+                    .can_reachable = true};
+    w.wait_ms = w.iface == CF_IFACE_CAN ? CF_CB_CAN_WAIT_MS : CF_CB_USB_WAIT_MS;
+    if (w.iface == CF_IFACE_UNKNOWN)
+        w.why_not = "a deployer installs Katapult and leaves the probe in it (`cartoflash list`)";
+    printf("Looking for the probe running its new firmware...\n");
+    fflush(stdout);
+    cf_came_back cb;
+    cf_error err = {0};
+    char line[768];
+    if (cf_came_back_wait(NULL, env, &w, &cb, &err) == CF_OK) {
+        cf_came_back_describe(&cb, line, sizeof(line));
+        snprintf(out, size, "%s%s.", cb.looked ? "Came back: " : "Not looked for: ", line);
+    } else {
+        snprintf(out, size, "%s. Next: %s", err.message, err.hint);
+    }
+    menu_log(false, "came back: %s", out);
+}
+
 menu_page page_kp_flash(menu_ctx *ctx)
 {
     char title[48];
@@ -515,21 +548,23 @@ menu_page page_kp_flash(menu_ctx *ctx)
     cf_kp_report rep;
     memset(&rep, 0, sizeof(rep));
     term_hold_interrupt(true);
+    opts.caller_waits = true;
     cf_code rc = via_can(ctx) ? cf_kp_flash_can(&env, &img, &opts, &ev, &rep, &ctx->flash_err)
                               : cf_kp_flash_usb(&env, &img, &opts, &ev, &rep, &ctx->flash_err);
     term_hold_interrupt(false);
-    cf_image_free(&img);
     term_discard_input();
     menu_progress_notices(&view);
     ctx->kp_ok = rc == CF_OK;
     ctx->kp_failed_phase = rep.failed_phase;
-    if (rc == CF_OK)
+    if (rc == CF_OK) {
+        char back[1024];
+        kp_came_back(ctx, &env, &img, &rep, back, sizeof(back));
         snprintf(ctx->kp_result, sizeof(ctx->kp_result),
                  "Written and verified %zu bytes on %s in %.1f s.\n%s", rep.bytes_verified,
-                 rep.device, rep.transfer_seconds,
-                 rep.came_back ? "The probe is back, running its new firmware."
-                               : "The probe was not seen coming back: check its LED.");
-    else
+                 rep.device, rep.transfer_seconds, back);
+    }
+    cf_image_free(&img);
+    if (rc != CF_OK)
         snprintf(ctx->kp_result, sizeof(ctx->kp_result),
                  "%s failed after %zu bytes written, %zu "
                  "verified; %s",
