@@ -61,7 +61,7 @@ say "== flash from running Klipper"
 run_logged flash "$CF_CARTOFLASH" flash can --yes --uuid "$UUID" --interface vcan0 --bitrate 1000000 "$IMG"
 expect_rc flash 0
 expect_out flash "Written and verified 21824 bytes"
-expect_out flash "The probe is back, running its new firmware"
+expect_out flash "Came back: the probe is back on"
 check "the node was sent to Katapult" grep -q bootloader-request "$NODE_LOG"
 check "COMPLETE after verification" grep -q " complete" "$NODE_LOG"
 check "the app started" grep -q app-start "$NODE_LOG"

@@ -46,7 +46,7 @@ run_logged flash "$CF_CARTOFLASH" flash usb --yes "$IMG"
 expect_rc flash 0
 expect_out flash "asking it to enter Katapult"
 expect_out flash "Katapult appeared on /dev/ttyACM[0-9]+ \\(same port $PORT, same chip 16000C000F43304253373820\\)"
-expect_out flash "The probe is back, running its new firmware"
+expect_out flash "Came back: the probe is back on"
 check "the touch arrived as line coding 1200 with DTR low" grep -q "line baud=1200 dtr=0" "$NODE_LOG"
 check "it re-enumerated as Katapult" grep -q "attached 1d50:6177 katapult stm32f042x6" "$NODE_LOG"
 check "COMPLETE after verification" grep -q " complete" "$NODE_LOG"
