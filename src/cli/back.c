@@ -46,8 +46,7 @@ cf_code cf_cli_came_back(FILE *out, cf_usb_backend *be, const cf_kp_env *env, co
     char line[1024];
     cf_came_back_describe(cb, line, sizeof(line));
     if (rc == CF_OK) {
-        fprintf(out, "%s%s.\n", cb->looked ? "Came back: " : "Not looked for: ",
-                cf_safe(line));
+        fprintf(out, "%s%s.\n", cb->looked ? "Came back: " : "Not looked for: ", cf_safe(line));
         if (cb->looked && cb->note[0])
             fprintf(out, "  (%s)\n", cf_safe(cb->note));
     }

@@ -1,6 +1,6 @@
 /* --simulate SPEC parsing: "dfu[:f042|:g431|:f446],flash=PATH,fault=KIND[@N],
- * appear=SECONDS,timing=on|off,start=idle|error,mainboard=f446|usb,noapp". Strict: anything unknown is
- * a usage error naming the valid forms, never silently ignored. */
+ * appear=SECONDS,timing=on|off,start=idle|error,mainboard=f446|usb,noapp". Strict: anything unknown
+ * is a usage error naming the valid forms, never silently ignored. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -87,10 +87,10 @@ typedef struct cf_emu_config {
 void cf_emu_config_default(cf_emu_config *cfg);
 
 /* Parses a --simulate SPEC ("dfu", "dfu:g431", "dfu:f446", "flash=PATH",
- * "fault=stall@3", "appear=2", "timing=off", "start=error", "mainboard=f446|usb", "noapp") into cfg, which is
- * first reset to the defaults (so "" gives the defaults). Unknown keys are CF_ERR_USAGE; Katapult
- * specs ("katapult-can", "katapult-usb") are CF_ERR_UNSUPPORTED here. A PATH cannot contain a
- * comma. flash_path points into cfg->flash_path_buf. */
+ * "fault=stall@3", "appear=2", "timing=off", "start=error", "mainboard=f446|usb", "noapp") into
+ * cfg, which is first reset to the defaults (so "" gives the defaults). Unknown keys are
+ * CF_ERR_USAGE; Katapult specs ("katapult-can", "katapult-usb") are CF_ERR_UNSUPPORTED here. A PATH
+ * cannot contain a comma. flash_path points into cfg->flash_path_buf. */
 cf_code cf_emu_parse_spec(const char *spec, cf_emu_config *cfg, cf_error *err);
 
 typedef struct cf_emu cf_emu;

@@ -153,7 +153,7 @@ typedef struct cf_kp_opts {
                            only one */
     uint32_t bitrate;   /* CAN: the bus bitrate to assume when the interface reports none (vcan) */
     bool force; /* override the MCU-unknown and interface-mismatch gates (never combined images) */
-    unsigned wait_ms;           /* wait for the bootloader / the app to come back; 0 = 10000 */
+    unsigned wait_ms; /* wait for the bootloader / the app to come back; 0 = 10000 */
     /* The caller looks for the app after COMPLETE itself (klipper/cameback.h
      * matches it and asks it what it runs): the flow returns right away. */
     bool caller_waits;

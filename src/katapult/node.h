@@ -146,5 +146,4 @@ typedef struct cf_kpn_stats {
 } cf_kpn_stats;
 void cf_kpn_get_stats(const cf_kpn *node, cf_kpn_stats *st);
 
-
 #endif

@@ -239,8 +239,8 @@ static cf_code wait_usb(cf_usb_backend *be, const cf_kp_env *env, const cf_cb_wa
 
 /* ---- CAN ---- */
 
-void cf_came_back_can_before(const cf_kp_env *env, const char *ifname, char (*out)[13],
-                             size_t cap, size_t *count)
+void cf_came_back_can_before(const cf_kp_env *env, const char *ifname, char (*out)[13], size_t cap,
+                             size_t *count)
 {
     *count = 0;
     cf_kp_canlink link;
@@ -302,7 +302,7 @@ static bool can_round(const cf_kp_env *env, const cf_cb_want *w, const char *ifn
             add_note(cb, "ignored CAN node %s: not running the image just written", found[i].uuid);
             continue;
         }
-        snprintf(cb->device, sizeof(cb->device), "%s uuid %s", ifname, found[i].uuid);
+        snprintf(cb->device, sizeof(cb->device), "%.32s uuid %.12s", ifname, found[i].uuid);
         if (rc != CF_OK)
             add_note(cb, "not asked what it runs: %s", tmp.message);
         return true;
@@ -321,13 +321,13 @@ static cf_code can_not_up(const cf_cb_want *w, const char *ifname, cf_came_back 
              "interface up (sudo ip link set %s up type can bitrate %u), then check with "
              "`cartoflash status --interface %s` or ~/klippy-env/bin/python "
              "~/klipper/scripts/canbus_query.py %s",
-             w->can_reachable ? "the CAN interface is not up" : "the simulated probe has no CAN bus",
+             w->can_reachable ? "the CAN interface is not up"
+                              : "the simulated probe has no CAN bus",
              ifname, info.can_bitrate ? (unsigned)info.can_bitrate : 1000000u, ifname, ifname);
     return CF_OK;
 }
 
-static cf_code wait_can(const cf_kp_env *env, const cf_cb_want *w, cf_came_back *cb,
-                        cf_error *err)
+static cf_code wait_can(const cf_kp_env *env, const cf_cb_want *w, cf_came_back *cb, cf_error *err)
 {
     const char *ifname = w->can_if ? w->can_if : "can0";
     cf_kp_canlink link;

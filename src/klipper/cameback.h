@@ -41,8 +41,8 @@
 #define CF_CB_MAX_BEFORE 32
 
 typedef struct cf_cb_want {
-    cf_iface iface;   /* the new firmware's link (USB or CAN) */
-    unsigned wait_ms; /* 0 = do not look */
+    cf_iface iface;      /* the new firmware's link (USB or CAN) */
+    unsigned wait_ms;    /* 0 = do not look */
     const char *why_not; /* with wait_ms 0: the reason to give (NULL = --back-wait 0) */
     const cf_image *img; /* what was written: a UUID-less CAN match needs the same build */
     /* USB: the port the probe was on and the serial it showed there. */
@@ -62,20 +62,20 @@ typedef struct cf_came_back {
     bool looked;
     bool seen;
     cf_iface iface;
-    char device[160];     /* "/dev/ttyACM0 (1-1.3)", "1-1.3", "can0 uuid 0123456789ab" */
-    char serial[64];      /* the chip serial it showed on USB, "" on CAN */
-    char version[96];     /* what identify reported; "" when it could not be asked */
+    char device[160]; /* "/dev/ttyACM0 (1-1.3)", "1-1.3", "can0 uuid 0123456789ab" */
+    char serial[64];  /* the chip serial it showed on USB, "" on CAN */
+    char version[96]; /* what identify reported; "" when it could not be asked */
     char mcu[32];
-    char asked_with[64];  /* "identify over USB serial", ... */
-    bool same_build;      /* identify's dictionary is the image's build */
-    char note[512];       /* why it was not looked for / not asked; what was ignored */
-    double seconds;       /* from the call to the sighting (or the give-up) */
+    char asked_with[64]; /* "identify over USB serial", ... */
+    bool same_build;     /* identify's dictionary is the image's build */
+    char note[512];      /* why it was not looked for / not asked; what was ignored */
+    double seconds;      /* from the call to the sighting (or the give-up) */
 } cf_came_back;
 
 /* The UUIDs that answer a CAN query on ifname now (before a DFU flash of a
  * CAN image); *count 0 when the interface is down or unreachable. */
-void cf_came_back_can_before(const cf_kp_env *env, const char *ifname, char (*out)[13],
-                             size_t cap, size_t *count);
+void cf_came_back_can_before(const cf_kp_env *env, const char *ifname, char (*out)[13], size_t cap,
+                             size_t *count);
 
 /* Waits for the probe as described above. be: the USB backend (a simulated
  * bus lists its devices itself), may be NULL; env: where USB serial and CAN

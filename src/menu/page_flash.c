@@ -9,7 +9,6 @@
 #include "klipper/cameback.h"
 #include "menu/menu.h"
 
-
 /* Makes sure the selected device is there, waiting with the countdown if not. */
 static bool device_ready(menu_ctx *ctx)
 {

@@ -468,7 +468,6 @@ menu_page page_kp_confirm(menu_ctx *ctx)
     }
 }
 
-
 /* After COMPLETE: the same UUID on CAN, the same port and chip serial on
  * USB (klipper/cameback.h); one sentence for the result page. */
 static void kp_came_back(menu_ctx *ctx, const cf_kp_env *env, const cf_image *img,
@@ -495,7 +494,7 @@ static void kp_came_back(menu_ctx *ctx, const cf_kp_env *env, const cf_image *im
         cf_came_back_describe(&cb, line, sizeof(line));
         snprintf(out, size, "%s%s.", cb.looked ? "Came back: " : "Not looked for: ", line);
     } else {
-        snprintf(out, size, "%s. Next: %s", err.message, err.hint);
+        snprintf(out, size, "%.400s. Next: %.560s", err.message, err.hint);
     }
     menu_log(false, "came back: %s", out);
 }
