@@ -24,6 +24,9 @@
 #define KLIPPER_VID 0x1d50u
 #define KLIPPER_PID 0x614eu /* Klipper's default USB product id (also Cartographer's) */
 
+const uint8_t cf_boot_sim_uid[12] = {0x16, 0x00, 0x0C, 0x00, 0x0F, 0x43,
+                                     0x30, 0x42, 0x53, 0x37, 0x38, 0x20};
+
 static void say(cf_boot *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void say(cf_boot *b, const char *fmt, ...)

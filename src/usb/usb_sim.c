@@ -39,12 +39,8 @@
  * CF_ERR_TIMEOUT after at most this long so tests stay fast. */
 #define SIM_NO_ANSWER_MAX_MS 50u
 
-/* The simulated chip's 96-bit unique ID, which the firmware reports as its USB
- * serial number: the same ID the emulated Katapult node uses (a real
- * Cartographer's, from user logs: 16000C000F43304253373820). The F042 ROM
- * itself reports the fixed serial FFFFFFFEFFFF. */
-static const uint8_t sim_uid[12] = {0x16, 0x00, 0x0C, 0x00, 0x0F, 0x43,
-                                    0x30, 0x42, 0x53, 0x37, 0x38, 0x20};
+/* The simulated chip's unique ID (boot/boot.h) is what its firmware reports as
+ * USB serial; the F042 ROM itself reports the fixed serial FFFFFFFEFFFF. */
 
 typedef struct sim_backend {
     struct cf_usb_backend base;
@@ -299,7 +295,7 @@ static bool probe_booted(sim_backend *be)
         const uint8_t *flash = cf_emu_flash(be->emu, &chip.flash_base, &size);
         chip.flash_size = (uint32_t)size;
         cf_emu_sram(be->emu, &chip.sram_base, &chip.sram_size);
-        memcpy(chip.uid, sim_uid, sizeof chip.uid);
+        memcpy(chip.uid, cf_boot_sim_uid, sizeof chip.uid);
         cf_boot_probe_jump(&be->boot, &chip, flash, jump, left_ns);
         be->boot_generation = cf_emu_generation(be->emu);
     }
