@@ -292,7 +292,11 @@ static bool can_round(const cf_kp_env *env, const cf_cb_want *w, const char *ifn
     for (size_t i = 0; i < n; i++) {
         if (found[i].app != CF_KP_APP_KLIPPER)
             continue;
-        if (uuid[0] ? strcmp(found[i].uuid, uuid) != 0 : was_there(w, found[i].uuid))
+        if (uuid[0] && strcmp(found[i].uuid, uuid) != 0) {
+            add_note(cb, "ignored CAN node %s: not the probe's UUID", found[i].uuid);
+            continue;
+        }
+        if (!uuid[0] && was_there(w, found[i].uuid))
             continue;
         cf_kl_ident_free(id);
         memset(id, 0, sizeof(*id));

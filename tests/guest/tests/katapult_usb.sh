@@ -89,6 +89,23 @@ fault_case lost@6 0 ""
 fault_case nack@3 0 ""
 fault_case busy@8 0 ""
 
+say "== the new app never enumerates; another 1d50:614e runs on another port"
+node_start "katapult-usb,flash=$T/noapp.flash,noapp,timing=off"
+PROBE_PID=$NODE_PID
+run_logged list2 "$CF_CARTOFLASH" list
+PORT=$(sed -n 's/.*(port \([0-9.-]*\)).*/\1/p' "$T/list2.out" | head -1)
+node_start "katapult-usb,uid=3E0027000E51353432383931"
+OTHER_PID=$NODE_PID
+run_logged noapp "$CF_CARTOFLASH" flash usb --yes --device "$PORT" --back-wait 4 "$IMG"
+expect_rc "noapp: written and started, not seen" 6
+expect_out noapp "not seen on USB port $PORT"
+expect_out noapp "ignored 1d50:614e on port [0-9.-]+ \\(serial 3E0027000E51353432383931\\): not the probe's port"
+check "noapp: the image was written" holds "$T/noapp.flash" "$IMG"
+kill "$OTHER_PID" 2>/dev/null
+wait "$OTHER_PID" 2>/dev/null
+NODE_PID=$PROBE_PID
+node_stop
+
 say "== gates through the real stack"
 node_start "katapult-usb,flash=$T/gate.flash"
 run_logged combined "$CF_CARTOFLASH" flash usb --yes "$CF_FIRMWARE_DIR/cartographer-klipper/firmware/v2-v3/combined-firmware/5.1.0/Full_Survey_Cartographer_USB_5_1_0.bin"
