@@ -48,26 +48,97 @@ static size_t put_string(uint8_t *buf, const char *s)
 }
 
 static const uint8_t acm_config[67] = {
-    9, 2, 67, 0, 2, 1, 0, 0xC0, 50,                         /* configuration */
-    9, 4, 0, 0, 1, 2, 2, 1, 0,                              /* comm interface */
-    5, 0x24, 0x00, 0x10, 0x01,                              /* header */
-    5, 0x24, 0x01, 0x00, 0x01,                              /* call management */
-    4, 0x24, 0x02, 0x02,                                    /* ACM */
-    5, 0x24, 0x06, 0x00, 0x01,                              /* union */
-    7, 5, 0x80 | EP_INTR, 3, 8, 0, 255,                     /* interrupt IN */
-    9, 4, 1, 0, 2, 0x0A, 0, 0, 0,                           /* data interface */
-    7, 5, EP_BULK, 2, 64, 0, 0, 7, 5, 0x80 | EP_BULK, 2, 64, 0, 0, /* bulk OUT, IN */
+    9,
+    2,
+    67,
+    0,
+    2,
+    1,
+    0,
+    0xC0,
+    50, /* configuration */
+    9,
+    4,
+    0,
+    0,
+    1,
+    2,
+    2,
+    1,
+    0, /* comm interface */
+    5,
+    0x24,
+    0x00,
+    0x10,
+    0x01, /* header */
+    5,
+    0x24,
+    0x01,
+    0x00,
+    0x01, /* call management */
+    4,
+    0x24,
+    0x02,
+    0x02, /* ACM */
+    5,
+    0x24,
+    0x06,
+    0x00,
+    0x01, /* union */
+    7,
+    5,
+    0x80 | EP_INTR,
+    3,
+    8,
+    0,
+    255, /* interrupt IN */
+    9,
+    4,
+    1,
+    0,
+    2,
+    0x0A,
+    0,
+    0,
+    0, /* data interface */
+    7,
+    5,
+    EP_BULK,
+    2,
+    64,
+    0,
+    0,
+    7,
+    5,
+    0x80 | EP_BULK,
+    2,
+    64,
+    0,
+    0, /* bulk OUT, IN */
 };
 
 static size_t descriptor(const acm *a, uint8_t type, uint8_t index, uint8_t *buf)
 {
     const cf_boot_usb *u = &a->boot->usb;
     if (type == 1) {
-        const uint8_t d[18] = {18, 1, 0x00, 0x02, 0x02, 0x00, 0x00, 64,
-                               (uint8_t)(u->vid & 0xFF), (uint8_t)(u->vid >> 8),
-                               (uint8_t)(u->pid & 0xFF), (uint8_t)(u->pid >> 8),
-                               (uint8_t)(u->bcd_device & 0xFF), (uint8_t)(u->bcd_device >> 8),
-                               u->manufacturer[0] ? 1 : 0, 2, 3, 1};
+        const uint8_t d[18] = {18,
+                               1,
+                               0x00,
+                               0x02,
+                               0x02,
+                               0x00,
+                               0x00,
+                               64,
+                               (uint8_t)(u->vid & 0xFF),
+                               (uint8_t)(u->vid >> 8),
+                               (uint8_t)(u->pid & 0xFF),
+                               (uint8_t)(u->pid >> 8),
+                               (uint8_t)(u->bcd_device & 0xFF),
+                               (uint8_t)(u->bcd_device >> 8),
+                               u->manufacturer[0] ? 1 : 0,
+                               2,
+                               3,
+                               1};
         memcpy(buf, d, sizeof(d));
         return sizeof(d);
     }
@@ -82,7 +153,10 @@ static size_t descriptor(const acm *a, uint8_t type, uint8_t index, uint8_t *buf
         memcpy(buf, l, 4);
         return 4;
     }
-    const char *s = index == 1 ? u->manufacturer : index == 2 ? u->product : index == 3 ? u->serial : NULL;
+    const char *s = index == 1   ? u->manufacturer
+                    : index == 2 ? u->product
+                    : index == 3 ? u->serial
+                                 : NULL;
     return s ? put_string(buf, s) : 0;
 }
 
@@ -233,7 +307,10 @@ int app_acm_serve(const cf_boot *boot, const uint8_t *dict, size_t dict_len, uns
     int rc = 0;
     while (!*stop && cf_now_ns() < end && (rc = step(&a, &closed_at)) == 0)
         ;
-    log("app detached (%s) identifies=%u", rc < 0 ? "error" : rc > 0 ? "host done" : "time",
+    log("app detached (%s) identifies=%u",
+        rc < 0   ? "error"
+        : rc > 0 ? "host done"
+                 : "time",
         a.mcu.identifies);
     usbip_detach(&a.dev);
     return rc < 0 ? -1 : 0;
