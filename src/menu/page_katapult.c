@@ -591,8 +591,12 @@ menu_page page_kp_result(menu_ctx *ctx)
         scr_cf_error(&ctx->flash_err);
         scr_label("Failed during:", "%s", cf_flash_phase_name(ctx->kp_failed_phase));
     }
-    if (ctx->kp_result[0])
-        printf("%s\n", cf_safe(ctx->kp_result));
+    if (ctx->kp_result[0]) {
+        /* two lines (what was written, then whether it came back): the
+         * newline is ours, the rest quotes device strings and is filtered */
+        char shown[sizeof(ctx->kp_result) * 4];
+        printf("%s\n", cf_safe_text_buf(shown, sizeof(shown), ctx->kp_result));
+    }
     if (ctx->klipper_stopped_by_us)
         printf("\nKlipper (%s) was stopped for the flash.\n", ctx->set.klipper_service);
 
