@@ -309,6 +309,9 @@ static bool can_round(const cf_kp_env *env, const cf_cb_want *w, const char *ifn
         snprintf(cb->device, sizeof(cb->device), "%.32s uuid %.12s", ifname, found[i].uuid);
         if (rc != CF_OK)
             add_note(cb, "not asked what it runs: %s", tmp.message);
+        else /* Klipper cannot take a node id back (klipper/reach.h) */
+            add_note(cb, "identify gave it a node id of its own until it restarts; Klipper "
+                         "assigns its own when it connects");
         return true;
     }
     return false;
