@@ -28,6 +28,9 @@ void cf_cli_back_want(const cf_image *img, unsigned wait_ms, bool given, cf_cb_w
     w->img = img;
     /* a deployer installs Katapult and leaves the probe in it: no app to see */
     w->iface = info.kind == CF_KIND_DEPLOYER ? CF_IFACE_UNKNOWN : info.iface;
+    if (info.kind == CF_KIND_DEPLOYER)
+        w->why_not = "a deployer installs Katapult and leaves the probe in it (`cartoflash list` "
+                     "shows it there)";
     if (given)
         w->wait_ms = wait_ms;
     else

@@ -396,9 +396,10 @@ cf_code cf_came_back_wait(cf_usb_backend *be, const cf_kp_env *env, const cf_cb_
         return wait_can(env, w, out, err);
     if (w->iface != CF_IFACE_USB || !w->port || !w->port[0]) {
         out->looked = false;
-        snprintf(out->note, sizeof(out->note),
-                 "the image names no USB or CAN link, so there is nothing to look for: "
-                 "`cartoflash status` shows what the probe runs");
+        snprintf(out->note, sizeof(out->note), "%s: `cartoflash status` shows what the probe runs",
+                 w->why_not ? w->why_not
+                            : "the image names no USB or CAN link, so there is nothing to look "
+                              "for");
         return CF_OK;
     }
     return wait_usb(be, env, w, out, err);

@@ -41,9 +41,11 @@
 #define CF_CB_MAX_BEFORE 32
 
 typedef struct cf_cb_want {
-    cf_iface iface;      /* the new firmware's link (USB or CAN) */
-    unsigned wait_ms;    /* 0 = do not look */
-    const char *why_not; /* with wait_ms 0: the reason to give (NULL = --back-wait 0) */
+    cf_iface iface;   /* the new firmware's link (USB or CAN) */
+    unsigned wait_ms; /* 0 = do not look */
+    /* Why nothing is looked for, with wait_ms 0 or iface unknown (NULL: --back-wait 0,
+     * or "the image names no link") */
+    const char *why_not;
     const cf_image *img; /* what was written: a UUID-less CAN match needs the same build */
     /* USB: the port the probe was on and the serial it showed there. */
     const char *port;

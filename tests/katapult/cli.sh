@@ -70,6 +70,13 @@ expect_status 6 "flash usb: an app that never enumerates is not seen"
 expect_err "ignored 1d50:614e on port 1-1.2" "and the Klipper mainboard on another port is not taken for it"
 if grep -q "Came back" <<<"$OUT"; then fail "flash usb noapp claims the probe came back"; show
 else pass "flash usb noapp: no claim that the probe came back"; fi
+# A deployer leaves the probe in Katapult: nothing is claimed to have come back.
+DEPLOYER=$FW/katapult-deployer/katapult-deployer-1m.bin
+run --simulate=katapult-usb,timing=off flash usb --yes --force "$DEPLOYER"
+expect_status 0 "flash usb of a deployer (forced: a CAN Katapult over USB)"
+expect_out "Not looked for: a deployer installs Katapult" "a deployer is not looked for as the app"
+if grep -q "Came back" <<<"$OUT"; then fail "a deployer flash claims the probe came back"; show
+else pass "a deployer flash claims no app came back"; fi
 run --simulate=katapult-usb,appear=1,timing=off,flash="$F" flash usb --yes "$USB_APP"
 expect_status 0 "flash usb waits for a probe that appears late (appear=1)"
 expect_out "waiting up to" "and says it is waiting"
