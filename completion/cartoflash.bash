@@ -25,7 +25,7 @@ _cartoflash() {
     prev=${COMP_WORDS[COMP_CWORD - 1]}
     local globals="--simulate --no-color --log --help --version"
     local old="-f --flash -b --branch -D --debug -t --type -H --high-temp -a --all -k --kseries -d --device --firmware --firmware-dir"
-    local sim_items="dfu dfu:f042 dfu:g431 katapult-can katapult-can:f042 katapult-can:g431 katapult-usb katapult-usb:f042 katapult-usb:g431 flash= fault= appear= timing=on timing=off start=idle start=error"
+    local sim_items="dfu dfu:f042 dfu:g431 katapult-can katapult-can:f042 katapult-can:g431 katapult-usb katapult-usb:f042 katapult-usb:g431 flash= fault= appear= timing=on timing=off start=idle start=error noapp mainboard=usb"
 
     # The command and its subcommand: the first two words that are not options.
     local cmd="" sub="" i w
@@ -75,7 +75,7 @@ _cartoflash() {
     -b | --branch) COMPREPLY=($(compgen -W "master beta develop custom" -- "$cur")); return 0 ;;
     --backup-dir | --firmware-dir) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
     --source | --firmware | --log) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-    --wait | --timeout | --address | --bitrate | --uuid | --max-download) return 0 ;;
+    --wait | --back-wait | --timeout | --address | --bitrate | --uuid | --max-download) return 0 ;;
     esac
 
     local opts=""
@@ -90,9 +90,9 @@ _cartoflash() {
     flash)
         case $sub in
         "") COMPREPLY=($(compgen -W "dfu can usb" -- "$cur")); return 0 ;;
-        dfu) opts="--device --address --full --force --yes --erase --mass-erase --no-leave --backup-dir --wait --dry-run --json" ;;
-        can) opts="--uuid --interface --bitrate --force --yes --wait --timeout --dry-run --json" ;;
-        usb) opts="--device --force --yes --wait --timeout --dry-run --json" ;;
+        dfu) opts="--device --address --full --force --yes --erase --mass-erase --no-leave --backup-dir --wait --back-wait --interface --dry-run --json" ;;
+        can) opts="--uuid --interface --bitrate --force --yes --wait --back-wait --timeout --dry-run --json" ;;
+        usb) opts="--device --force --yes --wait --back-wait --timeout --dry-run --json" ;;
         esac ;;
     switch) opts="--to --yes --device --uuid --interface --source --branch --offline --wait --stop-after --restart" ;;
     firmware)

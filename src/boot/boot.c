@@ -12,6 +12,7 @@
  * hex (Klipper's usb_fill_serial / CONFIG_USB_SERIAL_NUMBER_CHIPID).
  */
 #include "boot/boot.h"
+#include "common/chipid.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,9 @@
 #define WORD_ERASED 0xFFFFFFFFu
 #define KLIPPER_VID 0x1d50u
 #define KLIPPER_PID 0x614eu /* Klipper's default USB product id (also Cartographer's) */
+
+const uint8_t cf_boot_sim_uid[12] = {0x16, 0x00, 0x0C, 0x00, 0x0F, 0x43,
+                                     0x30, 0x42, 0x53, 0x37, 0x38, 0x20};
 
 static void say(cf_boot *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -153,8 +157,7 @@ static const uint8_t *table_target(const cf_boot_chip *chip, const uint8_t *flas
 
 static void chip_serial(const cf_boot_chip *chip, cf_boot_usb *u)
 {
-    for (size_t i = 0; i < sizeof(chip->uid); i++)
-        snprintf(u->serial + 2 * i, 3, "%02X", chip->uid[i]);
+    cf_chipid_klipper_serial(chip->uid, u->serial);
 }
 
 /* Finds the firmware's GET_DESCRIPTOR table in [addr, addr+len) and reads its

@@ -49,6 +49,12 @@
  * (clock and USB setup, connect, bus reset, addressing, descriptors). */
 #define CF_BOOT_USB_ENUM_MS 500u
 
+/* The simulated chip's 96-bit unique ID (a real Cartographer's, from user
+ * logs: USB serial 16000C000F43304253373820), shared by every simulation of
+ * the probe (the in-process USB bus, the guest's USB/IP gadget) so the
+ * firmware it boots names the chip the ROM's serial names. */
+extern const uint8_t cf_boot_sim_uid[12];
+
 /* The chip behind the ROM. */
 typedef struct cf_boot_chip {
     const char *mcu; /* "stm32f042x6", as Klipper dictionaries name it */

@@ -32,6 +32,8 @@ cf_code cf_cli_open_backend(const cf_cli *cli, cf_usb_backend **be, cf_error *er
         rc = cf_emu_new(&cfg, &sim_emu, err);
     if (rc == CF_OK)
         rc = cf_usb_backend_sim(sim_emu, be, err);
+    if (rc == CF_OK)
+        rc = cf_usb_backend_sim_runtime(*be, cfg.noapp, cfg.mainboard_klipper, err);
     if (rc == CF_OK && cfg.mainboard) {
         cf_emu_config mb;
         cf_emu_config_default(&mb);

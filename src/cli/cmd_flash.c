@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/args.h"
+#include "cli/back.h"
 #include "cli/cli.h"
 #include "cli/dryrun.h"
 #include "cli/progress.h"
@@ -16,10 +17,16 @@
 static const char flash_dfu_usage[] =
     "usage: cartoflash flash dfu [--device SEL] [--address A] [--full] [--force] [--yes]\n"
     "                            [--erase auto|pages|mass] [--mass-erase] [--no-leave]\n"
-    "                            [--backup-dir DIR] [--wait SECONDS] [--dry-run] [--json] FILE\n"
+    "                            [--backup-dir DIR] [--wait SECONDS] [--back-wait SECONDS]\n"
+    "                            [--interface IF] [--dry-run] [--json] FILE\n"
     "  --dry-run   find the device, run every check, read what it holds and print the plan\n"
     "              (pages that change, erase method, backup file); nothing is erased,\n"
-    "              written or backed up, and the probe stays in DFU mode\n";
+    "              written or backed up, and the probe stays in DFU mode\n"
+    "  After leaving DFU mode it looks for the probe running the new firmware: a USB build\n"
+    "  on the same port with the same chip, a CAN build on IF (default can0) when it is up,\n"
+    "  and asks it what it runs (exit 6 when it is not seen).\n"
+    "  --back-wait S    how long to look (default 10 for USB, 15 for CAN; 0 = do not look)\n"
+    "  --interface IF   the CAN interface a CAN build is looked for on (default can0)\n";
 
 typedef struct flash_args {
     cf_flash_opts opts;
@@ -27,6 +34,9 @@ typedef struct flash_args {
     bool address_given;
     uint32_t address;
     uint64_t wait_ms;
+    unsigned back_wait_ms;
+    bool back_wait_given;
+    const char *can_if;
     const char *file;
 } flash_args;
 
@@ -43,6 +53,8 @@ static int parse_flash_dfu(const cf_cli *cli, int argc, char **argv, flash_args 
         {"no-leave", no_argument, NULL, 'n'},
         {"backup-dir", required_argument, NULL, 'b'},
         {"wait", required_argument, NULL, 'w'},
+        {"back-wait", required_argument, NULL, 'B'},
+        {"interface", required_argument, NULL, 'i'},
         {"json", no_argument, NULL, 'j'},
         {"dry-run", no_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
@@ -93,6 +105,13 @@ static int parse_flash_dfu(const cf_cli *cli, int argc, char **argv, flash_args 
         case 'w':
             if (cf_parse_seconds(optarg, &a->wait_ms, &err) != CF_OK)
                 return cf_cli_report_error(cli, &err);
+            break;
+        case 'B':
+            if (cf_cli_parse_back_wait(optarg, &a->back_wait_ms, &a->back_wait_given, &err))
+                return cf_cli_report_error(cli, &err);
+            break;
+        case 'i':
+            a->can_if = optarg;
             break;
         case 'j':
             break; /* taken before parsing (cf_cli_wants_json) */
@@ -206,7 +225,8 @@ static json_t *device_json(const cf_usb_dfu_info *dev)
 }
 
 static void print_json(const cf_usb_dfu_info *dev, const char *file, const cf_image *img,
-                       const cf_progress_view *view, const cf_flash_report *rep)
+                       const cf_progress_view *view, const cf_flash_report *rep,
+                       const cf_came_back *cb)
 {
     json_t *root = cf_cli_json_root("flash dfu");
     json_object_set_new(root, "device", device_json(dev));
@@ -223,9 +243,8 @@ static void print_json(const cf_usb_dfu_info *dev, const char *file, const cf_im
     json_object_set_new(root, "backup_file",
                         rep->backup_path[0] ? cf_cli_json_text(rep->backup_path) : json_null());
     json_object_set_new(root, "left_bootloader", json_boolean(rep->left));
-    /* DFU leave does not wait for the probe to start its firmware: unknown */
-    json_object_set_new(root, "came_back", json_null());
-    json_object_set_new(root, "duration_s", json_real(rep->seconds));
+    json_object_set_new(root, "came_back", cf_cli_came_back_json(cb));
+    json_object_set_new(root, "duration_s", json_real(rep->seconds + cb->seconds));
     cf_cli_json_print(root);
 }
 
@@ -241,6 +260,88 @@ static void print_json_dry(const cf_usb_dfu_info *dev, const char *file, const c
                         json_string(rep->pages_changed ? "would-flash" : "unchanged"));
     json_object_set_new(root, "plan", cf_cli_dfu_plan_json(rep));
     cf_cli_json_print(root);
+}
+
+/* --dry-run: the gates and the plan; nothing is erased, written or left. */
+static cf_code plan_dfu(const cf_cli *cli, cf_usb_backend *be, flash_args *a,
+                        const cf_usb_dfu_info *dev, const cf_image *img, cf_error *err)
+{
+    a->opts.device = dev->bus_path;
+    cf_progress_view view;
+    cf_flash_events ev;
+    cf_flash_report rep;
+    cf_progress_view_init(&view, cli->json ? stderr : stdout, cli->json ? false : cli->tty);
+    cf_progress_view_events(&view, &ev);
+    cf_code rc = cf_flash_dfu(be, img, &a->opts, &ev, &rep, err);
+    log_gates(&rep, rc);
+    if (rc != CF_OK)
+        return rc;
+    cf_cli_log_dfu_plan(&rep);
+    if (cli->json)
+        print_json_dry(dev, a->file, img, &rep);
+    else
+        cf_cli_print_dfu_plan(&rep);
+    return CF_OK;
+}
+
+/* What to look for after leave: the image's link, the probe's port and ROM
+ * serial; for a CAN build, the nodes that answered before (under --simulate
+ * there is no CAN bus to ask). */
+static void dfu_want(const cf_cli *cli, const flash_args *a, const cf_usb_dfu_info *dev,
+                     const cf_image *img, char (*before)[13], cf_cb_want *w)
+{
+    cf_cli_back_want(img, a->back_wait_ms, a->back_wait_given, w);
+    w->port = dev->bus_path;
+    w->serial = dev->serial;
+    w->can_if = a->can_if ? a->can_if : "can0";
+    w->can_reachable = !cli->simulate;
+    w->before = before;
+    if (w->iface == CF_IFACE_CAN && w->wait_ms && w->can_reachable)
+        cf_came_back_can_before(NULL, w->can_if, before, CF_CB_MAX_BEFORE, &w->before_count);
+}
+
+/* Flashes exactly the device that was shown (by its bus path), then looks
+ * for it running the new firmware. */
+static cf_code run_dfu(const cf_cli *cli, cf_usb_backend *be, flash_args *a,
+                       const cf_usb_dfu_info *dev, const cf_image *img, cf_error *err)
+{
+    a->opts.device = dev->bus_path;
+    char before[CF_CB_MAX_BEFORE][13];
+    cf_cb_want want;
+    dfu_want(cli, a, dev, img, before, &want);
+    cf_progress_view view;
+    cf_flash_events ev;
+    cf_flash_report rep;
+    FILE *out = cli->json ? stderr : stdout; /* with --json, stdout is the document */
+    cf_progress_view_init(&view, out, cli->json ? false : cli->tty);
+    cf_progress_view_events(&view, &ev);
+    cf_code rc = cf_flash_dfu(be, img, &a->opts, &ev, &rep, err);
+    log_gates(&rep, rc);
+    if (rc != CF_OK) {
+        if (rep.failed_phase > CF_PHASE_CHECK && err->code != CF_ERR_VERIFY) {
+            if (rep.failed_address)
+                cf_error_prefix(err, "%s failed at 0x%08x", cf_flash_phase_name(rep.failed_phase),
+                                rep.failed_address);
+            else
+                cf_error_prefix(err, "%s failed", cf_flash_phase_name(rep.failed_phase));
+        }
+        return rc;
+    }
+    cf_log(false, "flashed: %zu of %zu pages changed, %zu bytes written and verified, %s%s",
+           rep.pages_changed, rep.pages_total, rep.bytes_written,
+           rep.left ? "left DFU" : "stayed in DFU", rep.backup_path[0] ? "" : ", no backup");
+    if (!cli->json)
+        print_result(&rep);
+    if (!rep.left) {
+        want.wait_ms = 0;
+        want.why_not = "it stays in DFU mode (--no-leave)";
+    }
+    cf_came_back cb;
+    cf_kp_env env = {0};
+    rc = cf_cli_came_back(out, be, &env, &want, &cb, err);
+    if (rc == CF_OK && cli->json)
+        print_json(dev, a->file, img, &view, &rep, &cb);
+    return rc;
 }
 
 static int flash_dfu(const cf_cli *outer, int argc, char **argv)
@@ -275,40 +376,10 @@ static int flash_dfu(const cf_cli *outer, int argc, char **argv)
         describe(&dev, a.file, &img);
     /* a dry run changes nothing, so it needs no yes */
     rc = a.opts.dry_run ? CF_OK : cf_cli_ask(a.yes, cli->json, &err);
-    if (rc == CF_OK) {
-        /* Flash exactly the device that was shown, by its bus path. */
-        a.opts.device = dev.bus_path;
-        cf_progress_view view;
-        cf_flash_events ev;
-        cf_flash_report rep;
-        /* with --json, stdout is the document: progress goes to stderr */
-        cf_progress_view_init(&view, cli->json ? stderr : stdout, cli->json ? false : cli->tty);
-        cf_progress_view_events(&view, &ev);
-        rc = cf_flash_dfu(be, &img, &a.opts, &ev, &rep, &err);
-        log_gates(&rep, rc);
-        if (rc == CF_OK && a.opts.dry_run)
-            cf_cli_log_dfu_plan(&rep);
-        else if (rc == CF_OK)
-            cf_log(false, "flashed: %zu of %zu pages changed, %zu bytes written and verified, %s%s",
-                   rep.pages_changed, rep.pages_total, rep.bytes_written,
-                   rep.left ? "left DFU" : "stayed in DFU",
-                   rep.backup_path[0] ? "" : ", no backup");
-        if (rc == CF_OK && a.opts.dry_run && cli->json) {
-            print_json_dry(&dev, a.file, &img, &rep);
-        } else if (rc == CF_OK && a.opts.dry_run) {
-            cf_cli_print_dfu_plan(&rep);
-        } else if (rc == CF_OK && cli->json) {
-            print_json(&dev, a.file, &img, &view, &rep);
-        } else if (rc == CF_OK) {
-            print_result(&rep);
-        } else if (rep.failed_phase > CF_PHASE_CHECK && err.code != CF_ERR_VERIFY) {
-            if (rep.failed_address)
-                cf_error_prefix(&err, "%s failed at 0x%08x", cf_flash_phase_name(rep.failed_phase),
-                                rep.failed_address);
-            else
-                cf_error_prefix(&err, "%s failed", cf_flash_phase_name(rep.failed_phase));
-        }
-    }
+    if (rc == CF_OK && a.opts.dry_run)
+        rc = plan_dfu(cli, be, &a, &dev, &img, &err);
+    else if (rc == CF_OK)
+        rc = run_dfu(cli, be, &a, &dev, &img, &err);
     cf_image_free(&img);
     cf_cli_close_backend(be);
     return rc == CF_OK ? 0 : cf_cli_report_error(cli, &err);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/args.h"
+#include "cli/back.h"
 #include "cli/cli.h"
 #include "cli/dryrun.h"
 #include "cli/progress.h"
@@ -17,21 +18,28 @@
 
 static const char can_usage[] =
     "usage: cartoflash flash can --uuid UUID [--interface IF] [--bitrate N] [--force] [--yes]\n"
-    "                            [--wait SECONDS] [--timeout MS] [--dry-run] [--json] FILE\n"
+    "                            [--wait SECONDS] [--back-wait SECONDS] [--timeout MS]\n"
+    "                            [--dry-run] [--json] FILE\n"
     "  Sends the probe with this CAN UUID to Katapult (it may be running Klipper), writes\n"
-    "  the application image FILE, verifies it by read-back and only then starts it.\n"
+    "  the application image FILE, verifies it by read-back and only then starts it, then\n"
+    "  waits for the same UUID to answer as Klipper and asks it what it runs (exit 6 when\n"
+    "  it does not).\n"
     "  --interface IF   CAN interface (default can0)\n"
     "  --bitrate N      bus bitrate to assume when the interface reports none (vcan)\n"
+    "  --back-wait S    how long to look for the probe afterwards (default 15, 0 = do not look)\n"
     "  --dry-run        run every check and print the plan; no bootloader request is sent\n";
 
 static const char usb_usage[] =
     "usage: cartoflash flash usb [--device PATH|SYSFS|PORT] [--force] [--yes]\n"
-    "                            [--wait SECONDS] [--timeout MS] [--dry-run] [--json] FILE\n"
+    "                            [--wait SECONDS] [--back-wait SECONDS] [--timeout MS]\n"
+    "                            [--dry-run] [--json] FILE\n"
     "  Finds the probe on USB (Klipper or Katapult mode), asks Klipper to enter Katapult\n"
     "  (1200-baud touch), writes the application image FILE, verifies it by read-back,\n"
-    "  starts it and waits for the probe to come back.\n"
+    "  starts it and waits for it to come back on the same port with the same chip serial,\n"
+    "  then asks it what it runs (exit 6 when it does not come back).\n"
     "  --device SEL     /dev/ttyACM0, a /dev/serial/by-id link, a sysfs path or a port\n"
     "                   such as 1-1.3; needed when more than one probe is attached\n"
+    "  --back-wait S    how long to look for the probe afterwards (default 10, 0 = do not look)\n"
     "  --dry-run        find the probe, run every check and print the plan; nothing is sent\n";
 
 typedef struct kp_args {
@@ -39,6 +47,8 @@ typedef struct kp_args {
     cf_kp_timing timing;
     bool timing_given;
     bool yes;
+    unsigned back_wait_ms;
+    bool back_wait_given;
     const char *file;
 } kp_args;
 
@@ -46,12 +56,19 @@ typedef struct kp_args {
 static int parse(const cf_cli *cli, bool can, int argc, char **argv, kp_args *a)
 {
     static const struct option longopts[] = {
-        {"uuid", required_argument, NULL, 'u'},    {"interface", required_argument, NULL, 'i'},
-        {"bitrate", required_argument, NULL, 'b'}, {"device", required_argument, NULL, 'd'},
-        {"force", no_argument, NULL, 'f'},         {"yes", no_argument, NULL, 'y'},
-        {"wait", required_argument, NULL, 'w'},    {"timeout", required_argument, NULL, 't'},
-        {"json", no_argument, NULL, 'j'},          {"dry-run", no_argument, NULL, 'D'},
-        {"help", no_argument, NULL, 'h'},          {0, 0, 0, 0},
+        {"uuid", required_argument, NULL, 'u'},
+        {"interface", required_argument, NULL, 'i'},
+        {"bitrate", required_argument, NULL, 'b'},
+        {"device", required_argument, NULL, 'd'},
+        {"force", no_argument, NULL, 'f'},
+        {"yes", no_argument, NULL, 'y'},
+        {"wait", required_argument, NULL, 'w'},
+        {"timeout", required_argument, NULL, 't'},
+        {"back-wait", required_argument, NULL, 'B'},
+        {"json", no_argument, NULL, 'j'},
+        {"dry-run", no_argument, NULL, 'D'},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0},
     };
     const char *usage = can ? can_usage : usb_usage;
     cf_error err = {0};
@@ -94,6 +111,10 @@ static int parse(const cf_cli *cli, bool can, int argc, char **argv, kp_args *a)
             if (cf_parse_seconds(optarg, &ms, &err) != CF_OK)
                 return cf_cli_report_error(cli, &err);
             a->opts.wait_ms = ms > 600000 ? 600000 : (unsigned)ms;
+            break;
+        case 'B':
+            if (cf_cli_parse_back_wait(optarg, &a->back_wait_ms, &a->back_wait_given, &err))
+                return cf_cli_report_error(cli, &err);
             break;
         case 't': {
             unsigned long v = strtoul(optarg, &end, 10);
@@ -191,16 +212,13 @@ static void print_result(bool can, const cf_kp_report *rep)
     }
     if (rep->installed_katapult != CF_IFACE_UNKNOWN)
         print_deployed(can, rep);
-    else if (rep->came_back)
-        printf("The probe is back, running its new firmware (%.1f s in all).\n", rep->seconds);
     else
-        printf("Started the new firmware, but the probe was not seen coming back: check its "
-               "LED and `cartoflash list` (%.1f s in all).\n",
-               rep->seconds);
+        printf("Written, verified and started in %.1f s.\n", rep->seconds);
 }
 
 static void print_json(bool can, const char *file, const cf_image *img,
-                       const cf_progress_view *view, const cf_kp_report *rep)
+                       const cf_progress_view *view, const cf_kp_report *rep,
+                       const cf_came_back *cb)
 {
     json_t *root = cf_cli_json_root(can ? "flash can" : "flash usb");
     json_t *dev = json_object();
@@ -217,7 +235,7 @@ static void print_json(bool can, const char *file, const cf_image *img,
     /* Katapult cannot read back what the probe held before: no backup */
     json_object_set_new(root, "backup_file", json_null());
     json_object_set_new(root, "was_klipper", json_boolean(rep->was_klipper));
-    json_object_set_new(root, "came_back", json_boolean(rep->came_back));
+    json_object_set_new(root, "came_back", cf_cli_came_back_json(cb));
     if (rep->installed_katapult != CF_IFACE_UNKNOWN) {
         json_t *k = json_object();
         json_object_set_new(k, "interface", json_string(cf_iface_name(rep->installed_katapult)));
@@ -225,7 +243,7 @@ static void print_json(bool can, const char *file, const cf_image *img,
                             rep->can_uuid[0] ? json_string(rep->can_uuid) : json_null());
         json_object_set_new(root, "installed_katapult", k);
     }
-    json_object_set_new(root, "duration_s", json_real(rep->seconds));
+    json_object_set_new(root, "duration_s", json_real(rep->seconds + cb->seconds));
     json_object_set_new(root, "transfer_s", json_real(rep->transfer_seconds));
     json_object_set_new(root, "bus_bitrate",
                         rep->bus_bitrate ? json_integer(rep->bus_bitrate) : json_null());
@@ -260,6 +278,70 @@ static void print_json_dry(bool can, const char *file, const cf_image *img, cons
                         rep->bus_bitrate ? json_integer(rep->bus_bitrate) : json_null());
     json_object_set_new(root, "plan", cf_cli_kp_plan_json(rep));
     cf_cli_json_print(root);
+}
+
+/* --dry-run: every check before the bootloader request, then the plan. */
+static cf_code plan_flash(const cf_cli *cli, bool can, kp_args *a, cf_kp_sim *sim,
+                          const cf_image *img, cf_error *err)
+{
+    cf_kp_env env = {.sim = sim};
+    cf_progress_view view;
+    cf_flash_events ev;
+    cf_kp_report rep;
+    cf_progress_view_init(&view, cli->json ? stderr : stdout, cli->json ? false : cli->tty);
+    cf_progress_view_events(&view, &ev);
+    cf_code rc = can ? cf_kp_flash_can(&env, img, &a->opts, &ev, &rep, err)
+                     : cf_kp_flash_usb(&env, img, &a->opts, &ev, &rep, err);
+    cf_log(false, "device %s: %s", rep.device[0] ? rep.device : "not found",
+           rc != CF_OK ? "stopped (see the error)"
+                       : "every check before the bootloader request passed");
+    if (rc != CF_OK)
+        return rc;
+    cf_cli_log_kp_plan(&rep);
+    if (cli->json)
+        print_json_dry(can, a->file, img, &rep);
+    else
+        cf_cli_print_kp_plan(can, &rep);
+    return CF_OK;
+}
+
+/* Flashes, then looks for the probe: the same UUID on CAN, the same port
+ * and chip serial on USB. */
+static cf_code run_flash(const cf_cli *cli, bool can, kp_args *a, cf_kp_sim *sim,
+                         const cf_image *img, cf_error *err)
+{
+    cf_kp_env env = {.sim = sim};
+    cf_progress_view view;
+    cf_flash_events ev;
+    cf_kp_report rep;
+    FILE *out = cli->json ? stderr : stdout;
+    cf_progress_view_init(&view, out, cli->json ? false : cli->tty);
+    cf_progress_view_events(&view, &ev);
+    a->opts.caller_waits = true;
+    cf_code rc = can ? cf_kp_flash_can(&env, img, &a->opts, &ev, &rep, err)
+                     : cf_kp_flash_usb(&env, img, &a->opts, &ev, &rep, err);
+    cf_log(false, "device %s: %s", rep.device[0] ? rep.device : "not found",
+           rc != CF_OK ? "stopped (see the error)" : "written, verified and started");
+    if (rc != CF_OK) {
+        if (rep.failed_phase >= CF_PHASE_WRITE && rep.failed_phase <= CF_PHASE_VERIFY)
+            fprintf(stderr, "cartoflash: %s failed after %zu bytes written, %zu verified%s.\n",
+                    cf_flash_phase_name(rep.failed_phase), rep.bytes_written, rep.bytes_verified,
+                    rep.completed ? "" : "; COMPLETE was not sent");
+        return rc;
+    }
+    if (!cli->json)
+        print_result(can, &rep);
+    cf_cb_want want;
+    cf_cli_back_want(img, a->back_wait_ms, a->back_wait_given, &want);
+    want.port = rep.port;
+    want.serial = rep.serial;
+    want.can_if = a->opts.interface;
+    want.uuid = can ? a->opts.uuid : NULL;
+    cf_came_back cb;
+    rc = cf_cli_came_back(out, NULL, &env, &want, &cb, err);
+    if (rc == CF_OK && cli->json)
+        print_json(can, a->file, img, &view, &rep, &cb);
+    return rc;
 }
 
 static int flash_katapult(const cf_cli *outer, bool can, int argc, char **argv)
@@ -329,34 +411,10 @@ static int flash_katapult(const cf_cli *outer, bool can, int argc, char **argv)
     /* asked the same way as flash dfu: without a terminal, only with --yes */
     if (rc == CF_OK && !a.opts.dry_run) /* a dry run changes nothing: no yes needed */
         rc = cf_cli_ask(a.yes, cli->json, &err);
-    if (rc == CF_OK) {
-        cf_kp_env env = {.sim = sim};
-        cf_progress_view view;
-        cf_flash_events ev;
-        cf_kp_report rep;
-        cf_progress_view_init(&view, cli->json ? stderr : stdout, cli->json ? false : cli->tty);
-        cf_progress_view_events(&view, &ev);
-        rc = can ? cf_kp_flash_can(&env, &img, &a.opts, &ev, &rep, &err)
-                 : cf_kp_flash_usb(&env, &img, &a.opts, &ev, &rep, &err);
-        cf_log(false, "device %s: %s", rep.device[0] ? rep.device : "not found",
-               rc != CF_OK      ? "stopped (see the error)"
-               : a.opts.dry_run ? "every check before the bootloader request passed"
-                                : "written, verified and started");
-        if (rc == CF_OK && a.opts.dry_run)
-            cf_cli_log_kp_plan(&rep);
-        if (rc == CF_OK && a.opts.dry_run && cli->json)
-            print_json_dry(can, a.file, &img, &rep);
-        else if (rc == CF_OK && a.opts.dry_run)
-            cf_cli_print_kp_plan(can, &rep);
-        else if (rc == CF_OK && cli->json)
-            print_json(can, a.file, &img, &view, &rep);
-        else if (rc == CF_OK)
-            print_result(can, &rep);
-        else if (rep.failed_phase >= CF_PHASE_WRITE && rep.failed_phase <= CF_PHASE_VERIFY)
-            fprintf(stderr, "cartoflash: %s failed after %zu bytes written, %zu verified%s.\n",
-                    cf_flash_phase_name(rep.failed_phase), rep.bytes_written, rep.bytes_verified,
-                    rep.completed ? "" : "; COMPLETE was not sent");
-    }
+    if (rc == CF_OK && a.opts.dry_run)
+        rc = plan_flash(cli, can, &a, sim, &img, &err);
+    else if (rc == CF_OK)
+        rc = run_flash(cli, can, &a, sim, &img, &err);
     cf_image_free(&img);
     cf_kp_sim_free(sim);
     if (rc != CF_OK)

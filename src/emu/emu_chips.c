@@ -28,7 +28,7 @@
  *    G431 itself, so the product string is [I].
  *  - Serial: 12 hex digits derived from the 96-bit UID as used by ST ROMs
  *    (hex of UID0+UID2, then the top half of UID1); every chip differs. We
- *    present one fixed, plausible value [U].
+ *    present the value the simulated chip's UID gives [D rule, U chip].
  *  - A forum post (G431CBU6) reports the option-byte area reads as 40 bytes,
  *    matching "01*40B" [V]. Factory option-byte contents below (OPTR
  *    0xFFEFF8AA with complements, PCROP/WRP disabled) are [I] from RM0440.
@@ -131,7 +131,9 @@ static const emu_chip chips[] = {
         .max_power_2ma = 50,
         .manufacturer = "STMicroelectronics",
         .product = "DFU in FS Mode",
-        .serial = "206A37745543",
+        /* ST's rule on the simulated chip's UID (common/chipid.h), so the
+         * app that boots later names the same chip */
+        .serial = "204437694230",
         .alt_count = 3,
         .alt_names = {"@Internal Flash   /0x08000000/64*02Kg",
                       "@Option Bytes   /0x1FFF7800/01*40Be", "@OTP Memory   /0x1FFF7000/01*01Ke"},

@@ -1,6 +1,6 @@
 /* --simulate SPEC parsing: "dfu[:f042|:g431|:f446],flash=PATH,fault=KIND[@N],
- * appear=SECONDS,timing=on|off,start=idle|error". Strict: anything unknown is
- * a usage error naming the valid forms, never silently ignored. */
+ * appear=SECONDS,timing=on|off,start=idle|error,mainboard=f446|usb,noapp". Strict: anything unknown
+ * is a usage error naming the valid forms, never silently ignored. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +10,7 @@
 #define SPEC_FORMS                                                                                 \
     "valid items: dfu, dfu:f042, dfu:g431, dfu:f446 (a mainboard, not a probe), flash=PATH, "      \
     "fault=stall|timeout|errwrite|errerase|bitflip|disconnect|busy[@N], appear=SECONDS, "          \
-    "timing=on|off, start=idle|error, mainboard=f446"
+    "timing=on|off, start=idle|error, mainboard=f446|usb, noapp"
 
 #define MAX_APPEAR_S 3600.0
 
@@ -116,7 +116,8 @@ enum {
     SEEN_APPEAR = 8,
     SEEN_TIMING = 16,
     SEEN_START = 32,
-    SEEN_MAINBOARD = 64
+    SEEN_MAINBOARD = 64,
+    SEEN_NOAPP = 128
 };
 
 /* One item of the list; `first` is true for the leading item. */
@@ -144,6 +145,9 @@ static cf_code parse_item(const char *item, size_t len, bool first, unsigned *se
             cfg->chip = CF_EMU_CHIP_G431;
         } else if (word_is(item, len, "dfu:f446")) {
             cfg->chip = CF_EMU_CHIP_F446;
+        } else if (word_is(item, len, "noapp")) {
+            bit = SEEN_NOAPP;
+            cfg->noapp = true;
         } else {
             return bad_item(err, item, len, "unknown item");
         }
@@ -180,11 +184,14 @@ static cf_code parse_item(const char *item, size_t len, bool first, unsigned *se
             }
         } else if (word_is(item, klen, "mainboard")) {
             bit = SEEN_MAINBOARD;
-            if (!word_is(v, vlen, "f446")) {
-                return bad_item(err, item, len, "the simulated mainboard is f446, not");
+            if (word_is(v, vlen, "usb")) {
+                cfg->mainboard_klipper = true;
+            } else if (word_is(v, vlen, "f446")) {
+                cfg->mainboard = true;
+                cfg->mainboard_chip = CF_EMU_CHIP_F446;
+            } else {
+                return bad_item(err, item, len, "the simulated mainboard is f446 or usb, not");
             }
-            cfg->mainboard = true;
-            cfg->mainboard_chip = CF_EMU_CHIP_F446;
         } else if (word_is(item, klen, "start")) {
             bit = SEEN_START;
             if (word_is(v, vlen, "idle")) {

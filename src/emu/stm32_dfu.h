@@ -71,6 +71,13 @@ typedef struct cf_emu_config {
      * same timing; no file, no fault). Used by the bus, not by this emulator. */
     bool mainboard;
     cf_emu_chip mainboard_chip;
+    /* "mainboard=usb": a printer mainboard running Klipper on USB instead
+     * (1d50:614e, "Klipper", on the next port), which is not the probe. Also
+     * used by the bus only. */
+    bool mainboard_klipper;
+    /* "noapp": the firmware the probe starts after leave never enumerates or
+     * answers (a dead app, a bad cable): for the "not seen" path. */
+    bool noapp;
     /* Storage for flash_path filled by cf_emu_parse_spec(): flash_path then
      * points here, so a copied struct must re-point it (cf_emu_new() keeps its
      * own copy of the path, so cfg may go away after that). */
@@ -81,10 +88,10 @@ typedef struct cf_emu_config {
 void cf_emu_config_default(cf_emu_config *cfg);
 
 /* Parses a --simulate SPEC ("dfu", "dfu:g431", "dfu:f446", "flash=PATH",
- * "fault=stall@3", "appear=2", "timing=off", "start=error", "mainboard=f446") into cfg, which is
- * first reset to the defaults (so "" gives the defaults). Unknown keys are CF_ERR_USAGE; Katapult
- * specs ("katapult-can", "katapult-usb") are CF_ERR_UNSUPPORTED here. A PATH cannot contain a
- * comma. flash_path points into cfg->flash_path_buf. */
+ * "fault=stall@3", "appear=2", "timing=off", "start=error", "mainboard=f446|usb", "noapp") into
+ * cfg, which is first reset to the defaults (so "" gives the defaults). Unknown keys are
+ * CF_ERR_USAGE; Katapult specs ("katapult-can", "katapult-usb") are CF_ERR_UNSUPPORTED here. A PATH
+ * cannot contain a comma. flash_path points into cfg->flash_path_buf. */
 cf_code cf_emu_parse_spec(const char *spec, cf_emu_config *cfg, cf_error *err);
 
 typedef struct cf_emu cf_emu;

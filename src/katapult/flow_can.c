@@ -288,7 +288,7 @@ cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_o
     rep->bits_in -= bi0;
     if (!rc && info.kind == CF_KIND_DEPLOYER) {
         after_deployer(can, uuid, uhex, &info, wait, ev, rep);
-    } else if (!rc) {
+    } else if (!rc && !opts->caller_waits) {
         cf_kp_notice(ev, false, "waiting for the probe to come back running its application");
         rep->came_back = wait_app(can, uuid, wait, 0x01);
         if (!rep->came_back)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/chipid.h"
 #include "common/clock.h"
 #include "katapult/engine.h"
 #include "katapult/node.h"
@@ -281,17 +282,10 @@ static cf_code plan_only(const cf_kp_usb_dev *dev, const cf_image *img, const cf
 
 bool cf_kp_uuid_from_serial(const char *serial, char out[13])
 {
-    uint8_t uid[12], uuid[6];
-    if (strlen(serial) != 24)
+    uint8_t uid[CF_CHIPID_LEN];
+    if (!cf_chipid_from_klipper_serial(serial, uid))
         return false;
-    for (size_t i = 0; i < 12; i++) {
-        unsigned v;
-        if (sscanf(serial + 2 * i, "%2x", &v) != 1)
-            return false;
-        uid[i] = (uint8_t)v;
-    }
-    cf_kp_uuid_from_uid(uid, sizeof(uid), uuid);
-    cf_kp_uuid_format(uuid, out);
+    cf_chipid_can_uuid_hex(uid, out);
     return true;
 }
 
@@ -435,6 +429,8 @@ cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_o
     rc = refuse_if_busy(dev.tty, err);
     if (rc)
         return rc;
+    snprintf(rep->port, sizeof(rep->port), "%s", dev.port);
+    snprintf(rep->serial, sizeof(rep->serial), "%s", dev.serial);
 
     cf_kp_stream *st = NULL;
     /* The port node may take a moment to become usable after enumeration. */
@@ -471,7 +467,8 @@ cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_o
     rep->bits_out = st->bits_out;
     rep->bits_in = st->bits_in;
     cf_kp_stream_close(st);
-    if (!rc)
+    /* a deployer's own wait is the flow's; the app's may be the caller's */
+    if (!rc && (info.kind == CF_KIND_DEPLOYER || !opts->caller_waits))
         after_complete(env, &dev, &info, wait, ev, rep);
     rep->seconds = (double)(cf_now_ns() - t0) / 1e9;
     return rc;

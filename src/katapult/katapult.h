@@ -166,7 +166,10 @@ typedef struct cf_kp_opts {
                            only one */
     uint32_t bitrate;   /* CAN: the bus bitrate to assume when the interface reports none (vcan) */
     bool force; /* override the MCU-unknown and interface-mismatch gates (never combined images) */
-    unsigned wait_ms;           /* wait for the bootloader / the app to come back; 0 = 10000 */
+    unsigned wait_ms; /* wait for the bootloader / the app to come back; 0 = 10000 */
+    /* The caller looks for the app after COMPLETE itself (klipper/cameback.h
+     * matches it and asks it what it runs): the flow returns right away. */
+    bool caller_waits;
     const cf_kp_timing *timing; /* NULL = flashtool's timeouts and tries */
     bool dry_run;               /* plan only: stop before the bootloader request */
 } cf_kp_opts;
@@ -201,6 +204,8 @@ typedef struct cf_kp_report {
     char can_uuid[13];
     cf_kp_connect_info node;
     char device[160]; /* "/dev/ttyACM0 (1-1.3)" or "can0 uuid 0123456789ab" */
+    char port[32];    /* USB: the port the probe was on ("1-1.3") */
+    char serial[64];  /* USB: the chip serial it showed there */
     size_t blocks;
     size_t bytes_written, bytes_verified;
     uint32_t pages; /* SEND_EOF's page count */

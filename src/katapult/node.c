@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/chipid.h"
 #include "image/image.h"
 #include "katapult/proto.h"
 #include "klipper/klipper.h"
@@ -194,6 +195,8 @@ static cf_code parse_option(char *opt, cf_kpn_config *cfg, cf_error *err)
         cfg->record_path = cfg->record_path_buf;
     } else if (strcmp(opt, "mainboard") == 0 && strcmp(val, "usb") == 0) {
         cfg->mainboard_usb = true;
+    } else if (strcmp(opt, "noapp") == 0 && !eq) {
+        cfg->noapp = true;
     } else if (strcmp(opt, "uid") == 0 && strlen(val) == 24) {
         for (int i = 0; i < 12; i++) {
             int hi = hexval(val[2 * i]), lo = hexval(val[2 * i + 1]);
@@ -206,7 +209,7 @@ static cf_code parse_option(char *opt, cf_kpn_config *cfg, cf_error *err)
                 eq ? "=" : "", val);
         cf_hint(err, "options: flash=PATH, fault=KIND@N, appear=SECONDS, boot=MS, "
                      "mode=klipper|katapult, claimed, wedge=on, timing=off, bitrate=N, uid=HEX24, "
-                     "app=PATH, record=PATH, mainboard=usb");
+                     "app=PATH, record=PATH, mainboard=usb, noapp");
         return CF_ERR_USAGE;
     }
     return CF_OK;
@@ -249,40 +252,6 @@ cf_code cf_kpn_parse_spec(const char *spec, cf_kpn_config *cfg, cf_error *err)
             return rc;
     }
     return CF_OK;
-}
-
-/* ---------------------------------------------------------------- uuid */
-
-static uint64_t fh_mix(uint64_t h)
-{
-    h ^= h >> 23;
-    h *= 0x2127599bf4325c37ULL;
-    h ^= h >> 47;
-    return h;
-}
-
-void cf_kp_uuid_from_uid(const uint8_t *uid, size_t len, uint8_t uuid[6])
-{
-    const uint64_t m = 0x880355f21e6d1965ULL;
-    uint64_t h = 0xA16231A7ULL ^ (len * m);
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t v = 0;
-        for (int b = 0; b < 8; b++)
-            v |= (uint64_t)uid[i + (size_t)b] << (8 * b);
-        h ^= fh_mix(v);
-        h *= m;
-    }
-    if (i < len) {
-        uint64_t v = 0;
-        for (int b = 0; i + (size_t)b < len; b++)
-            v |= (uint64_t)uid[i + (size_t)b] << (8 * b);
-        h ^= fh_mix(v);
-        h *= m;
-    }
-    h = fh_mix(h);
-    for (int b = 0; b < 6; b++)
-        uuid[b] = (uint8_t)(h >> (8 * b));
 }
 
 /* ---------------------------------------------------------------- flash */
@@ -629,6 +598,9 @@ void cf_kpn_tick(cf_kpn *n, uint64_t now)
             reboot(n, n->reboot_at, CF_KPN_KATAPULT, n->cfg.boot_ms);
         else if (!deployer_start(n, n->reboot_at, true))
             reboot(n, n->reboot_at, CF_KPN_KLIPPER, n->cfg.boot_ms);
+        /* noapp: the app started by COMPLETE never enumerates or answers */
+        if (n->cfg.noapp && n->mode == CF_KPN_KLIPPER)
+            n->gone_forever = true;
     }
 }
 
@@ -1032,7 +1004,7 @@ cf_code cf_kpn_new(const cf_kpn_config *cfg, uint64_t now, cf_kpn **out, cf_erro
         cf_kpn_free(n);
         return rc;
     }
-    cf_kp_uuid_from_uid(cfg->uid, sizeof(cfg->uid), n->uuid);
+    cf_chipid_can_uuid(cfg->uid, sizeof(cfg->uid), n->uuid);
     for (int i = 0; i < 6; i++)
         snprintf(n->uuid_hex + 2 * i, 3, "%02x", n->uuid[i]);
     for (int i = 0; i < 12; i++)

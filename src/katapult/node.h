@@ -73,6 +73,9 @@ typedef struct cf_kpn_config {
      * running Klipper on USB (1d50:614e, "Klipper", "stm32f446xx"), which
      * records whatever it receives and answers nothing ("mainboard=usb"). */
     bool mainboard_usb;
+    /* noapp: the application COMPLETE starts never enumerates or answers
+     * (a dead app, a broken cable): the flash's "not seen" path. */
+    bool noapp;
     char flash_path_buf[512]; /* storage for flash_path when parsed from a SPEC */
     /* app=PATH: an application image written into the flash at creation, as
      * if it had been flashed before (the firmware the probe runs at start). */
@@ -90,7 +93,7 @@ void cf_kpn_config_default(cf_kpn_config *cfg);
  * ":f042" / ":g431" chip suffix on the first word, flash=PATH, fault=KIND@N
  * (KIND: lost, nack, busy, disconnect, readback), appear=SECONDS, boot=MS,
  * mode=klipper|katapult, claimed, wedge=on, timing=off, bitrate=N, uid=HEX24,
- * app=PATH, record=PATH, mainboard=usb.
+ * app=PATH, record=PATH, mainboard=usb, noapp.
  *
  * In "running Klipper" mode the node also speaks Klipper's MCU protocol as far
  * as identify (klipper/klipper.h): on USB over its serial port, on CAN once a
@@ -151,8 +154,5 @@ typedef struct cf_kpn_stats {
     unsigned deployer_runs; /* a deployer started and installed its Katapult */
 } cf_kpn_stats;
 void cf_kpn_get_stats(const cf_kpn *node, cf_kpn_stats *st);
-
-/* UUID derivation of Katapult/Klipper: fasthash64(uid, seed 0xA16231A7), low 6 bytes LE. */
-void cf_kp_uuid_from_uid(const uint8_t *uid, size_t len, uint8_t uuid[6]);
 
 #endif

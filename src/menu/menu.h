@@ -104,6 +104,8 @@ typedef struct menu_ctx {
     /* DFU selection */
     char device[64];        /* selector handed to cf_flash_dfu ("0483:df11" or a bus path) */
     char device_label[128]; /* what the screens show */
+    char device_port[32];   /* where the DFU device was found, and the serial it showed, */
+    char device_serial[64]; /* so the firmware it starts can be matched to it */
     char device_chip[32];   /* "stm32f042x6" when known */
     bool have_firmware;
     menu_fw fw;
@@ -123,7 +125,7 @@ typedef struct menu_ctx {
     uint32_t kp_bitrate;
     struct cf_kp_sim *kp_sim; /* --simulate=katapult-...: the emulated node */
     bool kp_ok;               /* the last Katapult flash succeeded */
-    char kp_result[768];      /* the outcome, and after a deployer the next steps */
+    char kp_result[1536];     /* the outcome, and after a deployer the next steps */
     cf_flash_phase kp_failed_phase;
 
     /* the automatic update: what the user answered when the flow asked

@@ -6,9 +6,8 @@
 
 #include "common/safe.h"
 #include "common/clock.h"
+#include "klipper/cameback.h"
 #include "menu/menu.h"
-
-#define RUNTIME_CHECK_S 5
 
 /* Makes sure the selected device is there, waiting with the countdown if not. */
 static bool device_ready(menu_ctx *ctx)
@@ -20,8 +19,11 @@ static bool device_ready(menu_ctx *ctx)
     cf_error err;
     cf_error_reset(&err);
     printf("Looking for %s in DFU mode...\n", cf_safe(ctx->device_label));
-    if (menu_wait_dfu(ctx, ctx->device, 30, &found, &err) == CF_OK)
+    if (menu_wait_dfu(ctx, ctx->device, 30, &found, &err) == CF_OK) {
+        menu_copy(ctx->device_port, sizeof(ctx->device_port), found.bus_path);
+        menu_copy(ctx->device_serial, sizeof(ctx->device_serial), found.serial);
         return true;
+    }
     scr_cf_error(&err);
     return false;
 }
@@ -83,49 +85,41 @@ menu_page page_dfu_flash(menu_ctx *ctx)
     return term_pause("Press Enter to continue...") ? PAGE_DFU_SUCCESS : PAGE_INTERRUPT;
 }
 
-/* For a USB image: does the probe come back on USB running its firmware?
- * Real probes are seen through sysfs; the simulated one boots what its
- * emulated flash holds (boot/boot.h), so both answer the same question. */
+/* Does the probe come back running its firmware: a USB build on the port it
+ * was flashed on, with the same chip (klipper/cameback.h; the simulated bus
+ * answers the same question), a CAN build on the CAN interface when it is up? */
 static void check_came_back(menu_ctx *ctx)
 {
-    printf("\nChecking that the probe comes back in run-time mode (up to %d s)...\n",
-           RUNTIME_CHECK_S);
+    cf_image img = {0};
+    cf_image_load_opts lo = {.default_address = 0x08000000u};
+    cf_error err = {0};
+    bool have_img = cf_image_load(ctx->fw.path, &lo, &img, &err) == CF_OK;
+    cf_cb_want w = {.img = have_img ? &img : NULL,
+                    .iface = ctx->fw.info.iface,
+                    .port = ctx->device_port,
+                    .serial = ctx->device_serial,
+                    .can_if = ctx->set.can_interface,
+                    .can_reachable = !ctx->cli->simulate};
+    w.wait_ms = w.iface == CF_IFACE_CAN ? CF_CB_CAN_WAIT_MS : CF_CB_USB_WAIT_MS;
+    printf("\nChecking that the probe comes back running its firmware (up to %u s)...\n",
+           w.wait_ms / 1000);
     fflush(stdout);
-    uint64_t start = cf_now_ns();
-    menu_runtime katapult;
-    memset(&katapult, 0, sizeof(katapult));
-    bool saw_katapult = false;
-    while (cf_now_ns() - start < (uint64_t)RUNTIME_CHECK_S * 1000000000ull) {
-        menu_runtime seen[4];
-        size_t n = menu_runtime_scan(ctx, seen, 4, true);
-        for (size_t i = 0; i < n; i++) {
-            if (seen[i].vid == 0x1d50 && seen[i].pid == 0x614e) {
-                scr_success("Cartographer is back on USB running its firmware: %04x:%04x at %s%s%s",
-                            seen[i].vid, seen[i].pid, seen[i].path, seen[i].product[0] ? ", " : "",
-                            seen[i].product);
-                menu_log(false, "run-time probe back: %04x:%04x at %s", seen[i].vid, seen[i].pid,
-                         seen[i].path);
-                return;
-            }
-            if (seen[i].vid == 0x1d50 && seen[i].pid == 0x6177) {
-                katapult = seen[i];
-                saw_katapult = true;
-            }
-        }
-        if (term_interrupted())
-            return;
-        cf_sleep_ns(250000000ull);
+    cf_came_back cb;
+    cf_error_reset(&err);
+    cf_kp_env env = {0};
+    char line[768];
+    if (cf_came_back_wait(ctx->be, &env, &w, &cb, &err) == CF_OK) {
+        cf_came_back_describe(&cb, line, sizeof(line));
+        if (cb.seen)
+            scr_success("Came back: %s", line);
+        else
+            scr_warn("Not looked for: %s", line);
+        menu_log(false, "came back: %s%s%s", line, cb.note[0] ? "; " : "", cb.note);
+    } else {
+        scr_cf_error(&err);
+        menu_log(false, "not seen: %s", err.message);
     }
-    menu_log(false, "no run-time probe within %d s%s", RUNTIME_CHECK_S,
-             saw_katapult ? " (Katapult seen)" : "");
-    if (saw_katapult)
-        scr_warn("Katapult (1d50:6177) is on USB at %s, but the Cartographer firmware did not "
-                 "start within %d s. Flash again over DFU.",
-                 katapult.path, RUNTIME_CHECK_S);
-    else
-        scr_warn("No Cartographer (1d50:614e) appeared on USB within %d s. Power-cycle it; if it "
-                 "still does not show up in lsusb, flash again over DFU.",
-                 RUNTIME_CHECK_S);
+    cf_image_free(&img);
 }
 
 enum { A_START_KLIPPER = 1, A_MAIN, A_DFU, A_RETRY };
@@ -149,10 +143,11 @@ menu_page page_dfu_success(menu_ctx *ctx)
     } else if (in->iface == CF_IFACE_USB) {
         printf("  This is USB firmware: if the probe does not show up by itself, power-cycle it\n"
                "  (unplug it and plug it back in).\n");
-        check_came_back(ctx);
     } else {
         printf("  Power-cycle the probe and check it shows up (lsusb, or your CAN query).\n");
     }
+    if (ctx->flash_rep.left && in->iface != CF_IFACE_UNKNOWN)
+        check_came_back(ctx);
     if (ctx->klipper_stopped_by_us)
         printf("\nKlipper (%s) was stopped for the flash.\n", ctx->set.klipper_service);
     else if (ctx->klipper_was_running)

@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/host.h"
 #include "katapult/katapult.h"
+#include "klipper/cameback.h"
 #include "menu/menu.h"
 
 #define MAX_DEVS 16
@@ -489,8 +490,8 @@ static bool nothing_to_send(menu_ctx *ctx, const cf_kp_env *env, const cf_kp_opt
     return true;
 }
 
-/* What became of the probe after COMPLETE, and for a deployer what to do next. */
-static const char *came_back_text(const cf_kp_report *rep, bool can)
+/* What a deployer made of the probe, and what to do next. */
+static const char *deployer_next(const cf_kp_report *rep, bool can)
 {
     static char buf[400];
     if (rep->installed_katapult == CF_IFACE_CAN && !can) {
@@ -506,12 +507,40 @@ static const char *came_back_text(const cf_kp_report *rep, bool can)
         return "Katapult for USB is installed and started: the probe has left the CAN bus.\n"
                "Next: power off, connect the probe by USB, power on, and flash the USB "
                "application (Katapult - USB).";
-    if (rep->installed_katapult != CF_IFACE_UNKNOWN)
-        return rep->came_back ? "Katapult is installed and the probe waits in it: flash the "
-                                "application next."
-                              : "Katapult is installed, but the probe was not seen in it.";
-    return rep->came_back ? "The probe is back, running its new firmware."
-                          : "The probe was not seen coming back: check its LED.";
+    return rep->came_back ? "Katapult is installed and the probe waits in it: flash the "
+                            "application next."
+                          : "Katapult is installed, but the probe was not seen in it.";
+}
+
+/* After COMPLETE: the same UUID on CAN, the same port and chip serial on
+ * USB (klipper/cameback.h); one sentence for the result page. */
+static void kp_came_back(menu_ctx *ctx, const cf_kp_env *env, const cf_image *img,
+                         const cf_kp_report *rep, char *out, size_t size)
+{
+    cf_image_info info;
+    cf_image_inspect(img, &info);
+    cf_cb_want w = {.img = img,
+                    .iface = info.kind == CF_KIND_DEPLOYER ? CF_IFACE_UNKNOWN : info.iface,
+                    .port = rep->port,
+                    .serial = rep->serial,
+                    .can_if = ctx->set.can_interface,
+                    .uuid = via_can(ctx) ? ctx->kp_device : NULL,
+                    .can_reachable = true};
+    w.wait_ms = w.iface == CF_IFACE_CAN ? CF_CB_CAN_WAIT_MS : CF_CB_USB_WAIT_MS;
+    if (w.iface == CF_IFACE_UNKNOWN)
+        w.why_not = "a deployer installs Katapult and leaves the probe in it (`cartoflash list`)";
+    printf("Looking for the probe running its new firmware...\n");
+    fflush(stdout);
+    cf_came_back cb;
+    cf_error err = {0};
+    char line[768];
+    if (cf_came_back_wait(NULL, env, &w, &cb, &err) == CF_OK) {
+        cf_came_back_describe(&cb, line, sizeof(line));
+        snprintf(out, size, "%s%s.", cb.looked ? "Came back: " : "Not looked for: ", line);
+    } else {
+        snprintf(out, size, "%.400s. Next: %.560s", err.message, err.hint);
+    }
+    menu_log(false, "came back: %s", out);
 }
 
 menu_page page_kp_flash(menu_ctx *ctx)
@@ -560,19 +589,26 @@ menu_page page_kp_flash(menu_ctx *ctx)
     cf_kp_report rep;
     memset(&rep, 0, sizeof(rep));
     term_hold_interrupt(true);
+    opts.caller_waits = true;
     cf_code rc = via_can(ctx) ? cf_kp_flash_can(&env, &img, &opts, &ev, &rep, &ctx->flash_err)
                               : cf_kp_flash_usb(&env, &img, &opts, &ev, &rep, &ctx->flash_err);
     term_hold_interrupt(false);
-    cf_image_free(&img);
     term_discard_input();
     menu_progress_notices(&view);
     ctx->kp_ok = rc == CF_OK;
     ctx->kp_failed_phase = rep.failed_phase;
-    if (rc == CF_OK)
+    if (rc == CF_OK) {
+        char back[1024];
+        if (rep.installed_katapult != CF_IFACE_UNKNOWN) /* the deployer's flow waited */
+            snprintf(back, sizeof(back), "%s", deployer_next(&rep, via_can(ctx)));
+        else
+            kp_came_back(ctx, &env, &img, &rep, back, sizeof(back));
         snprintf(ctx->kp_result, sizeof(ctx->kp_result),
                  "Written and verified %zu bytes on %s in %.1f s.\n%s", rep.bytes_verified,
-                 rep.device, rep.transfer_seconds, came_back_text(&rep, via_can(ctx)));
-    else
+                 rep.device, rep.transfer_seconds, back);
+    }
+    cf_image_free(&img);
+    if (rc != CF_OK)
         snprintf(ctx->kp_result, sizeof(ctx->kp_result),
                  "%s failed after %zu bytes written, %zu "
                  "verified; %s",
@@ -600,8 +636,12 @@ menu_page page_kp_result(menu_ctx *ctx)
         scr_cf_error(&ctx->flash_err);
         scr_label("Failed during:", "%s", cf_flash_phase_name(ctx->kp_failed_phase));
     }
-    if (ctx->kp_result[0])
-        printf("%s\n", cf_safe(ctx->kp_result));
+    if (ctx->kp_result[0]) {
+        /* two lines (what was written, then whether it came back): the
+         * newline is ours, the rest quotes device strings and is filtered */
+        char shown[sizeof(ctx->kp_result) * 4];
+        printf("%s\n", cf_safe_text_buf(shown, sizeof(shown), ctx->kp_result));
+    }
     if (ctx->klipper_stopped_by_us)
         printf("\nKlipper (%s) was stopped for the flash.\n", ctx->set.klipper_service);
 

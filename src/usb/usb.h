@@ -89,6 +89,12 @@ cf_code cf_usb_backend_sim(struct cf_emu *emu, cf_usb_backend **out, cf_error *e
 /* Puts a second emulated DFU device on the simulated bus, at port 1-1.4 (the
  * first is at 1-1.3); not owned either. Only the first boots after leave. */
 cf_code cf_usb_backend_sim_add(cf_usb_backend *be, struct cf_emu *emu, cf_error *err);
+/* What else the simulated bus shows after leave: `noapp` keeps the probe's
+ * firmware off the bus (it never enumerates), `klipper_mainboard` adds a
+ * printer mainboard running Klipper (1d50:614e "Klipper", another chip) at
+ * port 1-1.4, which is not the probe. */
+cf_code cf_usb_backend_sim_runtime(cf_usb_backend *be, bool noapp, bool klipper_mainboard,
+                                   cf_error *err);
 void cf_usb_backend_free(cf_usb_backend *be);
 
 /* Enumeration; free the list with free(). */
@@ -120,6 +126,12 @@ typedef struct cf_usb_runtime_info {
     char manufacturer[64]; /* "" when the device sends none */
     char product[64];
     char serial[64];
+    /* Simulated backend only: the bytes the firmware runs from (its flash
+     * from the vector table on), so the simulated app can be asked what it
+     * is the way a real one is (Klipper's identify, from the dictionary in
+     * them). NULL on hardware and for a device that answers nothing. */
+    const uint8_t *sim_code;
+    size_t sim_code_len;
 } cf_usb_runtime_info;
 
 /* Devices of the bus that are not DFU interfaces. Only the simulated backend

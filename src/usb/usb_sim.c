@@ -39,12 +39,8 @@
  * CF_ERR_TIMEOUT after at most this long so tests stay fast. */
 #define SIM_NO_ANSWER_MAX_MS 50u
 
-/* The simulated chip's 96-bit unique ID, which the firmware reports as its USB
- * serial number: the same ID the emulated Katapult node uses (a real
- * Cartographer's, from user logs: 16000C000F43304253373820). The F042 ROM
- * itself reports the fixed serial FFFFFFFEFFFF. */
-static const uint8_t sim_uid[12] = {0x16, 0x00, 0x0C, 0x00, 0x0F, 0x43,
-                                    0x30, 0x42, 0x53, 0x37, 0x38, 0x20};
+/* The simulated chip's unique ID (boot/boot.h) is what its firmware reports as
+ * USB serial; the F042 ROM itself reports the fixed serial FFFFFFFEFFFF. */
 
 typedef struct sim_backend {
     struct cf_usb_backend base;
@@ -54,6 +50,8 @@ typedef struct sim_backend {
      * per leave: the flash cannot change once the ROM has jumped). */
     cf_boot_probe boot;
     unsigned boot_generation;
+    bool noapp;             /* the probe's firmware never enumerates */
+    bool klipper_mainboard; /* a mainboard running Klipper sits on SIM_EXTRA_PATH */
 } sim_backend;
 
 typedef struct sim_dev {
@@ -266,16 +264,28 @@ static cf_code sim_open(cf_usb_backend *be_, const cf_usb_dfu_info *info, cf_usb
     return CF_OK;
 }
 
-static cf_code sim_list_runtime(cf_usb_backend *be_, cf_usb_runtime_info *out, size_t cap,
-                                size_t *count, cf_error *err)
+/* A printer mainboard running Klipper (an STM32F446 build): 1d50:614e like
+ * the probe's firmware, with its own strings and chip serial. */
+static void mainboard_entry(cf_usb_runtime_info *out)
 {
-    sim_backend *be = (sim_backend *)be_;
-    (void)err;
-    *count = 0;
+    memset(out, 0, sizeof *out);
+    out->vid = 0x1d50;
+    out->pid = 0x614e;
+    out->bcd_device = 0x0100;
+    snprintf(out->bus_path, sizeof out->bus_path, "%s", SIM_EXTRA_PATH);
+    snprintf(out->manufacturer, sizeof out->manufacturer, "Klipper");
+    snprintf(out->product, sizeof out->product, "stm32f446xx");
+    snprintf(out->serial, sizeof out->serial, "3E0027000E51353432383931");
+}
+
+/* Decides once per leave what the probe runs (the flash cannot change once
+ * the ROM has jumped); false while it is still in the ROM. */
+static bool probe_booted(sim_backend *be)
+{
     uint32_t jump = 0;
     if (!cf_emu_left(be->emu, &jump)) {
         cf_boot_probe_reset(&be->boot); /* in the ROM: its firmware is not running */
-        return CF_OK;
+        return false;
     }
     uint64_t left_ns = cf_emu_left_ns(be->emu);
     if (!be->boot.jumped || be->boot.jump_ns != left_ns ||
@@ -285,13 +295,19 @@ static cf_code sim_list_runtime(cf_usb_backend *be_, cf_usb_runtime_info *out, s
         const uint8_t *flash = cf_emu_flash(be->emu, &chip.flash_base, &size);
         chip.flash_size = (uint32_t)size;
         cf_emu_sram(be->emu, &chip.sram_base, &chip.sram_size);
-        memcpy(chip.uid, sim_uid, sizeof chip.uid);
+        memcpy(chip.uid, cf_boot_sim_uid, sizeof chip.uid);
         cf_boot_probe_jump(&be->boot, &chip, flash, jump, left_ns);
         be->boot_generation = cf_emu_generation(be->emu);
     }
+    return true;
+}
+
+/* The probe's firmware as sysfs would show it, when it is on the bus. */
+static bool probe_entry(sim_backend *be, cf_usb_runtime_info *out)
+{
     cf_boot_usb u;
-    if (cap == 0 || !cf_boot_probe_usb(&be->boot, cf_now_ns(), &u)) {
-        return CF_OK;
+    if (!probe_booted(be) || be->noapp || !cf_boot_probe_usb(&be->boot, cf_now_ns(), &u)) {
+        return false;
     }
     memset(out, 0, sizeof *out);
     out->vid = u.vid;
@@ -301,7 +317,29 @@ static cf_code sim_list_runtime(cf_usb_backend *be_, cf_usb_runtime_info *out, s
     snprintf(out->manufacturer, sizeof out->manufacturer, "%s", u.manufacturer);
     snprintf(out->product, sizeof out->product, "%s", u.product);
     snprintf(out->serial, sizeof out->serial, "%s", u.serial);
-    *count = 1;
+    uint32_t base = 0;
+    size_t size = 0;
+    const uint8_t *flash = cf_emu_flash(be->emu, &base, &size);
+    uint32_t entry = be->boot.boot.entry;
+    if (be->boot.boot.runs == CF_BOOT_APP && entry >= base && entry - base < size) {
+        out->sim_code = flash + (entry - base);
+        out->sim_code_len = size - (entry - base);
+    }
+    return true;
+}
+
+static cf_code sim_list_runtime(cf_usb_backend *be_, cf_usb_runtime_info *out, size_t cap,
+                                size_t *count, cf_error *err)
+{
+    sim_backend *be = (sim_backend *)be_;
+    (void)err;
+    *count = 0;
+    if (cap > *count && probe_entry(be, &out[*count])) {
+        (*count)++;
+    }
+    if (cap > *count && be->klipper_mainboard) {
+        mainboard_entry(&out[(*count)++]);
+    }
     return CF_OK;
 }
 
@@ -340,6 +378,18 @@ cf_code cf_usb_backend_sim(struct cf_emu *emu, cf_usb_backend **out, cf_error *e
     be->base.ops = &sim_ops;
     be->emu = emu;
     *out = &be->base;
+    return CF_OK;
+}
+
+cf_code cf_usb_backend_sim_runtime(cf_usb_backend *be_, bool noapp, bool klipper_mainboard,
+                                   cf_error *err)
+{
+    if (!be_ || be_->ops != &sim_ops) {
+        return cf_fail(err, CF_ERR_USAGE, "only the simulated USB backend has a simulated bus");
+    }
+    sim_backend *be = (sim_backend *)be_;
+    be->noapp = noapp;
+    be->klipper_mainboard = klipper_mainboard;
     return CF_OK;
 }
 

@@ -44,8 +44,9 @@ same_file "$TMP/mainboard.bin" "$F" "backup holds the whole 512 KiB"
 untouched "backup"
 
 # --force: a loud warning, then it really writes
-run --simulate=dfu:f446,flash="$F",timing=off flash dfu --yes --force "$COMBINED"
-expect_status 0 "--force flashes the mainboard"
+# an F042 image on an F446 starts nothing: written and verified, then not seen (exit 6)
+run --simulate=dfu:f446,flash="$F",timing=off flash dfu --yes --force --back-wait 1 "$COMBINED"
+expect_status 6 "--force flashes the mainboard (whose new firmware then never enumerates)"
 expect_err "WARNING: --force: writing to 0483:df11 at 1-1.3, which is NOT a Cartographer probe" "--force warns loudly"
 expect_err "its firmware will be overwritten" "the warning says what is lost"
 flash_starts_with "$F" "$COMBINED" "forced image written to the F446"

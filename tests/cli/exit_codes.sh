@@ -39,6 +39,26 @@ run $DFU,fault=bitflip@3 flash dfu --yes "$COMBINED"
 expect_status 5 "a read-back that differs"
 expect_err "still in DFU mode" "the probe stays in DFU mode"
 
+# --- 6: written, verified and started, but the probe was not seen again; a
+# Klipper mainboard (1d50:614e) on another port is not taken for it
+run $DFU,noapp,mainboard=usb flash dfu --yes --back-wait 2 "$COMBINED"
+expect_status 6 "flash dfu: the new firmware never enumerates"
+expect_err "not seen on USB port 1-1.3" "flash dfu: names the probe's port"
+expect_err "ignored 1d50:614e on port 1-1.4" "flash dfu: the mainboard on another port is not the probe"
+run $DFU,mainboard=usb flash dfu --yes "$COMBINED"
+expect_status 0 "flash dfu: the probe comes back"
+expect_out "Came back: the probe is back on 1-1.3 .* it runs CARTOGRAPHER 5.1.0" \
+    "flash dfu: names the device and what it runs"
+run --simulate=katapult-usb,timing=off,noapp,mainboard=usb flash usb --yes --device 1-1 \
+    --back-wait 2 "$USB_APP"
+expect_status 6 "flash usb: the new firmware never enumerates"
+expect_err "ignored 1d50:614e on port 1-1.2" "flash usb: the mainboard is not the probe"
+run --simulate=katapult-can,timing=off list --json
+UUID=$(jq -r '[.probes[] | select(.transport == "can" and .uuid != null)][0].uuid' <<<"$OUT")
+run --simulate=katapult-can,timing=off,noapp flash can --yes --uuid "$UUID" --back-wait 2 "$CAN_APP"
+expect_status 6 "flash can: the node never answers as Klipper again"
+expect_err "node $UUID did not answer on can0" "flash can: names the node"
+
 # --- 7: timeout
 run $DFU,fault=timeout@3 flash dfu --yes "$COMBINED"
 expect_status 7 "the device stops answering"

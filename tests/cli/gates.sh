@@ -39,8 +39,10 @@ untouched "too big"
 # --force overrides a gate, loudly, and then really flashes.
 run --simulate=dfu,flash="$F",timing=off flash dfu --yes --force --address 0x08002000 "$APP"
 expect_status 0 "app image at its own address is fine"
-run --simulate=dfu,flash="$F",timing=off flash dfu --yes --force "$APP"
-expect_status 0 "--force overrides the app-at-0x08000000 gate"
+# An app linked for 0x08002000 does not start at 0x08000000: written, verified
+# and started, but the probe is not seen again (exit 6), never claimed back.
+run --simulate=dfu,flash="$F",timing=off flash dfu --yes --force --back-wait 1 "$APP"
+expect_status 6 "--force overrides the app-at-0x08000000 gate; the app then never enumerates"
 expect_err "WARNING: --force overrides a safety check" "forced gate warns loudly"
 flash_starts_with "$F" "$APP" "forced image written"
 

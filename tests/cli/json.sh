@@ -95,7 +95,16 @@ is '.firmware.version' "CARTOGRAPHER 5.1.0" "flash dfu: the firmware"
 if jq -e . "$TMP/out" >/dev/null && ! grep -q "Download" "$TMP/out"; then pass "flash dfu: progress is not on stdout"
 else fail "flash dfu: stdout is not only the document"; fi
 expect_err "Download: 100%" "flash dfu: progress on stderr"
+is '[.came_back.seen, .came_back.device, .came_back.interface, .came_back.version] | join(",")' \
+    "true,1-1.3,usb,CARTOGRAPHER 5.1.0" "flash dfu: came back on its port, identify gave the version"
 keep flash-dfu
+run --simulate=dfu,timing=off flash dfu --yes --json --back-wait 0 "$COMBINED"
+is '.came_back.looked or .came_back.seen' false "flash dfu --back-wait 0: not looked for"
+is '.came_back.note | test("--back-wait 0")' true "flash dfu --back-wait 0: and says so"
+keep flash-dfu-not-looked
+run --simulate=dfu,timing=off,noapp flash dfu --yes --json --back-wait 1 "$COMBINED"
+error_is 6 not-seen "flash dfu --json: not seen again"
+keep flash-dfu-not-seen
 run --simulate=dfu,timing=off,flash="$F" flash dfu --yes --json "$COMBINED"
 is '.result + " " + (.pages_changed | tostring) + " " + (.backup_file | tostring)' "unchanged 0 null" \
     "flash dfu again: unchanged, no backup"
@@ -133,11 +142,14 @@ run --simulate=katapult-can,timing=off flash can --yes --json --uuid "$UUID" "$C
 expect_status 0 "flash can --json"
 is '.command + " " + .result' "flash can flashed" "flash can: flashed"
 is '.bytes_verified == .bytes_written and .bytes_written > 0' true "flash can: bytes"
-is '.came_back' true "flash can: came back"
+is '.came_back.seen and .came_back.interface == "can" and .came_back.same_build' true \
+    "flash can: came back on CAN running the image"
+is '.came_back.device' "can0 uuid $UUID" "flash can: the device it saw"
 keep flash-can
 run --simulate=katapult-usb,timing=off flash usb --yes --json "$USB_APP"
 expect_status 0 "flash usb --json"
-is '.device.transport + " " + (.came_back | tostring)' "usb true" "flash usb: device and came back"
+is '.device.transport + " " + (.came_back.seen | tostring)' "usb true" "flash usb: device and came back"
+is '.came_back.version' "CARTOGRAPHER 5.1.0" "flash usb: the version identify reported"
 keep flash-usb
 run --simulate=katapult-can,timing=off flash can --dry-run --json --uuid "$UUID" "$CAN_APP"
 expect_status 0 "flash can --dry-run --json"

@@ -40,9 +40,22 @@ expect_status 0 "flash usb"
 expect_out "asking it to enter Katapult" "flash usb sends Klipper to Katapult (1200-baud touch)"
 expect_out "Katapult appeared on .* \\(same port 1-1, same chip 16000C000F43304253373820\\)" \
     "Katapult is found on the same port with the same chip"
-expect_out "The probe is back, running its new firmware" "the probe comes back in run-time mode"
+expect_out "Came back: the probe is back on /dev/.* \\(1-1\\) after .* it runs CARTOGRAPHER 5.1.0 \\(stm32f042x6, identify over USB serial\\), the image just written" \
+    "the probe comes back on its port and says it runs the image"
 if holds "$F" "$USB_APP"; then pass "usb: node flash equals the image byte for byte"; else fail "usb: flash differs"; fi
 rm -f "$F"
+run --simulate=katapult-usb,timing=off,noapp,mainboard=usb flash usb --yes --device 1-1 --back-wait 1.5 "$USB_APP"
+expect_status 6 "flash usb: an app that never enumerates is not seen"
+expect_err "ignored 1d50:614e on port 1-1.2" "and the Klipper mainboard on another port is not taken for it"
+if grep -q "Came back" <<<"$OUT"; then fail "flash usb noapp claims the probe came back"; show
+else pass "flash usb noapp: no claim that the probe came back"; fi
+# A deployer leaves the probe in Katapult: nothing is claimed to have come back.
+DEPLOYER=$FW/katapult-deployer/katapult-deployer-1m.bin
+run --simulate=katapult-usb,timing=off flash usb --yes --force "$DEPLOYER"
+expect_status 0 "flash usb of a deployer (forced: a CAN Katapult over USB)"
+expect_out "Not looked for: a deployer installs Katapult" "a deployer is not looked for as the app"
+if grep -q "Came back" <<<"$OUT"; then fail "a deployer flash claims the probe came back"; show
+else pass "a deployer flash claims no app came back"; fi
 run --simulate=katapult-usb,appear=1,timing=off,flash="$F" flash usb --yes "$USB_APP"
 expect_status 0 "flash usb waits for a probe that appears late (appear=1)"
 expect_out "waiting up to" "and says it is waiting"
@@ -57,7 +70,15 @@ expect_status 0 "flash can"
 expect_out "CAN traffic: [0-9]+ frames sent, [0-9]+ received, [0-9]+ bits on the wire \\([0-9.]+ s of bus time at 1000000 bit/s\\)" \
     "flash can reports traffic and bus time"
 if holds "$F" "$CAN_APP"; then pass "can: node flash equals the image byte for byte"; else fail "can: flash differs"; fi
+expect_out "Came back: the probe is back on can0 uuid $UUID after .* it runs CARTOGRAPHER 5.1.0" \
+    "flash can: the same UUID answers and says what it runs"
 rm -f "$F"
+run --simulate=katapult-can,timing=off,noapp flash can --yes --uuid "$UUID" --back-wait 1.5 "$CAN_APP"
+expect_status 6 "flash can: a node that never answers again is not seen"
+expect_err "termination" "and says what to check"
+run --simulate=katapult-can,timing=off flash can --yes --uuid "$UUID" --back-wait 0 "$CAN_APP"
+expect_status 0 "flash can --back-wait 0"
+expect_out "Not looked for: --back-wait 0" "does not look and says so"
 run --simulate=katapult-can,appear=1,timing=off,flash="$F" flash can --yes --uuid "$UUID" "$CAN_APP"
 expect_status 0 "flash can waits for a node that appears late (appear=1)"
 if holds "$F" "$CAN_APP"; then pass "can appear=1: flash equals the image"; else fail "can appear=1: flash differs"; fi

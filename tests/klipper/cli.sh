@@ -130,9 +130,12 @@ if want skip-can; then
     status --simulate=katapult-can,flash="$F" --json
     jq_is '.probes[0].semver + " " + .probes[0].firmware_interface' "5.1.0 can" "status after the flash reports 5.1.0 on CAN"
     # A probe that cannot be asked is flashed as before, saying so.
-    run --simulate=katapult-can,claimed,timing=off flash can --uuid "$UUID" --yes "$APP"
-    expect_status 0 "flash can of a node Klipper holds still works"
+    # Afterwards the running Klipper claims the app at once, so no query sees
+    # it: written and started, but not seen (exit 6), naming the claim.
+    run --simulate=katapult-can,claimed,timing=off flash can --uuid "$UUID" --yes --back-wait 1.5 "$APP"
+    expect_status 6 "flash can of a node Klipper holds writes it, then cannot see it"
     expect_out "Could not read what the probe runs \\(.*a running Klipper holds it" "and says why it was not asked"
+    expect_err "no running Klipper has claimed the node" "and names the claim as what to check"
 fi
 
 update() { run "$1" update --yes --source "$CAT" --offline "${@:2}"; }

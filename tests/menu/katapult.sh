@@ -53,7 +53,7 @@ has "Verify    [=========================] 100%"
 key Enter
 wait_for "Flashed Successfully"
 has "Success: Firmware flashed successfully to device!"
-has "The probe is back, running its new firmware."
+has "Came back: the probe is back on"
 wait_prompt
 choose 0
 expect_exit 0

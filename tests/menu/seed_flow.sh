@@ -92,8 +92,9 @@ has "Success: Firmware flashed successfully to device!"
 has "This is USB firmware"
 # the simulated probe boots what it was flashed with: Katapult starts the USB
 # app, which enumerates as the Cartographer on the port the ROM was on
-wait_for "Success: Cartographer is back on USB running its firmware: 1d50:614e at 1-1.3" 10
-lacks "No Cartographer (1d50:614e) appeared"
+wait_for "Success: Came back: the probe is back on 1-1.3 after" 12
+has "it runs CARTOGRAPHER"
+lacks "not seen on USB port"
 lacks "does not run firmware"
 wait_prompt
 

@@ -20,11 +20,21 @@
  *   --replug MS    after the device leaves DFU (or drops off the bus by a
  *                  disconnect fault), plug it back in DFU mode after MS
  *                  milliseconds instead of exiting
+ *   --app-ms MS    how long the booted app stays on the bus at most when no
+ *                  host asks it anything (default 8000)
+ *
+ * After leave the chip runs what its flash holds (boot/boot.h, the same model
+ * as the in-process simulation): a USB build of the Cartographer app is
+ * plugged in as its CDC ACM serial device (app_acm.h) on the bus the ROM was
+ * on, answering identify, until the host has asked it and closed the port (or
+ * --app-ms). SPEC's noapp keeps it off the bus. Then the device is gone
+ * (exit 0) or, with --replug, back in DFU mode.
  *
  * Events logged: "attached port=N", "configured", "first-tool-request" (the
  * first request after configuration that the kernel never sends on its own,
  * see is_tool_request(): the earliest sign that a program found the device),
- * "left jump=0x...", "detached (why)".
+ * "left jump=0x...", "detached (why)", "boot: STORY", "app attached ...",
+ * "app configured", "app detached (why) identifies=N".
  *
  * Exit status: 0 after the device left DFU (leave) or on SIGTERM/SIGINT;
  * 4 after a disconnect fault without --replug; 1 on errors; 2 on bad usage.
@@ -39,8 +49,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app_acm.h"
+#include "boot/boot.h"
 #include "common/clock.h"
 #include "emu/stm32_dfu.h"
+#include "image/image.h"
 #include "usbip_dev.h"
 
 #define USB_SPEED_FULL 2 /* STM32F0/G4 bootloaders are full-speed devices */
@@ -53,6 +66,7 @@ typedef struct options {
     const char *ready_path;
     const char *stats_path;
     long replug_ms; /* -1: exit instead */
+    long app_ms;
     int verbose;
 } options;
 
@@ -96,9 +110,9 @@ static void logf_(const char *fmt, ...)
 static void usage(FILE *out)
 {
     fputs("usage: dfu_gadget [--log FILE] [--verbose] [--ready FILE] [--stats FILE]\n"
-          "                  [--replug MS] [SPEC]\n"
+          "                  [--replug MS] [--app-ms MS] [SPEC]\n"
           "SPEC as for cartoflash --simulate: dfu[:g431],flash=PATH,fault=KIND@N,\n"
-          "appear=SECONDS,timing=on|off,start=error\n",
+          "appear=SECONDS,timing=on|off,start=error,noapp\n",
           out);
 }
 
@@ -107,6 +121,7 @@ static int parse_options(int argc, char **argv, options *o)
     memset(o, 0, sizeof *o);
     o->spec = "dfu";
     o->replug_ms = -1;
+    o->app_ms = 8000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char **target = NULL;
@@ -119,13 +134,14 @@ static int parse_options(int argc, char **argv, options *o)
         else if (strcmp(a, "--verbose") == 0) {
             o->verbose = 1;
             continue;
-        } else if (strcmp(a, "--replug") == 0) {
+        } else if (strcmp(a, "--replug") == 0 || strcmp(a, "--app-ms") == 0) {
             if (i + 1 >= argc)
                 return -1;
             char *end;
-            o->replug_ms = strtol(argv[++i], &end, 10);
-            if (*end || o->replug_ms < 0)
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 0)
                 return -1;
+            *(a[2] == 'r' ? &o->replug_ms : &o->app_ms) = v;
             continue;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
@@ -379,6 +395,37 @@ static void write_stats(const server *sv, const char *path)
     fclose(f);
 }
 
+/* After leave: what the flash starts (the boot model); a USB build of the
+ * app is served as its serial device for a while, as the probe would be. */
+static void run_app(server *sv, const cf_emu_config *cfg)
+{
+    uint32_t jump = 0;
+    cf_emu_left(sv->emu, &jump);
+    cf_boot_chip chip = {.mcu = cf_emu_chip_name(cfg->chip)};
+    size_t size = 0;
+    const uint8_t *flash = cf_emu_flash(sv->emu, &chip.flash_base, &size);
+    chip.flash_size = (uint32_t)size;
+    cf_emu_sram(sv->emu, &chip.sram_base, &chip.sram_size);
+    memcpy(chip.uid, cf_boot_sim_uid, sizeof chip.uid);
+    static cf_boot boot;
+    cf_boot_decide(&chip, flash, jump, &boot);
+    logf_("boot: %s", boot.story);
+    if (!boot.on_usb || boot.runs != CF_BOOT_APP || cfg->noapp) {
+        if (cfg->noapp)
+            logf_("boot: noapp, nothing enumerates");
+        return;
+    }
+    const uint8_t *code = flash + (boot.entry - chip.flash_base);
+    size_t off = 0, zlen = 0;
+    size_t left = size - (boot.entry - chip.flash_base);
+    if (!cf_image_dictionary_locate(code, left, &off, &zlen))
+        off = zlen = 0;
+    cf_sleep_ns((uint64_t)boot.usb_after_ms * 1000000u);
+    if (!stop_requested)
+        app_acm_serve(&boot, zlen ? code + off : NULL, zlen, (unsigned)sv->opt->app_ms,
+                      &stop_requested, logf_);
+}
+
 static void wait_until_present(cf_emu *emu)
 {
     /* appear=SECONDS: the chip is plugged in that long after start. */
@@ -431,6 +478,7 @@ int main(int argc, char **argv)
         serve_end end = serve(&sv);
         if (end == END_LEFT) {
             unplug(&sv, "left DFU");
+            run_app(&sv, &cfg);
         } else if (end == END_DROPPED) {
             unplug(&sv, "disconnect fault");
         } else if (end == END_HOST) {

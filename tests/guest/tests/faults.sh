@@ -33,6 +33,7 @@ fault_case() { # kind@N message-regex [cartoflash flash options]
   fi
   run_logged "$kind-retry" "$CF_CARTOFLASH" flash dfu --yes --wait 10 "$IMG"
   expect_rc "$kind: retry" 0
+  expect_out "$kind-retry" "Came back: the probe is back on"
   check "$kind: after the retry the flash holds the image" flash_has "$IMG" "$flash"
   check "$kind: after the retry the device left DFU" grep -q " left jump=0x08000000" "$GADGET_LOG"
   gadget_stop
@@ -47,6 +48,27 @@ fault_case errerase@1 "refuses mass erase, flash with --erase pages"
 fault_case errerase@2 "errERASE" --erase pages
 fault_case bitflip@6 "verify failed at 0x080"
 fault_case timeout@3 "still in DFU mode"
+
+# The new firmware never enumerates (noapp), while another 1d50:614e (a second
+# Cartographer running Klipper, another chip) sits on another port: written,
+# verified and started, but not seen (exit 6), and the other device is named
+# as ignored, never taken for the probe.
+NODE=${CF_KATAPULT_NODE:-$(dirname "$CF_CARTOFLASH")/../../tests/unit/katapult/katapult_node}
+say "== noapp, with an unrelated 1d50:614e on another port"
+"$NODE" --log "$T/other.log" --ready "$T/other.ready" "katapult-usb,uid=3E0027000E51353432383931" &
+OTHER_PID=$!
+check "the other device enumerated" wait_for 30 test -e "$T/other.ready"
+flash="$T/noapp.flash"
+new_flash "$flash" 32768 "$OLD"
+gadget_start "dfu,flash=$flash,timing=off,noapp" || true
+run_logged noapp "$CF_CARTOFLASH" flash dfu --yes --back-wait 4 "$IMG"
+expect_rc "noapp: not seen again" 6
+expect_out noapp "not seen on USB port"
+expect_out noapp "ignored 1d50:614e on port [0-9.-]+ \\(serial 3E0027000E51353432383931\\): not the probe's port"
+check "noapp: the image was written anyway" flash_has "$IMG" "$flash"
+gadget_stop
+kill "$OTHER_PID" 2>/dev/null
+wait "$OTHER_PID" 2>/dev/null
 
 # Wrong chip: a G431 (v4) image offered to an F042 is refused before anything
 # is erased; the flash is untouched and the right image then goes in.

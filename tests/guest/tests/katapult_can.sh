@@ -61,7 +61,7 @@ say "== flash from running Klipper"
 run_logged flash "$CF_CARTOFLASH" flash can --yes --uuid "$UUID" --interface vcan0 --bitrate 1000000 "$IMG"
 expect_rc flash 0
 expect_out flash "Written and verified 21824 bytes"
-expect_out flash "The probe is back, running its new firmware"
+expect_out flash "Came back: the probe is back on"
 check "the node was sent to Katapult" grep -q bootloader-request "$NODE_LOG"
 check "COMPLETE after verification" grep -q " complete" "$NODE_LOG"
 check "the app started" grep -q app-start "$NODE_LOG"
@@ -98,6 +98,22 @@ fault_case disconnect@30 fail "no answer to SEND_BLOCK"
 fault_case lost@6 0 ""
 fault_case nack@3 0 ""
 fault_case busy@8 0 ""
+
+say "== the new app never answers; another node runs Klipper on the bus"
+node_start "katapult-can,flash=$T/noapp.flash,noapp,timing=off"
+PROBE_PID=$NODE_PID
+"$NODE" --log "$T/other.log" --ready "$T/other.ready" --can vcan0 "katapult-can,uid=3E0027000E51353432383931" &
+OTHER_PID=$!
+wait_for 10 test -e "$T/other.ready" || fail "the other node did not start"
+run_logged noapp "$CF_CARTOFLASH" flash can --yes --uuid "$UUID" --interface vcan0 --bitrate 1000000 --back-wait 3 "$IMG"
+expect_rc "noapp: written and started, not seen" 6
+expect_out noapp "node $UUID did not answer on vcan0 as Klipper"
+expect_out noapp "ignored CAN node [0-9a-f]{12}: not the probe's UUID"
+expect_out noapp "termination"
+check "noapp: the image was written" holds "$T/noapp.flash" "$IMG"
+kill "$OTHER_PID" 2>/dev/null
+wait "$OTHER_PID" 2>/dev/null
+node_stop
 
 say "== a node claimed by a running Klipper does not answer a query"
 node_start "katapult-can,claimed"

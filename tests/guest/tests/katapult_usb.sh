@@ -46,7 +46,7 @@ run_logged flash "$CF_CARTOFLASH" flash usb --yes "$IMG"
 expect_rc flash 0
 expect_out flash "asking it to enter Katapult"
 expect_out flash "Katapult appeared on /dev/ttyACM[0-9]+ \\(same port $PORT, same chip 16000C000F43304253373820\\)"
-expect_out flash "The probe is back, running its new firmware"
+expect_out flash "Came back: the probe is back on"
 check "the touch arrived as line coding 1200 with DTR low" grep -q "line baud=1200 dtr=0" "$NODE_LOG"
 check "it re-enumerated as Katapult" grep -q "attached 1d50:6177 katapult stm32f042x6" "$NODE_LOG"
 check "COMPLETE after verification" grep -q " complete" "$NODE_LOG"
@@ -88,6 +88,23 @@ fault_case disconnect@30 fail "went away|no answer"
 fault_case lost@6 0 ""
 fault_case nack@3 0 ""
 fault_case busy@8 0 ""
+
+say "== the new app never enumerates; another 1d50:614e runs on another port"
+node_start "katapult-usb,flash=$T/noapp.flash,noapp,timing=off"
+PROBE_PID=$NODE_PID
+run_logged list2 "$CF_CARTOFLASH" list
+PORT=$(sed -n 's/.*(port \([0-9.-]*\)).*/\1/p' "$T/list2.out" | head -1)
+node_start "katapult-usb,uid=3E0027000E51353432383931"
+OTHER_PID=$NODE_PID
+run_logged noapp "$CF_CARTOFLASH" flash usb --yes --device "$PORT" --back-wait 4 "$IMG"
+expect_rc "noapp: written and started, not seen" 6
+expect_out noapp "not seen on USB port $PORT"
+expect_out noapp "ignored 1d50:614e on port [0-9.-]+ \\(serial 3E0027000E51353432383931\\): not the probe's port"
+check "noapp: the image was written" holds "$T/noapp.flash" "$IMG"
+kill "$OTHER_PID" 2>/dev/null
+wait "$OTHER_PID" 2>/dev/null
+NODE_PID=$PROBE_PID
+node_stop
 
 say "== gates through the real stack"
 node_start "katapult-usb,flash=$T/gate.flash"

@@ -34,7 +34,7 @@ expect_out list "USB probe /dev/ttyACM[0-9]+ \\(port [0-9.-]+\\): 1d50:6177 kata
 run_logged flash "$CF_CARTOFLASH" flash usb --yes "$IMG"
 expect_rc flash 0
 expect_out flash "Written and verified 22464 bytes"
-expect_out flash "The probe is back, running its new firmware"
+expect_out flash "Came back: the probe is back on"
 check "COMPLETE after verification" grep -q " complete" "$NODE_LOG"
 check "the gadget re-bound as the app" grep -q "attached 1d50:614e Cartographer 614e" "$NODE_LOG"
 check "the node's flash equals the image byte for byte" holds "$T/acm.flash" "$IMG"

@@ -54,6 +54,7 @@ for round in 1 2 3; do
   wait "$arrival"
   sed 's/^/    /' "$T/wait-$round.out" | grep -v '%' | tail -n 6
   expect_rc "round $round: cartoflash flash dfu --wait 10" 0
+  check "round $round: the probe came back as its app" grep -q "Came back: the probe is back on" "$T/wait-$round.out"
   gadget_wait 10
   check "round $round: the flash holds the image" flash_has "$IMG" "$flash"
   start=$(gadget_event start)

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "katapult/canbits.h"
+#include "common/chipid.h"
 #include "katapult/node.h"
 #include "katapult/proto.h"
 
@@ -47,7 +48,7 @@ static void test_uuid_vector(void **state)
     uint8_t uid[12], uuid[6];
     for (int i = 0; i < 12; i++)
         uid[i] = (uint8_t)i;
-    cf_kp_uuid_from_uid(uid, 12, uuid);
+    cf_chipid_can_uuid(uid, 12, uuid);
     const uint8_t want[6] = {0x90, 0xa4, 0xae, 0x02, 0x2d, 0xfc};
     assert_memory_equal(uuid, want, 6);
 }
