@@ -16,7 +16,9 @@ cf_code cf_cli_precheck(FILE *out, const cf_kp_env *env, bool can, const cf_kp_o
     if (pc.identified)
         cf_log(false, "the probe (%s) runs %s on %s, %s; the image is %s", pc.device, pc.runs,
                pc.mcu, pc.source,
-               rc != CF_OK ? "refused" : *same ? "the same build" : "a different build");
+               rc != CF_OK ? "refused"
+               : *same     ? "the same build"
+                           : "a different build");
     else
         cf_log(false, "what the probe runs is not known: %s", pc.why);
     if (!pc.identified)
