@@ -137,6 +137,7 @@ static cf_code identify_sim(const cb_usb *d, cf_kl_ident *id, cf_error *err)
 static void take_ident(cf_came_back *cb, const cf_cb_want *w, const cf_kl_ident *id)
 {
     snprintf(cb->version, sizeof(cb->version), "%s", id->info.version);
+    cf_kl_describe(&id->info, cb->runs, sizeof(cb->runs));
     snprintf(cb->mcu, sizeof(cb->mcu), "%s", id->info.mcu);
     snprintf(cb->asked_with, sizeof(cb->asked_with), "%s", id->source);
     cb->same_build = w->img && cf_kl_image_is_running(id, w->img);

@@ -67,6 +67,7 @@ typedef struct cf_came_back {
     char device[160]; /* "/dev/ttyACM0 (1-1.3)", "1-1.3", "can0 uuid 0123456789ab" */
     char serial[64];  /* the chip serial it showed on USB, "" on CAN */
     char version[96]; /* what identify reported; "" when it could not be asked */
+    char runs[160];   /* the same with its link: "CARTOGRAPHER 5.1.0 (CAN 1000000)" */
     char mcu[32];
     char asked_with[64]; /* "identify over USB serial", ... */
     bool same_build;     /* identify's dictionary is the image's build */

@@ -221,32 +221,50 @@ static bool already_runs(const cf_update_events *ev, const cf_kp_env *env, bool 
     return same;
 }
 
-/* After COMPLETE: the new version, from the device itself. */
-static cf_code read_back(const cf_update_events *ev, const cf_kp_env *env, bool can,
-                         const cf_kp_opts *ko, const cf_image *img, cf_update_result *res,
-                         cf_error *err)
+/* The probe is back: the flash is confirmed when it runs the image's build. */
+cf_code cf_up_confirm(const cf_update_events *ev, const cf_came_back *cb, cf_update_result *res,
+                      cf_error *err)
 {
-    cf_kl_ident id = {0};
-    cf_error ierr = {0};
-    cf_code irc = can ? cf_kl_identify_can(env, ko->interface, ko->uuid, &id, &ierr)
-                      : cf_kl_identify_usb_select(env, ko->device, &id, &ierr);
-    cf_code rc = CF_OK;
-    if (irc == CF_OK)
-        cf_kl_describe(&id.info, res->now, sizeof(res->now));
-    if (irc == CF_OK && cf_kl_image_is_running(&id, img)) {
+    cf_up_note(ev, CF_UPN_BACK, "The probe is back on %s (the same port and chip, or UUID).",
+               cb->device);
+    if (cb->runs[0])
+        snprintf(res->now, sizeof(res->now), "%s", cb->runs);
+    if (cb->same_build) {
         cf_up_note(ev, CF_UPN_CONFIRMED, "The probe now runs %s (read back with %s).", res->now,
-                   id.source);
-    } else if (irc == CF_OK) {
-        rc = cf_fail(err, CF_ERR_VERIFY, "after the flash the probe reports %s, not %s",
-                     id.info.version, res->target.version);
-    } else {
-        rc = cf_fail(err, CF_ERR_VERIFY,
-                     "written and verified, but the new version could not be read back: %s",
-                     ierr.message);
-        cf_hint(err, "check `cartoflash status` once the probe has restarted");
+                   cb->asked_with);
+        return CF_OK;
     }
-    cf_kl_ident_free(&id);
-    return rc;
+    if (cb->version[0])
+        return cf_fail(err, CF_ERR_VERIFY, "after the flash the probe (%s) reports %s, not %s",
+                       cb->device, cb->version, res->target.version);
+    cf_fail(err, CF_ERR_VERIFY,
+            "written and verified, and the probe is back (%s), but its new version could not "
+            "be read back: %s",
+            cb->device, cb->note[0] ? cb->note : "it did not answer identify");
+    cf_hint(err, "check `cartoflash status` once no other program holds the probe");
+    return CF_ERR_VERIFY;
+}
+
+/* After COMPLETE: the probe back on its own port with its own chip (or its
+ * own UUID), and the new version from the device itself (klipper/cameback.h).
+ * Not seen is CF_ERR_NOT_SEEN, as after every flash. */
+static cf_code read_back(const cf_update_events *ev, const cf_kp_env *env, bool can,
+                         const cf_kp_opts *ko, const cf_kp_report *rep, const cf_image *img,
+                         cf_update_result *res, cf_error *err)
+{
+    cf_cb_want w = {.iface = can ? CF_IFACE_CAN : CF_IFACE_USB,
+                    .wait_ms = can ? CF_CB_CAN_WAIT_MS : CF_CB_USB_WAIT_MS,
+                    .img = img,
+                    .port = rep->port,
+                    .serial = rep->serial,
+                    .can_if = ko->interface,
+                    .uuid = can ? ko->uuid : NULL,
+                    .can_reachable = true};
+    cf_came_back cb;
+    cf_code rc = cf_came_back_wait(NULL, env, &w, &cb, err);
+    if (rc != CF_OK)
+        return rc;
+    return cf_up_confirm(ev, &cb, res, err);
 }
 
 static cf_code flash_katapult(const cf_update_opts *o, const cf_update_events *ev,
@@ -279,6 +297,7 @@ static cf_code flash_katapult(const cf_update_opts *o, const cf_update_events *e
     if (rc != CF_OK)
         return rc;
     ko.dry_run = o->dry_run;
+    ko.caller_waits = true; /* read_back() waits for the probe, as every flash does */
     cf_kp_report rep;
     const cf_flash_events *fev = ev ? ev->flash : NULL;
     rc = can ? cf_kp_flash_can(env, img, &ko, fev, &rep, err)
@@ -294,7 +313,7 @@ static cf_code flash_katapult(const cf_update_opts *o, const cf_update_events *e
     res->flashed = true;
     cf_up_note(ev, CF_UPN_WRITTEN, "Written and verified %zu bytes on %s.", rep.bytes_verified,
                rep.device);
-    return read_back(ev, env, can, &ko, img, res, err);
+    return read_back(ev, env, can, &ko, &rep, img, res, err);
 }
 
 /* A probe running its firmware: through Katapult on its own transport. */

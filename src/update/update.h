@@ -51,6 +51,7 @@ typedef enum cf_update_note {
     CF_UPN_CHECK,     /* what the probe runs, asked again just before the flash */
     CF_UPN_NOTHING,   /* nothing to do, and why */
     CF_UPN_WRITTEN,   /* written and verified */
+    CF_UPN_BACK,      /* the probe seen again after the flash: where (klipper/cameback.h) */
     CF_UPN_CONFIRMED  /* what the device reports after the flash */
 } cf_update_note;
 

@@ -38,53 +38,10 @@ static cf_code read_dfu_firmware(cf_usb_backend *be, const cf_probe_status *r, c
     return rc;
 }
 
-/* Waits for the USB build to enumerate on the probe's port after leave
- * (Katapult's double-reset window plus enumeration, boot/boot.h). */
-static cf_code wait_app_on_port(const cf_update_events *ev, cf_usb_backend *be, const char *port,
-                                uint64_t deadline, cf_error *err)
-{
-    cf_usb_runtime_info dev = {0};
-    bool seen = false;
-    while (!seen && cf_now_ns() < deadline) {
-        cf_usb_runtime_info list[16];
-        size_t count = 0;
-        cf_error lerr = {0};
-        if (cf_usb_list_runtime(be, list, 16, &count, &lerr) != CF_OK)
-            return CF_OK; /* hardware: the serial side finds it */
-        for (size_t i = 0; i < count && !seen; i++)
-            if (strcmp(list[i].bus_path, port) == 0) {
-                dev = list[i];
-                seen = true;
-            }
-        if (!seen)
-            cf_sleep_ns(100000000ull);
-    }
-    if (!seen) {
-        cf_fail(err, CF_ERR_VERIFY,
-                "written and verified, but nothing appeared on USB port %s after leaving DFU mode",
-                port);
-        cf_hint(err, "power-cycle the probe and run `cartoflash status`");
-        return CF_ERR_VERIFY;
-    }
-    /* Cartographer's app enumerates as 1d50:614e, Katapult as 1d50:6177. */
-    if (!(dev.vid == 0x1d50 && dev.pid == 0x614e)) {
-        cf_fail(err, CF_ERR_VERIFY,
-                "after leaving DFU mode port %s shows %04x:%04x (%s), not the Cartographer app "
-                "(1d50:614e)",
-                port, dev.vid, dev.pid, dev.product[0] ? dev.product : "no product string");
-        cf_hint(err, "`cartoflash status` shows what it runs now");
-        return CF_ERR_VERIFY;
-    }
-    cf_up_note(ev, CF_UPN_CONFIRMED,
-               "The probe came back as the Cartographer app on USB port %s (1d50:614e, serial "
-               "%s).",
-               dev.bus_path, dev.serial[0] ? dev.serial : "none");
-    return CF_OK;
-}
-
-/* After leave: a USB build enumerates as the Cartographer app on the same
- * port about a second later, and is asked with identify where the serial
- * side can be reached. A CAN build shows nothing on USB. */
+/* After leave: a USB build comes back as the Cartographer app on the same
+ * port with the same chip and is asked what it runs (klipper/cameback.h), as
+ * after every DFU flash; not seen is CF_ERR_NOT_SEEN. A CAN build shows
+ * nothing on USB. */
 static cf_code confirm_dfu(const cf_update_opts *o, const cf_update_events *ev, const cf_image *img,
                            cf_iface iface, cf_update_result *res, cf_error *err)
 {
@@ -95,46 +52,19 @@ static cf_code confirm_dfu(const cf_update_opts *o, const cf_update_events *ev, 
                    "`cartoflash status` asks it what it runs.");
         return CF_OK;
     }
-    uint64_t deadline = cf_now_ns() + 5000000000ull;
-    cf_code rc = wait_app_on_port(ev, o->status.dfu, r->port, deadline, err);
+    cf_kp_env hw = {0};
+    cf_cb_want w = {.iface = CF_IFACE_USB,
+                    .wait_ms = CF_CB_USB_WAIT_MS,
+                    .img = img,
+                    .port = r->port,
+                    .serial = r->serial,
+                    .can_reachable = true};
+    cf_came_back cb;
+    cf_code rc =
+        cf_came_back_wait(o->status.dfu, o->status.env ? o->status.env : &hw, &w, &cb, err);
     if (rc != CF_OK)
         return rc;
-    const cf_kp_env *env = o->status.env;
-    if (!env) {
-        cf_up_note(ev, CF_UPN_CONFIRMED,
-                   "Its version cannot be asked here (no serial side); the written bytes were "
-                   "read back and match %s.",
-                   res->target.rel_path);
-        return CF_OK;
-    }
-    cf_kl_ident id = {0};
-    cf_error ierr = {0};
-    cf_code irc = CF_ERR_NOT_FOUND;
-    /* By port: the ROM bootloader's serial string is not the app's (the app
-     * sends the chip's unique ID in hex), but both sit on the same port. */
-    while (cf_now_ns() < deadline + 5000000000ull) {
-        cf_error_reset(&ierr);
-        irc = cf_kl_identify_usb_select(env, r->port, &id, &ierr);
-        if (irc == CF_OK)
-            break;
-        cf_sleep_ns(250000000ull);
-    }
-    if (irc == CF_OK)
-        cf_kl_describe(&id.info, res->now, sizeof(res->now));
-    if (irc == CF_OK && cf_kl_image_is_running(&id, img)) {
-        cf_up_note(ev, CF_UPN_CONFIRMED, "The probe now runs %s (read back with %s).", res->now,
-                   id.source);
-    } else if (irc == CF_OK) {
-        rc = cf_fail(err, CF_ERR_VERIFY, "after the flash the probe reports %s, not %s",
-                     id.info.version, res->target.version);
-    } else {
-        rc = cf_fail(err, CF_ERR_VERIFY,
-                     "written and verified, but the new version could not be read back: %s",
-                     ierr.message);
-        cf_hint(err, "check `cartoflash status` once the probe has restarted");
-    }
-    cf_kl_ident_free(&id);
-    return rc;
+    return cf_up_confirm(ev, &cb, res, err);
 }
 
 /* The link the new firmware talks on: the options' choice, else the one of

@@ -161,6 +161,11 @@ if want update-usb; then
     expect_out "The probe now runs CARTOGRAPHER 5.1.0 \\(USB\\)" "runs 5.1.0 after it"
     update --simulate=katapult-usb,flash="$F" --version 4.9.9
     expect_status 69 "a version the catalogue does not have"
+    # The new firmware never enumerates: written and verified, but not seen (exit 6).
+    rm -f "$F"
+    update --simulate=katapult-usb,noapp,flash="$F",timing=off,app="$V3/5.0.0/Survey_Cartographer_USB_8kib_offset.bin"
+    expect_status 6 "update whose probe never comes back: not seen"
+    expect_err "written, verified and started, but" "says what was done and what was not seen"
 fi
 
 if want update-dfu; then
@@ -197,8 +202,10 @@ if want update-dfu; then
     expect_out "^Probe: 1-1.3 \\(0483:df11\\), stm32f042x6 \\(v2/v3\\), in DFU mode" "says the probe sits in DFU mode"
     expect_out "^Its flash holds CARTOGRAPHER 5.0.0 \\(USB\\)" "reads 5.0.0 USB from the flash"
     expect_out "^Image: .*Katapult_plus_CartographerV3_6.1.0_USB.bin" "picks the 6.1.0 combined USB image (not lite)"
-    expect_out "^The probe came back as the Cartographer app on USB port 1-1.3 \\(1d50:614e" \
-        "the app enumerates on the same port after leave"
+    expect_out "^The probe is back on ([^ ]+ \\()?1-1.3\\)? \\(the same port and chip" \
+        "the app is seen on the same port after leave"
+    expect_out "^The probe now runs CARTOGRAPHER V3 6.1.0 \\(USB\\) \\(read back with identify" \
+        "and asked what it runs"
     # The flavour is kept: a K1 build gets the newest K1 image.
     rm -f "$F"
     run --simulate=dfu,flash="$F",timing=off flash dfu --yes "$COMB/5.0.0/Full_Survey_Cartographer_CrealityK1_USB_5_0_0.bin"
@@ -215,7 +222,7 @@ if want update-dfu; then
     update --simulate=dfu:g431,flash="$F",timing=off --firmware-interface usb
     expect_status 0 "update an erased G431 in DFU mode over DFU"
     expect_out "^Image: .*v4/combined-firmware/6.1.0/Katapult_plus_CartographerV4_6.1.0_USB.bin" "the newest v4 combined USB image"
-    expect_out "came back as the Cartographer app on USB port" "and the app enumerates"
+    expect_out "^The probe is back on ([^ ]+ \\()?1-1.3\\)? \\(the same port and chip" "and the app is seen on its port"
 fi
 
 if want update-can; then

@@ -78,7 +78,8 @@ wait_for "Yes, update the probe" 60
 has "Interface: USB - from your answer."
 wait_prompt
 choose 1
-wait_for "The probe came back as the Cartographer app on USB port 1-1.3" 60
+wait_for "The probe now runs CARTOGRAPHER V3 6.1.0 (USB) (read back with identify" 60
+has "The probe is back on"
 wait_prompt
 choose 0
 expect_exit 0
