@@ -53,7 +53,7 @@ fault_case timeout@3 "still in DFU mode"
 # Cartographer running Klipper, another chip) sits on another port: written,
 # verified and started, but not seen (exit 6), and the other device is named
 # as ignored, never taken for the probe.
-NODE=${CF_KATAPULT_NODE:-$(dirname "$CF_CARTOFLASH")/../../tests/unit/katapult/katapult_node}
+NODE=${CF_KATAPULT_NODE:?CF_KATAPULT_NODE must name the emulated Katapult node (tests/guest/CMakeLists.txt sets it)}
 say "== noapp, with an unrelated 1d50:614e on another port"
 "$NODE" --log "$T/other.log" --ready "$T/other.ready" "katapult-usb,uid=3E0027000E51353432383931" &
 OTHER_PID=$!

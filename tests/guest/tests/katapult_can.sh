@@ -6,7 +6,7 @@
 # never sent after a failed write, and a retry succeeds.
 . "$(dirname "$0")/../lib.sh"
 
-NODE=${CF_KATAPULT_NODE:-$(dirname "$CF_CARTOFLASH")/../../tests/unit/katapult/katapult_node}
+NODE=${CF_KATAPULT_NODE:?CF_KATAPULT_NODE must name the emulated Katapult node (tests/guest/CMakeLists.txt sets it)}
 FW="$CF_FIRMWARE_DIR/cartographer-klipper/firmware/v2-v3/survey/5.1.0"
 IMG="$FW/Survey_Cartographer_CAN_1000000_8kib_offset.bin"
 NODE_PID=

@@ -8,7 +8,7 @@
 # it byte for byte, completes, and sees it come back as 1d50:614e.
 . "$(dirname "$0")/../lib.sh"
 
-NODE=${CF_KATAPULT_NODE:-$(dirname "$CF_CARTOFLASH")/../../tests/unit/katapult/katapult_node}
+NODE=${CF_KATAPULT_NODE:?CF_KATAPULT_NODE must name the emulated Katapult node (tests/guest/CMakeLists.txt sets it)}
 IMG="$CF_FIRMWARE_DIR/cartographer-klipper/firmware/v2-v3/survey/5.1.0/Survey_Cartographer_USB_8kib_offset.bin"
 G=/sys/kernel/config/usb_gadget/cartoflash_kp
 UDC=$(ls /sys/class/udc | head -n1)
