@@ -151,8 +151,13 @@ static json_t *entry_json(bool has, const cf_catalog_entry *e)
     if (!has)
         return json_null();
     json_t *o = json_object();
+    char sv[40];
+    snprintf(sv, sizeof(sv), "%d.%d.%d", e->semver[0], e->semver[1], e->semver[2]);
     json_object_set_new(o, "path", json_string(e->rel_path));
+    json_object_set_new(o, "file", json_string(e->abs_path));
     json_object_set_new(o, "version", e->version[0] ? json_string(e->version) : json_null());
+    json_object_set_new(o, "semver", e->has_semver ? json_string(sv) : json_null());
+    json_object_set_new(o, "sha256", json_string(e->sha256));
     return o;
 }
 
@@ -204,8 +209,11 @@ static void print_status(const cf_switch_result *res)
     printf("Status: %s\n", line);
 }
 
-int cf_cmd_switch(const cf_cli *cli, int argc, char **argv)
+int cf_cmd_switch(const cf_cli *cli_in, int argc, char **argv)
 {
+    cf_cli local = *cli_in;
+    local.json = cf_cli_wants_json(argc, argv);
+    const cf_cli *cli = &local;
     sw_args a = {.cli = cli, .out = cli->json ? stderr : stdout};
     cf_switch_opts o = {.config = !cli->simulate};
     int status = parse_args(argc, argv, &a, &o);
