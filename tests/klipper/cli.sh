@@ -391,6 +391,14 @@ if want switch; then
         "$J/stopped.json" "$J/switched.json" "$J/nothing.json" "$J/error.json" >"$TMP/validate" 2>&1; then
         pass "switch --json validates against the schema (stopped, switched, nothing to do, error)"
     else fail "switch --json against the schema: $(cat "$TMP/validate")"; fi
+    # not confirmed (no --yes, no terminal): the layer's confirm refuses before
+    # the deployer, nothing is sent and the switch stands after "found"
+    run --simulate=katapult-usb,flash="$F",timing=off,record="$R" switch --to usb --source "$CAT" --offline
+    expect_status 64 "switch without --yes and without a terminal"
+    if grep -q -- "--yes" <<<"$ERR"; then pass "says to add --yes"; else fail "no --yes hint"; show; fi
+    if grep -qx "step=found" "$STATE" 2>/dev/null; then pass "the state stays at found"; else fail "state not at found"; cat "$STATE"; fi
+    if [ "$(record "$R" bootloader_requests)" = 0 ]; then pass "no bootloader request without a yes"; else fail "a bootloader request without a yes"; fi
+    if [ "$(record "$R" link)" = can ]; then pass "the probe stays on CAN"; else fail "the probe moved"; cat "$R"; fi
 fi
 
 finish
