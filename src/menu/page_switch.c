@@ -4,7 +4,8 @@
  * before each flash, shows the re-cabling instructions and waits for the
  * probe on the new link with a countdown that any key stops, then flashes
  * the application and shows the probe's status. A switch under way (the
- * same state file the command line keeps) is offered to continue. */
+ * same state file the command line keeps) is offered to continue. A running
+ * Klipper is asked about first, as on the other flash pages. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 #include "menu/menu.h"
 #include "update/switch.h"
 
-enum { A_YES = 1, A_NO, A_MAIN, A_AGAIN, A_GO_ON, A_AFRESH, A_USB, A_CAN = 100 };
+enum { A_YES = 1, A_NO, A_MAIN, A_AGAIN, A_START, A_GO_ON, A_AFRESH, A_USB, A_CAN = 100 };
 
 static const uint32_t rates[] = {1000000, 500000, 250000};
 
@@ -156,6 +157,35 @@ static bool ask_target(cf_switch_opts *o)
     return a == A_GO_ON || a == A_USB || (a >= A_CAN && a < A_CAN + 3);
 }
 
+/* A running Klipper holds the probe's port (so it cannot be asked what it
+ * runs) and would fight the flash: the question the other flash pages ask
+ * (stop it, keep it, back), print state from every Moonraker first. True to
+ * go on. */
+static bool klipper_let_go(menu_ctx *ctx)
+{
+    char detail[256];
+    menu_svc st = menu_klipper_state(ctx, detail, sizeof(detail));
+    ctx->klipper_was_running = st == SVC_ACTIVE;
+    if (st != SVC_ACTIVE)
+        return true;
+    ctx->flash_page = PAGE_SWITCH; /* page_dfu_klipper's "go on" */
+    ctx->back_page = PAGE_MAIN;
+    return page_dfu_klipper(ctx) == PAGE_SWITCH;
+}
+
+static menu_page start_klipper(menu_ctx *ctx)
+{
+    cf_error err;
+    cf_error_reset(&err);
+    if (menu_klipper_start(ctx, &err) == CF_OK) {
+        scr_success("%s started.", ctx->set.klipper_service);
+        ctx->klipper_stopped_by_us = false;
+    } else {
+        scr_cf_error(&err);
+    }
+    return term_pause(NULL) ? PAGE_MAIN : PAGE_INTERRUPT;
+}
+
 /* The simulated node (--simulate=katapult-...) or the real buses. */
 static bool sides(menu_ctx *ctx, cf_kp_env *env)
 {
@@ -199,7 +229,7 @@ static cf_code run_flow(menu_ctx *ctx, sw_view *v, cf_switch_opts *o, cf_switch_
 }
 
 /* What the switch ended with, and what next. */
-static menu_page finish(cf_code rc, const cf_switch_result *res, const cf_error *err)
+static menu_page finish(menu_ctx *ctx, cf_code rc, const cf_switch_result *res, const cf_error *err)
 {
     printf("\n");
     char line[1024] = "";
@@ -218,14 +248,20 @@ static menu_page finish(cf_code rc, const cf_switch_result *res, const cf_error 
                cf_sw_step_name(res->state.step));
     menu_log(false, "switch: %s",
              rc == CF_OK ? (res->nothing_to_do ? "nothing to do" : line) : err->message);
+    if (ctx->klipper_stopped_by_us)
+        printf("\nKlipper (%s) was stopped for the switch.\n", ctx->set.klipper_service);
     menu m;
     menu_init(&m, "What next?");
+    if (ctx->klipper_stopped_by_us)
+        menu_add(&m, A_START, COL_NONE, "Start Klipper again (%s)", ctx->set.klipper_service);
     menu_add(&m, A_MAIN, COL_CYAN, "Back to main menu");
     if (rc != CF_OK)
         menu_add(&m, A_AGAIN, COL_NONE, "Continue the switch");
     menu_sep(&m);
     menu_add_exit(&m);
     int a = menu_show(&m);
+    if (a == A_START)
+        return start_klipper(ctx);
     return a == A_AGAIN         ? PAGE_SWITCH
            : a == MENU_ACT_EXIT ? PAGE_EXIT
            : a == MENU_ACT_QUIT ? PAGE_INTERRUPT
@@ -240,7 +276,7 @@ menu_page page_switch(menu_ctx *ctx)
            "chip and the new link, tells you how to re-cable it, waits for it on the new link,\n"
            "flashes the application for that link and shows its status.\n\n");
     cf_switch_opts o = {0};
-    if (!ask_target(&o))
+    if (!ask_target(&o) || !klipper_let_go(ctx))
         return term_interrupted() ? PAGE_INTERRUPT : PAGE_MAIN;
     sw_view *v = calloc(1, sizeof(*v));
     cf_switch_result *res = calloc(1, sizeof(*res));
@@ -256,7 +292,7 @@ menu_page page_switch(menu_ctx *ctx)
     cf_error err;
     cf_error_reset(&err);
     cf_code rc = run_flow(ctx, v, &o, res, &err);
-    menu_page next = term_interrupted() ? PAGE_INTERRUPT : finish(rc, res, &err);
+    menu_page next = term_interrupted() ? PAGE_INTERRUPT : finish(ctx, rc, res, &err);
     free(v);
     free(res);
     return next;

@@ -6,6 +6,7 @@
 # Then a switch left after the deployer by the command line is continued from
 # the menu: the wait for a probe that is not on the new link counts down and
 # any key stops it (the state stays), and once the probe is there it finishes.
+# With Klipper running it is asked whether to stop it, and offered to start it after.
 . "$(dirname "$0")/lib.sh"
 CAT="$CF_FIRMWARE_DIR/cartographer_firmware/firmware"
 USB_APP="$CAT/v2-v3/survey/6.1.0/CartographerV3_6.1.0_USB_full_8kib_offset.bin"
@@ -105,4 +106,53 @@ app_matches "$CAN_APP" "$F2"
 if [ ! -e "$STATE" ]; then pass "the state file is gone"; else fail "state left behind"; fi
 choose 0
 expect_exit 0
+
+# Klipper running (systemctl says active, Moonraker says standby): asked as on
+# the other flash pages before the switch looks at the probe; stopped, and
+# offered to start again at the end (here after a "no" to the deployer).
+SERVER="$(dirname "$0")/../catalog/server.py"
+mkdir -p "$WORK/mr/printer/objects" "$WORK/home/printer_data/config"
+echo '{"result":{"status":{"print_stats":{"state":"standby"}}}}' >"$WORK/mr/printer/objects/query"
+python3 "$SERVER" "$WORK/mr" "$WORK/mr.port" --lifetime 100 &
+MRPID=$!
+cleanup_hook() { kill "$MRPID" 2>/dev/null || true; end_session; }
+for _ in $(seq 1 100); do [ -s "$WORK/mr.port" ] && break; sleep 0.05; done
+printf '[server]\nport: %s\n' "$(cat "$WORK/mr.port")" >"$WORK/home/printer_data/config/moonraker.conf"
+cat >"$WORK/bin/systemctl" <<SH
+#!/bin/sh
+echo "\$@" >>"$WORK/systemctl.log"
+case "\$1" in is-active) echo active; exit 0;; esac
+exit 0
+SH
+chmod +x "$WORK/bin/systemctl"
+: >"$WORK/systemctl.log"
+F4=$WORK/f4.bin
+: >"$F4"
+start -- --simulate=katapult-usb,flash=$F4,app=$USB_APP,timing=off,record=$WORK/rec4 --firmware-dir "$CAT"
+wait_prompt 30
+choose 7
+wait_for "Which link should the probe use from now on?"
+wait_prompt
+choose "$(number_of "CAN at 1000000 bit/s")"
+wait_for "Klipper is running" 30
+wait_prompt
+choose "$(number_of "Stop Klipper for the flash (offered to start it again after)")"
+wait_for "Yes, flash the deployer" 60
+wait_prompt
+grep -qx -- "--no-ask-password stop klipper.service" "$WORK/systemctl.log" && pass "Klipper was stopped" ||
+  fail "Klipper was not stopped"
+choose 2
+wait_for "not confirmed; nothing was flashed" 15
+has "Klipper (klipper.service) was stopped for the switch."
+wait_prompt
+choose "$(number_of "Start Klipper again (klipper.service)")"
+wait_for "klipper.service started." 15
+grep -qx -- "--no-ask-password start klipper.service" "$WORK/systemctl.log" && pass "Klipper was started again" ||
+  fail "Klipper was not started again"
+key Enter
+wait_prompt
+choose 0
+expect_exit 0
+REC=$WORK/rec4
+record_is bootloader_requests 0 "no bootloader request without a yes"
 finish
