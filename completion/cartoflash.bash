@@ -94,7 +94,7 @@ _cartoflash() {
         can) opts="--uuid --interface --bitrate --force --yes --wait --back-wait --timeout --dry-run --json" ;;
         usb) opts="--device --force --yes --wait --back-wait --timeout --dry-run --json" ;;
         esac ;;
-    switch) opts="--to --yes --device --uuid --interface --source --branch --offline --wait --stop-after --restart" ;;
+    switch) opts="--to --yes --device --uuid --interface --source --branch --offline --wait --stop-after --restart --json" ;;
     firmware)
         [ -z "$sub" ] && { COMPREPLY=($(compgen -W "list pick" -- "$cur")); return 0; }
         opts="--source --firmware-dir --branch --offline --download --max-download --mode --mcu --interface --bitrate --high-temp --kseries --lite --all --json" ;;

@@ -72,6 +72,9 @@ void cf_cli_json_print(struct json_t *root);
  * control characters and C1 codes come out as \uXXXX. */
 struct json_t;
 struct json_t *cf_cli_json_text(const char *s);
+/* One probe as `status --json` lists it (cmd_status.c); `switch --json` ends with it. */
+struct cf_probe_status;
+struct json_t *cf_cli_json_probe(const struct cf_probe_status *r);
 
 /* Commands (each in its own cmd_*.c). */
 int cf_cmd_list(const cf_cli *cli, int argc, char **argv);

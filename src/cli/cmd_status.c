@@ -31,7 +31,7 @@ static json_t *str_or_null(const char *s)
     return s && s[0] ? json_string(s) : json_null();
 }
 
-static json_t *row_json(const cf_probe_status *r)
+json_t *cf_cli_json_probe(const cf_probe_status *r)
 {
     json_t *o = json_object();
     json_object_set_new(o, "connection", json_string(r->connection));
@@ -179,7 +179,7 @@ int cf_cmd_status(const cf_cli *cli, int argc, char **argv)
     if (rc == CF_OK && json) {
         json_t *root = cf_cli_json_root("status"), *arr = json_array();
         for (size_t i = 0; i < n; i++)
-            json_array_append_new(arr, row_json(&rows[i]));
+            json_array_append_new(arr, cf_cli_json_probe(&rows[i]));
         json_object_set_new(root, "probes", arr);
         json_object_set_new(root, "catalog",
                             cat ? json_string(cf_catalog_root_at(cat, 0)->label) : json_null());

@@ -33,7 +33,7 @@ static void usage(FILE *out)
         "  firmware list|pick [filters] [--json]  the firmware catalogue\n"
         "  status [--json] [--interface IF]       what every probe runs; newer images\n"
         "  update [--yes] [--version V] [--dry-run] flash the newest image that fits\n"
-        "  switch --to can[@BITRATE]|usb [--yes] [--stop-after deployed] [--restart]\n"
+        "  switch --to can[@BITRATE]|usb [--yes] [--stop-after deployed] [--restart] [--json]\n"
         "                                         move the probe between USB and CAN\n"
         "                                         (resumable: run it again to continue)\n"
         "\n"

@@ -71,6 +71,7 @@ typedef enum menu_page {
     PAGE_MODE,
     PAGE_BRANCH,
     PAGE_UPDATE,    /* "Update Cartographer (automatic)" (page_update.c) */
+    PAGE_SWITCH,    /* "Switch USB <-> CAN" (page_switch.c) */
     PAGE_EXIT,      /* "0. Exit": leave with status 0 */
     PAGE_INTERRUPT, /* Ctrl-C or end of input: leave with status 130 */
     PAGE_COUNT
@@ -172,6 +173,7 @@ menu_page page_dirs(menu_ctx *ctx);
 menu_page page_mode(menu_ctx *ctx);
 menu_page page_branch(menu_ctx *ctx);
 menu_page page_update(menu_ctx *ctx);
+menu_page page_switch(menu_ctx *ctx);
 
 /* "Device Selected:" / "Firmware Selected:" lines (page_dfu.c). */
 void menu_show_selection(const menu_ctx *ctx);

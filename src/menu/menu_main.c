@@ -35,6 +35,7 @@ static const menu_page_fn pages[PAGE_COUNT] = {
     [PAGE_MODE] = page_mode,
     [PAGE_BRANCH] = page_branch,
     [PAGE_UPDATE] = page_update,
+    [PAGE_SWITCH] = page_switch,
 };
 
 const char *menu_mode_name(menu_flash_mode m)

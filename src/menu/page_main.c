@@ -3,7 +3,11 @@
  * separator after Install Prerequisites takes 7). "4. Update Cartographer
  * (automatic)" takes the number the seed's first separator had: it is a way
  * of flashing like 1-3, and 4 was never a choice, so no number a user knows
- * from the docs moves (the line under it takes none). */
+ * from the docs moves (the line under it takes none). "7. Switch USB <-> CAN"
+ * takes the number of the separator after Install Prerequisites, the only
+ * number that neither the basic nor the advanced menu gives an item: on the
+ * advanced menu a line that takes no number stands in that separator's place,
+ * so Set Custom Directories stays 8 and everything after it stays too. */
 #include <stdio.h>
 
 #include "menu/menu.h"
@@ -18,6 +22,7 @@ enum {
     A_MODE,
     A_BRANCH,
     A_UPDATE,
+    A_SWITCH,
     A_TOGGLE /* + menu_toggle */
 };
 
@@ -51,8 +56,10 @@ menu_page page_main(menu_ctx *ctx)
         menu_add(&m, A_ADVANCED, COL_GREEN, "Enable Advanced Mode");
     menu_add(&m, A_PREREQ, COL_NONE, "Install Prerequisites");
     menu_tag(&m, "[udev rules, groups, CAN, Klipper]");
+    menu_add(&m, A_SWITCH, COL_NONE, "Switch USB <-> CAN");
+    menu_tag(&m, "[deployer, re-cable, application]");
     if (ctx->advanced) {
-        menu_sep(&m);
+        menu_rule(&m);
         menu_add(&m, A_DIRS, COL_CYAN, "Set Custom Directories");
         menu_sep(&m);
         menu_add(&m, A_MODE, COL_CYAN, "Switch Flash Mode");
@@ -93,6 +100,8 @@ menu_page page_main(menu_ctx *ctx)
         return PAGE_BRANCH;
     case A_UPDATE:
         return PAGE_UPDATE;
+    case A_SWITCH:
+        return PAGE_SWITCH;
     default:
         if (a >= A_TOGGLE && a < A_TOGGLE + TOGGLE_COUNT)
             menu_toggle_setting(ctx, (menu_toggle)(a - A_TOGGLE));

@@ -363,6 +363,52 @@ if want switch; then
         "waits for the same chip on USB"
     expect_out "^Status: USB .*runs CARTOGRAPHER V3 6.1.0 \\(USB\\) - up to date" "ends on USB with the USB app"
     if [ "$(record "$R" link)" = usb ]; then pass "the simulated probe is on USB again"; else fail "not on USB"; cat "$R"; fi
+    # --json: one document per run on stdout, the notes on stderr; the same
+    # switch to CAN, stopped after the deployer, then continued
+    J=$TMP/sw-json
+    mkdir -p "$J"
+    sw --simulate=katapult-usb,flash="$F",timing=off switch --to can@1000000 --stop-after deployed --json
+    expect_status 0 "switch --json, stopped after the deployer"
+    echo "$OUT" >"$J/stopped.json"
+    jq_is '.command + " / " + .result' "switch / stopped after deployed" "says it stopped after the deployer"
+    jq_is '.steps_done | join(",")' deployed "one step done: deployed"
+    jq_is '.state.step + " " + .state.from + " " + .state.to + " " + (.state.can_bitrate|tostring) + " " + .state.mcu' \
+        "deployed usb can 1000000 stm32f042x6" "the state it stopped at"
+    jq_is '.deployer.path' v2-v3/katapult-deployer/katapult-deployer-1m.bin "the deployer image"
+    jq_is '.app + .status' null "no app and no status yet"
+    if grep -q "fit its 120 ohm terminator jumper" <<<"$ERR"; then pass "the instructions go to stderr"; else fail "no instructions on stderr"; show; fi
+    sw --simulate=katapult-usb,flash="$F",timing=off switch --json
+    expect_status 0 "switch --json continues and finishes"
+    echo "$OUT" >"$J/switched.json"
+    jq_is '.result + " after " + .resumed_after' "switched after deployed" "resumed after the deployer"
+    jq_is '.steps_done | join(",")' arrived,app "then arrived and app"
+    jq_is '.state.step' app "the state it ended at"
+    jq_is '.app.path + " " + .app.semver' \
+        "v2-v3/survey/6.1.0/CartographerV3_6.1.0_CAN_1M_full_8kib_offset.bin 6.1.0" "the app image"
+    jq_is '.status.connection + " " + .status.mode + " " + .status.semver + " " + (.status.can_bitrate|tostring)' \
+        "can klipper 6.1.0 1000000" "the probe's status line fields at the end: the CAN app"
+    jq_is '.status.uuid == .state.uuid' true "the same probe, by its UUID"
+    sw --simulate=katapult-usb,flash="$F",timing=off switch --to can@1000000 --json
+    expect_status 0 "switch --json where it already is"
+    echo "$OUT" >"$J/nothing.json"
+    jq_is '.result + " " + (.steps_done|length|tostring)' "nothing to do 0" "nothing to do, no step"
+    sw --simulate=katapult-usb,flash="$F",timing=off switch --json
+    expect_status 64 "switch --json with no switch under way"
+    echo "$OUT" >"$J/error.json"
+    jq_is '.error.class + " " + (.error.code|tostring)' "usage 64" "fails with the error document"
+    jq_is '.error.hint | test("--to can@1000000")' true "whose hint says how to start one"
+    if /usr/bin/python3 "$(dirname "$0")/../cli/validate_json.py" "$(dirname "$0")/../../docs/schema/cartoflash.schema.json" \
+        "$J/stopped.json" "$J/switched.json" "$J/nothing.json" "$J/error.json" >"$TMP/validate" 2>&1; then
+        pass "switch --json validates against the schema (stopped, switched, nothing to do, error)"
+    else fail "switch --json against the schema: $(cat "$TMP/validate")"; fi
+    # not confirmed (no --yes, no terminal): the layer's confirm refuses before
+    # the deployer, nothing is sent and the switch stands after "found"
+    run --simulate=katapult-usb,flash="$F",timing=off,record="$R" switch --to usb --source "$CAT" --offline
+    expect_status 64 "switch without --yes and without a terminal"
+    if grep -q -- "--yes" <<<"$ERR"; then pass "says to add --yes"; else fail "no --yes hint"; show; fi
+    if grep -qx "step=found" "$STATE" 2>/dev/null; then pass "the state stays at found"; else fail "state not at found"; cat "$STATE"; fi
+    if [ "$(record "$R" bootloader_requests)" = 0 ]; then pass "no bootloader request without a yes"; else fail "a bootloader request without a yes"; fi
+    if [ "$(record "$R" link)" = can ]; then pass "the probe stays on CAN"; else fail "the probe moved"; cat "$R"; fi
 fi
 
 finish

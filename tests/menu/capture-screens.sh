@@ -99,4 +99,15 @@ choose "$(number_of "Back to main menu")"; wait_for "up to date" 30; wait_prompt
 choose 4; wait_for "Nothing to do" 60; wait_prompt; snap update-nothing-to-do
 choose 0; expect_exit 0
 
+# Switch USB <-> CAN: a USB probe running the USB app, moved to CAN at 1 Mbit/s
+: >"$WORK/flash.bin"
+start -- --simulate=katapult-usb,flash=$WORK/flash.bin,app=$V3/6.1.0/CartographerV3_6.1.0_USB_full_8kib_offset.bin,timing=off \
+  --firmware-dir "$CF_FIRMWARE_DIR/cartographer_firmware/firmware"
+wait_prompt 30; choose 7; wait_for "Which link should the probe use"; wait_prompt; snap switch-link
+choose "$(number_of "CAN at 1000000 bit/s")"; wait_for "Yes, flash the deployer" 60; wait_prompt
+snap switch-deployer
+choose 1; wait_for "Yes, flash the application" 90; wait_prompt; snap switch-recabled
+choose 1; wait_for "Success: Switched to CAN." 90; wait_prompt; snap switch-done
+choose 0; expect_exit 0
+
 echo "captured $(ls "$OUT"/*.txt | wc -l) screens into $OUT"

@@ -7,9 +7,9 @@ start -- --simulate=dfu,appear=60,timing=off
 wait_prompt
 choose abc
 wait_for 'Invalid input "abc". Please enter a number.'
-choose 7 # a separator's number is not a choice
-wait_for "Invalid choice 7. Please try again."
-has "Enter one of: 1, 2, 3, 4, 5, 6, 0"
+choose 8 # a separator's number is not a choice
+wait_for "Invalid choice 8. Please try again."
+has "Enter one of: 1, 2, 3, 4, 5, 6, 7, 0"
 choose 3
 wait_for "Find Cartographer Device"
 wait_prompt

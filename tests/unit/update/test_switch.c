@@ -1,0 +1,189 @@
+/* The switch's contract (update/switch.h), against the emulated Katapult node
+ * running a real 6.1.0 USB build and the real catalogue: the notes come in
+ * the order the steps make them, a refusal at the deployer's question sends
+ * nothing and leaves the switch after "found", the wait reports the time left
+ * and stops when told to (the switch stays after "deployed"), and the switch
+ * continued on the probe that is on CAN ends with its status there and the
+ * state file gone. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "update/switch.h"
+
+typedef struct seen {
+    cf_switch_note kinds[64];
+    size_t count;
+    unsigned confirms, waits, stop_after_waits;
+    unsigned last_left, first_left;
+    cf_code answer;
+} seen;
+
+static void on_note(void *user, cf_switch_note kind, const char *text)
+{
+    (void)text;
+    seen *s = user;
+    if (s->count < 64)
+        s->kinds[s->count++] = kind;
+}
+
+static cf_code on_confirm(void *user, const cf_switch_plan *plan, cf_error *err)
+{
+    seen *s = user;
+    s->confirms++;
+    assert_non_null(plan->target);
+    assert_non_null(plan->state);
+    if (s->answer != CF_OK)
+        return cf_fail(err, s->answer, "not confirmed");
+    return CF_OK;
+}
+
+static bool on_waiting(void *user, unsigned left_ms)
+{
+    seen *s = user;
+    if (s->waits++ == 0)
+        s->first_left = left_ms;
+    else
+        assert_true(left_ms <= s->last_left);
+    s->last_left = left_ms;
+    return s->waits < s->stop_after_waits;
+}
+
+static size_t index_of(const seen *s, cf_switch_note kind)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (s->kinds[i] == kind)
+            return i;
+    return SIZE_MAX;
+}
+
+static cf_code run(seen *s, cf_kp_sim *sim, cf_iface to, const char *cat, cf_switch_result *res,
+                   cf_error *err)
+{
+    cf_kp_env env = {.sim = sim};
+    cf_switch_opts o = {.to = to,
+                        .bitrate = to == CF_IFACE_CAN ? 1000000 : 0,
+                        .wait_ms = 20000,
+                        .env = &env,
+                        .catalog = {.source = cat, .offline = true}};
+    cf_switch_events ev = {
+        .user = s, .note = on_note, .confirm = on_confirm, .waiting = on_waiting};
+    s->count = s->confirms = s->waits = 0;
+    cf_error_reset(err);
+    return cf_switch_run(&o, &ev, res, err);
+}
+
+static cf_kp_sim *node(const char *flash, const char *app)
+{
+    char spec[2400];
+    snprintf(spec, sizeof(spec), "katapult-usb,timing=off,flash=%s%s%s", flash, app ? ",app=" : "",
+             app ? app : "");
+    cf_kp_sim *sim = NULL;
+    cf_error err = {0};
+    assert_int_equal(cf_kp_sim_new(spec, &sim, &err), CF_OK);
+    return sim;
+}
+
+static void test_switch(void **state)
+{
+    (void)state;
+    const char *fw = getenv("CF_FIRMWARE_DIR");
+    assert_non_null(fw);
+    char dir[] = "/tmp/cf-switch-test-XXXXXX", cat[1024], app[1400], f1[64], f2[64], sfile[64];
+    assert_non_null(mkdtemp(dir));
+    setenv("XDG_STATE_HOME", dir, 1);
+    snprintf(cat, sizeof(cat), "%s/cartographer_firmware/firmware", fw);
+    snprintf(app, sizeof(app),
+             "%s/v2-v3/survey/6.1.0/CartographerV3_6.1.0_USB_full_8kib_offset.bin", cat);
+    snprintf(f1, sizeof(f1), "%s/f1.bin", dir);
+    snprintf(f2, sizeof(f2), "%s/f2.bin", dir);
+    snprintf(sfile, sizeof(sfile), "%s/cartoflash/switch", dir);
+    cf_switch_result *res = calloc(1, sizeof(*res));
+    assert_non_null(res);
+    seen s = {.answer = CF_ERR_CANCELLED, .stop_after_waits = 3};
+    cf_error err = {0};
+    unsigned completes, blocks, requests;
+
+    /* refused at the deployer's question: nothing sent, the switch after "found" */
+    cf_kp_sim *sim = node(f1, app);
+    assert_int_equal(run(&s, sim, CF_IFACE_CAN, cat, res, &err), CF_ERR_CANCELLED);
+    assert_int_equal(s.confirms, 1);
+    cf_kp_sim_node_stats(sim, &completes, &blocks, &requests);
+    assert_int_equal(requests + blocks, 0);
+    assert_true(res->has_state && res->has_deployer);
+    assert_int_equal(res->state.step, CF_SW_FOUND);
+    assert_int_equal(res->steps_done, 0);
+    assert_string_equal(res->deployer.rel_path, "v2-v3/katapult-deployer/katapult-deployer-1m.bin");
+    size_t probe = index_of(&s, CF_SWN_PROBE), step = index_of(&s, CF_SWN_STEP),
+           image = index_of(&s, CF_SWN_IMAGE), check = index_of(&s, CF_SWN_CHECK);
+    assert_true(probe < step && step < image && image < check && check < s.count);
+    assert_int_equal(access(sfile, F_OK), 0);
+
+    /* yes, stopped after the deployer: the probe waits on CAN in its new Katapult */
+    s.answer = CF_OK;
+    cf_kp_env env = {.sim = sim};
+    cf_switch_opts o = {.wait_ms = 20000,
+                        .stop_after_deployed = true,
+                        .env = &env,
+                        .catalog = {.source = cat, .offline = true}};
+    cf_switch_events ev = {.user = &s, .note = on_note, .confirm = on_confirm};
+    s.count = s.confirms = 0;
+    assert_int_equal(cf_switch_run(&o, &ev, res, &err), CF_OK);
+    assert_true(res->resumed && res->stopped);
+    assert_int_equal(res->resumed_at, CF_SW_FOUND);
+    assert_int_equal(res->steps_done, 1);
+    assert_int_equal(res->state.step, CF_SW_DEPLOYED);
+    assert_true(index_of(&s, CF_SWN_RECABLE) < index_of(&s, CF_SWN_STOPPED));
+
+    /* another probe that is not on CAN: the wait counts down and stops when told */
+    cf_kp_sim *other = node(f2, app);
+    assert_int_equal(run(&s, other, CF_IFACE_UNKNOWN, cat, res, &err), CF_ERR_CANCELLED);
+    assert_int_equal(s.waits, 3);
+    assert_true(s.first_left <= 20000 && s.first_left > 15000);
+    assert_true(s.last_left < s.first_left);
+    assert_int_equal(s.confirms, 0);
+    assert_int_equal(res->state.step, CF_SW_DEPLOYED);
+    assert_int_equal(res->steps_done, 0);
+    cf_kp_sim_free(other);
+
+    /* the probe that is on CAN: found, the app flashed, its status on CAN */
+    s.stop_after_waits = 1000;
+    assert_int_equal(run(&s, sim, CF_IFACE_UNKNOWN, cat, res, &err), CF_OK);
+    assert_int_equal(s.confirms, 1);
+    assert_int_equal(res->steps_done, 2);
+    assert_int_equal(res->done[0], CF_SW_ARRIVED);
+    assert_int_equal(res->done[1], CF_SW_APP);
+    assert_true(res->has_app && res->has_status);
+    assert_string_equal(res->status.connection, "can");
+    assert_string_equal(res->status.uuid, res->state.uuid);
+    assert_true(index_of(&s, CF_SWN_WAIT) < index_of(&s, CF_SWN_DONE));
+    assert_int_equal(access(sfile, F_OK), -1);
+
+    /* where it is already: nothing to do, no question, no state file */
+    assert_int_equal(run(&s, sim, CF_IFACE_CAN, cat, res, &err), CF_OK);
+    assert_true(res->nothing_to_do);
+    assert_int_equal(s.confirms, 0);
+    assert_int_equal(access(sfile, F_OK), -1);
+
+    cf_kp_sim_free(sim);
+    free(res);
+    unlink(f1);
+    unlink(f2);
+    char sdir[64];
+    snprintf(sdir, sizeof(sdir), "%s/cartoflash", dir);
+    rmdir(sdir);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_switch)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
