@@ -82,8 +82,9 @@ static void test_bad(void **state)
         "{\"result\": {}}",
         "{\"result\": {\"status\": {\"mcu scanner\": {}}}}",
         "{\"result\": {\"status\": {\"mcu scanner\": {\"mcu_version\": 5}}}}",
-        "{\"result\": {\"status\": {\"mcu scanner\": {\"mcu_version\": \"x\", \"mcu_constants\": "
-        "[]}}}}",
+        /* one literal in two parts: parenthesised, so clang knows it is meant */
+        ("{\"result\": {\"status\": {\"mcu scanner\": {\"mcu_version\": \"x\", \"mcu_constants\": "
+         "[]}}}}"),
         "{\"result\": {\"status\": {\"mcu scanner\": {\"mcu_constants\": {}}}}}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
