@@ -157,6 +157,11 @@ menu_page page_dfu_device(menu_ctx *ctx);
 menu_page page_dfu_firmware(menu_ctx *ctx);
 menu_page page_dfu_confirm(menu_ctx *ctx);
 menu_page page_dfu_klipper(menu_ctx *ctx);
+/* Before a flash from `page`: a running Klipper gets page_dfu_klipper's
+ * question (stop it, keep it, back); true to go on (also when none runs). */
+bool menu_klipper_let_go(menu_ctx *ctx, menu_page page);
+/* After a flash that stopped Klipper: start it again, say how that went. */
+menu_page menu_klipper_start_page(menu_ctx *ctx);
 menu_page page_dfu_flash(menu_ctx *ctx);
 menu_page page_dfu_success(menu_ctx *ctx);
 menu_page page_dfu_failed(menu_ctx *ctx);

@@ -137,3 +137,28 @@ menu_page page_dfu_klipper(menu_ctx *ctx)
         return PAGE_INTERRUPT;
     }
 }
+
+bool menu_klipper_let_go(menu_ctx *ctx, menu_page page)
+{
+    char detail[256];
+    menu_svc st = menu_klipper_state(ctx, detail, sizeof(detail));
+    ctx->klipper_was_running = st == SVC_ACTIVE;
+    if (st != SVC_ACTIVE)
+        return true;
+    ctx->flash_page = page; /* page_dfu_klipper's "go on" */
+    ctx->back_page = PAGE_MAIN;
+    return page_dfu_klipper(ctx) == page;
+}
+
+menu_page menu_klipper_start_page(menu_ctx *ctx)
+{
+    cf_error err;
+    cf_error_reset(&err);
+    if (menu_klipper_start(ctx, &err) == CF_OK) {
+        scr_success("%s started.", ctx->set.klipper_service);
+        ctx->klipper_stopped_by_us = false;
+    } else {
+        scr_cf_error(&err);
+    }
+    return term_pause(NULL) ? PAGE_MAIN : PAGE_INTERRUPT;
+}

@@ -157,35 +157,6 @@ static bool ask_target(cf_switch_opts *o)
     return a == A_GO_ON || a == A_USB || (a >= A_CAN && a < A_CAN + 3);
 }
 
-/* A running Klipper holds the probe's port (so it cannot be asked what it
- * runs) and would fight the flash: the question the other flash pages ask
- * (stop it, keep it, back), print state from every Moonraker first. True to
- * go on. */
-static bool klipper_let_go(menu_ctx *ctx)
-{
-    char detail[256];
-    menu_svc st = menu_klipper_state(ctx, detail, sizeof(detail));
-    ctx->klipper_was_running = st == SVC_ACTIVE;
-    if (st != SVC_ACTIVE)
-        return true;
-    ctx->flash_page = PAGE_SWITCH; /* page_dfu_klipper's "go on" */
-    ctx->back_page = PAGE_MAIN;
-    return page_dfu_klipper(ctx) == PAGE_SWITCH;
-}
-
-static menu_page start_klipper(menu_ctx *ctx)
-{
-    cf_error err;
-    cf_error_reset(&err);
-    if (menu_klipper_start(ctx, &err) == CF_OK) {
-        scr_success("%s started.", ctx->set.klipper_service);
-        ctx->klipper_stopped_by_us = false;
-    } else {
-        scr_cf_error(&err);
-    }
-    return term_pause(NULL) ? PAGE_MAIN : PAGE_INTERRUPT;
-}
-
 /* The simulated node (--simulate=katapult-...) or the real buses. */
 static bool sides(menu_ctx *ctx, cf_kp_env *env)
 {
@@ -261,7 +232,7 @@ static menu_page finish(menu_ctx *ctx, cf_code rc, const cf_switch_result *res, 
     menu_add_exit(&m);
     int a = menu_show(&m);
     if (a == A_START)
-        return start_klipper(ctx);
+        return menu_klipper_start_page(ctx);
     return a == A_AGAIN         ? PAGE_SWITCH
            : a == MENU_ACT_EXIT ? PAGE_EXIT
            : a == MENU_ACT_QUIT ? PAGE_INTERRUPT
@@ -276,7 +247,7 @@ menu_page page_switch(menu_ctx *ctx)
            "chip and the new link, tells you how to re-cable it, waits for it on the new link,\n"
            "flashes the application for that link and shows its status.\n\n");
     cf_switch_opts o = {0};
-    if (!ask_target(&o) || !klipper_let_go(ctx))
+    if (!ask_target(&o) || !menu_klipper_let_go(ctx, PAGE_SWITCH))
         return term_interrupted() ? PAGE_INTERRUPT : PAGE_MAIN;
     sw_view *v = calloc(1, sizeof(*v));
     cf_switch_result *res = calloc(1, sizeof(*res));

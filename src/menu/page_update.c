@@ -33,20 +33,6 @@ static void on_note(void *user, cf_update_note kind, const char *text)
     fflush(stdout);
 }
 
-/* A running Klipper: the same question the other flash pages ask (stop it,
- * keep it, back), print state from every Moonraker first. True to go on. */
-static bool klipper_let_go(menu_ctx *ctx)
-{
-    char detail[256];
-    menu_svc st = menu_klipper_state(ctx, detail, sizeof(detail));
-    ctx->klipper_was_running = st == SVC_ACTIVE;
-    if (st != SVC_ACTIVE)
-        return true;
-    ctx->flash_page = PAGE_UPDATE; /* page_dfu_klipper's "go on" */
-    ctx->back_page = PAGE_MAIN;
-    return page_dfu_klipper(ctx) == PAGE_UPDATE;
-}
-
 /* The question before the first change; the bars follow on yes. */
 static cf_code on_confirm(void *user, const cf_update_plan *plan, cf_error *err)
 {
@@ -64,7 +50,7 @@ static cf_code on_confirm(void *user, const cf_update_plan *plan, cf_error *err)
         return cf_fail(err, CF_ERR_CANCELLED, "interrupted; nothing was changed");
     if (a != A_YES)
         return cf_fail(err, CF_ERR_CANCELLED, "not confirmed; nothing was changed");
-    if (!klipper_let_go(v->ctx))
+    if (!menu_klipper_let_go(v->ctx, PAGE_UPDATE))
         return cf_fail(err, CF_ERR_CANCELLED, "Klipper was left as it was; nothing was changed");
     menu_log(false, "update: flashing %s", plan->target->abs_path);
     menu_progress_init(&v->bars, plan->dfu ? "Leaving DFU mode" : "Starting the new firmware",
@@ -193,19 +179,6 @@ static void forget_answers(menu_ctx *ctx)
     ctx->up_bitrate = 0;
 }
 
-static menu_page start_klipper(menu_ctx *ctx)
-{
-    cf_error err;
-    cf_error_reset(&err);
-    if (menu_klipper_start(ctx, &err) == CF_OK) {
-        scr_success("%s started.", ctx->set.klipper_service);
-        ctx->klipper_stopped_by_us = false;
-    } else {
-        scr_cf_error(&err);
-    }
-    return term_pause(NULL) ? PAGE_MAIN : PAGE_INTERRUPT;
-}
-
 /* What the flow ended with, and what next. */
 static menu_page finish(menu_ctx *ctx, cf_code rc, const cf_update_result *res, const cf_error *err)
 {
@@ -237,7 +210,7 @@ static menu_page finish(menu_ctx *ctx, cf_code rc, const cf_update_result *res, 
     menu_add_exit(&m);
     int a = menu_show(&m);
     if (a == A_START)
-        return start_klipper(ctx);
+        return menu_klipper_start_page(ctx);
     return a == A_AGAIN         ? PAGE_UPDATE
            : a == MENU_ACT_EXIT ? PAGE_EXIT
            : a == MENU_ACT_QUIT ? PAGE_INTERRUPT
