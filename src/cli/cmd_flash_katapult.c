@@ -53,7 +53,7 @@ typedef struct kp_args {
 } kp_args;
 
 /* Parses both commands' options; returns -1 to go on, else an exit status. */
-static int parse(const cf_cli *cli, bool can, int argc, char **argv, kp_args *a)
+static int parse(const cf_front *cli, bool can, int argc, char **argv, kp_args *a)
 {
     static const struct option longopts[] = {
         {"uuid", required_argument, NULL, 'u'},
@@ -91,7 +91,7 @@ static int parse(const cf_cli *cli, bool can, int argc, char **argv, kp_args *a)
                 unsigned long v = strtoul(optarg, &end, 10);
                 if (*end || v < 10000 || v > 8000000) {
                     cf_fail(&err, CF_ERR_USAGE, "--bitrate wants bits per second, e.g. 1000000");
-                    return cf_cli_report_error(cli, &err);
+                    return cf_front_report_error(cli, &err);
                 }
                 a->opts.bitrate = (uint32_t)v;
             }
@@ -109,18 +109,18 @@ static int parse(const cf_cli *cli, bool can, int argc, char **argv, kp_args *a)
             break;
         case 'w':
             if (cf_parse_seconds(optarg, &ms, &err) != CF_OK)
-                return cf_cli_report_error(cli, &err);
+                return cf_front_report_error(cli, &err);
             a->opts.wait_ms = ms > 600000 ? 600000 : (unsigned)ms;
             break;
         case 'B':
             if (cf_cli_parse_back_wait(optarg, &a->back_wait_ms, &a->back_wait_given, &err))
-                return cf_cli_report_error(cli, &err);
+                return cf_front_report_error(cli, &err);
             break;
         case 't': {
             unsigned long v = strtoul(optarg, &end, 10);
             if (*end || v < 20 || v > 60000) {
                 cf_fail(&err, CF_ERR_USAGE, "--timeout wants milliseconds (20..60000)");
-                return cf_cli_report_error(cli, &err);
+                return cf_front_report_error(cli, &err);
             }
             a->timing.reply_ms = (unsigned)v;
             a->timing.block_reply_ms = (unsigned)v;
@@ -145,14 +145,14 @@ static int parse(const cf_cli *cli, bool can, int argc, char **argv, kp_args *a)
     if (can && !a->opts.uuid) {
         cf_fail(&err, CF_ERR_USAGE, "flash can needs --uuid UUID");
         cf_hint(&err, "`cartoflash list` queries the CAN bus; printer.cfg has it as canbus_uuid");
-        return cf_cli_report_error(cli, &err);
+        return cf_front_report_error(cli, &err);
     }
     a->file = argv[optind];
     return -1;
 }
 
 /* The emulated node for --simulate, or NULL for hardware. */
-static cf_code open_sim(const cf_cli *cli, bool can, cf_kp_sim **sim, cf_error *err)
+static cf_code open_sim(const cf_front *cli, bool can, cf_kp_sim **sim, cf_error *err)
 {
     *sim = NULL;
     if (!cli->simulate)
@@ -223,7 +223,7 @@ static void print_json(bool can, const char *file, const cf_image *img,
     json_t *root = cf_cli_json_root(can ? "flash can" : "flash usb");
     json_t *dev = json_object();
     json_object_set_new(dev, "transport", json_string(can ? "can" : "usb"));
-    json_object_set_new(dev, "name", cf_cli_json_text(rep->device));
+    json_object_set_new(dev, "name", cf_front_json_text(rep->device));
     json_object_set_new(root, "device", dev);
     json_object_set_new(root, "firmware", cf_cli_json_firmware(file, img));
     json_object_set_new(root, "result", json_string("flashed"));
@@ -247,7 +247,7 @@ static void print_json(bool can, const char *file, const cf_image *img,
     json_object_set_new(root, "transfer_s", json_real(rep->transfer_seconds));
     json_object_set_new(root, "bus_bitrate",
                         rep->bus_bitrate ? json_integer(rep->bus_bitrate) : json_null());
-    cf_cli_json_print(root);
+    cf_front_json_print(root);
 }
 
 /* --json when the probe already runs the image: nothing was sent to it. */
@@ -260,7 +260,7 @@ static void print_json_current(bool can, const char *file, const cf_image *img)
     json_object_set_new(root, "bytes_written", json_integer(0));
     json_object_set_new(root, "backup_file", json_null());
     json_object_set_new(root, "came_back", json_null());
-    cf_cli_json_print(root);
+    cf_front_json_print(root);
 }
 
 /* --dry-run --json: the firmware and the plan; nothing was sent to the probe. */
@@ -270,18 +270,18 @@ static void print_json_dry(bool can, const char *file, const cf_image *img, cons
     json_object_set_new(root, "dry_run", json_true());
     json_t *dev = json_object();
     json_object_set_new(dev, "transport", json_string(can ? "can" : "usb"));
-    json_object_set_new(dev, "name", cf_cli_json_text(rep->device));
+    json_object_set_new(dev, "name", cf_front_json_text(rep->device));
     json_object_set_new(root, "device", dev);
     json_object_set_new(root, "firmware", cf_cli_json_firmware(file, img));
     json_object_set_new(root, "result", json_string("would-flash"));
     json_object_set_new(root, "bus_bitrate",
                         rep->bus_bitrate ? json_integer(rep->bus_bitrate) : json_null());
     json_object_set_new(root, "plan", cf_cli_kp_plan_json(rep));
-    cf_cli_json_print(root);
+    cf_front_json_print(root);
 }
 
 /* --dry-run: every check before the bootloader request, then the plan. */
-static cf_code plan_flash(const cf_cli *cli, bool can, kp_args *a, cf_kp_sim *sim,
+static cf_code plan_flash(const cf_front *cli, bool can, kp_args *a, cf_kp_sim *sim,
                           const cf_image *img, cf_error *err)
 {
     cf_kp_env env = {.sim = sim};
@@ -307,7 +307,7 @@ static cf_code plan_flash(const cf_cli *cli, bool can, kp_args *a, cf_kp_sim *si
 
 /* Flashes, then looks for the probe: the same UUID on CAN, the same port
  * and chip serial on USB. */
-static cf_code run_flash(const cf_cli *cli, bool can, kp_args *a, cf_kp_sim *sim,
+static cf_code run_flash(const cf_front *cli, bool can, kp_args *a, cf_kp_sim *sim,
                          const cf_image *img, cf_error *err)
 {
     cf_kp_env env = {.sim = sim};
@@ -344,11 +344,11 @@ static cf_code run_flash(const cf_cli *cli, bool can, kp_args *a, cf_kp_sim *sim
     return rc;
 }
 
-static int flash_katapult(const cf_cli *outer, bool can, int argc, char **argv)
+static int flash_katapult(const cf_front *outer, bool can, int argc, char **argv)
 {
-    cf_cli local = *outer;
+    cf_front local = *outer;
     local.json = cf_cli_wants_json(argc, argv);
-    const cf_cli *cli = &local;
+    const cf_front *cli = &local;
     kp_args a = {0};
     int status = parse(cli, can, argc, argv, &a);
     if (status >= 0)
@@ -392,7 +392,6 @@ static int flash_katapult(const cf_cli *outer, bool can, int argc, char **argv)
                info.version[0] ? info.version : "no version", info.mcu[0] ? info.mcu : "no MCU",
                rc == CF_OK ? "passed" : "refused it");
     }
-#ifdef CF_HAVE_STATUS_CMD
     /* the running firmware's chip and build, before any bootloader request */
     if (rc == CF_OK) {
         cf_kp_env env = {.sim = sim};
@@ -407,7 +406,6 @@ static int flash_katapult(const cf_cli *outer, bool can, int argc, char **argv)
             return 0;
         }
     }
-#endif
     /* asked the same way as flash dfu: without a terminal, only with --yes */
     if (rc == CF_OK && !a.opts.dry_run) /* a dry run changes nothing: no yes needed */
         rc = cf_cli_ask(a.yes, cli->json, &err);
@@ -418,16 +416,16 @@ static int flash_katapult(const cf_cli *outer, bool can, int argc, char **argv)
     cf_image_free(&img);
     cf_kp_sim_free(sim);
     if (rc != CF_OK)
-        return cf_cli_report_error(cli, &err);
+        return cf_front_report_error(cli, &err);
     return 0;
 }
 
-int cf_cmd_flash_can(const cf_cli *cli, int argc, char **argv)
+int cf_cmd_flash_can(const cf_front *cli, int argc, char **argv)
 {
     return flash_katapult(cli, true, argc, argv);
 }
 
-int cf_cmd_flash_usb(const cf_cli *cli, int argc, char **argv)
+int cf_cmd_flash_usb(const cf_front *cli, int argc, char **argv)
 {
     return flash_katapult(cli, false, argc, argv);
 }

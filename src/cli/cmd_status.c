@@ -84,7 +84,7 @@ json_t *cf_cli_json_probe(const cf_probe_status *r)
 }
 
 /* The probe side of the environment: the simulated Katapult node or hardware. */
-static cf_code open_sides(const cf_cli *cli, cf_kp_sim **sim, cf_usb_backend **be, bool *hardware,
+static cf_code open_sides(const cf_front *cli, cf_kp_sim **sim, cf_usb_backend **be, bool *hardware,
                           cf_error *err)
 {
     *sim = NULL;
@@ -92,7 +92,7 @@ static cf_code open_sides(const cf_cli *cli, cf_kp_sim **sim, cf_usb_backend **b
     *hardware = !cli->simulate;
     if (cli->simulate && cf_kp_spec_is_katapult(cli->simulate))
         return cf_kp_sim_new(cli->simulate, sim, err);
-    cf_code rc = cf_cli_open_backend(cli, be, err);
+    cf_code rc = cf_front_open_backend(cli, be, err);
     if (rc != CF_OK && !cli->simulate) {
         /* No libusb access is no reason to hide the serial and CAN probes. */
         cf_error_reset(err);
@@ -102,7 +102,7 @@ static cf_code open_sides(const cf_cli *cli, cf_kp_sim **sim, cf_usb_backend **b
     return rc;
 }
 
-int cf_cmd_status(const cf_cli *cli, int argc, char **argv)
+int cf_cmd_status(const cf_front *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
@@ -153,7 +153,7 @@ int cf_cmd_status(const cf_cli *cli, int argc, char **argv)
     bool hardware = false;
     cf_code rc = open_sides(cli, &sim, &be, &hardware, &err);
     if (rc != CF_OK)
-        return cf_cli_report_error(cli, &err);
+        return cf_front_report_error(cli, &err);
 
     cf_catalog *cat = NULL;
     cf_error cerr = {0};
@@ -186,7 +186,7 @@ int cf_cmd_status(const cf_cli *cli, int argc, char **argv)
         json_object_set_new(root, "catalog_error", cat ? json_null() : json_string(cerr.message));
         json_object_set_new(root, "notes",
                             any_can_ident ? json_string(cf_kl_can_note) : json_null());
-        cf_cli_json_print(root);
+        cf_front_json_print(root);
     } else if (rc == CF_OK) {
         if (!n)
             printf("No probes found (DFU, Katapult, or running firmware on USB or CAN).\n");
@@ -211,9 +211,9 @@ int cf_cmd_status(const cf_cli *cli, int argc, char **argv)
     }
     free(rows);
     cf_catalog_close(cat);
-    cf_cli_close_backend(be);
+    cf_front_close_backend(be);
     cf_kp_sim_free(sim);
     if (rc != CF_OK)
-        return cf_cli_report_error(cli, &err);
+        return cf_front_report_error(cli, &err);
     return 0;
 }

@@ -37,7 +37,7 @@ static const char usage_text[] =
 
 typedef struct up_args {
     bool yes;
-    const cf_cli *cli;
+    const cf_front *cli;
 } up_args;
 
 /* The library's choices, one line each, as they are made. */
@@ -61,7 +61,7 @@ static cf_code on_confirm(void *user, const cf_update_plan *plan, cf_error *err)
     return CF_OK;
 }
 
-static cf_code run_update(const cf_cli *cli, up_args *a, const cf_update_opts *o, cf_error *err)
+static cf_code run_update(const cf_front *cli, up_args *a, const cf_update_opts *o, cf_error *err)
 {
     cf_progress_view view;
     cf_flash_events fev;
@@ -169,7 +169,7 @@ static int parse_args(int argc, char **argv, up_args *a, cf_update_opts *o, cf_c
     return -1;
 }
 
-int cf_cmd_update(const cf_cli *cli, int argc, char **argv)
+int cf_cmd_update(const cf_front *cli, int argc, char **argv)
 {
     up_args a = {.cli = cli};
     cf_update_opts o = {0};
@@ -183,12 +183,12 @@ int cf_cmd_update(const cf_cli *cli, int argc, char **argv)
     bool kp_side = !cli->simulate || cf_kp_spec_is_katapult(cli->simulate);
     cf_kp_sim *sim = NULL;
     if (cli->simulate && kp_side && cf_kp_sim_new(cli->simulate, &sim, &err) != CF_OK)
-        return cf_cli_report_error(cli, &err);
+        return cf_front_report_error(cli, &err);
     cf_usb_backend *be = NULL;
     if (!cli->simulate || !kp_side) {
-        if (cf_cli_open_backend(cli, &be, &err) != CF_OK) {
+        if (cf_front_open_backend(cli, &be, &err) != CF_OK) {
             if (cli->simulate)
-                return cf_cli_report_error(cli, &err);
+                return cf_front_report_error(cli, &err);
             /* No libusb access is no reason to hide the serial and CAN probes. */
             cf_error_reset(&err);
             be = NULL;
@@ -207,9 +207,9 @@ int cf_cmd_update(const cf_cli *cli, int argc, char **argv)
     if (rc == CF_OK)
         rc = run_update(cli, &a, &o, &err);
     cf_catalog_close(cat);
-    cf_cli_close_backend(be);
+    cf_front_close_backend(be);
     cf_kp_sim_free(sim);
     if (rc != CF_OK)
-        return cf_cli_report_error(cli, &err);
+        return cf_front_report_error(cli, &err);
     return 0;
 }

@@ -1,5 +1,5 @@
 /* The interactive flasher: internal contract shared by the files of
- * src/menu/. The public entry point is cf_menu_main() in cli/cli.h.
+ * src/menu/. The public entry point is cf_menu_main() in menu/menu_main.h.
  *
  * Shape: a page is a function that draws one screen, asks one question and
  * returns the page to show next. menu_main.c runs them in a loop
@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli/cli.h"
+#include "front/front.h"
 #include "common/error.h"
 #include "flash/flash.h"
 #include "image/image.h"
@@ -94,7 +94,7 @@ typedef struct menu_fw {
 
 /* The session. One per run of cf_menu_main(). */
 typedef struct menu_ctx {
-    const cf_cli *cli;
+    const cf_front *cli;
     menu_settings set;     /* settings in effect: the file + this run's flags */
     menu_settings persist; /* what the settings file holds (flags are not saved) */
     char notice[1400];     /* shown once under the next header (settings problems) */

@@ -11,6 +11,7 @@
 
 #include "common/fileio.h"
 #include "menu/menu.h"
+#include "menu/menu_main.h"
 #include "menu/moonraker.h"
 
 static const menu_page_fn pages[PAGE_COUNT] = {
@@ -59,7 +60,7 @@ cf_usb_backend *menu_backend(menu_ctx *ctx)
         return ctx->be;
     cf_error err;
     cf_error_reset(&err);
-    if (cf_cli_open_backend(ctx->cli, &ctx->be, &err) != CF_OK) {
+    if (cf_front_open_backend(ctx->cli, &ctx->be, &err) != CF_OK) {
         ctx->be = NULL;
         scr_cf_error(&err);
         menu_log(false, "opening the USB backend failed: %s", err.message);
@@ -243,7 +244,7 @@ static menu_page start_page(menu_ctx *ctx)
     return PAGE_MAIN;
 }
 
-int cf_menu_main(const cf_cli *cli, int argc, char **argv)
+int cf_menu_main(const cf_front *cli, int argc, char **argv)
 {
     menu_ctx *ctx = calloc(1, sizeof(*ctx));
     if (!ctx) {
@@ -258,7 +259,7 @@ int cf_menu_main(const cf_cli *cli, int argc, char **argv)
     int pr = parse_flags(ctx, argc, argv, &err);
     if (pr != 0) {
         free(ctx);
-        return pr > 0 ? 0 : cf_cli_report_error(cli, &err);
+        return pr > 0 ? 0 : cf_front_report_error(cli, &err);
     }
 
     scr_init(cli->color, cli->tty);
@@ -286,7 +287,7 @@ int cf_menu_main(const cf_cli *cli, int argc, char **argv)
     }
     term_restore();
     if (ctx->be)
-        cf_cli_close_backend(ctx->be);
+        cf_front_close_backend(ctx->be);
     menu_kp_close(ctx);
     if (ctx->klipper_stopped_by_us)
         printf("Klipper (%s) is still stopped: start it with systemctl start %s\n",
