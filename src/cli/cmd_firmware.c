@@ -109,115 +109,127 @@ static bool parse_bitrate(const char *s, uint32_t *out)
     return true;
 }
 
+/* The options of `firmware list|pick`; the values past 255 are this file's own. */
+enum {
+    O_SOURCE = 256,
+    O_BRANCH,
+    O_MODE,
+    O_MCU,
+    O_IFACE,
+    O_BITRATE,
+    O_HT,
+    O_KSERIES,
+    O_LITE,
+    O_ALL,
+    O_JSON,
+    O_OFFLINE,
+    O_DOWNLOAD,
+    O_MAX,
+    O_HELP
+};
+
+static const struct option fw_longopts[] = {
+    {"source", required_argument, NULL, O_SOURCE},
+    {"firmware-dir", required_argument, NULL, O_SOURCE},
+    {"branch", required_argument, NULL, O_BRANCH},
+    {"mode", required_argument, NULL, O_MODE},
+    {"mcu", required_argument, NULL, O_MCU},
+    {"interface", required_argument, NULL, O_IFACE},
+    {"bitrate", required_argument, NULL, O_BITRATE},
+    {"high-temp", no_argument, NULL, O_HT},
+    {"kseries", no_argument, NULL, O_KSERIES},
+    {"lite", no_argument, NULL, O_LITE},
+    {"all", no_argument, NULL, O_ALL},
+    {"json", no_argument, NULL, O_JSON},
+    {"offline", no_argument, NULL, O_OFFLINE},
+    {"download", no_argument, NULL, O_DOWNLOAD},
+    {"max-download", required_argument, NULL, O_MAX},
+    {"help", no_argument, NULL, O_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+/* Applies one option getopt_long() returned; -1 to go on, else the exit status. */
+static int take_option(const cf_front *cli, int c, char **argv, fw_args *a)
+{
+    switch (c) {
+    case O_SOURCE:
+        a->opts.source = optarg;
+        break;
+    case O_BRANCH:
+        a->opts.branch = optarg;
+        a->opts.download = true; /* a branch is a download's */
+        break;
+    case O_MODE:
+        if (!cf_catalog_mode_parse(optarg, &a->filter.mode))
+            return usage_error(cli, "unknown mode \"%s\" (dfu, katapult or deployer)", optarg);
+        break;
+    case O_MCU:
+        if (strcmp(optarg, "stm32f042x6") != 0 && strcmp(optarg, "stm32g431xx") != 0)
+            return usage_error(cli, "unknown MCU \"%s\" (stm32f042x6 or stm32g431xx)", optarg);
+        a->filter.mcu = optarg;
+        break;
+    case O_IFACE:
+        if (strcmp(optarg, "can") == 0)
+            a->filter.iface = CF_IFACE_CAN;
+        else if (strcmp(optarg, "usb") == 0)
+            a->filter.iface = CF_IFACE_USB;
+        else
+            return usage_error(cli, "unknown interface \"%s\" (can or usb)", optarg);
+        break;
+    case O_BITRATE:
+        if (!parse_bitrate(optarg, &a->filter.bitrate))
+            return usage_error(cli, "\"%s\" is not a CAN bitrate in bit/s", optarg);
+        break;
+    case O_HT:
+        a->filter.high_temp = true;
+        break;
+    case O_KSERIES:
+        a->filter.kseries = true;
+        break;
+    case O_LITE:
+        a->filter.lite = true;
+        break;
+    case O_ALL:
+        a->filter.all = true;
+        break;
+    case O_JSON:
+        a->json = true;
+        break;
+    case O_OFFLINE:
+        a->opts.offline = true;
+        break;
+    case O_DOWNLOAD:
+        a->opts.download = true;
+        break;
+    case O_MAX: {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(optarg, &end, 10);
+        if (errno || end == optarg || *end || optarg[0] == '-' || v == 0)
+            return usage_error(cli, "\"%s\" is not a size in bytes", optarg);
+        a->opts.max_download = v;
+        break;
+    }
+    case 'h':
+    case O_HELP:
+        usage(stdout);
+        return 0;
+    default:
+        return usage_error(cli, "unknown option \"%s\"", argv[optind - 1]);
+    }
+    return -1;
+}
+
 /* Returns -1 when parsing succeeded, else the exit status. */
 static int parse_args(const cf_front *cli, int argc, char **argv, fw_args *a)
 {
-    enum {
-        O_SOURCE = 256,
-        O_BRANCH,
-        O_MODE,
-        O_MCU,
-        O_IFACE,
-        O_BITRATE,
-        O_HT,
-        O_KSERIES,
-        O_LITE,
-        O_ALL,
-        O_JSON,
-        O_OFFLINE,
-        O_DOWNLOAD,
-        O_MAX,
-        O_HELP
-    };
-    static const struct option longopts[] = {
-        {"source", required_argument, NULL, O_SOURCE},
-        {"firmware-dir", required_argument, NULL, O_SOURCE},
-        {"branch", required_argument, NULL, O_BRANCH},
-        {"mode", required_argument, NULL, O_MODE},
-        {"mcu", required_argument, NULL, O_MCU},
-        {"interface", required_argument, NULL, O_IFACE},
-        {"bitrate", required_argument, NULL, O_BITRATE},
-        {"high-temp", no_argument, NULL, O_HT},
-        {"kseries", no_argument, NULL, O_KSERIES},
-        {"lite", no_argument, NULL, O_LITE},
-        {"all", no_argument, NULL, O_ALL},
-        {"json", no_argument, NULL, O_JSON},
-        {"offline", no_argument, NULL, O_OFFLINE},
-        {"download", no_argument, NULL, O_DOWNLOAD},
-        {"max-download", required_argument, NULL, O_MAX},
-        {"help", no_argument, NULL, O_HELP},
-        {NULL, 0, NULL, 0},
-    };
     optind = 0; /* glibc: full re-initialisation, scanning from argv[1] */
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-        switch (c) {
-        case O_SOURCE:
-            a->opts.source = optarg;
-            break;
-        case O_BRANCH:
-            a->opts.branch = optarg;
-            a->opts.download = true; /* a branch is a download's */
-            break;
-        case O_MODE:
-            if (!cf_catalog_mode_parse(optarg, &a->filter.mode))
-                return usage_error(cli, "unknown mode \"%s\" (dfu, katapult or deployer)", optarg);
-            break;
-        case O_MCU:
-            if (strcmp(optarg, "stm32f042x6") != 0 && strcmp(optarg, "stm32g431xx") != 0)
-                return usage_error(cli, "unknown MCU \"%s\" (stm32f042x6 or stm32g431xx)", optarg);
-            a->filter.mcu = optarg;
-            break;
-        case O_IFACE:
-            if (strcmp(optarg, "can") == 0)
-                a->filter.iface = CF_IFACE_CAN;
-            else if (strcmp(optarg, "usb") == 0)
-                a->filter.iface = CF_IFACE_USB;
-            else
-                return usage_error(cli, "unknown interface \"%s\" (can or usb)", optarg);
-            break;
-        case O_BITRATE:
-            if (!parse_bitrate(optarg, &a->filter.bitrate))
-                return usage_error(cli, "\"%s\" is not a CAN bitrate in bit/s", optarg);
-            break;
-        case O_HT:
-            a->filter.high_temp = true;
-            break;
-        case O_KSERIES:
-            a->filter.kseries = true;
-            break;
-        case O_LITE:
-            a->filter.lite = true;
-            break;
-        case O_ALL:
-            a->filter.all = true;
-            break;
-        case O_JSON:
-            a->json = true;
-            break;
-        case O_OFFLINE:
-            a->opts.offline = true;
-            break;
-        case O_DOWNLOAD:
-            a->opts.download = true;
-            break;
-        case O_MAX: {
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (errno || end == optarg || *end || optarg[0] == '-' || v == 0)
-                return usage_error(cli, "\"%s\" is not a size in bytes", optarg);
-            a->opts.max_download = v;
-            break;
-        }
-        case 'h':
-        case O_HELP:
-            usage(stdout);
-            return 0;
-        default:
-            return usage_error(cli, "unknown option \"%s\"", argv[optind - 1]);
-        }
+    while ((c = getopt_long(argc, argv, "+h", fw_longopts, NULL)) != -1) {
+        int status = take_option(cli, c, argv, a);
+        if (status >= 0)
+            return status;
     }
     if (optind < argc)
         return usage_error(cli, "unexpected argument \"%s\"", argv[optind]);

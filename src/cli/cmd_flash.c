@@ -40,90 +40,100 @@ typedef struct flash_args {
     const char *file;
 } flash_args;
 
+static const struct option flash_dfu_longopts[] = {
+    {"device", required_argument, NULL, 'd'},
+    {"address", required_argument, NULL, 'a'},
+    {"full", no_argument, NULL, 'F'},
+    {"force", no_argument, NULL, 'f'},
+    {"yes", no_argument, NULL, 'y'},
+    {"mass-erase", no_argument, NULL, 'm'},
+    {"erase", required_argument, NULL, 'e'},
+    {"no-leave", no_argument, NULL, 'n'},
+    {"backup-dir", required_argument, NULL, 'b'},
+    {"wait", required_argument, NULL, 'w'},
+    {"back-wait", required_argument, NULL, 'B'},
+    {"interface", required_argument, NULL, 'i'},
+    {"json", no_argument, NULL, 'j'},
+    {"dry-run", no_argument, NULL, 'D'},
+    {"help", no_argument, NULL, 'h'},
+    {0, 0, 0, 0},
+};
+
+/* Applies one option getopt_long() returned; -1 to go on, else the exit status. */
+static int take_flash_dfu_option(const cf_front *cli, int c, flash_args *a, cf_error *err)
+{
+    switch (c) {
+    case 'd':
+        a->opts.device = optarg;
+        break;
+    case 'a':
+        if (cf_parse_address(optarg, &a->address, err) != CF_OK)
+            return cf_front_report_error(cli, err);
+        a->address_given = true;
+        break;
+    case 'F':
+        a->opts.full = true;
+        break;
+    case 'f':
+        a->opts.force = true;
+        break;
+    case 'y':
+        a->yes = true;
+        break;
+    case 'm':
+        a->opts.erase = CF_ERASE_MASS;
+        break;
+    case 'e':
+        if (strcmp(optarg, "auto") == 0) {
+            a->opts.erase = CF_ERASE_AUTO;
+        } else if (strcmp(optarg, "pages") == 0) {
+            a->opts.erase = CF_ERASE_PAGES;
+        } else if (strcmp(optarg, "mass") == 0) {
+            a->opts.erase = CF_ERASE_MASS;
+        } else {
+            cf_fail(err, CF_ERR_USAGE, "--erase takes auto, pages or mass, not '%s'", optarg);
+            return cf_front_report_error(cli, err);
+        }
+        break;
+    case 'n':
+        a->opts.no_leave = true;
+        break;
+    case 'b':
+        a->opts.backup_dir = optarg;
+        break;
+    case 'w':
+        if (cf_parse_seconds(optarg, &a->wait_ms, err) != CF_OK)
+            return cf_front_report_error(cli, err);
+        break;
+    case 'B':
+        if (cf_cli_parse_back_wait(optarg, &a->back_wait_ms, &a->back_wait_given, err))
+            return cf_front_report_error(cli, err);
+        break;
+    case 'i':
+        a->can_if = optarg;
+        break;
+    case 'j':
+        break; /* taken before parsing (cf_cli_wants_json) */
+    case 'D':
+        a->opts.dry_run = true;
+        break;
+    case 'h':
+        fputs(flash_dfu_usage, stdout);
+        return 0;
+    default:
+        return cf_cli_usage_error(cli, flash_dfu_usage);
+    }
+    return -1;
+}
+
 static int parse_flash_dfu(const cf_front *cli, int argc, char **argv, flash_args *a)
 {
-    static const struct option longopts[] = {
-        {"device", required_argument, NULL, 'd'},
-        {"address", required_argument, NULL, 'a'},
-        {"full", no_argument, NULL, 'F'},
-        {"force", no_argument, NULL, 'f'},
-        {"yes", no_argument, NULL, 'y'},
-        {"mass-erase", no_argument, NULL, 'm'},
-        {"erase", required_argument, NULL, 'e'},
-        {"no-leave", no_argument, NULL, 'n'},
-        {"backup-dir", required_argument, NULL, 'b'},
-        {"wait", required_argument, NULL, 'w'},
-        {"back-wait", required_argument, NULL, 'B'},
-        {"interface", required_argument, NULL, 'i'},
-        {"json", no_argument, NULL, 'j'},
-        {"dry-run", no_argument, NULL, 'D'},
-        {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0},
-    };
     cf_error err = {0};
     optind = 1;
-    for (int c; (c = getopt_long(argc, argv, "d:a:yh", longopts, NULL)) != -1;) {
-        switch (c) {
-        case 'd':
-            a->opts.device = optarg;
-            break;
-        case 'a':
-            if (cf_parse_address(optarg, &a->address, &err) != CF_OK)
-                return cf_front_report_error(cli, &err);
-            a->address_given = true;
-            break;
-        case 'F':
-            a->opts.full = true;
-            break;
-        case 'f':
-            a->opts.force = true;
-            break;
-        case 'y':
-            a->yes = true;
-            break;
-        case 'm':
-            a->opts.erase = CF_ERASE_MASS;
-            break;
-        case 'e':
-            if (strcmp(optarg, "auto") == 0) {
-                a->opts.erase = CF_ERASE_AUTO;
-            } else if (strcmp(optarg, "pages") == 0) {
-                a->opts.erase = CF_ERASE_PAGES;
-            } else if (strcmp(optarg, "mass") == 0) {
-                a->opts.erase = CF_ERASE_MASS;
-            } else {
-                cf_fail(&err, CF_ERR_USAGE, "--erase takes auto, pages or mass, not '%s'", optarg);
-                return cf_front_report_error(cli, &err);
-            }
-            break;
-        case 'n':
-            a->opts.no_leave = true;
-            break;
-        case 'b':
-            a->opts.backup_dir = optarg;
-            break;
-        case 'w':
-            if (cf_parse_seconds(optarg, &a->wait_ms, &err) != CF_OK)
-                return cf_front_report_error(cli, &err);
-            break;
-        case 'B':
-            if (cf_cli_parse_back_wait(optarg, &a->back_wait_ms, &a->back_wait_given, &err))
-                return cf_front_report_error(cli, &err);
-            break;
-        case 'i':
-            a->can_if = optarg;
-            break;
-        case 'j':
-            break; /* taken before parsing (cf_cli_wants_json) */
-        case 'D':
-            a->opts.dry_run = true;
-            break;
-        case 'h':
-            fputs(flash_dfu_usage, stdout);
-            return 0;
-        default:
-            return cf_cli_usage_error(cli, flash_dfu_usage);
-        }
+    for (int c; (c = getopt_long(argc, argv, "d:a:yh", flash_dfu_longopts, NULL)) != -1;) {
+        int status = take_flash_dfu_option(cli, c, a, &err);
+        if (status >= 0)
+            return status;
     }
     if (optind != argc - 1)
         return cf_cli_usage_error(cli, flash_dfu_usage);

@@ -52,93 +52,105 @@ typedef struct kp_args {
     const char *file;
 } kp_args;
 
+/* The options of flash can and flash usb (each refuses the other's). */
+static const struct option kp_longopts[] = {
+    {"uuid", required_argument, NULL, 'u'},
+    {"interface", required_argument, NULL, 'i'},
+    {"bitrate", required_argument, NULL, 'b'},
+    {"device", required_argument, NULL, 'd'},
+    {"force", no_argument, NULL, 'f'},
+    {"yes", no_argument, NULL, 'y'},
+    {"wait", required_argument, NULL, 'w'},
+    {"timeout", required_argument, NULL, 't'},
+    {"back-wait", required_argument, NULL, 'B'},
+    {"json", no_argument, NULL, 'j'},
+    {"dry-run", no_argument, NULL, 'D'},
+    {"help", no_argument, NULL, 'h'},
+    {0, 0, 0, 0},
+};
+
+/* Applies one option getopt_long() returned; -1 to go on, else the exit status. */
+static int take_kp_option(const cf_front *cli, bool can, int c, kp_args *a, cf_error *err)
+{
+    const char *usage = can ? can_usage : usb_usage;
+    uint64_t ms;
+    char *end;
+    switch (c) {
+    case 'u':
+    case 'i':
+    case 'b':
+        if (!can)
+            goto bad;
+        if (c == 'u')
+            a->opts.uuid = optarg;
+        else if (c == 'i')
+            a->opts.interface = optarg;
+        else {
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (*end || v < 10000 || v > 8000000) {
+                cf_fail(err, CF_ERR_USAGE, "--bitrate wants bits per second, e.g. 1000000");
+                return cf_front_report_error(cli, err);
+            }
+            a->opts.bitrate = (uint32_t)v;
+        }
+        break;
+    case 'd':
+        if (can)
+            goto bad;
+        a->opts.device = optarg;
+        break;
+    case 'f':
+        a->opts.force = true;
+        break;
+    case 'y':
+        a->yes = true;
+        break;
+    case 'w':
+        if (cf_parse_seconds(optarg, &ms, err) != CF_OK)
+            return cf_front_report_error(cli, err);
+        a->opts.wait_ms = ms > 600000 ? 600000 : (unsigned)ms;
+        break;
+    case 'B':
+        if (cf_cli_parse_back_wait(optarg, &a->back_wait_ms, &a->back_wait_given, err))
+            return cf_front_report_error(cli, err);
+        break;
+    case 't': {
+        unsigned long v = strtoul(optarg, &end, 10);
+        if (*end || v < 20 || v > 60000) {
+            cf_fail(err, CF_ERR_USAGE, "--timeout wants milliseconds (20..60000)");
+            return cf_front_report_error(cli, err);
+        }
+        a->timing.reply_ms = (unsigned)v;
+        a->timing.block_reply_ms = (unsigned)v;
+        a->timing_given = true;
+        break;
+    }
+    case 'j':
+        break; /* taken before parsing (cf_cli_wants_json) */
+    case 'D':
+        a->opts.dry_run = true;
+        break;
+    case 'h':
+        fputs(usage, stdout);
+        return 0;
+    default:
+    bad:
+        return cf_cli_usage_error(cli, usage);
+    }
+    return -1;
+}
+
 /* Parses both commands' options; returns -1 to go on, else an exit status. */
 static int parse(const cf_front *cli, bool can, int argc, char **argv, kp_args *a)
 {
-    static const struct option longopts[] = {
-        {"uuid", required_argument, NULL, 'u'},
-        {"interface", required_argument, NULL, 'i'},
-        {"bitrate", required_argument, NULL, 'b'},
-        {"device", required_argument, NULL, 'd'},
-        {"force", no_argument, NULL, 'f'},
-        {"yes", no_argument, NULL, 'y'},
-        {"wait", required_argument, NULL, 'w'},
-        {"timeout", required_argument, NULL, 't'},
-        {"back-wait", required_argument, NULL, 'B'},
-        {"json", no_argument, NULL, 'j'},
-        {"dry-run", no_argument, NULL, 'D'},
-        {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0},
-    };
     const char *usage = can ? can_usage : usb_usage;
     cf_error err = {0};
     cf_kp_timing_default(&a->timing);
     optind = 1;
-    for (int c; (c = getopt_long(argc, argv, can ? "u:i:yh" : "d:yh", longopts, NULL)) != -1;) {
-        uint64_t ms;
-        char *end;
-        switch (c) {
-        case 'u':
-        case 'i':
-        case 'b':
-            if (!can)
-                goto bad;
-            if (c == 'u')
-                a->opts.uuid = optarg;
-            else if (c == 'i')
-                a->opts.interface = optarg;
-            else {
-                unsigned long v = strtoul(optarg, &end, 10);
-                if (*end || v < 10000 || v > 8000000) {
-                    cf_fail(&err, CF_ERR_USAGE, "--bitrate wants bits per second, e.g. 1000000");
-                    return cf_front_report_error(cli, &err);
-                }
-                a->opts.bitrate = (uint32_t)v;
-            }
-            break;
-        case 'd':
-            if (can)
-                goto bad;
-            a->opts.device = optarg;
-            break;
-        case 'f':
-            a->opts.force = true;
-            break;
-        case 'y':
-            a->yes = true;
-            break;
-        case 'w':
-            if (cf_parse_seconds(optarg, &ms, &err) != CF_OK)
-                return cf_front_report_error(cli, &err);
-            a->opts.wait_ms = ms > 600000 ? 600000 : (unsigned)ms;
-            break;
-        case 'B':
-            if (cf_cli_parse_back_wait(optarg, &a->back_wait_ms, &a->back_wait_given, &err))
-                return cf_front_report_error(cli, &err);
-            break;
-        case 't': {
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (*end || v < 20 || v > 60000) {
-                cf_fail(&err, CF_ERR_USAGE, "--timeout wants milliseconds (20..60000)");
-                return cf_front_report_error(cli, &err);
-            }
-            a->timing.reply_ms = (unsigned)v;
-            a->timing.block_reply_ms = (unsigned)v;
-            a->timing_given = true;
-            break;
-        }
-        case 'j':
-            break; /* taken before parsing (cf_cli_wants_json) */
-        case 'D':
-            a->opts.dry_run = true;
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            return 0;
-        default:
-        bad:
-            return cf_cli_usage_error(cli, usage);
-        }
+    for (int c; (c = getopt_long(argc, argv, can ? "u:i:yh" : "d:yh", kp_longopts, NULL)) != -1;) {
+        int status = take_kp_option(cli, can, c, a, &err);
+        if (status >= 0)
+            return status;
     }
     if (optind != argc - 1)
         return cf_cli_usage_error(cli, usage);

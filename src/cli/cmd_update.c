@@ -80,83 +80,93 @@ static cf_code run_update(const cf_front *cli, up_args *a, const cf_update_opts 
     return rc;
 }
 
+static const struct option update_longopts[] = {
+    {"yes", no_argument, NULL, 'y'},
+    {"version", required_argument, NULL, 'V'},
+    {"device", required_argument, NULL, 'd'},
+    {"uuid", required_argument, NULL, 'u'},
+    {"interface", required_argument, NULL, 'i'},
+    {"source", required_argument, NULL, 's'},
+    {"branch", required_argument, NULL, 'b'},
+    {"offline", no_argument, NULL, 'o'},
+    {"firmware-interface", required_argument, NULL, 'F'},
+    {"bitrate", required_argument, NULL, 'B'},
+    {"dry-run", no_argument, NULL, 'D'},
+    {"help", no_argument, NULL, 'h'},
+    {0, 0, 0, 0},
+};
+
+/* Applies one option getopt_long() returned; -1 to go on, else the exit status. */
+static int take_update_option(int c, up_args *a, cf_update_opts *o, cf_catalog_opts *copts)
+{
+    switch (c) {
+    case 'y':
+        a->yes = true;
+        break;
+    case 'D':
+        o->dry_run = true;
+        break;
+    case 'V':
+        o->version = optarg;
+        break;
+    case 'd':
+        o->device = optarg;
+        break;
+    case 'u':
+        o->uuid = optarg;
+        break;
+    case 'i':
+        if (o->status.can_if_count < sizeof(o->status.can_ifs) / sizeof(o->status.can_ifs[0]))
+            o->status.can_ifs[o->status.can_if_count++] = optarg;
+        break;
+    case 's':
+        copts->source = optarg;
+        break;
+    case 'b':
+        copts->branch = optarg;
+        break;
+    case 'o':
+        copts->offline = true;
+        break;
+    case 'F':
+        if (strcmp(optarg, "usb") == 0) {
+            o->fw_iface = CF_IFACE_USB;
+        } else if (strcmp(optarg, "can") == 0) {
+            o->fw_iface = CF_IFACE_CAN;
+        } else {
+            fprintf(stderr, "cartoflash: --firmware-interface wants usb or can\n");
+            return 64;
+        }
+        break;
+    case 'B': {
+        char *end = NULL;
+        unsigned long v = strtoul(optarg, &end, 10);
+        /* ISO 11898-1 classic CAN tops out at 1 Mbit/s */
+        if (!end || *end || optarg[0] < '1' || optarg[0] > '9' || v > 1000000ul) {
+            fprintf(stderr, "cartoflash: --bitrate wants bit/s up to 1000000, e.g. 1000000\n");
+            return 64;
+        }
+        o->fw_bitrate = (uint32_t)v;
+        break;
+    }
+    case 'h':
+        fputs(usage_text, stdout);
+        return 0;
+    default:
+        fputs(usage_text, stderr);
+        return 64;
+    }
+    return -1;
+}
+
 /* The options into a, o and copts; -1 to go on, else the exit status. */
 static int parse_args(int argc, char **argv, up_args *a, cf_update_opts *o, cf_catalog_opts *copts)
 {
-    static const struct option longopts[] = {
-        {"yes", no_argument, NULL, 'y'},
-        {"version", required_argument, NULL, 'V'},
-        {"device", required_argument, NULL, 'd'},
-        {"uuid", required_argument, NULL, 'u'},
-        {"interface", required_argument, NULL, 'i'},
-        {"source", required_argument, NULL, 's'},
-        {"branch", required_argument, NULL, 'b'},
-        {"offline", no_argument, NULL, 'o'},
-        {"firmware-interface", required_argument, NULL, 'F'},
-        {"bitrate", required_argument, NULL, 'B'},
-        {"dry-run", no_argument, NULL, 'D'},
-        {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0},
-    };
     optind = 1;
-    for (int c; (c = getopt_long(argc, argv, "yh", longopts, NULL)) != -1;) {
-        switch (c) {
-        case 'y':
-            a->yes = true;
-            break;
-        case 'D':
-            o->dry_run = true;
-            break;
-        case 'V':
-            o->version = optarg;
-            break;
-        case 'd':
-            o->device = optarg;
-            break;
-        case 'u':
-            o->uuid = optarg;
-            break;
-        case 'i':
-            if (o->status.can_if_count < sizeof(o->status.can_ifs) / sizeof(o->status.can_ifs[0]))
-                o->status.can_ifs[o->status.can_if_count++] = optarg;
-            break;
-        case 's':
-            copts->source = optarg;
-            break;
-        case 'b':
-            copts->branch = optarg;
-            break;
-        case 'o':
-            copts->offline = true;
-            break;
-        case 'F':
-            if (strcmp(optarg, "usb") == 0) {
-                o->fw_iface = CF_IFACE_USB;
-            } else if (strcmp(optarg, "can") == 0) {
-                o->fw_iface = CF_IFACE_CAN;
-            } else {
-                fprintf(stderr, "cartoflash: --firmware-interface wants usb or can\n");
-                return 64;
-            }
-            break;
-        case 'B': {
-            char *end = NULL;
-            unsigned long v = strtoul(optarg, &end, 10);
-            /* ISO 11898-1 classic CAN tops out at 1 Mbit/s */
-            if (!end || *end || optarg[0] < '1' || optarg[0] > '9' || v > 1000000ul) {
-                fprintf(stderr, "cartoflash: --bitrate wants bit/s up to 1000000, e.g. 1000000\n");
-                return 64;
-            }
-            o->fw_bitrate = (uint32_t)v;
-            break;
-        }
-        case 'h':
-            fputs(usage_text, stdout);
-            return 0;
-        default:
-            fputs(usage_text, stderr);
-            return 64;
-        }
+    for (int c; (c = getopt_long(argc, argv, "yh", update_longopts, NULL)) != -1;) {
+        int status = take_update_option(c, a, o, copts);
+        if (status >= 0)
+            return status;
     }
     if (optind != argc) {
         fputs(usage_text, stderr);
