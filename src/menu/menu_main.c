@@ -39,37 +39,6 @@ static const menu_page_fn pages[PAGE_COUNT] = {
     [PAGE_SWITCH] = page_switch,
 };
 
-const char *menu_mode_name(menu_flash_mode m)
-{
-    switch (m) {
-    case MODE_CAN:
-        return "CAN";
-    case MODE_USB:
-        return "USB";
-    case MODE_DFU:
-        return "DFU";
-    case MODE_NONE:
-        break;
-    }
-    return "";
-}
-
-cf_usb_backend *menu_backend(menu_ctx *ctx)
-{
-    if (ctx->be)
-        return ctx->be;
-    cf_error err;
-    cf_error_reset(&err);
-    if (cf_front_open_backend(ctx->cli, &ctx->be, &err) != CF_OK) {
-        ctx->be = NULL;
-        scr_cf_error(&err);
-        menu_log(false, "opening the USB backend failed: %s", err.message);
-        return NULL;
-    }
-    menu_log(false, "USB backend opened%s", ctx->cli->simulate ? " (simulated probe)" : "");
-    return ctx->be;
-}
-
 static void usage(FILE *f)
 {
     fprintf(f,

@@ -7,7 +7,7 @@
 
 enum { A_DEVICE = 1, A_FIRMWARE, A_FLASH, A_MAIN };
 
-void menu_show_selection(const menu_ctx *ctx)
+static void show_selection(const menu_ctx *ctx)
 {
     if (ctx->device[0])
         scr_label("Device Selected:", "%s", ctx->device_label);
@@ -19,7 +19,7 @@ menu_page page_dfu(menu_ctx *ctx)
 {
     ctx->confirm_first = false;
     scr_header(ctx);
-    menu_show_selection(ctx);
+    show_selection(ctx);
 
     menu m;
     menu_init(&m, "What would you like to do?");
@@ -29,10 +29,7 @@ menu_page page_dfu(menu_ctx *ctx)
         menu_sep(&m);
         menu_add(&m, A_FLASH, COL_NONE, "Flash Selected Firmware");
     }
-    menu_sep(&m);
-    menu_add(&m, A_MAIN, COL_CYAN, "Back to main menu");
-    menu_sep(&m);
-    menu_add_exit(&m);
+    menu_add_footer(&m, MENU_ACT_NONE, A_MAIN, NULL);
 
     switch (menu_show(&m)) {
     case A_DEVICE:

@@ -187,10 +187,7 @@ menu_page page_prereq(menu_ctx *ctx)
     menu_add(&m, A_RULES, COL_NONE, "Install the udev rule (show the file first)");
     menu_add(&m, A_GROUPS, COL_NONE, "Add the user to plugdev and dialout");
     menu_add(&m, A_RECHECK, COL_NONE, "Check Again");
-    menu_sep(&m);
-    menu_add(&m, A_MAIN, COL_CYAN, "Back to main menu");
-    menu_sep(&m);
-    menu_add_exit(&m);
+    menu_add_footer(&m, MENU_ACT_NONE, A_MAIN, NULL);
     switch (menu_show(&m)) {
     case A_RULES:
         install_rules();
