@@ -51,7 +51,8 @@ menu_page page_dfu_klipper(menu_ctx *ctx)
     menu_add_exit(&m);
 
     cf_error err;
-    switch (menu_show(&m)) {
+    int a = menu_show(&m);
+    switch (a) {
     case A_FORCE: {
         char line[32];
         printf("Type stop and press Enter to stop %s; anything else goes back: ",
@@ -79,10 +80,8 @@ menu_page page_dfu_klipper(menu_ctx *ctx)
         return ctx->flash_page;
     case A_NO:
         return ctx->back_page;
-    case MENU_ACT_EXIT:
-        return PAGE_EXIT;
     default:
-        return PAGE_INTERRUPT;
+        return menu_next_page(a);
     }
 }
 

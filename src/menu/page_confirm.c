@@ -6,7 +6,7 @@
 #include "menu/menu.h"
 #include "menu/moonraker.h"
 
-enum { A_YES = 1, A_NO };
+enum { A_YES = 1 };
 
 menu_page page_dfu_confirm(menu_ctx *ctx)
 {
@@ -39,10 +39,11 @@ menu_page page_dfu_confirm(menu_ctx *ctx)
         menu_add(&m, A_YES, COL_NONE, "Yes, proceed to flash");
     else
         m.next_number++; /* keep "2. No, return to DFU menu" where users expect it */
-    menu_add(&m, A_NO, COL_NONE, "No, return to DFU menu");
+    menu_add(&m, MENU_ACT_GO(PAGE_DFU), COL_NONE, "No, return to DFU menu");
     menu_add_exit(&m);
 
-    switch (menu_show(&m)) {
+    int a = menu_show(&m);
+    switch (a) {
     case A_YES: {
         char detail[256];
         menu_svc st = menu_klipper_state(ctx, detail, sizeof(detail));
@@ -52,11 +53,7 @@ menu_page page_dfu_confirm(menu_ctx *ctx)
         ctx->back_page = PAGE_DFU;
         return st == SVC_ACTIVE ? PAGE_DFU_KLIPPER : PAGE_DFU_FLASH;
     }
-    case A_NO:
-        return PAGE_DFU;
-    case MENU_ACT_EXIT:
-        return PAGE_EXIT;
     default:
-        return PAGE_INTERRUPT;
+        return menu_next_page(a);
     }
 }

@@ -15,8 +15,6 @@ static void enter(menu_ctx *ctx, menu_flash_mode via)
     }
 }
 
-enum { A_DEVICE = 1, A_FIRMWARE, A_FLASH, A_DFU, A_MAIN };
-
 static menu_page katapult_menu(menu_ctx *ctx, menu_flash_mode via)
 {
     enter(ctx, via);
@@ -28,28 +26,16 @@ static menu_page katapult_menu(menu_ctx *ctx, menu_flash_mode via)
 
     menu m;
     menu_init(&m, "What would you like to do?");
-    menu_add(&m, A_DEVICE, COL_NONE, "Find Cartographer Device");
-    menu_add(&m, A_FIRMWARE, COL_NONE, "Select %s Firmware", menu_kp_via_name(ctx));
+    menu_add(&m, MENU_ACT_GO(PAGE_KP_DEVICE), COL_NONE, "Find Cartographer Device");
+    menu_add(&m, MENU_ACT_GO(PAGE_KP_FIRMWARE), COL_NONE, "Select %s Firmware",
+             menu_kp_via_name(ctx));
     if (ctx->kp_device[0] && ctx->kp_have_fw) {
         menu_sep(&m);
-        menu_add(&m, A_FLASH, COL_NONE, "Flash Selected Firmware");
+        menu_add(&m, MENU_ACT_GO(PAGE_KP_CONFIRM), COL_NONE, "Flash Selected Firmware");
     }
-    menu_add_footer(&m, MENU_ACT_NONE, A_MAIN, NULL);
+    menu_add_footer(&m, MENU_ACT_NONE, MENU_ACT_GO(PAGE_MAIN), NULL);
 
-    switch (menu_show(&m)) {
-    case A_DEVICE:
-        return PAGE_KP_DEVICE;
-    case A_FIRMWARE:
-        return PAGE_KP_FIRMWARE;
-    case A_FLASH:
-        return PAGE_KP_CONFIRM;
-    case A_MAIN:
-        return PAGE_MAIN;
-    case MENU_ACT_EXIT:
-        return PAGE_EXIT;
-    default:
-        return PAGE_INTERRUPT;
-    }
+    return menu_next_page(menu_show(&m));
 }
 
 menu_page page_katapult_can(menu_ctx *ctx)

@@ -26,7 +26,8 @@ menu_page page_kp_confirm(menu_ctx *ctx)
     menu_add(&m, A_YES, COL_NONE, "Yes, proceed to flash");
     menu_add(&m, A_NO, COL_NONE, "No, return to %s menu", menu_kp_via_name(ctx));
     menu_add_exit(&m);
-    switch (menu_show(&m)) {
+    int a = menu_show(&m);
+    switch (a) {
     case A_YES: {
         /* a UUID printer.cfg or klippy.log gives to another board is never flashed from
          * the menu (the command line can, with --force) */
@@ -47,10 +48,8 @@ menu_page page_kp_confirm(menu_ctx *ctx)
     }
     case A_NO:
         return menu_kp_back_page(ctx);
-    case MENU_ACT_EXIT:
-        return PAGE_EXIT;
     default:
-        return PAGE_INTERRUPT;
+        return menu_next_page(a);
     }
 }
 

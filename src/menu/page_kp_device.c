@@ -115,7 +115,7 @@ static size_t find_usb(const cf_kp_env *env, kp_choice *c)
     return n;
 }
 
-enum { A_CHECK = 100, A_ENTER, A_BACK, A_BACK_MAIN, A_PICK = 200 };
+enum { A_ENTER = 1, A_BACK, A_PICK = 200 };
 
 menu_page page_kp_device(menu_ctx *ctx)
 {
@@ -142,8 +142,8 @@ menu_page page_kp_device(menu_ctx *ctx)
         menu_sep(&m);
     if (menu_kp_via_can(ctx))
         menu_add(&m, A_ENTER, COL_NONE, "Enter UUID");
-    menu_add(&m, A_CHECK, COL_NONE, "Check Again");
-    menu_add_footer(&m, A_BACK, A_BACK_MAIN, NULL);
+    menu_add(&m, MENU_ACT_GO(PAGE_KP_DEVICE), COL_NONE, "Check Again");
+    menu_add_footer(&m, A_BACK, MENU_ACT_GO(PAGE_MAIN), NULL);
 
     int a = menu_show(&m);
     if (a >= A_PICK && a < A_PICK + (int)n) {
@@ -170,15 +170,9 @@ menu_page page_kp_device(menu_ctx *ctx)
         snprintf(ctx->kp_label, sizeof(ctx->kp_label), "%s (entered)", line);
         return menu_kp_back_page(ctx);
     }
-    case A_CHECK:
-        return PAGE_KP_DEVICE;
     case A_BACK:
         return menu_kp_back_page(ctx);
-    case A_BACK_MAIN:
-        return PAGE_MAIN;
-    case MENU_ACT_EXIT:
-        return PAGE_EXIT;
     default:
-        return PAGE_INTERRUPT;
+        return menu_next_page(a);
     }
 }

@@ -4,7 +4,7 @@
 #include "common/safe.h"
 #include "menu/menu.h"
 
-enum { A_RETRY = 1, A_BACKR, A_START_KLIPPER, A_MAINR };
+enum { A_BACKR = 1, A_START_KLIPPER, A_MAINR };
 
 menu_page page_kp_result(menu_ctx *ctx)
 {
@@ -28,7 +28,7 @@ menu_page page_kp_result(menu_ctx *ctx)
     menu m;
     menu_init(&m, ctx->kp_ok ? "What next?" : "Options");
     if (!ctx->kp_ok) {
-        menu_add(&m, A_RETRY, COL_NONE, "Retry");
+        menu_add(&m, MENU_ACT_GO(PAGE_KP_FLASH), COL_NONE, "Retry");
         menu_add(&m, A_BACKR, COL_NONE, "Back");
     }
     if (ctx->kp_ok && ctx->klipper_stopped_by_us)
@@ -38,9 +38,8 @@ menu_page page_kp_result(menu_ctx *ctx)
         menu_add(&m, A_MAINR, COL_CYAN, "Back to main menu");
     menu_sep(&m);
     menu_add_exit(&m);
-    switch (menu_show(&m)) {
-    case A_RETRY:
-        return PAGE_KP_FLASH;
+    int a = menu_show(&m);
+    switch (a) {
     case A_BACKR:
         return menu_kp_back_page(ctx);
     case A_START_KLIPPER: {
@@ -57,9 +56,7 @@ menu_page page_kp_result(menu_ctx *ctx)
     case A_MAINR:
         ctx->kp_have_fw = false;
         return PAGE_MAIN;
-    case MENU_ACT_EXIT:
-        return PAGE_EXIT;
     default:
-        return PAGE_INTERRUPT;
+        return menu_next_page(a);
     }
 }
