@@ -1,5 +1,6 @@
-/* The interactive flasher: internal contract shared by the files of
- * src/menu/. The public entry point is cf_menu_main() in menu/menu_main.h.
+/* The interactive flasher: the session and the pages, the internal contract
+ * of src/menu/ on top of its terminal and engine (menu/engine.h). The public
+ * entry point is cf_menu_main() in menu/menu_main.h.
  *
  * Shape: a page is a function that draws one screen, asks one question and
  * returns the page to show next. menu_main.c runs them in a loop
@@ -127,17 +128,13 @@ typedef struct menu_ctx {
 
 typedef menu_page (*menu_page_fn)(menu_ctx *ctx);
 
+/* ---- the pages (one per file, page_*.c; the table is in menu_main.c) ---- */
 menu_page page_main(menu_ctx *ctx);
 menu_page page_dfu(menu_ctx *ctx);
 menu_page page_dfu_device(menu_ctx *ctx);
 menu_page page_dfu_firmware(menu_ctx *ctx);
 menu_page page_dfu_confirm(menu_ctx *ctx);
 menu_page page_dfu_klipper(menu_ctx *ctx);
-/* klipper_question.c: before a flash from `page`, a running Klipper gets
- * page_dfu_klipper's question (stop it, keep it, back); true to go on (also when none runs). */
-bool menu_klipper_let_go(menu_ctx *ctx, menu_page page);
-/* After a flash that stopped Klipper: start it again, say how that went. */
-menu_page menu_klipper_start_page(menu_ctx *ctx);
 menu_page page_dfu_flash(menu_ctx *ctx);
 menu_page page_dfu_success(menu_ctx *ctx);
 menu_page page_dfu_failed(menu_ctx *ctx);
@@ -154,6 +151,14 @@ menu_page page_mode(menu_ctx *ctx);
 menu_page page_branch(menu_ctx *ctx);
 menu_page page_update(menu_ctx *ctx);
 menu_page page_switch(menu_ctx *ctx);
+
+/* ---- what the pages share (never a page file: no page depends on another) ---- */
+
+/* klipper_question.c: before a flash from `page`, a running Klipper gets
+ * page_dfu_klipper's question (stop it, keep it, back); true to go on (also when none runs). */
+bool menu_klipper_let_go(menu_ctx *ctx, menu_page page);
+/* After a flash that stopped Klipper: start it again, say how that went. */
+menu_page menu_klipper_start_page(menu_ctx *ctx);
 
 /* dfu_wait.c: waits up to timeout_s for a DFU-mode device matching selector
  * with a visible countdown that any key stops. CF_ERR_CANCELLED when stopped. */
