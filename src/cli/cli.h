@@ -1,4 +1,5 @@
-/* Command-line front end: shared state and the command table.
+/* Command-line front end: the commands and what they share (the global
+ * options themselves are front/front.h's cf_front, shared with the menu).
  *
  * main.c parses the global options (they may appear before the command):
  *   --simulate[=SPEC]   replace hardware with the emulators (SPEC: see emu/stm32_dfu.h;
