@@ -72,14 +72,12 @@ int cf_cmd_flash_can(const cf_front *cli, int argc, char **argv);
 int cf_cmd_flash_usb(const cf_front *cli, int argc, char **argv);
 struct json_t;
 void cf_list_katapult(const cf_front *cli, struct json_t *json);
-/* cmd_current.c: true (and printed) when the probe already runs img's build,
- * asked from the probe before flash can|usb requests its bootloader. */
+/* cmd_current.c: what the probe runs, asked from the probe (and printed on
+ * out) before flash can|usb requests its bootloader, refusing (CF_ERR_GATE)
+ * firmware for another chip than the probe runs; *same when it already runs
+ * img's build. */
 struct cf_kp_env;
 struct cf_kp_opts;
-bool cf_cli_already_runs(FILE *out, const struct cf_kp_env *env, bool can,
-                         const struct cf_kp_opts *o, const cf_image *img);
-/* The same, refusing (CF_ERR_GATE) firmware for another chip than the probe
- * runs; *same when it already runs img's build. */
 cf_code cf_cli_precheck(FILE *out, const struct cf_kp_env *env, bool can,
                         const struct cf_kp_opts *o, const cf_image *img, bool *same, cf_error *err);
 

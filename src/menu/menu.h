@@ -225,15 +225,13 @@ cf_code menu_canlink_query(const char *iface, menu_canlink *out, cf_error *err);
 cf_code menu_canlink_parse(const char *json, size_t len, menu_canlink *out, cf_error *err);
 
 /* probe_line.c: the main screen's "Probe:" lines (what `cartoflash status`
- * says), and whether the probe already runs img's build (what it runs, or why
- * that is unknown, in what). */
+ * says). */
 void menu_probe_lines(menu_ctx *ctx);
 struct cf_kp_env;
 struct cf_kp_opts;
-bool menu_kp_already_runs(const struct cf_kp_env *env, bool can, const struct cf_kp_opts *o,
-                          const cf_image *img, char *what, size_t size);
-/* The same before the Katapult flash, refusing (CF_ERR_GATE in err) firmware
- * for another chip than the probe runs; *same when nothing is to do. */
+/* Before the Katapult flash: what the probe runs (or why that is unknown) in
+ * what, refusing (CF_ERR_GATE in err) firmware for another chip than the probe
+ * runs; *same when it already runs img's build (nothing to do). */
 cf_code menu_kp_precheck(const struct cf_kp_env *env, bool can, const struct cf_kp_opts *o,
                          const cf_image *img, char *what, size_t size, bool *same, cf_error *err);
 
