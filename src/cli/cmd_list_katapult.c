@@ -65,15 +65,15 @@ static void list_usb(const cf_kp_env *env, json_t *json)
             json_t *o = json_object();
             json_object_set_new(o, "transport", json_string("usb"));
             json_object_set_new(o, "mode", json_string(mode_word(d->app)));
-            json_object_set_new(o, "tty", cf_cli_json_text(d->tty));
-            json_object_set_new(o, "port", cf_cli_json_text(d->port));
-            json_object_set_new(o, "syspath", cf_cli_json_text(d->syspath));
+            json_object_set_new(o, "tty", cf_front_json_text(d->tty));
+            json_object_set_new(o, "port", cf_front_json_text(d->port));
+            json_object_set_new(o, "syspath", cf_front_json_text(d->syspath));
             char id[16];
             snprintf(id, sizeof(id), "%04x:%04x", d->vid, d->pid);
             json_object_set_new(o, "usb_id", json_string(id));
-            json_object_set_new(o, "manufacturer", cf_cli_json_text(d->manufacturer));
-            json_object_set_new(o, "product", cf_cli_json_text(d->product));
-            json_object_set_new(o, "serial", cf_cli_json_text(d->serial));
+            json_object_set_new(o, "manufacturer", cf_front_json_text(d->manufacturer));
+            json_object_set_new(o, "product", cf_front_json_text(d->product));
+            json_object_set_new(o, "serial", cf_front_json_text(d->serial));
             json_object_set_new(o, "cartographer", json_boolean(d->cartographer));
             json_array_append_new(json, o);
         } else {
@@ -158,9 +158,10 @@ static void list_config(json_t *json)
                 json_t *o = json_object();
                 json_object_set_new(o, "transport", json_string(e[i].can ? "can" : "usb"));
                 json_object_set_new(o, "mode", json_string("configured"));
-                json_object_set_new(o, e[i].can ? "uuid" : "serial", cf_cli_json_text(e[i].value));
-                json_object_set_new(o, "section", cf_cli_json_text(e[i].section));
-                json_object_set_new(o, "source", cf_cli_json_text(e[i].source));
+                json_object_set_new(o, e[i].can ? "uuid" : "serial",
+                                    cf_front_json_text(e[i].value));
+                json_object_set_new(o, "section", cf_front_json_text(e[i].section));
+                json_object_set_new(o, "source", cf_front_json_text(e[i].source));
                 json_array_append_new(json, o);
             } else {
                 printf("Configured %s %s in [%s] (%s)\n", e[i].can ? "canbus_uuid" : "serial",
@@ -171,7 +172,7 @@ static void list_config(json_t *json)
     }
 }
 
-void cf_list_katapult(const cf_cli *cli, struct json_t *json)
+void cf_list_katapult(const cf_front *cli, struct json_t *json)
 {
     cf_kp_sim *sim = NULL;
     if (cli->simulate) {

@@ -39,7 +39,7 @@ static const char usage_text[] =
 
 typedef struct sw_args {
     bool yes;
-    const cf_cli *cli;
+    const cf_front *cli;
     FILE *out; /* the notes: stdout, stderr with --json */
 } sw_args;
 
@@ -197,7 +197,7 @@ static void print_json(const cf_switch_result *res)
     json_object_set_new(root, "app", entry_json(res->has_app, &res->app));
     json_object_set_new(root, "status",
                         res->has_status ? cf_cli_json_probe(&res->status) : json_null());
-    cf_cli_json_print(root);
+    cf_front_json_print(root);
 }
 
 static void print_status(const cf_switch_result *res)
@@ -209,11 +209,11 @@ static void print_status(const cf_switch_result *res)
     printf("Status: %s\n", line);
 }
 
-int cf_cmd_switch(const cf_cli *cli_in, int argc, char **argv)
+int cf_cmd_switch(const cf_front *cli_in, int argc, char **argv)
 {
-    cf_cli local = *cli_in;
+    cf_front local = *cli_in;
     local.json = cf_cli_wants_json(argc, argv);
-    const cf_cli *cli = &local;
+    const cf_front *cli = &local;
     sw_args a = {.cli = cli, .out = cli->json ? stderr : stdout};
     cf_switch_opts o = {.config = !cli->simulate};
     int status = parse_args(argc, argv, &a, &o);
@@ -247,6 +247,6 @@ int cf_cmd_switch(const cf_cli *cli_in, int argc, char **argv)
     free(res);
     cf_kp_sim_free(sim);
     if (rc != CF_OK)
-        return cf_cli_report_error(cli, &err);
+        return cf_front_report_error(cli, &err);
     return 0;
 }

@@ -73,7 +73,7 @@ static void drop_arg(int *argc, char **argv, int i)
 }
 
 /* Global options may appear anywhere before a "--"; they are taken out of argv. */
-static void take_globals(cf_cli *cli, int *argc, char **argv, bool *no_color)
+static void take_globals(cf_front *cli, int *argc, char **argv, bool *no_color)
 {
     for (int i = 1; i < *argc;) {
         const char *a = argv[i];
@@ -101,7 +101,7 @@ static void take_globals(cf_cli *cli, int *argc, char **argv, bool *no_color)
     }
 }
 
-typedef int (*command_fn)(const cf_cli *cli, int argc, char **argv);
+typedef int (*command_fn)(const cf_front *cli, int argc, char **argv);
 /* The commands that touch a probe keep the debug log; the others (run by shell
  * completion too) do not. */
 static const struct {
@@ -111,24 +111,21 @@ static const struct {
 } commands[] = {
     {"list", cf_cmd_list, false},         {"inspect", cf_cmd_inspect, false},
     {"flash", cf_cmd_flash, true},        {"backup", cf_cmd_backup, true},
-    {"firmware", cf_cmd_firmware, false},
-#ifdef CF_HAVE_STATUS_CMD
-    {"status", cf_cmd_status, false},     {"update", cf_cmd_update, true},
-    {"switch", cf_cmd_switch, true},
-#endif
+    {"firmware", cf_cmd_firmware, false}, {"status", cf_cmd_status, false},
+    {"update", cf_cmd_update, true},      {"switch", cf_cmd_switch, true},
 };
 
 /* Runs one command, inside the debug log when it keeps one. */
-static int run_command(size_t i, const cf_cli *cli, int argc, char **argv)
+static int run_command(size_t i, const cf_front *cli, int argc, char **argv)
 {
     if (!commands[i].logs)
         return commands[i].run(cli, argc, argv);
     cf_error err;
     cf_error_reset(&err);
     if (cf_cli_log_open(cli, argc, argv, &err) != CF_OK) {
-        cf_cli local = *cli;
+        cf_front local = *cli;
         local.json = cf_cli_wants_json(argc, argv);
-        return cf_cli_report_error(&local, &err);
+        return cf_front_report_error(&local, &err);
     }
     int status = commands[i].run(cli, argc, argv);
     cf_log(false, "exit status %d", status);
@@ -138,7 +135,7 @@ static int run_command(size_t i, const cf_cli *cli, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    cf_cli cli = {0};
+    cf_front cli = {0};
     bool no_color = false;
     take_globals(&cli, &argc, argv, &no_color);
     const char *nc = getenv("NO_COLOR");

@@ -71,11 +71,3 @@ cf_code menu_kp_precheck(const cf_kp_env *env, bool can, const cf_kp_opts *o, co
              what, rc == CF_OK ? "" : " (refused: another chip)");
     return rc;
 }
-
-bool menu_kp_already_runs(const cf_kp_env *env, bool can, const cf_kp_opts *o, const cf_image *img,
-                          char *what, size_t size)
-{
-    bool same = false;
-    cf_error err = {0};
-    return menu_kp_precheck(env, can, o, img, what, size, &same, &err) == CF_OK && same;
-}
