@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "common/fileio.h"
+#include "common/safe.h"
 
 /* ---- generic CSV ---- */
 
@@ -184,15 +185,6 @@ typedef struct manifest_ctx {
     size_t cap;
 } manifest_ctx;
 
-static bool copy_field(char *dst, size_t size, const char *src)
-{
-    size_t n = strlen(src);
-    if (n >= size)
-        return false;
-    memcpy(dst, src, n + 1);
-    return true;
-}
-
 static const char *field_at(char **fields, size_t count, int col)
 {
     return col >= 0 && (size_t)col < count ? fields[col] : "";
@@ -289,16 +281,16 @@ static bool manifest_row(void *ctx, size_t line, char **fields, size_t count, cf
         cf_fail(err, CF_ERR_FORMAT, "%s line %zu: empty filepath", mc->name, line);
         return false;
     }
-    if (!copy_field(r->path, sizeof(r->path), path) ||
-        !copy_field(r->firmware_type, sizeof(r->firmware_type),
+    if (!cf_strlcpy(r->path, sizeof(r->path), path) ||
+        !cf_strlcpy(r->firmware_type, sizeof(r->firmware_type),
                     field_at(fields, count, mc->col[COL_TYPE])) ||
-        !copy_field(r->protocol, sizeof(r->protocol),
+        !cf_strlcpy(r->protocol, sizeof(r->protocol),
                     field_at(fields, count, mc->col[COL_PROTOCOL])) ||
-        !copy_field(r->process, sizeof(r->process),
+        !cf_strlcpy(r->process, sizeof(r->process),
                     field_at(fields, count, mc->col[COL_PROCESS])) ||
-        !copy_field(r->probe_version, sizeof(r->probe_version),
+        !cf_strlcpy(r->probe_version, sizeof(r->probe_version),
                     field_at(fields, count, mc->col[COL_PROBE])) ||
-        !copy_field(r->version, sizeof(r->version),
+        !cf_strlcpy(r->version, sizeof(r->version),
                     field_at(fields, count, mc->col[COL_VERSION]))) {
         cf_fail(err, CF_ERR_FORMAT, "%s line %zu: a field is too long", mc->name, line);
         return false;
@@ -312,7 +304,7 @@ static bool manifest_row(void *ctx, size_t line, char **fields, size_t count, cf
      * broken list, not a version to compare with. */
     const char *minp = field_at(fields, count, mc->col[COL_MIN_PLUGIN]);
     if (*minp && (!plain_version(minp) ||
-                  !copy_field(r->min_plugin_version, sizeof(r->min_plugin_version), minp))) {
+                  !cf_strlcpy(r->min_plugin_version, sizeof(r->min_plugin_version), minp))) {
         cf_fail(err, CF_ERR_FORMAT, "%s line %zu: min_plugin_version \"%s\" is not x.y.z", mc->name,
                 line, minp);
         return false;

@@ -193,26 +193,3 @@ cf_code cf_flash_check_device(const cf_usb_dfu_info *info, bool force, const cf_
                  "overrides this; only if you are certain.)");
     return CF_ERR_GATE;
 }
-
-const char *cf_flash_phase_name(cf_flash_phase p)
-{
-    switch (p) {
-    case CF_PHASE_CONNECT:
-        return "connect";
-    case CF_PHASE_CHECK:
-        return "safety check";
-    case CF_PHASE_READ:
-        return "read-back";
-    case CF_PHASE_ERASE:
-        return "erase";
-    case CF_PHASE_WRITE:
-        return "download";
-    case CF_PHASE_VERIFY:
-        return "verify";
-    case CF_PHASE_LEAVE:
-        return "leave";
-    case CF_PHASE_DONE:
-        return "done";
-    }
-    return "unknown";
-}

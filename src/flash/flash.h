@@ -35,31 +35,11 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/events.h"
 #include "image/image.h"
 #include "usb/usb.h"
 
-typedef enum cf_flash_phase {
-    CF_PHASE_CONNECT = 0,
-    CF_PHASE_CHECK, /* safety gates */
-    CF_PHASE_READ,  /* read current contents / backup */
-    CF_PHASE_ERASE,
-    CF_PHASE_WRITE,
-    CF_PHASE_VERIFY,
-    CF_PHASE_LEAVE,
-    CF_PHASE_DONE
-} cf_flash_phase;
-
-const char *cf_flash_phase_name(cf_flash_phase p); /* "connect", "erase", ... */
-
-/* Progress and notices for front ends; both optional. */
-typedef struct cf_flash_events {
-    void *user;
-    /* done/total in bytes for READ/ERASE/WRITE/VERIFY; called with done == 0 at
-     * the start of a phase and done == total at its end. */
-    void (*progress)(void *user, cf_flash_phase phase, size_t done, size_t total);
-    /* One line of information or warning ("backup saved to ...", forced gate). */
-    void (*notice)(void *user, bool warning, const char *text);
-} cf_flash_events;
+/* cf_flash_phase, cf_flash_events and their helpers: common/events.h. */
 
 /* How the pages that must change are erased. Mass erase wipes the whole flash
  * in one operation that takes about as long as one page erase, so when most

@@ -20,24 +20,6 @@ typedef struct session {
     bool plan_mass; /* a mass erase was planned (for the failure hint) */
 } session;
 
-void cf_flash_notice(const cf_flash_events *ev, bool warning, const char *fmt, ...)
-{
-    if (!ev || !ev->notice)
-        return;
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    ev->notice(ev->user, warning, text);
-}
-
-void cf_flash_progress(const cf_flash_events *ev, cf_flash_phase phase, size_t done, size_t total)
-{
-    if (ev && ev->progress)
-        ev->progress(ev->user, phase, done, total);
-}
-
 /* Adapts the engine's per-call progress to a phase-wide byte count. */
 typedef struct phase_progress {
     const cf_flash_events *ev;

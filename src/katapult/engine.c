@@ -20,24 +20,6 @@ const char *cf_kp_app_name(cf_kp_app app)
     }
 }
 
-void cf_kp_notice(const cf_flash_events *ev, bool warning, const char *fmt, ...)
-{
-    if (!ev || !ev->notice)
-        return;
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    ev->notice(ev->user, warning, buf);
-}
-
-static void progress(const cf_flash_events *ev, cf_flash_phase ph, size_t done, size_t total)
-{
-    if (ev && ev->progress)
-        ev->progress(ev->user, ph, done, total);
-}
-
 /* Flash size of a chip by its Katapult/Klipper MCU name; 0 if unknown. */
 static uint32_t flash_end_of(const char *mcu)
 {
@@ -282,7 +264,7 @@ cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_im
     uint32_t base = node->app_start;
 
     rep->failed_phase = CF_PHASE_WRITE;
-    progress(ev, CF_PHASE_WRITE, 0, len);
+    cf_flash_progress(ev, CF_PHASE_WRITE, 0, len);
     for (size_t i = 0; i < blocks && !rc; i++) {
         uint32_t addr = base + (uint32_t)(i * bs);
         cf_kp_put_le32(p, addr);
@@ -293,7 +275,7 @@ cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_im
             cf_error_prefix(err, "writing the block at 0x%08X", (unsigned)addr);
         } else {
             rep->bytes_written += bs;
-            progress(ev, CF_PHASE_WRITE, (i + 1) * bs, len);
+            cf_flash_progress(ev, CF_PHASE_WRITE, (i + 1) * bs, len);
         }
     }
     if (!rc) {
@@ -304,7 +286,7 @@ cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_im
 
     if (!rc) {
         rep->failed_phase = CF_PHASE_VERIFY;
-        progress(ev, CF_PHASE_VERIFY, 0, len);
+        cf_flash_progress(ev, CF_PHASE_VERIFY, 0, len);
     }
     uint8_t *rb = malloc(4 + bs);
     for (size_t i = 0; i < blocks && !rc && rb; i++) {
@@ -328,7 +310,7 @@ cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_im
             break;
         }
         rep->bytes_verified += bs;
-        progress(ev, CF_PHASE_VERIFY, (i + 1) * bs, len);
+        cf_flash_progress(ev, CF_PHASE_VERIFY, (i + 1) * bs, len);
     }
     if (!rb && !rc)
         rc = cf_fail(err, CF_ERR_NOMEM, "out of memory");

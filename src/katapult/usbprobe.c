@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "katapult/katapult.h"
-#include "katapult/util.h"
+#include "common/safe.h"
 
 static void read_attr(const char *dir, const char *name, char *out, size_t cap)
 {
@@ -96,12 +96,12 @@ cf_code cf_kp_sysfs_scan(const char *root, cf_kp_usb_dev *devs, size_t cap, size
         read_attr(iface, "serial", d->serial, sizeof(d->serial));
         if (!classify(d))
             continue;
-        cf_kp_strlcpy(d->syspath, sizeof(d->syspath), iface);
+        cf_strlcpy(d->syspath, sizeof(d->syspath), iface);
         const char *base = strrchr(iface, '/');
-        cf_kp_strlcpy(d->port, sizeof(d->port), base ? base + 1 : iface);
+        cf_strlcpy(d->port, sizeof(d->port), base ? base + 1 : iface);
         char tty[300];
         snprintf(tty, sizeof(tty), "/dev/%s", de->d_name);
-        cf_kp_strlcpy(d->tty, sizeof(d->tty), tty);
+        cf_strlcpy(d->tty, sizeof(d->tty), tty);
         (*count)++;
     }
     closedir(dir);

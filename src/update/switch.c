@@ -9,7 +9,7 @@
 #include <strings.h>
 
 #include "catalog/version.h"
-#include "katapult/util.h"
+#include "common/safe.h"
 #include "klipper/reach.h"
 #include "update/switch_internal.h"
 
@@ -96,13 +96,13 @@ static void state_from_row(cf_sw_run *c, const cf_probe_status *r)
     memset(st, 0, sizeof(*st));
     st->from = strcmp(r->connection, "can") == 0 ? CF_IFACE_CAN : CF_IFACE_USB;
     st->to = c->o->to;
-    cf_kp_strlcpy(st->mcu, sizeof(st->mcu), r->mcu);
-    cf_kp_strlcpy(st->serial, sizeof(st->serial), r->serial);
+    cf_strlcpy(st->mcu, sizeof(st->mcu), r->mcu);
+    cf_strlcpy(st->serial, sizeof(st->serial), r->serial);
     if (st->from == CF_IFACE_CAN)
-        cf_kp_strlcpy(st->uuid, sizeof(st->uuid), r->uuid);
+        cf_strlcpy(st->uuid, sizeof(st->uuid), r->uuid);
     else if (!cf_kp_uuid_from_serial(st->serial, st->uuid))
         st->uuid[0] = '\0';
-    cf_kp_strlcpy(st->interface, sizeof(st->interface),
+    cf_strlcpy(st->interface, sizeof(st->interface),
                   r->interface[0] ? r->interface : c->o->interface ? c->o->interface : "can0");
     cf_version_flags fl;
     cf_version_flags_parse(r->fw.version, &fl);
@@ -228,7 +228,7 @@ static cf_code step_deployer(cf_sw_run *c, cf_error *err)
         cf_hint(err, "the probe runs that Katapult now; `cartoflash status` shows where it is");
     }
     if (rc == CF_OK)
-        cf_kp_strlcpy(res->state.deployer, sizeof(res->state.deployer), res->deployer.abs_path);
+        cf_strlcpy(res->state.deployer, sizeof(res->state.deployer), res->deployer.abs_path);
     return rc;
 }
 

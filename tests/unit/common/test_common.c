@@ -217,6 +217,19 @@ static void test_safe_strings(void **state)
         assert_string_equal(r[i], i % 2 ? "odd\\x1B" : "even");
 }
 
+static void test_strlcpy(void **state)
+{
+    (void)state;
+    char b[6];
+    assert_true(cf_strlcpy(b, sizeof(b), "abcde"));
+    assert_string_equal(b, "abcde");
+    assert_false(cf_strlcpy(b, sizeof(b), "abcdef"));
+    assert_string_equal(b, "abcde");
+    assert_true(cf_strlcpy(b, sizeof(b), ""));
+    assert_string_equal(b, "");
+    assert_false(cf_strlcpy(b, 0, "x"));
+}
+
 static void test_xdg(void **state)
 {
     (void)state;
@@ -311,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_planted_links),
         cmocka_unit_test(test_safe_strings),
+        cmocka_unit_test(test_strlcpy),
         cmocka_unit_test(test_xdg),
         cmocka_unit_test(test_log),
     };
