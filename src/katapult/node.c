@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/chipid.h"
+#include "common/chips.h"
 #include "image/image.h"
 #include "katapult/proto.h"
 #include "klipper/klipper.h"
@@ -256,12 +257,18 @@ cf_code cf_kpn_parse_spec(const char *spec, cf_kpn_config *cfg, cf_error *err)
 
 /* ---------------------------------------------------------------- flash */
 
+/* The chip table's entry for the node's chip. */
+static const cf_chip *chip_of(const cf_kpn *n)
+{
+    return cf_chip_by_mcu(n->cfg.chip == CF_KPN_G431 ? CF_G431_MCU : CF_F042_MCU);
+}
+
 static cf_code flash_open(cf_kpn *n, cf_error *err)
 {
-    n->base = 0x08000000u;
-    n->size = n->cfg.chip == CF_KPN_G431 ? 128u * 1024u : 32u * 1024u;
-    n->page_size = n->cfg.chip == CF_KPN_G431 ? 2048u : 1024u;
-    n->app_start = 0x08002000u;
+    n->base = chip_of(n)->flash_start;
+    n->size = chip_of(n)->flash_size;
+    n->page_size = chip_of(n)->page_size;
+    n->app_start = CF_APP_START;
     n->flash = malloc(n->size);
     if (!n->flash)
         return cf_fail(err, CF_ERR_NOMEM, "out of memory for the emulated flash");
@@ -1050,7 +1057,7 @@ cf_kpn_link cf_kpn_get_link(const cf_kpn *n)
 
 const char *cf_kpn_mcu(const cf_kpn *n)
 {
-    return n->cfg.chip == CF_KPN_G431 ? "stm32g431xx" : "stm32f042x6";
+    return chip_of(n)->mcu;
 }
 
 uint64_t cf_kpn_take_busy_ns(cf_kpn *n)
