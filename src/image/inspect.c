@@ -28,8 +28,8 @@
 #include "common/chips.h"
 
 #define FLASH_BASE CF_CHIP_FLASH_START
-#define APP_OFFSET (CF_APP_START - CF_CHIP_FLASH_START) /* Katapult's size on Cartographer probes  \
-                                                         */
+/* Katapult's size on Cartographer probes */
+#define APP_OFFSET (CF_APP_START - CF_CHIP_FLASH_START)
 #define APP_BASE CF_APP_START
 #define FLASH_MAX (1024u * 1024u)
 
