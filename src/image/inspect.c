@@ -26,6 +26,7 @@
 #include <strings.h>
 
 #include "common/chips.h"
+#include "image/vectors.h"
 
 #define FLASH_BASE CF_CHIP_FLASH_START
 /* Katapult's size on Cartographer probes */
@@ -85,7 +86,7 @@ static bool sram_sp(uint32_t sp)
 
 static bool flash_pc(uint32_t pc)
 {
-    return (pc & 1) && pc >= FLASH_BASE && pc < FLASH_BASE + FLASH_MAX;
+    return cf_vectors_pc_ok(pc, FLASH_BASE, FLASH_MAX);
 }
 
 /* A Katapult image whose vector table sits at image offset `off`. */
@@ -99,7 +100,7 @@ static bool katapult_at(const cf_image *img, uint32_t off)
     uint32_t sig = pc - 9 - FLASH_BASE;
     if (sig > UINT32_MAX - off)
         return false;
-    return bytes_match(img, off + sig, "CanBoot!", 8);
+    return bytes_match(img, off + sig, CF_KATAPULT_SIGNATURE, CF_KATAPULT_SIGNATURE_LEN);
 }
 
 /* An app vector table at image offset `off`, linked at FLASH_BASE + off, whose
