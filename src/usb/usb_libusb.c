@@ -577,6 +577,14 @@ static void lu_free(cf_usb_backend *be)
     free(lb);
 }
 
+/* Run-time devices are read from sysfs, not libusb: nothing is opened. */
+static cf_code lu_list_runtime(cf_usb_backend *be, cf_usb_runtime_info *out, size_t cap,
+                               size_t *count, cf_error *err)
+{
+    (void)be;
+    return cf_usb_sysfs_list("/sys", out, cap, count, err);
+}
+
 static const struct cf_usb_backend_ops lu_ops = {
     .name = "libusb",
     .list = lu_list_dfu,
@@ -586,6 +594,7 @@ static const struct cf_usb_backend_ops lu_ops = {
     .control = lu_control,
     .close = lu_close,
     .free = lu_free,
+    .list_runtime = lu_list_runtime,
 };
 
 static const struct cf_usb_backend_ops lu_ops_hotplug = {
@@ -597,6 +606,7 @@ static const struct cf_usb_backend_ops lu_ops_hotplug = {
     .control = lu_control,
     .close = lu_close,
     .free = lu_free,
+    .list_runtime = lu_list_runtime,
 };
 
 cf_code cf_usb_backend_libusb(cf_usb_backend **out, cf_error *err)
