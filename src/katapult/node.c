@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/chipid.h"
+#include "common/hex.h"
 #include "common/chips.h"
 #include "image/image.h"
 #include "katapult/proto.h"
@@ -104,17 +105,6 @@ void cf_kpn_config_default(cf_kpn_config *cfg)
     memcpy(cfg->uid, uid, sizeof(uid));
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
     if (!*s)
@@ -200,7 +190,7 @@ static cf_code parse_option(char *opt, cf_kpn_config *cfg, cf_error *err)
         cfg->noapp = true;
     } else if (strcmp(opt, "uid") == 0 && strlen(val) == 24) {
         for (int i = 0; i < 12; i++) {
-            int hi = hexval(val[2 * i]), lo = hexval(val[2 * i + 1]);
+            int hi = cf_hex_digit(val[2 * i]), lo = cf_hex_digit(val[2 * i + 1]);
             if (hi < 0 || lo < 0)
                 return cf_fail(err, CF_ERR_USAGE, "uid must be 24 hex digits");
             cfg->uid[i] = (uint8_t)(hi << 4 | lo);

@@ -213,15 +213,22 @@ static cf_code flash_entry(cf_sw_run *c, cf_sw_step step, const cf_catalog_entry
     return rc;
 }
 
+/* A step's image picked from the catalogue (*has says whether one was) and flashed. */
+static cf_code pick_and_flash(cf_sw_run *c, cf_catalog_mode kind, cf_sw_step step,
+                              cf_catalog_entry *e, bool *has, cf_kp_report *rep, cf_error *err)
+{
+    cf_code rc = pick(c, kind, e, err);
+    *has = rc == CF_OK;
+    return rc == CF_OK ? flash_entry(c, step, e, rep, err) : rc;
+}
+
 /* Step "deployed": Katapult for the new link, flashed over the old one. */
 static cf_code step_deployer(cf_sw_run *c, cf_error *err)
 {
     cf_switch_result *res = c->res;
-    cf_code rc = pick(c, CF_CATALOG_DEPLOYER, &res->deployer, err);
-    res->has_deployer = rc == CF_OK;
     cf_kp_report rep;
-    if (rc == CF_OK)
-        rc = flash_entry(c, CF_SW_DEPLOYED, &res->deployer, &rep, err);
+    cf_code rc = pick_and_flash(c, CF_CATALOG_DEPLOYER, CF_SW_DEPLOYED, &res->deployer,
+                                &res->has_deployer, &rep, err);
     if (rc == CF_OK && rep.installed_katapult != res->state.to) {
         rc = cf_fail(err, CF_ERR_PROTOCOL, "%s did not install Katapult for %s",
                      res->deployer.rel_path, cf_switch_link_word(res->state.to));
@@ -236,11 +243,9 @@ static cf_code step_deployer(cf_sw_run *c, cf_error *err)
 static cf_code step_app(cf_sw_run *c, cf_error *err)
 {
     cf_switch_result *res = c->res;
-    cf_code rc = pick(c, CF_CATALOG_KATAPULT, &res->app, err);
-    res->has_app = rc == CF_OK;
     cf_kp_report rep;
-    if (rc == CF_OK)
-        rc = flash_entry(c, CF_SW_APP, &res->app, &rep, err);
+    cf_code rc =
+        pick_and_flash(c, CF_CATALOG_KATAPULT, CF_SW_APP, &res->app, &res->has_app, &rep, err);
     if (rc == CF_OK && !rep.came_back) {
         rc = cf_fail(err, CF_ERR_NOT_SEEN,
                      "the application was written and started, but the "
