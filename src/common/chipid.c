@@ -1,6 +1,6 @@
 /* The UID's names: Klipper's USB serial, ST's ROM serial, Klipper's CAN UUID. */
 #include "common/chipid.h"
-#include "common/hex.h"
+#include "common/text.h"
 
 #include <stdio.h>
 #include <string.h>

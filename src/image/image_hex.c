@@ -2,7 +2,7 @@
  * digits, one record per line (LF or CRLF). Record types: 00 data, 01 end of
  * file, 02 extended segment address, 03 start segment address (ignored),
  * 04 extended linear address, 05 start linear address (ignored). */
-#include "common/hex.h"
+#include "common/text.h"
 #include "image/image_internal.h"
 
 #include <stdio.h>

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "common/fileio.h"
+#include "common/text.h"
 #include "katapult/katapult.h"
 
 #define MAX_CFG_SIZE (8u * 1024u * 1024u)
@@ -172,17 +173,13 @@ static void scan_line(scan *sc, const char *l, size_t n, const char *name, size_
 static void scan_text(scan *sc, const char *text, size_t len, const char *name, include_fn inc,
                       void *inc_ctx)
 {
-    size_t lineno = 0;
-    for (size_t i = 0; i < len;) {
-        size_t e = i;
-        while (e < len && text[e] != '\n')
-            e++;
+    size_t lineno = 0, pos = 0, n;
+    const char *l;
+    while ((l = cf_next_line(text, len, &pos, &n)) != NULL) {
         lineno++;
-        size_t n = e - i;
-        if (n && text[i + n - 1] == '\r')
+        if (n && l[n - 1] == '\r')
             n--;
-        scan_line(sc, text + i, n, name, lineno, inc, inc_ctx);
-        i = e + 1;
+        scan_line(sc, l, n, name, lineno, inc, inc_ctx);
     }
 }
 
@@ -401,17 +398,12 @@ static void scan_log(bool all_sections, const char *text, size_t len, const char
     scan sc = {.out = out, .cap = cap, .count = count, .all_sections = all_sections};
     *count = 0;
     bool in_cfg = false;
-    size_t lineno = 0;
-    for (size_t i = 0; i < len;) {
-        size_t e = i;
-        while (e < len && text[e] != '\n')
-            e++;
+    size_t lineno = 0, pos = 0, n;
+    const char *l;
+    while ((l = cf_next_line(text, len, &pos, &n)) != NULL) {
         lineno++;
-        const char *l = text + i;
-        size_t n = e - i;
         if (n && l[n - 1] == '\r')
             n--;
-        i = e + 1;
         if (starts(l, n, "===== Config file =====")) {
             in_cfg = true;
             sc.section[0] = 0;

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "common/chipid.h"
-#include "common/hex.h"
+#include "common/text.h"
 #include "common/chips.h"
 #include "image/image.h"
 #include "katapult/proto.h"

@@ -12,6 +12,7 @@
 
 #include "catalog/dlib_curl.h"
 #include "common/fileio.h"
+#include "common/text.h"
 
 #define REPLY_MAX (1024u * 1024u) /* configfile settings carry every macro's text */
 #define CONF_MAX (1024u * 1024u)
@@ -42,15 +43,10 @@ cf_code cf_mr_conf_port(const char *text, size_t len, unsigned *port, cf_error *
 {
     *port = CF_MR_DEFAULT_PORT;
     bool in_server = false;
-    size_t lineno = 0;
-    for (size_t i = 0; i < len;) {
-        size_t e = i;
-        while (e < len && text[e] != '\n')
-            e++;
+    size_t lineno = 0, pos = 0, n;
+    const char *l;
+    while ((l = cf_next_line(text, len, &pos, &n)) != NULL) {
         lineno++;
-        const char *l = text + i;
-        size_t n = e - i;
-        i = e + 1;
         /* comments: '#' or ';' (Python configparser, as Moonraker reads it) */
         for (size_t k = 0; k < n; k++)
             if (l[k] == '#' || l[k] == ';') {
