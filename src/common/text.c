@@ -1,5 +1,6 @@
 #include "common/text.h"
 
+#include <ctype.h>
 #include <string.h>
 
 int cf_hex_digit(int c)
@@ -11,6 +12,16 @@ int cf_hex_digit(int c)
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
     return -1;
+}
+
+void cf_trim(const char **s, size_t *n)
+{
+    while (*n && isspace((unsigned char)**s)) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n && isspace((unsigned char)(*s)[*n - 1]))
+        (*n)--;
 }
 
 const char *cf_next_line(const char *text, size_t len, size_t *pos, size_t *n)

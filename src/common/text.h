@@ -8,6 +8,9 @@
 /* The value of one hex digit (either case), or -1 for anything else. */
 int cf_hex_digit(int c);
 
+/* Narrows the span s[0..*n) to drop white space at both ends. */
+void cf_trim(const char **s, size_t *n);
+
 /* The line of text[0..len) that starts at *pos: its length without the '\n'
  * in *n ('\r' is kept: callers that read CRLF text drop it), *pos moved past
  * it. NULL when *pos has reached len. */

@@ -98,16 +98,6 @@ static void add_entry(scan *sc, bool can, const char *val, size_t vlen, const ch
     snprintf(e->source, sizeof(e->source), "%s:%zu", name, line);
 }
 
-static void trim(const char **s, size_t *n)
-{
-    while (*n && isspace((unsigned char)**s)) {
-        (*s)++;
-        (*n)--;
-    }
-    while (*n && isspace((unsigned char)(*s)[*n - 1]))
-        (*n)--;
-}
-
 typedef void (*include_fn)(void *ctx, const char *spec, size_t n);
 
 /* One config line (without newline). */
@@ -132,7 +122,7 @@ static void scan_line(scan *sc, const char *l, size_t n, const char *name, size_
             break;
         }
     bool indented = n && isspace((unsigned char)l[0]);
-    trim(&l, &n);
+    cf_trim(&l, &n);
     if (!n)
         return;
     if (l[0] == '[' && !indented) {
@@ -141,7 +131,7 @@ static void scan_line(scan *sc, const char *l, size_t n, const char *name, size_
             return;
         const char *h = l + 1;
         size_t hn = (size_t)(close - h);
-        trim(&h, &hn);
+        cf_trim(&h, &hn);
         if (hn > 8 && strncmp(h, "include ", 8) == 0) {
             sc->relevant = false;
             sc->section[0] = 0;
@@ -162,8 +152,8 @@ static void scan_line(scan *sc, const char *l, size_t n, const char *name, size_
         return;
     const char *key = l, *val = l + k + 1;
     size_t kn = k, vn = n - k - 1;
-    trim(&key, &kn);
-    trim(&val, &vn);
+    cf_trim(&key, &kn);
+    cf_trim(&val, &vn);
     if (kn == 11 && strncasecmp(key, "canbus_uuid", 11) == 0 && is_hex12(val, vn))
         add_entry(sc, true, val, vn, sc->section, name, lineno);
     else if (kn == 6 && strncasecmp(key, "serial", 6) == 0 && vn)
@@ -228,7 +218,7 @@ static bool first_visit(scan *sc, const char *path)
 static void on_include(void *vctx, const char *spec, size_t n)
 {
     file_ctx *ctx = vctx;
-    trim(&spec, &n);
+    cf_trim(&spec, &n);
     if (!n || ctx->depth >= MAX_INCLUDE_DEPTH)
         return;
     char pattern[PATH_MAX];

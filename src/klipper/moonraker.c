@@ -29,16 +29,6 @@ void cf_mr_set_key(const char *key)
 
 /* ---- moonraker.conf ---- */
 
-static void trim(const char **s, size_t *n)
-{
-    while (*n && isspace((unsigned char)**s)) {
-        (*s)++;
-        (*n)--;
-    }
-    while (*n && isspace((unsigned char)(*s)[*n - 1]))
-        (*n)--;
-}
-
 cf_code cf_mr_conf_port(const char *text, size_t len, unsigned *port, cf_error *err)
 {
     *port = CF_MR_DEFAULT_PORT;
@@ -54,14 +44,14 @@ cf_code cf_mr_conf_port(const char *text, size_t len, unsigned *port, cf_error *
                 break;
             }
         bool indented = n && isspace((unsigned char)l[0]);
-        trim(&l, &n);
+        cf_trim(&l, &n);
         if (!n || indented)
             continue;
         if (l[0] == '[') {
             const char *h = l + 1;
             const char *close = memchr(h, ']', n - 1);
             size_t hn = close ? (size_t)(close - h) : 0;
-            trim(&h, &hn);
+            cf_trim(&h, &hn);
             in_server = hn == 6 && strncasecmp(h, "server", 6) == 0;
             continue;
         }
@@ -72,8 +62,8 @@ cf_code cf_mr_conf_port(const char *text, size_t len, unsigned *port, cf_error *
             k++;
         const char *key = l, *val = l + k + (k < n);
         size_t kn = k, vn = k < n ? n - k - 1 : 0;
-        trim(&key, &kn);
-        trim(&val, &vn);
+        cf_trim(&key, &kn);
+        cf_trim(&val, &vn);
         if (kn != 4 || strncasecmp(key, "port", 4) != 0)
             continue;
         unsigned long v = 0;

@@ -80,15 +80,25 @@ static bool has_dfu_mode_interface(const char *devdir, const char *name)
     return dfu;
 }
 
+/* Opens the folder sub of sysfs_root (its path in path); NULL, told, if it cannot. */
+static DIR *open_under(const char *sysfs_root, const char *sub, char *path, size_t size,
+                       cf_error *err)
+{
+    snprintf(path, size, "%s/%s", sysfs_root, sub);
+    DIR *d = opendir(path);
+    if (!d)
+        cf_fail(err, CF_ERR_IO, "cannot read %s", path);
+    return d;
+}
+
 cf_code cf_usb_sysfs_list(const char *sysfs_root, cf_usb_runtime_info *out, size_t cap,
                           size_t *count, cf_error *err)
 {
     *count = 0;
     char bus[PATH_MAX];
-    snprintf(bus, sizeof(bus), "%s/bus/usb/devices", sysfs_root);
-    DIR *d = opendir(bus);
+    DIR *d = open_under(sysfs_root, "bus/usb/devices", bus, sizeof(bus), err);
     if (!d)
-        return cf_fail(err, CF_ERR_IO, "cannot read %s", bus);
+        return CF_ERR_IO;
     struct dirent *e;
     while ((e = readdir(d)) != NULL && *count < cap) {
         /* devices are "1-1.3"; skip roots ("usb1") and interfaces ("1-1.3:1.0") */
@@ -108,10 +118,9 @@ cf_code cf_usb_sysfs_list(const char *sysfs_root, cf_usb_runtime_info *out, size
 cf_code cf_usb_sysfs_ttys(const char *sysfs_root, cf_usb_tty_fn fn, void *user, cf_error *err)
 {
     char cls[PATH_MAX];
-    snprintf(cls, sizeof(cls), "%s/class/tty", sysfs_root);
-    DIR *dir = opendir(cls);
+    DIR *dir = open_under(sysfs_root, "class/tty", cls, sizeof(cls), err);
     if (!dir)
-        return cf_fail(err, CF_ERR_IO, "cannot read %s", cls);
+        return CF_ERR_IO;
     struct dirent *de;
     bool more = true;
     while (more && (de = readdir(dir))) {
