@@ -17,6 +17,7 @@
 #include "catalog/fetch.h"
 #include "catalog/sha256.h"
 #include "common/fileio.h"
+#include "common/mem.h"
 
 #define SUMS_MAX_BYTES (16u * 1024u * 1024u)
 #define LOCK_WAIT_MS 60000
@@ -213,16 +214,10 @@ static cf_code sums_add(void *ctx, const char *rel, uint64_t size, const char *h
         if (line[i] == '\n' || line[i] == '\r')
             line[i] = '?';
     }
-    if (w->len + (size_t)n > w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 8192;
-        while (cap < w->len + (size_t)n)
-            cap *= 2;
-        char *b = realloc(w->buf, cap);
-        if (!b)
-            return cf_fail(err, CF_ERR_NOMEM, "out of memory recording checksums");
-        w->buf = b;
-        w->cap = cap;
-    }
+    char *b = cf_grow(w->buf, &w->cap, w->len + (size_t)n, 1, 8192);
+    if (!b)
+        return cf_fail(err, CF_ERR_NOMEM, "out of memory recording checksums");
+    w->buf = b;
     memcpy(w->buf + w->len, line, (size_t)n);
     w->len += (size_t)n;
     return CF_OK;
