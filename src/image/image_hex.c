@@ -25,6 +25,14 @@ static cf_code hex_fail(hex_state *st, cf_error *err, const char *what)
     return CF_ERR_FORMAT;
 }
 
+/* A record of a type with a fixed length that carries another. */
+static cf_code wrong_count(hex_state *st, cf_error *err, uint8_t type, uint8_t count, unsigned want)
+{
+    char what[96];
+    snprintf(what, sizeof(what), "record type %02X must carry %u bytes, not %u", type, want, count);
+    return hex_fail(st, err, what);
+}
+
 /* Decodes the digits after ':' into rec; *n is the number of bytes. */
 static cf_code decode_record(hex_state *st, const uint8_t *p, size_t len, uint8_t *rec, size_t *n,
                              cf_error *err)
@@ -103,21 +111,15 @@ static cf_code apply_record(hex_state *st, const uint8_t *rec, cf_error *err)
         return CF_OK;
     case 0x02:
     case 0x04:
-        if (count != 2) {
-            snprintf(what, sizeof(what), "record type %02X must carry 2 bytes, not %u", type,
-                     count);
-            return hex_fail(st, err, what);
-        }
+        if (count != 2)
+            return wrong_count(st, err, type, count, 2);
         st->base = type == 0x02 ? (uint32_t)(data[0] << 8 | data[1]) << 4
                                 : (uint32_t)(data[0] << 8 | data[1]) << 16;
         return CF_OK;
     case 0x03:
     case 0x05:
-        if (count != 4) {
-            snprintf(what, sizeof(what), "record type %02X must carry 4 bytes, not %u", type,
-                     count);
-            return hex_fail(st, err, what);
-        }
+        if (count != 4)
+            return wrong_count(st, err, type, count, 4);
         return CF_OK; /* start address: meaningless for flashing */
     default:
         snprintf(what, sizeof(what), "unknown record type 0x%02X", type);
