@@ -1,5 +1,6 @@
 #include "common/mem.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -19,4 +20,16 @@ void *cf_grow(void *buf, size_t *cap, size_t need, size_t elem, size_t first)
     if (p)
         *cap = n;
     return p;
+}
+
+bool cf_grow_text(char **buf, size_t *cap)
+{
+    if (*cap > (SIZE_MAX - 1) / 2)
+        return false;
+    char *nb = realloc(*buf, *cap * 2 + 1);
+    if (!nb)
+        return false;
+    *buf = nb;
+    *cap *= 2;
+    return true;
 }
