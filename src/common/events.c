@@ -1,18 +1,14 @@
 /* The shared flash events: phase names and the two calls every flash makes. */
 #include "common/events.h"
 
-#include <stdarg.h>
-#include <stdio.h>
+#include "common/error.h" /* CF_FORMAT_ARGS */
 
 void cf_flash_notice(const cf_flash_events *ev, bool warning, const char *fmt, ...)
 {
     if (!ev || !ev->notice)
         return;
     char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
+    CF_FORMAT_ARGS(text, fmt);
     ev->notice(ev->user, warning, text);
 }
 

@@ -25,10 +25,7 @@ void cf_sw_note(const cf_sw_run *c, cf_switch_note kind, const char *fmt, ...)
     if (!c->ev || !c->ev->note)
         return;
     char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
+    CF_FORMAT_ARGS(text, fmt);
     c->ev->note(c->ev->user, kind, text);
 }
 
