@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/usbid.h"
 
 #define CF_USB_MAX_ALTS 8
 
@@ -117,16 +118,7 @@ cf_code cf_usb_control(cf_usb_dev *dev, const cf_usb_setup *setup, uint8_t *data
 /* Releases the interface and closes; safe on a device that has gone. */
 void cf_usb_close(cf_usb_dev *dev);
 
-/* Who a USB device says it is, as sysfs shows it (idVendor, idProduct,
- * bcdDevice and the three strings; Linux Documentation/ABI/stable/
- * sysfs-bus-usb), and where it is plugged in. */
-typedef struct cf_usb_identity {
-    uint16_t vid, pid, bcd_device;
-    char bus_path[32];     /* "1-1.3": bus number, then port numbers */
-    char manufacturer[64]; /* "" when the device sends none */
-    char product[64];
-    char serial[64];
-} cf_usb_identity;
+/* cf_usb_identity: common/usbid.h. */
 
 /* A USB device without a DFU interface: what a probe's firmware enumerates
  * as once it runs (Cartographer/Klipper 1d50:614e, Katapult 1d50:6177). */

@@ -311,14 +311,8 @@ static bool probe_entry(sim_backend *be, cf_usb_runtime_info *out)
         return false;
     }
     memset(out, 0, sizeof *out);
-    cf_usb_identity *id = &out->id;
-    id->vid = u.vid;
-    id->pid = u.pid;
-    id->bcd_device = u.bcd_device;
-    snprintf(id->bus_path, sizeof id->bus_path, "%s", SIM_PATH); /* the same port */
-    snprintf(id->manufacturer, sizeof id->manufacturer, "%s", u.manufacturer);
-    snprintf(id->product, sizeof id->product, "%s", u.product);
-    snprintf(id->serial, sizeof id->serial, "%s", u.serial);
+    out->id = u;
+    snprintf(out->id.bus_path, sizeof out->id.bus_path, "%s", SIM_PATH); /* the same port */
     uint32_t base = 0;
     size_t size = 0;
     const uint8_t *flash = cf_emu_flash(be->emu, &base, &size);
