@@ -13,6 +13,7 @@
  */
 #include "boot/boot.h"
 #include "common/chipid.h"
+#include "image/vectors.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,67 +46,57 @@ static uint32_t rd32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* The chip's memory with its flash, for the image layer's checks. */
+static cf_memmap map_of(const cf_boot_chip *chip, const uint8_t *flash)
+{
+    return (cf_memmap){chip->flash_base, chip->flash_size, chip->sram_base, chip->sram_size, flash};
+}
+
 /* The `len` flash bytes at address addr, or NULL when they are not all in flash. */
 static const uint8_t *at(const cf_boot_chip *chip, const uint8_t *flash, uint32_t addr,
                          uint32_t len)
 {
-    if (addr < chip->flash_base || addr - chip->flash_base > chip->flash_size ||
-        len > chip->flash_size - (addr - chip->flash_base))
-        return NULL;
-    return flash + (addr - chip->flash_base);
+    cf_memmap m = map_of(chip, flash);
+    return cf_memmap_at(&m, addr, len);
 }
 
-static bool sp_ok(const cf_boot_chip *chip, uint32_t sp)
-{
-    /* The stack grows down from SP: it must leave some SRAM below it. */
-    return (sp & 3) == 0 && sp > chip->sram_base && sp - chip->sram_base <= chip->sram_size;
-}
-
-static bool pc_ok(const cf_boot_chip *chip, uint32_t pc)
-{
-    uint32_t a = pc & ~1u;
-    return (pc & 1) && a >= chip->flash_base && a - chip->flash_base < chip->flash_size;
-}
-
-/* Loads SP and PC from the vector table at addr as the core does; false (with
- * the reason told) when the core would fault. */
+/* Loads SP and PC from the vector table at addr as the core does (the check
+ * is image/vectors.h); false (with the reason told) when the core would fault. */
 static bool vectors(cf_boot *b, const cf_boot_chip *chip, const uint8_t *flash, uint32_t addr,
                     const char *who, uint32_t *pc_out)
 {
-    const uint8_t *v = at(chip, flash, addr, 8);
-    if (!v) {
+    cf_memmap m = map_of(chip, flash);
+    uint32_t sp = 0, pc = 0;
+    switch (cf_vectors_check(&m, addr, &sp, &pc)) {
+    case CF_VECTORS_OK:
+        *pc_out = pc;
+        return true;
+    case CF_VECTORS_OUTSIDE:
         say(b, "%s 0x%08X is not in flash: nothing this model knows runs there.", who, addr);
-        return false;
-    }
-    uint32_t sp = rd32(v), pc = rd32(v + 4);
-    if (sp == WORD_ERASED && pc == WORD_ERASED) {
+        break;
+    case CF_VECTORS_ERASED:
         say(b, "%s 0x%08X: the flash there is erased; the core faults, nothing runs.", who, addr);
-        return false;
-    }
-    if (!sp_ok(chip, sp)) {
+        break;
+    case CF_VECTORS_BAD_SP:
         say(b,
             "%s 0x%08X: initial SP 0x%08X is not in SRAM (0x%08X-0x%08X); the core faults, "
             "nothing runs.",
             who, addr, sp, chip->sram_base, chip->sram_base + chip->sram_size);
-        return false;
-    }
-    if (!pc_ok(chip, pc)) {
+        break;
+    case CF_VECTORS_BAD_PC:
         say(b,
             "%s 0x%08X: reset vector 0x%08X is not a Thumb address in flash; the core faults, "
             "nothing runs.",
             who, addr, pc);
-        return false;
+        break;
     }
-    *pc_out = pc;
-    return true;
+    return false;
 }
 
-/* Katapult stores "CanBoot!" immediately before its reset handler. */
 static bool is_katapult(const cf_boot_chip *chip, const uint8_t *flash, uint32_t pc)
 {
-    uint32_t handler = pc & ~1u;
-    const uint8_t *sig = handler >= 8 ? at(chip, flash, handler - 8, 8) : NULL;
-    return sig && memcmp(sig, "CanBoot!", 8) == 0;
+    cf_memmap m = map_of(chip, flash);
+    return cf_vectors_katapult(&m, pc);
 }
 
 /* Length of [addr, end of flash) without the erased tail. */

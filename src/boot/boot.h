@@ -41,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/usbid.h"
 #include "image/image.h"
 
 #define CF_BOOT_APP_OFFSET 0x2000u    /* Katapult's size on Cartographer probes */
@@ -70,13 +71,8 @@ typedef enum cf_boot_runs {
     CF_BOOT_APP          /* the Cartographer (Klipper) application */
 } cf_boot_runs;
 
-/* A USB device as sysfs would show it. */
-typedef struct cf_boot_usb {
-    uint16_t vid, pid, bcd_device;
-    char manufacturer[64]; /* "" when the firmware sends none */
-    char product[64];
-    char serial[32];
-} cf_boot_usb;
+/* A USB device as sysfs would show it (bus_path is left "": the bus decides it). */
+typedef cf_usb_identity cf_boot_usb;
 
 /* What one jump leads to. */
 typedef struct cf_boot {

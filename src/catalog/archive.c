@@ -379,40 +379,52 @@ static struct archive *new_reader(void)
     return a;
 }
 
-cf_code cf_archive_extract_file(const char *archive_path, const char *dest_dir,
-                                const cf_extract_opts *opts, cf_error *err)
+/* A reader for name, with libarchive loaded (here, on first use). */
+static cf_code start_reader(const char *name, struct archive **a, cf_error *err)
 {
-    cf_code rc = cf_dlib_archive(err); /* libarchive is loaded here, on first use */
+    cf_code rc = cf_dlib_archive(err);
     if (rc != CF_OK)
         return rc;
-    struct archive *a = new_reader();
-    if (!a)
-        return cf_fail(err, CF_ERR_NOMEM, "out of memory opening %s", archive_path);
-    if (sym_archive_read_open_filename(a, archive_path, 65536) != ARCHIVE_OK)
-        rc = cf_fail(err, CF_ERR_FORMAT, "%s is not a readable archive: %s", archive_path,
-                     sym_archive_error_string(a) ? sym_archive_error_string(a) : "unknown error");
-    else
-        rc = extract(a, archive_path, dest_dir, opts, err);
-    sym_archive_read_free(a);
-    return rc;
+    *a = new_reader();
+    if (!*a)
+        return cf_fail(err, CF_ERR_NOMEM, "out of memory opening %s", name);
+    return CF_OK;
 }
 
-cf_code cf_archive_extract_memory(const void *buf, size_t len, const char *name,
-                                  const char *dest_dir, const cf_extract_opts *opts, cf_error *err)
+/* Extracts what the opened reader a holds (open_rc is how opening it went),
+ * then frees the reader. */
+static cf_code extract_opened(struct archive *a, int open_rc, const char *name,
+                              const char *dest_dir, const cf_extract_opts *opts, cf_error *err)
 {
-    cf_code rc = cf_dlib_archive(err); /* libarchive is loaded here, on first use */
-    if (rc != CF_OK)
-        return rc;
-    struct archive *a = new_reader();
-    if (!a)
-        return cf_fail(err, CF_ERR_NOMEM, "out of memory opening %s", name);
-    if (sym_archive_read_open_memory(a, buf, len) != ARCHIVE_OK)
+    cf_code rc;
+    if (open_rc != ARCHIVE_OK)
         rc = cf_fail(err, CF_ERR_FORMAT, "%s is not a readable archive: %s", name,
                      sym_archive_error_string(a) ? sym_archive_error_string(a) : "unknown error");
     else
         rc = extract(a, name, dest_dir, opts, err);
     sym_archive_read_free(a);
     return rc;
+}
+
+cf_code cf_archive_extract_file(const char *archive_path, const char *dest_dir,
+                                const cf_extract_opts *opts, cf_error *err)
+{
+    struct archive *a = NULL;
+    cf_code rc = start_reader(archive_path, &a, err);
+    if (rc != CF_OK)
+        return rc;
+    return extract_opened(a, sym_archive_read_open_filename(a, archive_path, 65536), archive_path,
+                          dest_dir, opts, err);
+}
+
+cf_code cf_archive_extract_memory(const void *buf, size_t len, const char *name,
+                                  const char *dest_dir, const cf_extract_opts *opts, cf_error *err)
+{
+    struct archive *a = NULL;
+    cf_code rc = start_reader(name, &a, err);
+    if (rc != CF_OK)
+        return rc;
+    return extract_opened(a, sym_archive_read_open_memory(a, buf, len), name, dest_dir, opts, err);
 }
 
 static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)

@@ -17,6 +17,7 @@
 #include "catalog/fetch.h"
 #include "catalog/sha256.h"
 #include "common/fileio.h"
+#include "common/mem.h"
 
 #define SUMS_MAX_BYTES (16u * 1024u * 1024u)
 #define LOCK_WAIT_MS 60000
@@ -213,16 +214,10 @@ static cf_code sums_add(void *ctx, const char *rel, uint64_t size, const char *h
         if (line[i] == '\n' || line[i] == '\r')
             line[i] = '?';
     }
-    if (w->len + (size_t)n > w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 8192;
-        while (cap < w->len + (size_t)n)
-            cap *= 2;
-        char *b = realloc(w->buf, cap);
-        if (!b)
-            return cf_fail(err, CF_ERR_NOMEM, "out of memory recording checksums");
-        w->buf = b;
-        w->cap = cap;
-    }
+    char *b = cf_grow(w->buf, &w->cap, w->len + (size_t)n, 1, 8192);
+    if (!b)
+        return cf_fail(err, CF_ERR_NOMEM, "out of memory recording checksums");
+    w->buf = b;
     memcpy(w->buf + w->len, line, (size_t)n);
     w->len += (size_t)n;
     return CF_OK;
@@ -317,64 +312,110 @@ static cf_code use_current(const char *dir, const char *cur, cf_cache_result *ou
     return CF_OK;
 }
 
-cf_code cf_cache_get(const char *base, const char *url, const char *branch,
-                     const cf_catalog_opts *opts, cf_cache_result *out, cf_error *err)
-{
-    memset(out, 0, sizeof(*out));
-    char slug[200], dir[1024], lock[1100], part[1100], meta[1200], archive[1100];
-    cf_cache_slug(url, branch, slug, sizeof(slug));
-    cf_code rc = join(dir, sizeof(dir), base, slug, err);
-    if (rc == CF_OK)
-        rc = cf_mkdirs(dir, 0755, err);
-    if (rc == CF_OK)
-        rc = join(lock, sizeof(lock), dir, ".lock", err);
-    if (rc == CF_OK)
-        rc = join(part, sizeof(part), dir, "download.part", err);
-    if (rc == CF_OK)
-        rc = join(archive, sizeof(archive), dir, "download.tar.gz", err);
-    if (rc != CF_OK)
-        return rc;
-    snprintf(meta, sizeof(meta), "%s.meta", part);
+/* The files of one cache entry. */
+typedef struct cache_paths {
+    char dir[1024], lock[1100], part[1100], meta[1200], archive[1100];
+} cache_paths;
 
+static cf_code paths_of(const char *base, const char *url, const char *branch, cache_paths *p,
+                        cf_error *err)
+{
+    char slug[200];
+    cf_cache_slug(url, branch, slug, sizeof(slug));
+    cf_code rc = join(p->dir, sizeof(p->dir), base, slug, err);
+    if (rc == CF_OK)
+        rc = cf_mkdirs(p->dir, 0755, err);
+    if (rc == CF_OK)
+        rc = join(p->lock, sizeof(p->lock), p->dir, ".lock", err);
+    if (rc == CF_OK)
+        rc = join(p->part, sizeof(p->part), p->dir, "download.part", err);
+    if (rc == CF_OK)
+        rc = join(p->archive, sizeof(p->archive), p->dir, "download.tar.gz", err);
+    if (rc == CF_OK)
+        snprintf(p->meta, sizeof(p->meta), "%s.meta", p->part);
+    return rc;
+}
+
+/* Locks the entry: another cartoflash updating it is waited for, not forever. */
+static cf_code lock_entry(const char *lock, int *fd, cf_error *err)
+{
     int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (lfd < 0)
         return cf_fail(err, CF_ERR_IO, "cannot open %s: %s", lock, strerror(errno));
-    /* another cartoflash updating the same entry: wait for it, not forever */
     int tries = 0;
     while (flock(lfd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
         if ((e != EWOULDBLOCK && e != EINTR) || ++tries > LOCK_WAIT_MS / 100) {
             close(lfd);
-            cf_code rc2 = cf_fail(
+            cf_code rc = cf_fail(
                 err, e == EWOULDBLOCK ? CF_ERR_TIMEOUT : CF_ERR_IO, "cannot lock %s: %s", lock,
                 e == EWOULDBLOCK ? "another cartoflash is updating this cache" : strerror(e));
             cf_hint(err, "wait for the other cartoflash to finish, then try again");
-            return rc2;
+            return rc;
         }
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+    *fd = lfd;
+    return CF_OK;
+}
 
-    char cur[256];
-    current_snap(dir, cur, sizeof(cur));
-    remove_other_snaps(dir, cur); /* leftovers of an interrupted run */
+static cf_code use_offline(const cache_paths *p, const char *cur, const char *url,
+                           cf_cache_result *out, cf_error *err)
+{
+    if (!cur[0]) {
+        cf_fail(err, CF_ERR_NOT_FOUND, "no downloaded copy of %s in %s (offline)", url, p->dir);
+        cf_hint(err, "connect to the network and run without --offline once, or use a "
+                     "local copy (--source DIR)");
+        return CF_ERR_NOT_FOUND;
+    }
+    cf_code rc = use_current(p->dir, cur, out, err);
+    out->stale = true;
+    snprintf(out->note, sizeof(out->note), "offline: using the copy downloaded %s",
+             out->fetched[0] ? out->fetched : "earlier");
+    return rc;
+}
 
-    if (opts->offline) {
-        if (cur[0]) {
-            rc = use_current(dir, cur, out, err);
-            out->stale = true;
-            snprintf(out->note, sizeof(out->note), "offline: using the copy downloaded %s",
-                     out->fetched[0] ? out->fetched : "earlier");
-        } else {
-            rc = cf_fail(err, CF_ERR_NOT_FOUND, "no downloaded copy of %s in %s (offline)", url,
-                         dir);
-            cf_hint(err, "connect to the network and run without --offline once, or use a "
-                         "local copy (--source DIR)");
-        }
-        close(lfd);
+/* After a failed download: a partial one is kept for resuming (an empty one
+ * is not worth it), and the copy we have, if any, is used instead. */
+static cf_code after_failure(const cache_paths *p, const char *cur, cf_code rc,
+                             const cf_error *ferr, cf_cache_result *out, cf_error *err)
+{
+    struct stat pst;
+    if (stat(p->part, &pst) == 0 && pst.st_size == 0) {
+        unlink(p->part);
+        unlink(p->meta);
+    }
+    if (rc == CF_ERR_CANCELLED) {
+        *err = *ferr;
         return rc;
     }
+    if (cur[0]) {
+        cf_code urc = use_current(p->dir, cur, out, err);
+        if (urc == CF_OK) {
+            out->stale = true;
+            snprintf(out->note, sizeof(out->note),
+                     "download failed (%s); using the copy downloaded %s", ferr->message,
+                     out->fetched[0] ? out->fetched : "earlier");
+        }
+        return urc;
+    }
+    if (err && err->code == CF_OK)
+        *err = *ferr;
+    return rc;
+}
 
+/* Downloads the entry again, or revalidates the copy we have (If-None-Match
+ * with its ETag) instead of fetching it again. */
+static cf_code refresh(const cache_paths *p, const char *cur, const char *url, const char *branch,
+                       const cf_catalog_opts *opts, cf_cache_result *out, cf_error *err)
+{
+    char have_etag[128] = "";
+    if (cur[0]) {
+        char snap[1100];
+        if (join(snap, sizeof(snap), p->dir, cur, NULL) == CF_OK)
+            read_source_field(snap, "etag", have_etag, sizeof(have_etag));
+    }
     cf_fetch_opts fo = {
         .ca_file = opts->ca_file,
         .connect_timeout_s = opts->connect_timeout_s,
@@ -384,70 +425,55 @@ cf_code cf_cache_get(const char *base, const char *url, const char *branch,
         .progress = opts->progress,
         .progress_ctx = opts->progress_ctx,
         .what = url,
+        .if_none_match = have_etag,
     };
-    /* the copy we have is revalidated (If-None-Match) instead of fetched again */
-    char have_etag[128] = "";
-    if (cur[0]) {
-        char snap[1100];
-        if (join(snap, sizeof(snap), dir, cur, NULL) == CF_OK)
-            read_source_field(snap, "etag", have_etag, sizeof(have_etag));
-    }
-    fo.if_none_match = have_etag;
     cf_fetch_result fr;
     cf_error ferr;
     cf_error_reset(&ferr);
-    rc = cf_fetch(url, part, &fo, &fr, &ferr);
+    cf_code rc = cf_fetch(url, p->part, &fo, &fr, &ferr);
     if (rc == CF_OK && fr.not_modified && !cur[0])
         rc = cf_fail(&ferr, CF_ERR_PROTOCOL, "%s answered \"not modified\" to a first download",
                      url);
     if (rc == CF_OK && fr.not_modified) {
-        unlink(part);
-        rc = use_current(dir, cur, out, err);
+        unlink(p->part);
+        rc = use_current(p->dir, cur, out, err);
         if (rc == CF_OK)
             snprintf(out->note, sizeof(out->note),
                      "unchanged on the server since it was downloaded %s",
                      out->fetched[0] ? out->fetched : "earlier");
-        close(lfd);
         return rc;
     }
     if (rc == CF_OK) {
-        if (rename(part, archive) != 0)
-            rc = cf_fail(&ferr, CF_ERR_IO, "cannot rename %s: %s", part, strerror(errno));
-        unlink(meta);
+        if (rename(p->part, p->archive) != 0)
+            rc = cf_fail(&ferr, CF_ERR_IO, "cannot rename %s: %s", p->part, strerror(errno));
+        unlink(p->meta);
     }
     if (rc == CF_OK) {
-        rc = install_snapshot(dir, archive, url, branch, &fr, opts, out, &ferr);
-        unlink(archive); /* complete or corrupt, it is not needed again */
+        rc = install_snapshot(p->dir, p->archive, url, branch, &fr, opts, out, &ferr);
+        unlink(p->archive); /* complete or corrupt, it is not needed again */
     }
-    if (rc == CF_OK) {
-        close(lfd);
-        return CF_OK;
-    }
-    /* a partial download is kept for resuming; an empty one is not worth it */
-    struct stat pst;
-    if (stat(part, &pst) == 0 && pst.st_size == 0) {
-        unlink(part);
-        unlink(meta);
-    }
-    if (rc == CF_ERR_CANCELLED) {
-        close(lfd);
-        *err = ferr;
+    return rc == CF_OK ? CF_OK : after_failure(p, cur, rc, &ferr, out, err);
+}
+
+cf_code cf_cache_get(const char *base, const char *url, const char *branch,
+                     const cf_catalog_opts *opts, cf_cache_result *out, cf_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    cache_paths p;
+    int lfd = -1;
+    cf_code rc = paths_of(base, url, branch, &p, err);
+    if (rc == CF_OK)
+        rc = lock_entry(p.lock, &lfd, err);
+    if (rc != CF_OK)
         return rc;
-    }
-    if (cur[0]) {
-        cf_code urc = use_current(dir, cur, out, err);
-        if (urc == CF_OK) {
-            out->stale = true;
-            snprintf(out->note, sizeof(out->note),
-                     "download failed (%s); using the copy downloaded %s", ferr.message,
-                     out->fetched[0] ? out->fetched : "earlier");
-        }
-        close(lfd);
-        return urc;
-    }
+    char cur[256];
+    current_snap(p.dir, cur, sizeof(cur));
+    remove_other_snaps(p.dir, cur); /* leftovers of an interrupted run */
+    if (opts->offline)
+        rc = use_offline(&p, cur, url, out, err);
+    else
+        rc = refresh(&p, cur, url, branch, opts, out, err);
     close(lfd);
-    if (err && err->code == CF_OK)
-        *err = ferr;
     return rc;
 }
 

@@ -10,10 +10,11 @@
 #include "catalog/hints.h"
 #include "catalog/sha256.h"
 #include "catalog/version.h"
+#include "common/chips.h"
 #include "common/fileio.h"
 
-#define FLASH_BASE 0x08000000u
-#define APP_BASE 0x08002000u
+#define FLASH_BASE CF_CHIP_FLASH_START
+#define APP_BASE CF_APP_START
 
 void cf_catalog_note(char *buf, size_t size, const char *fmt, ...)
 {
@@ -55,25 +56,21 @@ static const char *iface_word(cf_iface i)
     return i == CF_IFACE_CAN ? "CAN" : i == CF_IFACE_USB ? "USB" : "unknown";
 }
 
-/* The SRAM size bounds the initial stack pointer: 6 KiB on the F042, 32 KiB
- * on the G431. Used only when the image carries no dictionary (Katapult,
- * deployers). */
+/* The SRAM size bounds the initial stack pointer (common/chips.h). Used only
+ * when the image carries no dictionary (Katapult, deployers). */
 static const char *mcu_from_stack(uint32_t sp)
 {
-    if (sp > 0x20000000u && sp <= 0x20001800u)
-        return "stm32f042x6";
-    if (sp > 0x20001800u && sp <= 0x20008000u)
-        return "stm32g431xx";
-    return NULL;
+    const cf_chip *c = cf_chip_by_stack(sp);
+    return c ? c->mcu : NULL;
 }
 
 static const char *mcu_of_probe(const char *probe_version)
 {
     if (strcasecmp(probe_version, "v2") == 0 || strcasecmp(probe_version, "v3") == 0 ||
         strcasecmp(probe_version, "v2-v3") == 0)
-        return "stm32f042x6";
+        return CF_F042_MCU;
     if (strcasecmp(probe_version, "v4") == 0 || strcasecmp(probe_version, "ht") == 0)
-        return "stm32g431xx";
+        return CF_G431_MCU;
     return NULL;
 }
 

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "common/fileio.h"
+#include "common/safe.h"
 
 /* ---- generic CSV ---- */
 
@@ -57,6 +58,56 @@ static cf_code csv_end_field(csv_state *st, const char *name, size_t line, cf_er
     return CF_OK;
 }
 
+/* A quoted field from the opening quote at buf[*i]: it runs to the closing
+ * quote, "" is a quote, and only ',' or the end of the line may follow. */
+static cf_code csv_quoted(csv_state *st, const char *buf, size_t len, size_t *i, size_t *line,
+                          const char *name, cf_error *err)
+{
+    size_t open_line = *line;
+    cf_code rc = CF_OK;
+    (*i)++;
+    for (;;) {
+        if (*i >= len)
+            return cf_fail(err, CF_ERR_FORMAT, "%s line %zu: quoted field never closed", name,
+                           open_line);
+        if (buf[*i] == '"' && !(*i + 1 < len && buf[*i + 1] == '"')) {
+            (*i)++;
+            break;
+        }
+        if (buf[*i] == '"') {
+            rc = csv_putc(st, '"', name, *line, err);
+            *i += 2;
+        } else {
+            if (buf[*i] == '\n')
+                (*line)++;
+            rc = csv_putc(st, buf[*i], name, *line, err);
+            (*i)++;
+        }
+        if (rc != CF_OK)
+            return rc;
+    }
+    /* make an empty quoted field exist */
+    if (!st->field && !(st->field = malloc(CF_CSV_MAX_FIELD)))
+        return cf_fail(err, CF_ERR_NOMEM, "out of memory reading %s", name);
+    if (*i < len && buf[*i] != ',' && buf[*i] != '\n' && buf[*i] != '\r')
+        return cf_fail(err, CF_ERR_FORMAT,
+                       "%s line %zu: text after a closing quote (expected ',' or end of line)",
+                       name, *line);
+    return CF_OK;
+}
+
+/* Ends the record's last field and hands the record to row (blank lines are
+ * skipped). */
+static cf_code csv_end_record(csv_state *st, cf_csv_row_fn row, void *ctx, size_t record_line,
+                              const char *name, size_t line, cf_error *err)
+{
+    cf_code rc = csv_end_field(st, name, line, err);
+    bool blank = rc == CF_OK && st->count == 1 && st->fields[0][0] == '\0';
+    if (rc == CF_OK && !blank && !row(ctx, record_line, st->fields, st->count, err))
+        rc = err && err->code ? err->code : CF_ERR_FORMAT;
+    return rc;
+}
+
 cf_code cf_csv_parse(const char *buf, size_t len, const char *name, cf_csv_row_fn row, void *ctx,
                      cf_error *err)
 {
@@ -73,65 +124,15 @@ cf_code cf_csv_parse(const char *buf, size_t len, const char *name, cf_csv_row_f
             in_record = true;
         }
         if (c == '"' && st.flen == 0 && !st.field) {
-            /* quoted field: runs to the closing quote; "" is a quote */
-            size_t open_line = line;
-            i++;
-            for (;;) {
-                if (i >= len) {
-                    rc = cf_fail(err, CF_ERR_FORMAT, "%s line %zu: quoted field never closed", name,
-                                 open_line);
-                    break;
-                }
-                if (buf[i] == '"') {
-                    if (i + 1 < len && buf[i + 1] == '"') {
-                        rc = csv_putc(&st, '"', name, line, err);
-                        i += 2;
-                    } else {
-                        i++;
-                        break;
-                    }
-                } else {
-                    if (buf[i] == '\n')
-                        line++;
-                    rc = csv_putc(&st, buf[i], name, line, err);
-                    i++;
-                }
-                if (rc != CF_OK)
-                    break;
-            }
-            if (rc != CF_OK)
-                break;
-            /* make an empty quoted field exist */
-            if (!st.field) {
-                st.field = malloc(CF_CSV_MAX_FIELD);
-                if (!st.field) {
-                    rc = cf_fail(err, CF_ERR_NOMEM, "out of memory reading %s", name);
-                    break;
-                }
-            }
-            if (i < len && buf[i] != ',' && buf[i] != '\n' && buf[i] != '\r') {
-                rc = cf_fail(err, CF_ERR_FORMAT,
-                             "%s line %zu: text after a closing quote (expected ',' or end of "
-                             "line)",
-                             name, line);
-                break;
-            }
-            continue;
-        }
-        if (c == ',') {
+            rc = csv_quoted(&st, buf, len, &i, &line, name, err);
+        } else if (c == ',') {
             rc = csv_end_field(&st, name, line, err);
             i++;
         } else if (c == '\r' || c == '\n') {
             if (c == '\r' && i + 1 < len && buf[i + 1] == '\n')
                 i++;
             i++;
-            rc = csv_end_field(&st, name, line, err);
-            if (rc == CF_OK) {
-                /* blank lines are skipped */
-                bool blank = st.count == 1 && st.fields[0][0] == '\0';
-                if (!blank && !row(ctx, record_line, st.fields, st.count, err))
-                    rc = err && err->code ? err->code : CF_ERR_FORMAT;
-            }
+            rc = csv_end_record(&st, row, ctx, record_line, name, line, err);
             csv_clear(&st);
             line++;
             in_record = false;
@@ -143,12 +144,8 @@ cf_code cf_csv_parse(const char *buf, size_t len, const char *name, cf_csv_row_f
             i++;
         }
     }
-    if (rc == CF_OK && in_record) {
-        rc = csv_end_field(&st, name, line, err);
-        bool blank = st.count == 1 && st.fields[0][0] == '\0';
-        if (rc == CF_OK && !blank && !row(ctx, record_line, st.fields, st.count, err))
-            rc = err && err->code ? err->code : CF_ERR_FORMAT;
-    }
+    if (rc == CF_OK && in_record)
+        rc = csv_end_record(&st, row, ctx, record_line, name, line, err);
     csv_clear(&st);
     if (rc != CF_OK && err && err->code == CF_OK)
         rc = cf_fail(err, rc, "%s: malformed CSV", name);
@@ -183,15 +180,6 @@ typedef struct manifest_ctx {
     cf_manifest *m;
     size_t cap;
 } manifest_ctx;
-
-static bool copy_field(char *dst, size_t size, const char *src)
-{
-    size_t n = strlen(src);
-    if (n >= size)
-        return false;
-    memcpy(dst, src, n + 1);
-    return true;
-}
 
 static const char *field_at(char **fields, size_t count, int col)
 {
@@ -289,16 +277,16 @@ static bool manifest_row(void *ctx, size_t line, char **fields, size_t count, cf
         cf_fail(err, CF_ERR_FORMAT, "%s line %zu: empty filepath", mc->name, line);
         return false;
     }
-    if (!copy_field(r->path, sizeof(r->path), path) ||
-        !copy_field(r->firmware_type, sizeof(r->firmware_type),
+    if (!cf_strlcpy(r->path, sizeof(r->path), path) ||
+        !cf_strlcpy(r->firmware_type, sizeof(r->firmware_type),
                     field_at(fields, count, mc->col[COL_TYPE])) ||
-        !copy_field(r->protocol, sizeof(r->protocol),
+        !cf_strlcpy(r->protocol, sizeof(r->protocol),
                     field_at(fields, count, mc->col[COL_PROTOCOL])) ||
-        !copy_field(r->process, sizeof(r->process),
+        !cf_strlcpy(r->process, sizeof(r->process),
                     field_at(fields, count, mc->col[COL_PROCESS])) ||
-        !copy_field(r->probe_version, sizeof(r->probe_version),
+        !cf_strlcpy(r->probe_version, sizeof(r->probe_version),
                     field_at(fields, count, mc->col[COL_PROBE])) ||
-        !copy_field(r->version, sizeof(r->version),
+        !cf_strlcpy(r->version, sizeof(r->version),
                     field_at(fields, count, mc->col[COL_VERSION]))) {
         cf_fail(err, CF_ERR_FORMAT, "%s line %zu: a field is too long", mc->name, line);
         return false;
@@ -312,7 +300,7 @@ static bool manifest_row(void *ctx, size_t line, char **fields, size_t count, cf
      * broken list, not a version to compare with. */
     const char *minp = field_at(fields, count, mc->col[COL_MIN_PLUGIN]);
     if (*minp && (!plain_version(minp) ||
-                  !copy_field(r->min_plugin_version, sizeof(r->min_plugin_version), minp))) {
+                  !cf_strlcpy(r->min_plugin_version, sizeof(r->min_plugin_version), minp))) {
         cf_fail(err, CF_ERR_FORMAT, "%s line %zu: min_plugin_version \"%s\" is not x.y.z", mc->name,
                 line, minp);
         return false;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "catalog/catalog_internal.h"
+#include "common/mem.h"
 
 #define MAX_DEPTH 12
 
@@ -30,14 +31,10 @@ static cf_code add_item(cf_catalog *cat, const char *abs, const char *rel,
     if (cat->count == CF_CATALOG_MAX_FILES)
         return cf_fail(err, CF_ERR_FORMAT, "%s holds more than %u firmware files", root->dir,
                        CF_CATALOG_MAX_FILES);
-    if (cat->count == cat->cap) {
-        size_t cap = cat->cap ? cat->cap * 2 : 64;
-        cf_catalog_item *v = realloc(cat->items, cap * sizeof(*v));
-        if (!v)
-            return cf_fail(err, CF_ERR_NOMEM, "out of memory listing firmware");
-        cat->items = v;
-        cat->cap = cap;
-    }
+    cf_catalog_item *v = cf_grow(cat->items, &cat->cap, cat->count + 1, sizeof(*v), 64);
+    if (!v)
+        return cf_fail(err, CF_ERR_NOMEM, "out of memory listing firmware");
+    cat->items = v;
     cf_code rc = cf_catalog_classify(abs, rel, root, ctx, &cat->items[cat->count], err);
     if (rc == CF_OK)
         cat->count++;

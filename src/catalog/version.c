@@ -43,20 +43,28 @@ static bool parse_word(const char *w, size_t len, int v[3])
     return true;
 }
 
+/* The next word at or after *p (its length in *len), *p moved past it; NULL
+ * when no word is left. */
+static const char *next_word(const char **p, size_t *len)
+{
+    while (**p && !word_char(**p))
+        (*p)++;
+    const char *start = *p;
+    while (**p && word_char(**p))
+        (*p)++;
+    *len = (size_t)(*p - start);
+    return *len ? start : NULL;
+}
+
 bool cf_semver_parse(const char *s, int v[3])
 {
     if (!s)
         return false;
-    const char *p = s;
-    while (*p) {
-        while (*p && !word_char(*p))
-            p++;
-        const char *start = p;
-        while (*p && word_char(*p))
-            p++;
-        if (p > start && parse_word(start, (size_t)(p - start), v))
+    const char *p = s, *start;
+    size_t len;
+    while ((start = next_word(&p, &len)) != NULL)
+        if (parse_word(start, len, v))
             return true;
-    }
     return false;
 }
 
@@ -78,14 +86,9 @@ void cf_version_flags_parse(const char *s, cf_version_flags *out)
     memset(out, 0, sizeof(*out));
     if (!s)
         return;
-    const char *p = s;
-    while (*p) {
-        while (*p && !word_char(*p))
-            p++;
-        const char *start = p;
-        while (*p && word_char(*p))
-            p++;
-        size_t len = (size_t)(p - start);
+    const char *p = s, *start;
+    size_t len;
+    while ((start = next_word(&p, &len)) != NULL) {
         if (len == 4 && strncasecmp(start, "lite", 4) == 0)
             out->lite = true;
         else if (len == 2 && strncasecmp(start, "K1", 2) == 0)

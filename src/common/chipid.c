@@ -1,5 +1,6 @@
 /* The UID's names: Klipper's USB serial, ST's ROM serial, Klipper's CAN UUID. */
 #include "common/chipid.h"
+#include "common/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -15,24 +16,13 @@ void cf_chipid_klipper_serial(const uint8_t uid[CF_CHIPID_LEN], char out[25])
     out[2 * CF_CHIPID_LEN] = '\0';
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 bool cf_chipid_from_klipper_serial(const char *serial, uint8_t uid[CF_CHIPID_LEN])
 {
     if (!serial || strlen(serial) != 2 * CF_CHIPID_LEN)
         return false;
     uint8_t tmp[CF_CHIPID_LEN];
     for (size_t i = 0; i < CF_CHIPID_LEN; i++) {
-        int hi = hexval(serial[2 * i]), lo = hexval(serial[2 * i + 1]);
+        int hi = cf_hex_digit(serial[2 * i]), lo = cf_hex_digit(serial[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return false;
         tmp[i] = (uint8_t)(hi << 4 | lo);
@@ -69,7 +59,7 @@ bool cf_chipid_rom_serial_names_chip(const char *rom_serial)
         strcmp(rom_serial, CF_CHIPID_F042_ROM_SERIAL) == 0)
         return false;
     for (size_t i = 0; i < 12; i++)
-        if (hexval(rom_serial[i]) < 0)
+        if (cf_hex_digit(rom_serial[i]) < 0)
             return false;
     return true;
 }

@@ -15,10 +15,7 @@ cf_code cf_fail(cf_error *err, cf_code code, const char *fmt, ...)
     if (!err || err->code != CF_OK)
         return code;
     err->code = code;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof(err->message), fmt, ap);
-    va_end(ap);
+    CF_FORMAT_ARGS(err->message, fmt);
     return code;
 }
 
@@ -26,10 +23,7 @@ void cf_hint(cf_error *err, const char *fmt, ...)
 {
     if (!err)
         return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->hint, sizeof(err->hint), fmt, ap);
-    va_end(ap);
+    CF_FORMAT_ARGS(err->hint, fmt);
 }
 
 void cf_hint_more(cf_error *err, const char *fmt, ...)
@@ -37,10 +31,7 @@ void cf_hint_more(cf_error *err, const char *fmt, ...)
     if (!err)
         return;
     char more[sizeof(err->hint)];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(more, sizeof(more), fmt, ap);
-    va_end(ap);
+    CF_FORMAT_ARGS(more, fmt);
     size_t used = strlen(err->hint);
     const char *glue = used == 0 ? "" : err->hint[used - 1] == '.' ? " " : ". ";
     snprintf(err->hint + used, sizeof(err->hint) - used, "%s%s", glue, more);
@@ -51,10 +42,7 @@ void cf_error_prefix(cf_error *err, const char *fmt, ...)
     if (!err)
         return;
     char prefix[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(prefix, sizeof(prefix), fmt, ap);
-    va_end(ap);
+    CF_FORMAT_ARGS(prefix, fmt);
     /* Room for both; the result is cut to the message size on purpose. */
     char joined[sizeof(prefix) + 2 + sizeof(err->message)];
     snprintf(joined, sizeof(joined), "%s: %s", prefix, err->message);

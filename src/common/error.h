@@ -14,8 +14,10 @@
 #ifndef CF_COMMON_ERROR_H
 #define CF_COMMON_ERROR_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 typedef enum cf_code {
     CF_OK = 0,
@@ -76,5 +78,16 @@ typedef struct cf_exit_class {
 } cf_exit_class;
 extern const cf_exit_class cf_exit_classes[];
 extern const size_t cf_exit_class_count;
+
+/* Formats the calling variadic function's arguments after fmt into the
+ * array buf (cut to fit, always terminated): the va_list steps of every
+ * printf-like helper, written once. */
+#define CF_FORMAT_ARGS(buf, fmt)                                                                   \
+    do {                                                                                           \
+        va_list cf_ap_;                                                                            \
+        va_start(cf_ap_, fmt);                                                                     \
+        vsnprintf((buf), sizeof(buf), (fmt), cf_ap_);                                              \
+        va_end(cf_ap_);                                                                            \
+    } while (0)
 
 #endif

@@ -140,13 +140,19 @@ static cf_code write_temp(const char *path, const char *dir, const void *data, s
     return CF_OK;
 }
 
+/* The first half of both writers: path's folder, and a temporary file in it
+ * that holds data. */
+static cf_code stage(const char *path, const void *data, size_t size, char *dir, size_t dir_size,
+                     char *tmp, size_t tmp_size, cf_error *err)
+{
+    cf_code rc = split_dir(path, dir, dir_size, err);
+    return rc == CF_OK ? write_temp(path, dir, data, size, tmp, tmp_size, err) : rc;
+}
+
 cf_code cf_write_file_atomic(const char *path, const void *data, size_t size, cf_error *err)
 {
     char dir[4096], tmp[4200];
-    cf_code rc = split_dir(path, dir, sizeof(dir), err);
-    if (rc != CF_OK)
-        return rc;
-    rc = write_temp(path, dir, data, size, tmp, sizeof(tmp), err);
+    cf_code rc = stage(path, data, size, dir, sizeof(dir), tmp, sizeof(tmp), err);
     if (rc != CF_OK)
         return rc;
     /* rename(2) replaces the name itself: a symbolic link at path is replaced, its
@@ -162,10 +168,7 @@ cf_code cf_write_file_atomic(const char *path, const void *data, size_t size, cf
 cf_code cf_write_file_new(const char *path, const void *data, size_t size, cf_error *err)
 {
     char dir[4096], tmp[4200];
-    cf_code rc = split_dir(path, dir, sizeof(dir), err);
-    if (rc != CF_OK)
-        return rc;
-    rc = write_temp(path, dir, data, size, tmp, sizeof(tmp), err);
+    cf_code rc = stage(path, data, size, dir, sizeof(dir), tmp, sizeof(tmp), err);
     if (rc != CF_OK)
         return rc;
     /* RENAME_NOREPLACE fails with EEXIST for any existing name, a symbolic link or a

@@ -102,3 +102,13 @@ bool cf_safe_is_clean(const char *src)
     }
     return true;
 }
+
+bool cf_strlcpy(char *dst, size_t cap, const char *src)
+{
+    if (cap == 0)
+        return false;
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return src[n] == '\0';
+}

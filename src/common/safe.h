@@ -32,4 +32,9 @@ const char *cf_safe(const char *src);
 /* True when src needs no escaping (cf_safe would return it unchanged). */
 bool cf_safe_is_clean(const char *src);
 
+/* The one plain string copy: src into dst (cap bytes), cut where it does not
+ * fit, always NUL-terminated when cap > 0. Returns true when all of src fit,
+ * so a caller that must not keep a cut value can refuse it. */
+bool cf_strlcpy(char *dst, size_t cap, const char *src);
+
 #endif

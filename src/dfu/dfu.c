@@ -137,15 +137,23 @@ static void wait_poll(cf_dfu *dfu)
     }
 }
 
+/* A class request to the DFU interface (DFU 1.1 section 3: bmRequestType
+ * 0x21 host-to-device, 0xA1 device-to-host), once the poll time is over. */
+static cf_usb_setup class_request(cf_dfu *dfu, uint8_t type, uint8_t request, uint16_t value,
+                                  uint16_t len)
+{
+    wait_poll(dfu);
+    return (cf_usb_setup){.request_type = type,
+                          .request = request,
+                          .value = value,
+                          .index = dfu->interface_number,
+                          .length = len};
+}
+
 cf_code cf_dfu_request_out(cf_dfu *dfu, uint8_t request, uint16_t value, const uint8_t *data,
                            uint16_t len, cf_error *err)
 {
-    wait_poll(dfu);
-    cf_usb_setup s = {.request_type = 0x21,
-                      .request = request,
-                      .value = value,
-                      .index = dfu->interface_number,
-                      .length = len};
+    cf_usb_setup s = class_request(dfu, 0x21, request, value, len);
     size_t actual = 0;
     /* The transport takes a non-const buffer for both directions; OUT never writes it. */
     cf_code rc =
@@ -157,12 +165,7 @@ cf_code cf_dfu_request_out(cf_dfu *dfu, uint8_t request, uint16_t value, const u
 cf_code cf_dfu_request_in(cf_dfu *dfu, uint8_t request, uint16_t value, uint8_t *data, uint16_t len,
                           size_t *actual, cf_error *err)
 {
-    wait_poll(dfu);
-    cf_usb_setup s = {.request_type = 0xA1,
-                      .request = request,
-                      .value = value,
-                      .index = dfu->interface_number,
-                      .length = len};
+    cf_usb_setup s = class_request(dfu, 0xA1, request, value, len);
     return cf_usb_control(dfu->dev, &s, data, actual, CF_DFU_TIMEOUT_MS, err);
 }
 

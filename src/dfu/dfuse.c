@@ -154,6 +154,46 @@ static cf_code write_block(cf_dfu *dfu, uint16_t block, uint32_t addr, const uin
     return poll_until_done(dfu, false, "DNLOAD", "write", addr, err);
 }
 
+/* Walks a transfer of len bytes at addr in blocks of wTransferSize, and says
+ * where a Set Address must come first: the ROM computes the address of block
+ * b as (b - 2) * wTransferSize + the address last set; whether a short block
+ * uses its own length is not documented, so a short block (and a wrapped
+ * block number) starts from a fresh pointer. Reads and writes share it. */
+typedef struct chunk_iter {
+    uint32_t addr;
+    size_t len, ts;
+    size_t off;       /* offset of this block in the transfer */
+    size_t n;         /* its length */
+    uint32_t at;      /* its address */
+    uint32_t block;   /* its block number; 0 before the first */
+    bool set_address; /* a Set Address to `at` must come first */
+} chunk_iter;
+
+static void chunks_begin(chunk_iter *it, uint32_t addr, size_t len, size_t ts)
+{
+    memset(it, 0, sizeof(*it));
+    it->addr = addr;
+    it->len = len;
+    it->ts = ts;
+}
+
+/* Moves to the next block; false after the last. */
+static bool chunks_next(chunk_iter *it)
+{
+    if (it->block != 0) {
+        it->off += it->n;
+        it->block++;
+    }
+    if (it->off >= it->len)
+        return false;
+    it->n = it->len - it->off < it->ts ? it->len - it->off : it->ts;
+    it->at = it->addr + (uint32_t)it->off;
+    it->set_address = it->block == 0 || it->n != it->ts || it->block > 0xFFFF;
+    if (it->set_address)
+        it->block = 2;
+    return true;
+}
+
 cf_code cf_dfuse_write(cf_dfu *dfu, uint32_t addr, const uint8_t *data, size_t len,
                        cf_dfu_progress_fn progress, void *user, cf_error *err)
 {
@@ -162,28 +202,15 @@ cf_code cf_dfuse_write(cf_dfu *dfu, uint32_t addr, const uint8_t *data, size_t l
     if (len > (uint64_t)UINT32_MAX + 1 - addr)
         return cf_fail(err, CF_ERR_USAGE, "write of %zu bytes at 0x%08x runs past 4 GiB", len,
                        (unsigned)addr);
-    const size_t ts = dfu->transfer_size;
-    size_t off = 0;
-    uint32_t block = 0; /* 0 = a Set Address is needed before the next block */
-    while (off < len) {
-        size_t n = len - off < ts ? len - off : ts;
-        uint32_t at = addr + (uint32_t)off;
-        /* The ROM computes (block-2)*wTransferSize + pointer; whether a short
-         * block uses its own length is not documented, so a short block (and
-         * a wrapped block number) starts from a fresh pointer. */
-        if (block == 0 || n != ts || block > 0xFFFF) {
-            cf_code rc = cf_dfuse_set_address(dfu, at, err);
-            if (rc != CF_OK)
-                return rc;
-            block = 2;
-        }
-        cf_code rc = write_block(dfu, (uint16_t)block, at, data + off, n, err);
+    chunk_iter it;
+    for (chunks_begin(&it, addr, len, dfu->transfer_size); chunks_next(&it);) {
+        cf_code rc = it.set_address ? cf_dfuse_set_address(dfu, it.at, err) : CF_OK;
+        if (rc == CF_OK)
+            rc = write_block(dfu, (uint16_t)it.block, it.at, data + it.off, it.n, err);
         if (rc != CF_OK)
             return rc;
-        block++;
-        off += n;
         if (progress)
-            progress(user, off, len);
+            progress(user, it.off + it.n, len);
     }
     return CF_OK;
 }
@@ -248,35 +275,25 @@ cf_code cf_dfuse_read(cf_dfu *dfu, uint32_t addr, uint8_t *out, size_t len,
     if (len > (uint64_t)UINT32_MAX + 1 - addr)
         return cf_fail(err, CF_ERR_USAGE, "read of %zu bytes at 0x%08x runs past 4 GiB", len,
                        (unsigned)addr);
-    const size_t ts = dfu->transfer_size;
     if (dfu->state != CF_DFU_IDLE) {
         cf_code rc = abort_to_idle(dfu, "read", addr, err);
         if (rc != CF_OK)
             return rc;
     }
-    size_t off = 0;
-    uint32_t block = 0; /* 0 = point the device at the next address first */
-    while (off < len) {
-        size_t n = len - off < ts ? len - off : ts;
-        uint32_t at = addr + (uint32_t)off;
-        if (block == 0 || n != ts || block > 0xFFFF) {
-            cf_code rc = point_for_upload(dfu, at, err);
-            if (rc != CF_OK)
-                return rc;
-            block = 2;
-        }
-        cf_code rc = upload_block(dfu, (uint16_t)block, at, out + off, n, err);
+    chunk_iter it;
+    for (chunks_begin(&it, addr, len, dfu->transfer_size); chunks_next(&it);) {
+        cf_code rc = it.set_address ? point_for_upload(dfu, it.at, err) : CF_OK;
+        if (rc == CF_OK)
+            rc = upload_block(dfu, (uint16_t)it.block, it.at, out + it.off, it.n, err);
         if (rc != CF_OK)
             return rc;
-        block++;
-        off += n;
         if (progress)
-            progress(user, off, len);
+            progress(user, it.off + it.n, len);
     }
     /* Leave the device idle for whatever comes next. */
     cf_error e = {0};
     if (cf_dfu_abort(dfu, &e) != CF_OK)
-        return cf_dfu_fail_cause(dfu, err, &e, "read", addr + (uint32_t)off);
+        return cf_dfu_fail_cause(dfu, err, &e, "read", addr + (uint32_t)len);
     return CF_OK;
 }
 

@@ -63,9 +63,15 @@
  *    mass erase 8 s.
  *
  * Get Commands (UPLOAD block 0) = 00 21 41 92 for all three (AN3156) [D; U per chip].
+ *
+ * The F042's and G431's geometry and datasheet timings come from the one chip
+ * table (common/chips.h); what only a ROM shows (strings, alt names, system
+ * memory, option-byte contents) stays here.
  */
 #include <string.h>
 
+#include "common/chipid.h"
+#include "common/chips.h"
 #include "emu/emu_internal.h"
 
 static const uint8_t dfuse_commands[] = {0x00, 0x21, 0x41, 0x92};
@@ -93,39 +99,39 @@ static const uint8_t f446_option_default[16] = {0xEF, 0xAA, 0x10, 0x55, 0xFF, 0x
 static const emu_chip chips[] = {
     {
         .id = CF_EMU_CHIP_F042,
-        .name = "stm32f042x6",
+        .name = CF_F042_MCU,
         .bcd_usb = 0x0100,
         .bcd_device = 0x2200,
         .max_power_2ma = 50,
         .manufacturer = "STMicroelectronics",
         .product = "STM32  BOOTLOADER",
-        .serial = "FFFFFFFEFFFF",
+        .serial = CF_CHIPID_F042_ROM_SERIAL,
         .alt_count = 2,
         .alt_names = {"@Internal Flash  /0x08000000/032*0001Kg",
                       "@Option Bytes  /0x1FFFF800/01*016 e"},
-        .flash_base = 0x08000000,
-        .flash_size = 32 * 1024,
-        .page_size = 1024,
-        .prog_unit = 2,
+        .flash_base = CF_CHIP_FLASH_START,
+        .flash_size = CF_F042_FLASH_SIZE,
+        .page_size = CF_F042_PAGE_SIZE,
+        .prog_unit = CF_F042_PROGRAM_UNIT,
         .option_default = f042_option_default,
         .region_count = 4,
         .regions =
             {
-                {EMU_REGION_FLASH, 0x08000000, 32 * 1024, true},
-                {EMU_REGION_OPTION, 0x1FFFF800, 16, true},
-                {EMU_REGION_RAM, 0x20000000, 6 * 1024, true},
-                {EMU_REGION_SYSMEM, 0x1FFFC400, 0x1FFFF800 - 0x1FFFC400, false},
+                {EMU_REGION_FLASH, CF_CHIP_FLASH_START, CF_F042_FLASH_SIZE, true},
+                {EMU_REGION_OPTION, CF_F042_OPTION_BYTES, CF_F042_OPTION_BYTES_SIZE, true},
+                {EMU_REGION_RAM, CF_CHIP_SRAM_START, CF_F042_SRAM_SIZE, true},
+                {EMU_REGION_SYSMEM, 0x1FFFC400, CF_F042_OPTION_BYTES - 0x1FFFC400, false},
             },
         .page_erase_ns = 25000000,
-        .mass_erase_ns = 40000000,
-        .prog_unit_ns = 53500,
+        .mass_erase_ns = CF_F042_ERASE_MAX_US * 1000ull,
+        .prog_unit_ns = CF_F042_PROGRAM_NS,
         .set_address_ns = 0,
         .commands = dfuse_commands,
         .command_count = sizeof dfuse_commands,
     },
     {
         .id = CF_EMU_CHIP_G431,
-        .name = "stm32g431xx",
+        .name = CF_G431_MCU,
         .bcd_usb = 0x0200,
         .bcd_device = 0x0200,
         .max_power_2ma = 50,
@@ -137,23 +143,23 @@ static const emu_chip chips[] = {
         .alt_count = 3,
         .alt_names = {"@Internal Flash   /0x08000000/64*02Kg",
                       "@Option Bytes   /0x1FFF7800/01*40Be", "@OTP Memory   /0x1FFF7000/01*01Ke"},
-        .flash_base = 0x08000000,
-        .flash_size = 128 * 1024,
-        .page_size = 2048,
-        .prog_unit = 8,
+        .flash_base = CF_CHIP_FLASH_START,
+        .flash_size = CF_G431_FLASH_SIZE,
+        .page_size = CF_G431_PAGE_SIZE,
+        .prog_unit = CF_G431_PROGRAM_UNIT,
         .option_default = g431_option_default,
         .region_count = 5,
         .regions =
             {
-                {EMU_REGION_FLASH, 0x08000000, 128 * 1024, true},
-                {EMU_REGION_OPTION, 0x1FFF7800, 40, true},
+                {EMU_REGION_FLASH, CF_CHIP_FLASH_START, CF_G431_FLASH_SIZE, true},
+                {EMU_REGION_OPTION, CF_G431_OPTION_BYTES, CF_G431_OPTION_BYTES_SIZE, true},
                 {EMU_REGION_OTP, 0x1FFF7000, 1024, true},
-                {EMU_REGION_RAM, 0x20000000, 32 * 1024, true},
+                {EMU_REGION_RAM, CF_CHIP_SRAM_START, CF_G431_SRAM_SIZE, true},
                 {EMU_REGION_SYSMEM, 0x1FFF0000, 28 * 1024, false},
             },
-        .page_erase_ns = 22020000,
-        .mass_erase_ns = 22130000,
-        .prog_unit_ns = 81700,
+        .page_erase_ns = CF_G431_PAGE_ERASE_US * 1000ull,
+        .mass_erase_ns = CF_G431_MASS_ERASE_US * 1000ull,
+        .prog_unit_ns = CF_G431_PROGRAM_NS,
         .set_address_ns = 0,
         .commands = dfuse_commands,
         .command_count = sizeof dfuse_commands,

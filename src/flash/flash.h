@@ -34,32 +34,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/chips.h"
 #include "common/error.h"
+#include "common/events.h"
 #include "image/image.h"
 #include "usb/usb.h"
 
-typedef enum cf_flash_phase {
-    CF_PHASE_CONNECT = 0,
-    CF_PHASE_CHECK, /* safety gates */
-    CF_PHASE_READ,  /* read current contents / backup */
-    CF_PHASE_ERASE,
-    CF_PHASE_WRITE,
-    CF_PHASE_VERIFY,
-    CF_PHASE_LEAVE,
-    CF_PHASE_DONE
-} cf_flash_phase;
-
-const char *cf_flash_phase_name(cf_flash_phase p); /* "connect", "erase", ... */
-
-/* Progress and notices for front ends; both optional. */
-typedef struct cf_flash_events {
-    void *user;
-    /* done/total in bytes for READ/ERASE/WRITE/VERIFY; called with done == 0 at
-     * the start of a phase and done == total at its end. */
-    void (*progress)(void *user, cf_flash_phase phase, size_t done, size_t total);
-    /* One line of information or warning ("backup saved to ...", forced gate). */
-    void (*notice)(void *user, bool warning, const char *text);
-} cf_flash_events;
+/* cf_flash_phase, cf_flash_events and their helpers: common/events.h. */
 
 /* How the pages that must change are erased. Mass erase wipes the whole flash
  * in one operation that takes about as long as one page erase, so when most
@@ -136,31 +117,14 @@ cf_code cf_read_flash_dfu(cf_usb_backend *be, const char *device, uint8_t **out,
 cf_code cf_backup_dfu(cf_usb_backend *be, const char *device, const char *out_path,
                       const cf_flash_events *ev, cf_flash_report *rep, cf_error *err);
 
-/* Chip known from a DfuSe flash layout: name and flash geometry. */
-typedef struct cf_chip {
-    const char *mcu;   /* dictionary MCU string: "stm32f042x6", "stm32g431xx" */
-    const char *probe; /* "Cartographer v2/v3", "Cartographer v4/HT" */
-    uint32_t flash_start;
-    uint32_t flash_size;
-    uint32_t page_size;
-    uint32_t option_bytes; /* address of the option-bytes alt setting */
-    /* Datasheet timings, for choosing the erase method (max where no typical is given). */
-    uint32_t page_erase_us;
-    uint32_t mass_erase_us;
-    uint32_t page_program_us; /* programming one whole page */
-    /* SRAM the initial stack pointer of its firmware points into (the stack
-     * grows down, so SP may equal the end). */
-    uint32_t sram_start;
-    uint32_t sram_size;
-} cf_chip;
+/* cf_chip, the chip table and cf_chip_by_mcu: common/chips.h. */
+
 /* Identifies the chip of a DFU device from its memory layouts and strings: ST's
  * ROM bootloader (0483:df11, manufacturer "STMicroelectronics" when strings
  * could be read), the flash geometry of alt 0 and the address of the option
  * bytes (which tells an F072 with 128 KiB in 2 KiB pages from a G431). NULL if
  * it is not a Cartographer chip. */
 const cf_chip *cf_chip_from_device(const cf_usb_dfu_info *info);
-/* The chip table entry for a dictionary MCU name ("stm32f042x6"); NULL if none. */
-const cf_chip *cf_chip_by_mcu(const char *mcu);
 
 /* What a DFU device is, for lists and refusals: a Cartographer chip, or the
  * chip family its layout gives away (a printer mainboard's or toolhead's MCU in

@@ -20,24 +20,6 @@ typedef struct session {
     bool plan_mass; /* a mass erase was planned (for the failure hint) */
 } session;
 
-void cf_flash_notice(const cf_flash_events *ev, bool warning, const char *fmt, ...)
-{
-    if (!ev || !ev->notice)
-        return;
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    ev->notice(ev->user, warning, text);
-}
-
-void cf_flash_progress(const cf_flash_events *ev, cf_flash_phase phase, size_t done, size_t total)
-{
-    if (ev && ev->progress)
-        ev->progress(ev->user, phase, done, total);
-}
-
 /* Adapts the engine's per-call progress to a phase-wide byte count. */
 typedef struct phase_progress {
     const cf_flash_events *ev;
@@ -263,6 +245,18 @@ static size_t run_end(const cf_flash_plan *plan, const bool *which, size_t first
     return p;
 }
 
+/* The next run of marked pages at or after *p, [*p, *end); false when none
+ * is left. */
+static bool next_run(const cf_flash_plan *plan, const bool *which, size_t *p, size_t *end)
+{
+    for (; *p < plan->page_count; (*p)++) {
+        *end = run_end(plan, which, *p);
+        if (*end != *p)
+            return true;
+    }
+    return false;
+}
+
 static size_t marked_bytes(const cf_flash_plan *plan, const bool *which)
 {
     size_t pages = 0;
@@ -276,12 +270,7 @@ static cf_code write_pages(session *s, const cf_flash_plan *plan, cf_error *err)
 {
     size_t total = marked_bytes(plan, plan->write), done = 0;
     cf_flash_progress(s->ev, CF_PHASE_WRITE, 0, total);
-    for (size_t p = 0; p < plan->page_count;) {
-        size_t end = run_end(plan, plan->write, p);
-        if (end == p) {
-            p++;
-            continue;
-        }
+    for (size_t p = 0, end = 0; next_run(plan, plan->write, &p, &end); p = end) {
         uint32_t addr = page_address(plan, p);
         size_t len = page_bytes(plan, end - p);
         phase_progress pp = {s->ev, CF_PHASE_WRITE, done, total, 0};
@@ -291,7 +280,6 @@ static cf_code write_pages(session *s, const cf_flash_plan *plan, cf_error *err)
             return fail_at(s, CF_PHASE_WRITE, addr + (uint32_t)pp.done, rc);
         done += len;
         s->rep->bytes_written += len;
-        p = end;
     }
     cf_flash_progress(s->ev, CF_PHASE_WRITE, total, total);
     return CF_OK;
@@ -306,12 +294,7 @@ static cf_code verify_pages(session *s, const cf_flash_plan *plan, cf_error *err
     if (!buf)
         return cf_fail(err, CF_ERR_NOMEM, "out of memory for verify");
     cf_code rc = CF_OK;
-    for (size_t p = 0; p < plan->page_count && rc == CF_OK;) {
-        size_t end = run_end(plan, plan->verify, p);
-        if (end == p) {
-            p++;
-            continue;
-        }
+    for (size_t p = 0, end = 0; rc == CF_OK && next_run(plan, plan->verify, &p, &end); p = end) {
         uint32_t addr = page_address(plan, p);
         size_t len = page_bytes(plan, end - p);
         const uint8_t *want = plan->target + page_bytes(plan, p);
@@ -330,7 +313,6 @@ static cf_code verify_pages(session *s, const cf_flash_plan *plan, cf_error *err
         }
         done += len;
         s->rep->bytes_verified += len;
-        p = end;
     }
     free(buf);
     if (rc == CF_OK)
@@ -370,16 +352,10 @@ static void summarize(session *s, const cf_flash_plan *plan, const cf_flash_opts
     sum->leave = !opts->no_leave;
     for (size_t p = 0; p < plan->page_count; p++)
         sum->erases += !plan->mass && plan->changed[p] && plan->erase[p];
-    for (size_t p = 0; p < plan->page_count;) {
-        size_t end = run_end(plan, plan->changed, p);
-        if (end == p) {
-            p++;
-            continue;
-        }
+    for (size_t p = 0, end = 0; next_run(plan, plan->changed, &p, &end); p = end) {
         if (sum->run_count < CF_FLASH_PLAN_RUNS)
             sum->runs[sum->run_count] = (cf_flash_run){page_address(plan, p), (uint32_t)(end - p)};
         sum->run_count++;
-        p = end;
     }
 }
 

@@ -80,11 +80,6 @@ cf_code cf_flash_save_backup(const char *dir, const char *chip, uint32_t address
 cf_code cf_flash_backup_name(const char *dir, const char *chip, uint32_t address, char *path_out,
                              size_t path_size, cf_error *err);
 
-/* Notices (flash_dfu.c). */
-void cf_flash_notice(const cf_flash_events *ev, bool warning, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void cf_flash_progress(const cf_flash_events *ev, cf_flash_phase phase, size_t done, size_t total);
-
 /* How long a DFU wait may last on this chip (see cf_dfu_set_busy_limit). */
 uint32_t cf_chip_busy_limit_ms(const cf_chip *c);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "flash/flash_internal.h"
+#include "image/vectors.h"
 
 #define KATAPULT_APP_START 0x08002000u
 
@@ -48,14 +49,12 @@ static cf_code check_fits(const cf_image *img, const cf_dfuse_layout *layout, cf
 }
 
 /* What makes bytes firmware for this chip, from the core's reset sequence
- * (ARMv6-M / ARMv7-M Architecture Reference Manuals, "Reset behavior"): the
- * core loads SP from word 0 of the vector table and PC from word 1, and bit 0
- * of that word must be 1 (Thumb state) or it faults at once. So word 0 must
- * point into this chip's SRAM (word aligned: the core ignores bits 1:0) and
- * word 1, Thumb bit set, into the code the image itself brings to flash. */
+ * (image/vectors.h): word 0 of the vector table must point into this chip's
+ * SRAM and word 1, Thumb bit set, into the code the image itself brings to
+ * flash. */
 static bool sp_in_sram(uint32_t sp, const cf_chip *chip)
 {
-    return (sp & 3) == 0 && sp > chip->sram_start && sp - chip->sram_start <= chip->sram_size;
+    return cf_vectors_sp_ok(sp, chip->sram_start, chip->sram_size);
 }
 
 static cf_code check_suffix_ids(const cf_image *img, const cf_usb_dfu_info *dev, bool force,

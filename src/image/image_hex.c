@@ -2,6 +2,7 @@
  * digits, one record per line (LF or CRLF). Record types: 00 data, 01 end of
  * file, 02 extended segment address, 03 start segment address (ignored),
  * 04 extended linear address, 05 start linear address (ignored). */
+#include "common/text.h"
 #include "image/image_internal.h"
 
 #include <stdio.h>
@@ -17,22 +18,19 @@ typedef struct hex_state {
 
 static const char fix_hint[] = "The HEX file is damaged or truncated; download or export it again";
 
-static int hex_value(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 static cf_code hex_fail(hex_state *st, cf_error *err, const char *what)
 {
     cf_fail(err, CF_ERR_FORMAT, "%s line %lu: %s", st->name, st->line, what);
     cf_hint(err, "%s", fix_hint);
     return CF_ERR_FORMAT;
+}
+
+/* A record of a type with a fixed length that carries another. */
+static cf_code wrong_count(hex_state *st, cf_error *err, uint8_t type, uint8_t count, unsigned want)
+{
+    char what[96];
+    snprintf(what, sizeof(what), "record type %02X must carry %u bytes, not %u", type, want, count);
+    return hex_fail(st, err, what);
 }
 
 /* Decodes the digits after ':' into rec; *n is the number of bytes. */
@@ -41,7 +39,7 @@ static cf_code decode_record(hex_state *st, const uint8_t *p, size_t len, uint8_
 {
     char what[160];
     for (size_t i = 0; i < len; i++) {
-        if (hex_value(p[i]) < 0) {
+        if (cf_hex_digit(p[i]) < 0) {
             if (p[i] >= 0x20 && p[i] < 0x7F)
                 snprintf(what, sizeof(what), "column %zu: '%c' is not a hexadecimal digit", i + 2,
                          p[i]);
@@ -56,7 +54,7 @@ static cf_code decode_record(hex_state *st, const uint8_t *p, size_t len, uint8_
                  len);
         return hex_fail(st, err, what);
     }
-    size_t count = (size_t)(hex_value(p[0]) << 4 | hex_value(p[1]));
+    size_t count = (size_t)(cf_hex_digit(p[0]) << 4 | cf_hex_digit(p[1]));
     size_t want = 2 * (count + 5);
     if (len < want) {
         snprintf(what, sizeof(what),
@@ -72,7 +70,7 @@ static cf_code decode_record(hex_state *st, const uint8_t *p, size_t len, uint8_
     }
     unsigned sum = 0;
     for (size_t i = 0; i < count + 5; i++) {
-        rec[i] = (uint8_t)(hex_value(p[2 * i]) << 4 | hex_value(p[2 * i + 1]));
+        rec[i] = (uint8_t)(cf_hex_digit(p[2 * i]) << 4 | cf_hex_digit(p[2 * i + 1]));
         sum += rec[i];
     }
     if ((sum & 0xFF) != 0) {
@@ -113,21 +111,15 @@ static cf_code apply_record(hex_state *st, const uint8_t *rec, cf_error *err)
         return CF_OK;
     case 0x02:
     case 0x04:
-        if (count != 2) {
-            snprintf(what, sizeof(what), "record type %02X must carry 2 bytes, not %u", type,
-                     count);
-            return hex_fail(st, err, what);
-        }
+        if (count != 2)
+            return wrong_count(st, err, type, count, 2);
         st->base = type == 0x02 ? (uint32_t)(data[0] << 8 | data[1]) << 4
                                 : (uint32_t)(data[0] << 8 | data[1]) << 16;
         return CF_OK;
     case 0x03:
     case 0x05:
-        if (count != 4) {
-            snprintf(what, sizeof(what), "record type %02X must carry 4 bytes, not %u", type,
-                     count);
-            return hex_fail(st, err, what);
-        }
+        if (count != 4)
+            return wrong_count(st, err, type, count, 4);
         return CF_OK; /* start address: meaningless for flashing */
     default:
         snprintf(what, sizeof(what), "unknown record type 0x%02X", type);

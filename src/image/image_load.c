@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "common/fileio.h"
+#include "common/mem.h"
 
 bool cf_range_fits(uint32_t addr, uint64_t len)
 {
@@ -55,16 +56,10 @@ void cf_note(char *buf, size_t size, const char *fmt, ...)
 
 static cf_code grow_entry(cf_seg_entry *e, size_t need, cf_error *err)
 {
-    if (need <= e->cap)
-        return CF_OK;
-    size_t cap = e->cap ? e->cap : 256;
-    while (cap < need)
-        cap *= 2;
-    uint8_t *p = realloc(e->data, cap);
+    uint8_t *p = cf_grow(e->data, &e->cap, need, 1, 256);
     if (!p)
         return cf_fail(err, CF_ERR_NOMEM, "out of memory building the image");
     e->data = p;
-    e->cap = cap;
     return CF_OK;
 }
 
@@ -75,14 +70,10 @@ cf_code cf_seg_append(cf_seg_list *l, uint32_t addr, const uint8_t *data, size_t
         return CF_OK;
     cf_seg_entry *last = l->count ? &l->v[l->count - 1] : NULL;
     if (!last || (uint64_t)last->address + last->size != addr) {
-        if (l->count == l->cap) {
-            size_t cap = l->cap ? l->cap * 2 : 8;
-            cf_seg_entry *v = realloc(l->v, cap * sizeof(*v));
-            if (!v)
-                return cf_fail(err, CF_ERR_NOMEM, "out of memory building the image");
-            l->v = v;
-            l->cap = cap;
-        }
+        cf_seg_entry *v = cf_grow(l->v, &l->cap, l->count + 1, sizeof(*v), 8);
+        if (!v)
+            return cf_fail(err, CF_ERR_NOMEM, "out of memory building the image");
+        l->v = v;
         last = &l->v[l->count++];
         memset(last, 0, sizeof(*last));
         last->address = addr;

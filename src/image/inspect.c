@@ -25,9 +25,13 @@
 #include <string.h>
 #include <strings.h>
 
-#define FLASH_BASE 0x08000000u
-#define APP_OFFSET 0x2000u /* Katapult's size on Cartographer probes */
-#define APP_BASE (FLASH_BASE + APP_OFFSET)
+#include "common/chips.h"
+#include "image/vectors.h"
+
+#define FLASH_BASE CF_CHIP_FLASH_START
+/* Katapult's size on Cartographer probes */
+#define APP_OFFSET (CF_APP_START - CF_CHIP_FLASH_START)
+#define APP_BASE CF_APP_START
 #define FLASH_MAX (1024u * 1024u)
 
 #define UF2_MAGIC0 0x0A324655u
@@ -82,7 +86,7 @@ static bool sram_sp(uint32_t sp)
 
 static bool flash_pc(uint32_t pc)
 {
-    return (pc & 1) && pc >= FLASH_BASE && pc < FLASH_BASE + FLASH_MAX;
+    return cf_vectors_pc_ok(pc, FLASH_BASE, FLASH_MAX);
 }
 
 /* A Katapult image whose vector table sits at image offset `off`. */
@@ -96,7 +100,7 @@ static bool katapult_at(const cf_image *img, uint32_t off)
     uint32_t sig = pc - 9 - FLASH_BASE;
     if (sig > UINT32_MAX - off)
         return false;
-    return bytes_match(img, off + sig, "CanBoot!", 8);
+    return bytes_match(img, off + sig, CF_KATAPULT_SIGNATURE, CF_KATAPULT_SIGNATURE_LEN);
 }
 
 /* An app vector table at image offset `off`, linked at FLASH_BASE + off, whose
@@ -165,31 +169,29 @@ static cf_iface katapult_link(const cf_image *img, uint32_t off, uint32_t len)
 /* Katapult's linker script ends the stack 8 bytes below the end of RAM (the
  * last 8 bytes hold the request to stay in the bootloader), and its RAM size
  * is fixed per MCU (Katapult src/generic/armcm_link.lds.S, src/stm32/Kconfig
- * RAM_SIZE: 0x1800 on the F042, 0x8000 on the G431). A 6 KiB F042 stack also
- * lies inside the G431's SRAM, so only the exact value tells the chip. */
+ * RAM_SIZE: 0x1800 on the F042, 0x8000 on the G431: each chip's whole SRAM,
+ * common/chips.h). A 6 KiB F042 stack also lies inside the G431's SRAM, so
+ * only the exact value tells the chip. */
 #define KATAPULT_RAM_RESERVED 8u
-static const struct {
-    const char *mcu;
-    uint32_t ram_end;
-} katapult_ram[] = {
-    {"stm32f042x6", 0x20000000u + 0x1800u},
-    {"stm32g431xx", 0x20000000u + 0x8000u},
-};
+
+static uint32_t katapult_stack_of(const cf_chip *c)
+{
+    return c->sram_start + c->sram_size - KATAPULT_RAM_RESERVED;
+}
 
 const char *cf_image_katapult_mcu(uint32_t sp)
 {
-    for (size_t i = 0; i < sizeof(katapult_ram) / sizeof(katapult_ram[0]); i++)
-        if (sp && katapult_ram[i].ram_end - KATAPULT_RAM_RESERVED == sp)
-            return katapult_ram[i].mcu;
+    const cf_chip *c;
+    for (size_t i = 0; (c = cf_chip_at(i)) != NULL; i++)
+        if (sp && katapult_stack_of(c) == sp)
+            return c->mcu;
     return NULL;
 }
 
 uint32_t cf_image_katapult_sp(const char *mcu)
 {
-    for (size_t i = 0; mcu && i < sizeof(katapult_ram) / sizeof(katapult_ram[0]); i++)
-        if (strcmp(katapult_ram[i].mcu, mcu) == 0)
-            return katapult_ram[i].ram_end - KATAPULT_RAM_RESERVED;
-    return 0;
+    const cf_chip *c = cf_chip_by_mcu(mcu);
+    return c ? katapult_stack_of(c) : 0;
 }
 
 const char *cf_image_target_mcu(const cf_image_info *info)

@@ -16,6 +16,7 @@
  *  - CAN builds declare RESERVE_PINS_CAN and CANBUS_FREQUENCY; USB builds
  *    RESERVE_PINS_USB and no CANBUS_FREQUENCY. Both reserve PA11,PA12.
  *  - Only 6.1.0 and later carry "app": "Cartographer" (and "license"). */
+#include "common/mem.h"
 #include "image/image_internal.h"
 
 #include <ctype.h>
@@ -150,15 +151,8 @@ static char *inflate_json(z_stream *zs, const uint8_t *p, size_t avail, size_t *
     }
     buf[0] = '{';
     while (rc != Z_STREAM_END) {
-        if (len == cap) {
-            if (cap >= DICT_MAX_OUT)
-                break;
-            cap *= 2;
-            char *nb = realloc(buf, cap + 1);
-            if (!nb)
-                break;
-            buf = nb;
-        }
+        if (len == cap && (cap >= DICT_MAX_OUT || !cf_grow_text(&buf, &cap)))
+            break;
         zs->next_out = (Bytef *)buf + len;
         zs->avail_out = (uInt)(cap - len);
         rc = inflate(zs, Z_NO_FLUSH);

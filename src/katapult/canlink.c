@@ -70,10 +70,13 @@ static void on_linkinfo(void *vctx, uint16_t type, const uint8_t *d, size_t len)
 
 static void on_link(void *vctx, uint16_t type, const uint8_t *d, size_t len)
 {
-    if (type != IFLA_LINKINFO)
-        return;
     linkinfo_ctx *ctx = vctx;
-    walk_attrs(d, len, on_linkinfo, ctx);
+    if (type == IFLA_LINKINFO)
+        walk_attrs(d, len, on_linkinfo, ctx);
+    else if (type == IFLA_OPERSTATE && len >= 1)
+        ctx->out->operstate = d[0];
+    else if (type == IFLA_TXQLEN && len >= sizeof(uint32_t))
+        memcpy(&ctx->out->txqlen, d, sizeof(uint32_t));
 }
 
 bool cf_kp_canlink_parse(const uint8_t *msg, size_t len, cf_kp_canlink *out)
@@ -138,6 +141,15 @@ cf_code cf_kp_canlink_get(const char *ifname, cf_kp_canlink *out, cf_error *err)
     if (!cf_kp_canlink_parse(buf, (size_t)n, out))
         return cf_fail(err, CF_ERR_FORMAT, "unexpected netlink reply for %s", ifname);
     return CF_OK;
+}
+
+const char *cf_kp_oper_state_name(uint8_t operstate)
+{
+    /* RFC 2863 ifOperStatus as linux/if.h numbers it (IF_OPER_UNKNOWN = 0 ..
+     * IF_OPER_UP = 6), in the words `ip link` prints. */
+    static const char *names[] = {"UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN",
+                                  "TESTING", "DORMANT",    "UP"};
+    return operstate < sizeof(names) / sizeof(names[0]) ? names[operstate] : "UNKNOWN";
 }
 
 const char *cf_kp_can_state_name(uint32_t state)

@@ -16,7 +16,9 @@ typedef struct cf_kp_canlink {
     bool has_bitrate; /* real CAN controllers report one; vcan does not */
     uint32_t bitrate;
     bool has_state;
-    uint32_t state; /* enum can_state: 0 active, 1 warning, 2 passive, 3 bus-off, 4 stopped */
+    uint32_t state;    /* enum can_state: 0 active, 1 warning, 2 passive, 3 bus-off, 4 stopped */
+    uint8_t operstate; /* IFLA_OPERSTATE, RFC 2863 (linux/if.h IF_OPER_*); 0 = unknown */
+    uint32_t txqlen;   /* IFLA_TXQLEN; 0 when not reported */
 } cf_kp_canlink;
 
 /* CF_ERR_NOT_FOUND when there is no such interface. */
@@ -27,5 +29,7 @@ cf_code cf_kp_canlink_get(const char *ifname, cf_kp_canlink *out, cf_error *err)
 bool cf_kp_canlink_parse(const uint8_t *msg, size_t len, cf_kp_canlink *out);
 
 const char *cf_kp_can_state_name(uint32_t state);
+/* The operational state as `ip link` names it: "UP", "DOWN", "UNKNOWN", ... */
+const char *cf_kp_oper_state_name(uint8_t operstate);
 
 #endif

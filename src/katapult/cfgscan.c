@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "common/fileio.h"
+#include "common/text.h"
 #include "katapult/katapult.h"
 
 #define MAX_CFG_SIZE (8u * 1024u * 1024u)
@@ -97,16 +98,6 @@ static void add_entry(scan *sc, bool can, const char *val, size_t vlen, const ch
     snprintf(e->source, sizeof(e->source), "%s:%zu", name, line);
 }
 
-static void trim(const char **s, size_t *n)
-{
-    while (*n && isspace((unsigned char)**s)) {
-        (*s)++;
-        (*n)--;
-    }
-    while (*n && isspace((unsigned char)(*s)[*n - 1]))
-        (*n)--;
-}
-
 typedef void (*include_fn)(void *ctx, const char *spec, size_t n);
 
 /* One config line (without newline). */
@@ -131,7 +122,7 @@ static void scan_line(scan *sc, const char *l, size_t n, const char *name, size_
             break;
         }
     bool indented = n && isspace((unsigned char)l[0]);
-    trim(&l, &n);
+    cf_trim(&l, &n);
     if (!n)
         return;
     if (l[0] == '[' && !indented) {
@@ -140,7 +131,7 @@ static void scan_line(scan *sc, const char *l, size_t n, const char *name, size_
             return;
         const char *h = l + 1;
         size_t hn = (size_t)(close - h);
-        trim(&h, &hn);
+        cf_trim(&h, &hn);
         if (hn > 8 && strncmp(h, "include ", 8) == 0) {
             sc->relevant = false;
             sc->section[0] = 0;
@@ -161,8 +152,8 @@ static void scan_line(scan *sc, const char *l, size_t n, const char *name, size_
         return;
     const char *key = l, *val = l + k + 1;
     size_t kn = k, vn = n - k - 1;
-    trim(&key, &kn);
-    trim(&val, &vn);
+    cf_trim(&key, &kn);
+    cf_trim(&val, &vn);
     if (kn == 11 && strncasecmp(key, "canbus_uuid", 11) == 0 && is_hex12(val, vn))
         add_entry(sc, true, val, vn, sc->section, name, lineno);
     else if (kn == 6 && strncasecmp(key, "serial", 6) == 0 && vn)
@@ -172,17 +163,13 @@ static void scan_line(scan *sc, const char *l, size_t n, const char *name, size_
 static void scan_text(scan *sc, const char *text, size_t len, const char *name, include_fn inc,
                       void *inc_ctx)
 {
-    size_t lineno = 0;
-    for (size_t i = 0; i < len;) {
-        size_t e = i;
-        while (e < len && text[e] != '\n')
-            e++;
+    size_t lineno = 0, pos = 0, n;
+    const char *l;
+    while ((l = cf_next_line(text, len, &pos, &n)) != NULL) {
         lineno++;
-        size_t n = e - i;
-        if (n && text[i + n - 1] == '\r')
+        if (n && l[n - 1] == '\r')
             n--;
-        scan_line(sc, text + i, n, name, lineno, inc, inc_ctx);
-        i = e + 1;
+        scan_line(sc, l, n, name, lineno, inc, inc_ctx);
     }
 }
 
@@ -231,7 +218,7 @@ static bool first_visit(scan *sc, const char *path)
 static void on_include(void *vctx, const char *spec, size_t n)
 {
     file_ctx *ctx = vctx;
-    trim(&spec, &n);
+    cf_trim(&spec, &n);
     if (!n || ctx->depth >= MAX_INCLUDE_DEPTH)
         return;
     char pattern[PATH_MAX];
@@ -401,17 +388,12 @@ static void scan_log(bool all_sections, const char *text, size_t len, const char
     scan sc = {.out = out, .cap = cap, .count = count, .all_sections = all_sections};
     *count = 0;
     bool in_cfg = false;
-    size_t lineno = 0;
-    for (size_t i = 0; i < len;) {
-        size_t e = i;
-        while (e < len && text[e] != '\n')
-            e++;
+    size_t lineno = 0, pos = 0, n;
+    const char *l;
+    while ((l = cf_next_line(text, len, &pos, &n)) != NULL) {
         lineno++;
-        const char *l = text + i;
-        size_t n = e - i;
         if (n && l[n - 1] == '\r')
             n--;
-        i = e + 1;
         if (starts(l, n, "===== Config file =====")) {
             in_cfg = true;
             sc.section[0] = 0;

@@ -3,10 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/chips.h"
 #include "common/clock.h"
 #include "katapult/engine.h"
 
-#define APP_START 0x08002000u
+#define APP_START CF_APP_START
 
 const char *cf_kp_app_name(cf_kp_app app)
 {
@@ -20,32 +21,22 @@ const char *cf_kp_app_name(cf_kp_app app)
     }
 }
 
-void cf_kp_notice(const cf_flash_events *ev, bool warning, const char *fmt, ...)
-{
-    if (!ev || !ev->notice)
-        return;
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    ev->notice(ev->user, warning, buf);
-}
-
-static void progress(const cf_flash_events *ev, cf_flash_phase ph, size_t done, size_t total)
-{
-    if (ev && ev->progress)
-        ev->progress(ev->user, ph, done, total);
-}
-
-/* Flash size of a chip by its Katapult/Klipper MCU name; 0 if unknown. */
+/* End of the flash of a chip by its Katapult/Klipper MCU name; 0 if unknown. */
 static uint32_t flash_end_of(const char *mcu)
 {
-    if (strcmp(mcu, "stm32f042x6") == 0)
-        return 0x08000000u + 32u * 1024u;
-    if (strcmp(mcu, "stm32g431xx") == 0)
-        return 0x08000000u + 128u * 1024u;
-    return 0;
+    const cf_chip *c = cf_chip_by_mcu(mcu);
+    return c ? cf_chip_flash_end(c) : 0;
+}
+
+/* The probe the MCU is in and the images to pick for it ("this is a v4/HT
+ * probe: pick a v4 image"); an unknown MCU is named as the first chip, the
+ * F042. */
+static void which_image_hint(const char *probe_mcu, char *out, size_t size)
+{
+    const cf_chip *c = cf_chip_by_mcu(probe_mcu);
+    if (!c)
+        c = cf_chip_at(0);
+    snprintf(out, size, "this is a %s probe: pick a %s image", c->versions, c->images);
 }
 
 cf_code cf_kp_check_mcu(const char *image_mcu, const char *probe_mcu, const char *how,
@@ -55,9 +46,9 @@ cf_code cf_kp_check_mcu(const char *image_mcu, const char *probe_mcu, const char
         return CF_OK;
     cf_fail(err, CF_ERR_GATE, "the image is for %s but the probe is %s (%s)", image_mcu, probe_mcu,
             how);
-    cf_hint(err, "%s; nothing was sent to the probe's bootloader",
-            strcmp(probe_mcu, "stm32g431xx") == 0 ? "this is a v4/HT probe: pick a v4 image"
-                                                  : "this is a v2/v3 probe: pick a v2-v3 image");
+    char which[96];
+    which_image_hint(probe_mcu, which, sizeof(which));
+    cf_hint(err, "%s; nothing was sent to the probe's bootloader", which);
     return CF_ERR_GATE;
 }
 
@@ -204,11 +195,11 @@ static cf_code connect_gates(const cf_kp_connect_info *node, const cf_image *img
     cf_code rc = cf_kp_check_mcu(mcu, node->mcu, "Katapult's CONNECT answer", err);
     if (rc == CF_OK)
         rc = check_fit(img, node->mcu, err);
-    if (rc == CF_ERR_GATE)
-        cf_hint(err, "%s; the probe stays in Katapult: flash the right image to leave it",
-                strcmp(node->mcu, "stm32g431xx") == 0 ? "this is a v4/HT probe: pick a v4 image"
-                                                      : "this is a v2/v3 probe: pick a v2-v3 "
-                                                        "image");
+    if (rc == CF_ERR_GATE) {
+        char which[96];
+        which_image_hint(node->mcu, which, sizeof(which));
+        cf_hint(err, "%s; the probe stays in Katapult: flash the right image to leave it", which);
+    }
     return rc;
 }
 
@@ -282,7 +273,7 @@ cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_im
     uint32_t base = node->app_start;
 
     rep->failed_phase = CF_PHASE_WRITE;
-    progress(ev, CF_PHASE_WRITE, 0, len);
+    cf_flash_progress(ev, CF_PHASE_WRITE, 0, len);
     for (size_t i = 0; i < blocks && !rc; i++) {
         uint32_t addr = base + (uint32_t)(i * bs);
         cf_kp_put_le32(p, addr);
@@ -293,7 +284,7 @@ cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_im
             cf_error_prefix(err, "writing the block at 0x%08X", (unsigned)addr);
         } else {
             rep->bytes_written += bs;
-            progress(ev, CF_PHASE_WRITE, (i + 1) * bs, len);
+            cf_flash_progress(ev, CF_PHASE_WRITE, (i + 1) * bs, len);
         }
     }
     if (!rc) {
@@ -304,7 +295,7 @@ cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_im
 
     if (!rc) {
         rep->failed_phase = CF_PHASE_VERIFY;
-        progress(ev, CF_PHASE_VERIFY, 0, len);
+        cf_flash_progress(ev, CF_PHASE_VERIFY, 0, len);
     }
     uint8_t *rb = malloc(4 + bs);
     for (size_t i = 0; i < blocks && !rc && rb; i++) {
@@ -328,7 +319,7 @@ cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_im
             break;
         }
         rep->bytes_verified += bs;
-        progress(ev, CF_PHASE_VERIFY, (i + 1) * bs, len);
+        cf_flash_progress(ev, CF_PHASE_VERIFY, (i + 1) * bs, len);
     }
     if (!rb && !rc)
         rc = cf_fail(err, CF_ERR_NOMEM, "out of memory");

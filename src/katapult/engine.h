@@ -8,8 +8,8 @@
 #include "katapult/katapult.h"
 #include "katapult/session.h"
 
-void cf_kp_notice(const cf_flash_events *ev, bool warning, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* The flows' name for the shared notice (common/events.h). */
+#define cf_kp_notice cf_flash_notice
 
 cf_code cf_kp_connect(cf_kp_session *ss, cf_kp_connect_info *node, cf_error *err);
 

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "common/chipid.h"
+#include "common/text.h"
+#include "common/chips.h"
 #include "image/image.h"
 #include "katapult/proto.h"
 #include "klipper/klipper.h"
@@ -103,17 +105,6 @@ void cf_kpn_config_default(cf_kpn_config *cfg)
     memcpy(cfg->uid, uid, sizeof(uid));
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
     if (!*s)
@@ -199,7 +190,7 @@ static cf_code parse_option(char *opt, cf_kpn_config *cfg, cf_error *err)
         cfg->noapp = true;
     } else if (strcmp(opt, "uid") == 0 && strlen(val) == 24) {
         for (int i = 0; i < 12; i++) {
-            int hi = hexval(val[2 * i]), lo = hexval(val[2 * i + 1]);
+            int hi = cf_hex_digit(val[2 * i]), lo = cf_hex_digit(val[2 * i + 1]);
             if (hi < 0 || lo < 0)
                 return cf_fail(err, CF_ERR_USAGE, "uid must be 24 hex digits");
             cfg->uid[i] = (uint8_t)(hi << 4 | lo);
@@ -256,12 +247,18 @@ cf_code cf_kpn_parse_spec(const char *spec, cf_kpn_config *cfg, cf_error *err)
 
 /* ---------------------------------------------------------------- flash */
 
+/* The chip table's entry for the node's chip. */
+static const cf_chip *chip_of(const cf_kpn *n)
+{
+    return cf_chip_by_mcu(n->cfg.chip == CF_KPN_G431 ? CF_G431_MCU : CF_F042_MCU);
+}
+
 static cf_code flash_open(cf_kpn *n, cf_error *err)
 {
-    n->base = 0x08000000u;
-    n->size = n->cfg.chip == CF_KPN_G431 ? 128u * 1024u : 32u * 1024u;
-    n->page_size = n->cfg.chip == CF_KPN_G431 ? 2048u : 1024u;
-    n->app_start = 0x08002000u;
+    n->base = chip_of(n)->flash_start;
+    n->size = chip_of(n)->flash_size;
+    n->page_size = chip_of(n)->page_size;
+    n->app_start = CF_APP_START;
     n->flash = malloc(n->size);
     if (!n->flash)
         return cf_fail(err, CF_ERR_NOMEM, "out of memory for the emulated flash");
@@ -1050,7 +1047,7 @@ cf_kpn_link cf_kpn_get_link(const cf_kpn *n)
 
 const char *cf_kpn_mcu(const cf_kpn *n)
 {
-    return n->cfg.chip == CF_KPN_G431 ? "stm32g431xx" : "stm32f042x6";
+    return chip_of(n)->mcu;
 }
 
 uint64_t cf_kpn_take_busy_ns(cf_kpn *n)

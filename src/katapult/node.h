@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/usbid.h"
 
 typedef enum cf_kpn_chip { CF_KPN_F042 = 0, CF_KPN_G431 = 1 } cf_kpn_chip;
 typedef enum cf_kpn_link { CF_KPN_CAN = 0, CF_KPN_USB = 1 } cf_kpn_link;
@@ -125,12 +126,7 @@ size_t cf_kpn_stream_tx(cf_kpn *node, uint64_t now_ns, uint8_t *buf, size_t cap)
 void cf_kpn_line_state(cf_kpn *node, uint64_t now_ns, uint32_t baud, bool dtr);
 
 /* USB identity in the current mode (what sysfs would show). */
-typedef struct cf_kpn_usb_id {
-    uint16_t vid, pid;
-    char manufacturer[32];
-    char product[32];
-    char serial[32];
-} cf_kpn_usb_id;
+typedef cf_usb_identity cf_kpn_usb_id;
 void cf_kpn_usb_identity(const cf_kpn *node, cf_kpn_usb_id *id);
 
 /* CAN UUID as 12 lower-case hex digits, and raw. */

@@ -14,7 +14,7 @@
 
 #include "common/clock.h"
 #include "katapult/stream.h"
-#include "katapult/util.h"
+#include "common/safe.h"
 
 typedef struct serial_stream {
     cf_kp_stream base;
@@ -142,7 +142,7 @@ cf_code cf_kp_serial_open(const char *path, cf_kp_stream **out, cf_error *err)
     ss->base.write = serial_write;
     ss->base.read = serial_read;
     ss->base.close = serial_close;
-    cf_kp_strlcpy(ss->base.name, sizeof(ss->base.name), path);
+    cf_strlcpy(ss->base.name, sizeof(ss->base.name), path);
     *out = &ss->base;
     return CF_OK;
 }

@@ -1,33 +1,15 @@
 /* Finds Klipper- and Katapult-mode USB serial devices through sysfs: every
  * /sys/class/tty entry whose device is a USB interface, identified by the USB
- * device above it (VID:PID, manufacturer, product, serial). Does not need
+ * device above it (the usb layer's sysfs reader, usb/usb.h). Does not need
  * /dev/serial/by-id. */
-#include <dirent.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
+#include "common/safe.h"
 #include "katapult/katapult.h"
-#include "katapult/util.h"
-
-static void read_attr(const char *dir, const char *name, char *out, size_t cap)
-{
-    char p[PATH_MAX];
-    out[0] = 0;
-    if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, name) >= sizeof(p))
-        return;
-    FILE *f = fopen(p, "r");
-    if (!f)
-        return;
-    if (fgets(out, (int)cap, f))
-        out[strcspn(out, "\r\n")] = 0;
-    else
-        out[0] = 0;
-    fclose(f);
-}
+#include "usb/usb.h"
 
 static bool icontains(const char *hay, const char *needle)
 {
@@ -59,51 +41,40 @@ static bool classify(cf_kp_usb_dev *d)
     return false;
 }
 
+/* Where the walk collects the devices. */
+typedef struct scan_ctx {
+    cf_kp_usb_dev *devs;
+    size_t cap, count;
+} scan_ctx;
+
+static bool take_tty(void *user, const char *tty, const char *devdir, const cf_usb_identity *id)
+{
+    scan_ctx *c = user;
+    if (c->count >= c->cap)
+        return false;
+    cf_kp_usb_dev *d = &c->devs[c->count];
+    memset(d, 0, sizeof(*d));
+    d->vid = id->vid;
+    d->pid = id->pid;
+    cf_strlcpy(d->manufacturer, sizeof(d->manufacturer), id->manufacturer);
+    cf_strlcpy(d->product, sizeof(d->product), id->product);
+    cf_strlcpy(d->serial, sizeof(d->serial), id->serial);
+    if (!classify(d))
+        return true;
+    cf_strlcpy(d->syspath, sizeof(d->syspath), devdir);
+    cf_strlcpy(d->port, sizeof(d->port), id->bus_path);
+    char path[300];
+    snprintf(path, sizeof(path), "/dev/%s", tty);
+    cf_strlcpy(d->tty, sizeof(d->tty), path);
+    return ++c->count < c->cap;
+}
+
 cf_code cf_kp_sysfs_scan(const char *root, cf_kp_usb_dev *devs, size_t cap, size_t *count,
                          cf_error *err)
 {
     *count = 0;
-    char cls[PATH_MAX];
-    snprintf(cls, sizeof(cls), "%s/class/tty", root);
-    DIR *dir = opendir(cls);
-    if (!dir)
-        return cf_fail(err, CF_ERR_IO, "cannot read %s", cls);
-    struct dirent *de;
-    while ((de = readdir(dir)) && *count < cap) {
-        if (de->d_name[0] == '.')
-            continue;
-        char link[PATH_MAX], iface[PATH_MAX];
-        if ((size_t)snprintf(link, sizeof(link), "%s/%s/device", cls, de->d_name) >= sizeof(link))
-            continue;
-        if (!realpath(link, iface))
-            continue; /* virtual ttys have no device */
-        /* iface is the USB interface ("1-1.3:1.0"); its parent is the device. */
-        char *slash = strrchr(iface, '/');
-        if (!slash || !strchr(slash, ':'))
-            continue;
-        *slash = 0;
-        char vid[8], pid[8];
-        read_attr(iface, "idVendor", vid, sizeof(vid));
-        read_attr(iface, "idProduct", pid, sizeof(pid));
-        if (!vid[0] || !pid[0])
-            continue;
-        cf_kp_usb_dev *d = &devs[*count];
-        memset(d, 0, sizeof(*d));
-        d->vid = (uint16_t)strtoul(vid, NULL, 16);
-        d->pid = (uint16_t)strtoul(pid, NULL, 16);
-        read_attr(iface, "manufacturer", d->manufacturer, sizeof(d->manufacturer));
-        read_attr(iface, "product", d->product, sizeof(d->product));
-        read_attr(iface, "serial", d->serial, sizeof(d->serial));
-        if (!classify(d))
-            continue;
-        cf_kp_strlcpy(d->syspath, sizeof(d->syspath), iface);
-        const char *base = strrchr(iface, '/');
-        cf_kp_strlcpy(d->port, sizeof(d->port), base ? base + 1 : iface);
-        char tty[300];
-        snprintf(tty, sizeof(tty), "/dev/%s", de->d_name);
-        cf_kp_strlcpy(d->tty, sizeof(d->tty), tty);
-        (*count)++;
-    }
-    closedir(dir);
-    return CF_OK;
+    scan_ctx c = {devs, cap, 0};
+    cf_code rc = cf_usb_sysfs_ttys(root, take_tty, &c, err);
+    *count = c.count;
+    return rc;
 }

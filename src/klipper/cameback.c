@@ -9,16 +9,14 @@
 
 #include "common/chipid.h"
 #include "common/clock.h"
+#include "common/safe.h"
 #include "klipper/klipper.h"
 #include "klipper/reach.h"
 
 /* A device on USB after the flash, from whichever bus lists it. */
 typedef struct cb_usb {
-    char port[32];
-    char tty[64]; /* "" on the simulated DFU bus */
-    char serial[64];
-    char product[64];
-    uint16_t vid, pid;
+    cf_usb_identity id;      /* its port is id.bus_path */
+    char tty[64];            /* "" on the simulated DFU bus */
     const uint8_t *sim_code; /* the simulated app's bytes (identify is answered from them) */
     size_t sim_code_len;
 } cb_usb;
@@ -45,15 +43,12 @@ static size_t list_usb(cf_usb_backend *be, const cf_kp_env *env, cb_usb *out, si
     cf_usb_runtime_info rt[8];
     size_t count = 0;
     cf_error tmp = {0};
-    if (be && cf_usb_list_runtime(be, rt, 8, &count, &tmp) == CF_OK) {
-        /* a simulated bus: it alone is the machine's USB */
+    /* a simulated bus: it alone is the machine's USB */
+    if (be && cf_usb_backend_simulated(be) &&
+        cf_usb_list_runtime(be, rt, 8, &count, &tmp) == CF_OK) {
         for (size_t i = 0; i < count && n < cap; i++, n++) {
             memset(&out[n], 0, sizeof(out[n]));
-            snprintf(out[n].port, sizeof(out[n].port), "%s", rt[i].bus_path);
-            snprintf(out[n].serial, sizeof(out[n].serial), "%s", rt[i].serial);
-            snprintf(out[n].product, sizeof(out[n].product), "%s", rt[i].product);
-            out[n].vid = rt[i].vid;
-            out[n].pid = rt[i].pid;
+            out[n].id = rt[i].id;
             out[n].sim_code = rt[i].sim_code;
             out[n].sim_code_len = rt[i].sim_code_len;
         }
@@ -65,12 +60,13 @@ static size_t list_usb(cf_usb_backend *be, const cf_kp_env *env, cb_usb *out, si
         return 0;
     for (size_t i = 0; i < count && n < cap; i++, n++) {
         memset(&out[n], 0, sizeof(out[n]));
-        snprintf(out[n].port, sizeof(out[n].port), "%s", devs[i].port);
-        snprintf(out[n].tty, sizeof(out[n].tty), "%s", devs[i].tty);
-        snprintf(out[n].serial, sizeof(out[n].serial), "%s", devs[i].serial);
-        snprintf(out[n].product, sizeof(out[n].product), "%s", devs[i].product);
-        out[n].vid = devs[i].vid;
-        out[n].pid = devs[i].pid;
+        cf_usb_identity *id = &out[n].id;
+        cf_strlcpy(id->bus_path, sizeof(id->bus_path), devs[i].port);
+        cf_strlcpy(out[n].tty, sizeof(out[n].tty), devs[i].tty);
+        cf_strlcpy(id->serial, sizeof(id->serial), devs[i].serial);
+        cf_strlcpy(id->product, sizeof(id->product), devs[i].product);
+        id->vid = devs[i].vid;
+        id->pid = devs[i].pid;
     }
     return n;
 }
@@ -117,16 +113,16 @@ static cf_code identify_sim(const cb_usb *d, cf_kl_ident *id, cf_error *err)
     size_t off = 0, zlen = 0;
     if (!d->sim_code || !cf_image_dictionary_locate(d->sim_code, d->sim_code_len, &off, &zlen))
         return cf_fail(err, CF_ERR_TIMEOUT, "the simulated firmware on %s does not answer identify",
-                       d->port);
+                       d->id.bus_path);
     mem_line *m = calloc(1, sizeof(*m));
     if (!m)
         return cf_fail(err, CF_ERR_NOMEM, "out of memory asking the simulated probe");
     m->base.write = line_write;
     m->base.read = line_read;
     m->base.close = line_close;
-    snprintf(m->base.name, sizeof(m->base.name), "simulated %s", d->port);
+    snprintf(m->base.name, sizeof(m->base.name), "simulated %s", d->id.bus_path);
     cf_kl_mcu_reset(&m->mcu, d->sim_code + off, zlen);
-    cf_code rc = cf_kl_identify_stream(&m->base, d->port, 50, id, err);
+    cf_code rc = cf_kl_identify_stream(&m->base, d->id.bus_path, 50, id, err);
     snprintf(id->source, sizeof(id->source), "identify over the simulated USB serial line");
     free(m);
     return rc;
@@ -189,14 +185,14 @@ static const cb_usb *find_usb(const cf_cb_want *w, const cb_usb *devs, size_t n,
     cb->note[0] = '\0';
     for (size_t i = 0; i < n; i++) {
         const cb_usb *d = &devs[i];
-        if (!(d->vid == 0x1d50 && d->pid == 0x614e))
+        if (!(d->id.vid == 0x1d50 && d->id.pid == 0x614e))
             continue;
-        if (strcmp(d->port, w->port) != 0)
-            add_note(cb, "ignored 1d50:614e on port %s (serial %s): not the probe's port", d->port,
-                     d->serial[0] ? d->serial : "none");
-        else if (!cf_came_back_same_chip(w->serial, d->serial))
+        if (strcmp(d->id.bus_path, w->port) != 0)
+            add_note(cb, "ignored 1d50:614e on port %s (serial %s): not the probe's port",
+                     d->id.bus_path, d->id.serial[0] ? d->id.serial : "none");
+        else if (!cf_came_back_same_chip(w->serial, d->id.serial))
             add_note(cb, "ignored 1d50:614e on the probe's port with serial %s: not chip %s",
-                     d->serial[0] ? d->serial : "none", w->serial);
+                     d->id.serial[0] ? d->id.serial : "none", w->serial);
         else
             hit = d;
     }
@@ -214,11 +210,11 @@ static cf_code wait_usb(cf_usb_backend *be, const cf_kp_env *env, const cf_cb_wa
         if (d) {
             cb->seen = true;
             cb->seconds = (double)(cf_now_ns() - t0) / 1e9;
-            snprintf(cb->serial, sizeof(cb->serial), "%s", d->serial);
+            snprintf(cb->serial, sizeof(cb->serial), "%s", d->id.serial);
             if (d->tty[0])
-                snprintf(cb->device, sizeof(cb->device), "%s (%s)", d->tty, d->port);
+                snprintf(cb->device, sizeof(cb->device), "%s (%s)", d->tty, d->id.bus_path);
             else
-                snprintf(cb->device, sizeof(cb->device), "%s", d->port);
+                snprintf(cb->device, sizeof(cb->device), "%s", d->id.bus_path);
             ask_usb(env, w, d, cb);
             return CF_OK;
         }

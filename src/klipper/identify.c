@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "common/clock.h"
+#include "common/mem.h"
 #include "klipper/klipper.h"
 
 #define TRIES 5u
@@ -35,17 +36,12 @@ static char *inflate_all(const uint8_t *z, size_t len, size_t *out_len, const ch
     zs.avail_in = (uInt)len;
     int rc = Z_OK;
     while (buf && rc == Z_OK) {
-        if (n == cap) {
-            if (cap >= JSON_MAX) {
-                *why = "it inflates to more than 1 MiB";
-                break;
-            }
-            cap *= 2;
-            char *nb = realloc(buf, cap + 1);
-            if (!nb)
-                break;
-            buf = nb;
+        if (n == cap && cap >= JSON_MAX) {
+            *why = "it inflates to more than 1 MiB";
+            break;
         }
+        if (n == cap && !cf_grow_text(&buf, &cap))
+            break;
         zs.next_out = (Bytef *)buf + n;
         zs.avail_out = (uInt)(cap - n);
         rc = inflate(&zs, Z_NO_FLUSH);

@@ -12,6 +12,7 @@
 
 #include "catalog/dlib_curl.h"
 #include "common/fileio.h"
+#include "common/text.h"
 
 #define REPLY_MAX (1024u * 1024u) /* configfile settings carry every macro's text */
 #define CONF_MAX (1024u * 1024u)
@@ -28,29 +29,14 @@ void cf_mr_set_key(const char *key)
 
 /* ---- moonraker.conf ---- */
 
-static void trim(const char **s, size_t *n)
-{
-    while (*n && isspace((unsigned char)**s)) {
-        (*s)++;
-        (*n)--;
-    }
-    while (*n && isspace((unsigned char)(*s)[*n - 1]))
-        (*n)--;
-}
-
 cf_code cf_mr_conf_port(const char *text, size_t len, unsigned *port, cf_error *err)
 {
     *port = CF_MR_DEFAULT_PORT;
     bool in_server = false;
-    size_t lineno = 0;
-    for (size_t i = 0; i < len;) {
-        size_t e = i;
-        while (e < len && text[e] != '\n')
-            e++;
+    size_t lineno = 0, pos = 0, n;
+    const char *l;
+    while ((l = cf_next_line(text, len, &pos, &n)) != NULL) {
         lineno++;
-        const char *l = text + i;
-        size_t n = e - i;
-        i = e + 1;
         /* comments: '#' or ';' (Python configparser, as Moonraker reads it) */
         for (size_t k = 0; k < n; k++)
             if (l[k] == '#' || l[k] == ';') {
@@ -58,14 +44,14 @@ cf_code cf_mr_conf_port(const char *text, size_t len, unsigned *port, cf_error *
                 break;
             }
         bool indented = n && isspace((unsigned char)l[0]);
-        trim(&l, &n);
+        cf_trim(&l, &n);
         if (!n || indented)
             continue;
         if (l[0] == '[') {
             const char *h = l + 1;
             const char *close = memchr(h, ']', n - 1);
             size_t hn = close ? (size_t)(close - h) : 0;
-            trim(&h, &hn);
+            cf_trim(&h, &hn);
             in_server = hn == 6 && strncasecmp(h, "server", 6) == 0;
             continue;
         }
@@ -76,8 +62,8 @@ cf_code cf_mr_conf_port(const char *text, size_t len, unsigned *port, cf_error *
             k++;
         const char *key = l, *val = l + k + (k < n);
         size_t kn = k, vn = k < n ? n - k - 1 : 0;
-        trim(&key, &kn);
-        trim(&val, &vn);
+        cf_trim(&key, &kn);
+        cf_trim(&val, &vn);
         if (kn != 4 || strncasecmp(key, "port", 4) != 0)
             continue;
         unsigned long v = 0;

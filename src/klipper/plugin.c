@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "common/fileio.h"
+#include "common/text.h"
 
 #define PLUGIN_FILE_MAX (256u * 1024u)
 
@@ -74,12 +75,9 @@ bool cf_plugin_version_parse(const char *s, int release[3], bool *prerelease)
 cf_code cf_plugin_parse_metadata(const char *buf, size_t len, const char *name, char *version,
                                  size_t size, cf_error *err)
 {
-    size_t pos = 0;
-    while (pos < len) {
-        const char *line = buf + pos;
-        const char *nl = memchr(line, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - line) : len - pos;
-        pos += n + (nl ? 1 : 0);
+    size_t pos = 0, n;
+    const char *line;
+    while ((line = cf_next_line(buf, len, &pos, &n)) != NULL) {
         if (n && line[n - 1] == '\r')
             n--;
         if (n == 0)
@@ -104,12 +102,9 @@ cf_code cf_plugin_parse_metadata(const char *buf, size_t len, const char *name, 
 cf_code cf_plugin_parse_version_py(const char *buf, size_t len, const char *name, char *version,
                                    size_t size, cf_error *err)
 {
-    size_t pos = 0;
-    while (pos < len) {
-        const char *line = buf + pos;
-        const char *nl = memchr(line, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - line) : len - pos;
-        pos += n + (nl ? 1 : 0);
+    size_t pos = 0, n;
+    const char *line;
+    while ((line = cf_next_line(buf, len, &pos, &n)) != NULL) {
         if (n < 11 || strncmp(line, "__version__", 11) != 0)
             continue;
         /* the first quoted string on the line: '1.6.0' or "1.6.0" */
@@ -134,12 +129,9 @@ cf_code cf_plugin_parse_version_py(const char *buf, size_t len, const char *name
 static bool names_plugin(const char *buf, size_t len)
 {
     static const char want[] = "cartographer3d-plugin";
-    size_t pos = 0;
-    while (pos < len) {
-        const char *line = buf + pos;
-        const char *nl = memchr(line, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - line) : len - pos;
-        pos += n + (nl ? 1 : 0);
+    size_t pos = 0, n;
+    const char *line;
+    while ((line = cf_next_line(buf, len, &pos, &n)) != NULL) {
         if (n == 0 || (n == 1 && line[0] == '\r'))
             return false;
         if (n > 5 && strncasecmp(line, "Name:", 5) == 0) {

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "common/clock.h"
+#include "common/safe.h"
 #include "klipper/reach.h"
 
 const char cf_kl_can_note[] =
@@ -207,14 +208,6 @@ cf_code cf_kl_identify_usb_select(const cf_kp_env *env, const char *selector, cf
     return cf_kl_identify_usb(env, hit->tty, out, err);
 }
 
-/* Copies as much of src as fits (messages are cut, never overrun). */
-static void copy_cut(char *dst, size_t cap, const char *src)
-{
-    size_t n = strnlen(src, cap - 1);
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 cf_code cf_kl_precheck_flash(const cf_kp_env *env, bool can, const cf_kp_opts *o,
                              const cf_image *img, cf_kl_precheck *out, cf_error *err)
 {
@@ -224,15 +217,15 @@ cf_code cf_kl_precheck_flash(const cf_kp_env *env, bool can, const cf_kp_opts *o
     cf_code rc = can ? cf_kl_identify_can(env, o->interface, o->uuid, &id, &e)
                      : cf_kl_identify_usb_select(env, o->device, &id, &e);
     if (rc != CF_OK) {
-        copy_cut(out->why, sizeof(out->why), e.message);
+        cf_strlcpy(out->why, sizeof(out->why), e.message);
         cf_kl_ident_free(&id);
         return CF_OK;
     }
     out->identified = true;
     cf_kl_describe(&id.info, out->runs, sizeof(out->runs));
-    copy_cut(out->mcu, sizeof(out->mcu), id.info.mcu[0] ? id.info.mcu : "an unknown MCU");
-    copy_cut(out->device, sizeof(out->device), id.device);
-    copy_cut(out->source, sizeof(out->source), id.source);
+    cf_strlcpy(out->mcu, sizeof(out->mcu), id.info.mcu[0] ? id.info.mcu : "an unknown MCU");
+    cf_strlcpy(out->device, sizeof(out->device), id.device);
+    cf_strlcpy(out->source, sizeof(out->source), id.source);
     out->same = cf_kl_image_is_running(&id, img);
     cf_image_info info;
     cf_image_inspect(img, &info);

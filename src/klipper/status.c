@@ -11,7 +11,7 @@
 #include "klipper/moonraker.h"
 #include "klipper/reach.h"
 #include "klipper/status.h"
-#include "katapult/util.h"
+#include "common/safe.h"
 
 #define CAN_QUERY_MS 500
 
@@ -77,7 +77,7 @@ void cf_status_compare(cf_catalog *catalog, const char *catalog_why, cf_probe_st
     int cmp = cf_semver_cmp(true, run, r->latest.has_semver, r->latest.semver);
     if (cmp < 0) {
         r->state = CF_STATUS_UPDATE;
-        cf_kp_strlcpy(r->why, sizeof(r->why), r->latest.version);
+        cf_strlcpy(r->why, sizeof(r->why), r->latest.version);
     } else {
         r->state = CF_STATUS_UP_TO_DATE;
         if (cmp > 0)
@@ -107,7 +107,7 @@ static void take_ident(cf_probe_status *r, cf_code rc, cf_kl_ident *id, const cf
             snprintf(r->mcu, sizeof(r->mcu), "%s", r->fw.mcu);
         generation(r->mcu, r->fw.version, r->generation, sizeof(r->generation));
     } else {
-        cf_kp_strlcpy(r->why, sizeof(r->why), err->message);
+        cf_strlcpy(r->why, sizeof(r->why), err->message);
         r->held = rc == CF_ERR_GATE;
     }
     cf_kl_ident_free(id);
@@ -132,7 +132,7 @@ static void scan_dfu(const cf_status_opts *o, cf_probe_status *rows, size_t cap,
         snprintf(r->mode, sizeof(r->mode), "dfu");
         snprintf(r->device, sizeof(r->device), "%s (%04x:%04x)", d->bus_path, d->vid, d->pid);
         snprintf(r->port, sizeof(r->port), "%s", d->bus_path);
-        cf_kp_strlcpy(r->serial, sizeof(r->serial), d->serial);
+        cf_strlcpy(r->serial, sizeof(r->serial), d->serial);
         snprintf(r->mcu, sizeof(r->mcu), "%s", chip->mcu);
         generation(chip->mcu, NULL, r->generation, sizeof(r->generation));
         set_why(r, "%s",
@@ -163,11 +163,11 @@ static void scan_usb(const cf_status_opts *o, cf_probe_status *rows, size_t cap,
         snprintf(r->connection, sizeof(r->connection), "usb");
         snprintf(r->device, sizeof(r->device), "%s", d->tty);
         snprintf(r->port, sizeof(r->port), "%s", d->port);
-        cf_kp_strlcpy(r->serial, sizeof(r->serial), d->serial);
+        cf_strlcpy(r->serial, sizeof(r->serial), d->serial);
         if (d->app == CF_KP_APP_KATAPULT) {
             snprintf(r->mode, sizeof(r->mode), "katapult");
             /* Katapult's USB product string is the MCU it was built for. */
-            cf_kp_strlcpy(r->mcu, sizeof(r->mcu), d->product);
+            cf_strlcpy(r->mcu, sizeof(r->mcu), d->product);
             generation(r->mcu, NULL, r->generation, sizeof(r->generation));
             set_why(r, "%s",
                     "in Katapult (its bootloader), which does not report the "
@@ -202,7 +202,7 @@ static size_t can_interfaces(char names[][32], size_t cap)
             type[0] = 0;
         fclose(f);
         if (atoi(type) == 280)
-            cf_kp_strlcpy(names[n++], 32, de->d_name);
+            cf_strlcpy(names[n++], 32, de->d_name);
     }
     closedir(d);
     return n;

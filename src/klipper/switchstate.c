@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/fileio.h"
+#include "common/safe.h"
 
 #define FILE_MAX 4096u
 
@@ -40,15 +41,6 @@ static bool parse_iface(const char *v, cf_iface *out)
     return true;
 }
 
-static bool copy_value(char *dst, size_t cap, const char *v)
-{
-    size_t n = strlen(v);
-    if (n >= cap)
-        return false;
-    memcpy(dst, v, n + 1);
-    return true;
-}
-
 /* One "key=value"; false when the key is known and the value is not valid. */
 static bool take(cf_sw_state *st, const char *k, const char *v, unsigned *seen)
 {
@@ -72,15 +64,15 @@ static bool take(cf_sw_state *st, const char *k, const char *v, unsigned *seen)
     }
     if (strcmp(k, "mcu") == 0)
         return (*seen |= 8u,
-                cf_image_katapult_sp(v) != 0 && copy_value(st->mcu, sizeof(st->mcu), v));
+                cf_image_katapult_sp(v) != 0 && cf_strlcpy(st->mcu, sizeof(st->mcu), v));
     if (strcmp(k, "serial") == 0)
-        return (!v[0] || hex_only(v, 24)) && copy_value(st->serial, sizeof(st->serial), v);
+        return (!v[0] || hex_only(v, 24)) && cf_strlcpy(st->serial, sizeof(st->serial), v);
     if (strcmp(k, "uuid") == 0)
-        return (!v[0] || hex_only(v, 12)) && copy_value(st->uuid, sizeof(st->uuid), v);
+        return (!v[0] || hex_only(v, 12)) && cf_strlcpy(st->uuid, sizeof(st->uuid), v);
     if (strcmp(k, "interface") == 0)
-        return copy_value(st->interface, sizeof(st->interface), v) && !strpbrk(v, "/ \t");
+        return cf_strlcpy(st->interface, sizeof(st->interface), v) && !strpbrk(v, "/ \t");
     if (strcmp(k, "deployer") == 0)
-        return copy_value(st->deployer, sizeof(st->deployer), v);
+        return cf_strlcpy(st->deployer, sizeof(st->deployer), v);
     if (strcmp(k, "flavour") == 0) {
         st->lite = strstr(v, "lite") != NULL;
         st->kseries = strstr(v, "k1") != NULL;

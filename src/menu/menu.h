@@ -219,10 +219,9 @@ typedef struct menu_canlink {
     uint32_t bitrate;
     unsigned txqlen;
 } menu_canlink;
-/* Asks `ip -j -d link show dev IFACE` (argv vector). */
+/* Reads the link through rtnetlink (katapult/canlink.h); present is false,
+ * with CF_OK, when there is no such interface. */
 cf_code menu_canlink_query(const char *iface, menu_canlink *out, cf_error *err);
-/* The parser of ip's JSON (fuzzed). */
-cf_code menu_canlink_parse(const char *json, size_t len, menu_canlink *out, cf_error *err);
 
 /* probe_line.c: the main screen's "Probe:" lines (what `cartoflash status`
  * says). */

@@ -2,13 +2,13 @@
  * interface. Read-only; writing is page_prereq.c's job, after showing it. */
 #include <dirent.h>
 #include <grp.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "katapult/canlink.h"
 #include "menu/menu.h"
 
 /* The rule the CLI hint prints and the install step installs (one file,
@@ -85,59 +85,27 @@ bool menu_in_group(const char *group, bool *group_exists)
     return false;
 }
 
-cf_code menu_canlink_parse(const char *json, size_t len, menu_canlink *out, cf_error *err)
-{
-    memset(out, 0, sizeof(*out));
-    json_error_t jerr;
-    json_t *root = json_loadb(json, len, 0, &jerr);
-    if (!root)
-        return cf_fail(err, CF_ERR_FORMAT, "ip's answer is not JSON (line %d: %s)", jerr.line,
-                       jerr.text);
-    json_t *link = json_array_get(root, 0);
-    cf_code rc = CF_OK;
-    if (!json_is_object(link)) {
-        rc = cf_fail(err, CF_ERR_FORMAT, "ip's answer holds no link");
-        goto out;
-    }
-    out->present = true;
-    const char *op = json_string_value(json_object_get(link, "operstate"));
-    menu_copy(out->operstate, sizeof(out->operstate), op ? op : "");
-    json_t *flags = json_object_get(link, "flags");
-    size_t i;
-    json_t *f;
-    json_array_foreach(flags, i, f)
-    {
-        const char *s = json_string_value(f);
-        if (s && strcmp(s, "UP") == 0)
-            out->up = true;
-    }
-    json_t *q = json_object_get(link, "txqlen");
-    if (json_is_integer(q) && json_integer_value(q) >= 0 && json_integer_value(q) < 1000000)
-        out->txqlen = (unsigned)json_integer_value(q);
-    json_t *data = json_object_get(json_object_get(link, "linkinfo"), "info_data");
-    const char *st = json_string_value(json_object_get(data, "state"));
-    menu_copy(out->can_state, sizeof(out->can_state), st ? st : "");
-    json_t *br = json_object_get(json_object_get(data, "bittiming"), "bitrate");
-    if (json_is_integer(br) && json_integer_value(br) > 0 && json_integer_value(br) <= 10000000)
-        out->bitrate = (uint32_t)json_integer_value(br);
-out:
-    json_decref(root);
-    return rc;
-}
-
+/* The link as the one CAN link reader (rtnetlink, katapult/canlink.h) sees it. */
 cf_code menu_canlink_query(const char *iface, menu_canlink *out, cf_error *err)
 {
     memset(out, 0, sizeof(*out));
-    char sys[96];
-    snprintf(sys, sizeof(sys), "/sys/class/net/%s", iface);
-    if (access(sys, F_OK) != 0)
+    cf_kp_canlink link;
+    cf_error e;
+    cf_error_reset(&e);
+    cf_code rc = cf_kp_canlink_get(iface, &link, &e);
+    if (rc == CF_ERR_NOT_FOUND)
         return CF_OK; /* not present */
-    const char *argv[] = {"ip", "-j", "-d", "link", "show", "dev", iface, NULL};
-    char buf[16384];
-    int st = menu_run(argv, buf, sizeof(buf), false, err);
-    if (st < 0)
-        return err ? err->code : CF_ERR_IO;
-    if (st != 0)
-        return cf_fail(err, CF_ERR_IO, "ip link show %s failed (status %d)", iface, st);
-    return menu_canlink_parse(buf, strlen(buf), out, err);
+    if (rc != CF_OK) {
+        if (err)
+            *err = e;
+        return rc;
+    }
+    out->present = true;
+    out->up = link.up;
+    menu_copy(out->operstate, sizeof(out->operstate), cf_kp_oper_state_name(link.operstate));
+    if (link.has_state)
+        menu_copy(out->can_state, sizeof(out->can_state), cf_kp_can_state_name(link.state));
+    out->bitrate = link.has_bitrate ? link.bitrate : 0;
+    out->txqlen = link.txqlen < 1000000 ? (unsigned)link.txqlen : 0;
+    return CF_OK;
 }

@@ -2,31 +2,15 @@
  * Cartographer docs' "via DFU" page. A Cartographer running its (Klipper-based)
  * firmware enumerates as 1d50:614e and Katapult as 1d50:6177; neither has a DFU
  * interface, so libusb's DFU listing cannot see them. sysfs can, read-only and
- * without opening the device. Under --simulate only the simulated bus is
- * looked at: the backend lists what the simulated probe runs after leaving DFU
- * (boot/boot.h), as sysfs would show it. */
-#include <dirent.h>
+ * without opening the device: the usb layer's cf_usb_list_runtime reads it.
+ * Under --simulate only the simulated bus is looked at: the backend lists what
+ * the simulated probe runs after leaving DFU (boot/boot.h), as sysfs would
+ * show it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "menu/menu.h"
-
-#define SYSFS_USB "/sys/bus/usb/devices"
-
-static bool read_attr(const char *dev, const char *attr, char *out, size_t size)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s/%s", SYSFS_USB, dev, attr);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return false;
-    bool ok = fgets(out, (int)size, f) != NULL;
-    fclose(f);
-    if (ok)
-        out[strcspn(out, "\r\n")] = '\0';
-    return ok;
-}
 
 /* What a run-time VID:PID is, NULL for devices that are not probes. */
 static const char *what_of(unsigned vid, unsigned pid)
@@ -38,67 +22,39 @@ static const char *what_of(unsigned vid, unsigned pid)
     return NULL;
 }
 
-static size_t scan_sysfs(menu_runtime *out, size_t cap)
+/* The bus's devices without a DFU interface, by the usb layer's one list:
+ * the libusb backend reads sysfs, the simulated one shows what its probe
+ * runs. Before a backend is open (it is opened on first use) sysfs is read
+ * the same way directly; never under --simulate. Nothing is opened, so this
+ * is fine inside a wait. */
+static size_t scan_runtime(menu_ctx *ctx, menu_runtime *out, size_t cap)
 {
-    DIR *d = opendir(SYSFS_USB);
-    if (!d)
-        return 0;
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL && n < cap) {
-        /* devices are "1-1.3"; skip roots ("usb1") and interfaces ("1-1.3:1.0") */
-        if (e->d_name[0] == '.' || strchr(e->d_name, ':') || strncmp(e->d_name, "usb", 3) == 0)
-            continue;
-        char vid[8], pid[8];
-        if (!read_attr(e->d_name, "idVendor", vid, sizeof(vid)) ||
-            !read_attr(e->d_name, "idProduct", pid, sizeof(pid)))
-            continue;
-        unsigned v = (unsigned)strtoul(vid, NULL, 16), p = (unsigned)strtoul(pid, NULL, 16);
-        const char *what = what_of(v, p);
-        if (!what)
-            continue;
-        menu_runtime *r = &out[n++];
-        memset(r, 0, sizeof(*r));
-        r->vid = (uint16_t)v;
-        r->pid = (uint16_t)p;
-        r->what = what;
-        menu_copy(r->path, sizeof(r->path), e->d_name);
-        read_attr(e->d_name, "product", r->product, sizeof(r->product));
-    }
-    closedir(d);
-    return n;
-}
-
-/* The simulated bus's devices without a DFU interface (the backend answers
- * without opening anything, so this is fine inside a wait). */
-static size_t scan_simulated(cf_usb_backend *be, menu_runtime *out, size_t cap)
-{
-    cf_usb_runtime_info devs[4];
+    cf_usb_runtime_info devs[64]; /* a host with more USB devices is rare */
     size_t count = 0, n = 0;
-    if (!be || cf_usb_list_runtime(be, devs, 4, &count, NULL) != CF_OK)
+    cf_code rc = ctx->be              ? cf_usb_list_runtime(ctx->be, devs, 64, &count, NULL)
+                 : ctx->cli->simulate ? CF_ERR_NOT_FOUND
+                                      : cf_usb_sysfs_list("/sys", devs, 64, &count, NULL);
+    if (rc != CF_OK)
         return 0;
     for (size_t i = 0; i < count && n < cap; i++) {
-        const char *what = what_of(devs[i].vid, devs[i].pid);
+        const cf_usb_identity *id = &devs[i].id;
+        const char *what = what_of(id->vid, id->pid);
         if (!what)
             continue;
         menu_runtime *r = &out[n++];
         memset(r, 0, sizeof(*r));
-        r->vid = devs[i].vid;
-        r->pid = devs[i].pid;
+        r->vid = id->vid;
+        r->pid = id->pid;
         r->what = what;
-        menu_copy(r->path, sizeof(r->path), devs[i].bus_path);
-        menu_copy(r->product, sizeof(r->product), devs[i].product);
+        menu_copy(r->path, sizeof(r->path), id->bus_path);
+        menu_copy(r->product, sizeof(r->product), id->product);
     }
     return n;
 }
 
 size_t menu_runtime_scan(menu_ctx *ctx, menu_runtime *out, size_t cap, bool with_backend)
 {
-    size_t n = 0;
-    if (!ctx->cli->simulate)
-        n = scan_sysfs(out, cap);
-    else
-        n = scan_simulated(ctx->be, out, cap);
+    size_t n = scan_runtime(ctx, out, cap);
     cf_usb_backend *be = with_backend ? ctx->be : NULL;
     cf_usb_dfu_info *list = NULL;
     size_t count = 0;

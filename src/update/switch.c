@@ -9,7 +9,7 @@
 #include <strings.h>
 
 #include "catalog/version.h"
-#include "katapult/util.h"
+#include "common/safe.h"
 #include "klipper/reach.h"
 #include "update/switch_internal.h"
 
@@ -25,10 +25,7 @@ void cf_sw_note(const cf_sw_run *c, cf_switch_note kind, const char *fmt, ...)
     if (!c->ev || !c->ev->note)
         return;
     char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
+    CF_FORMAT_ARGS(text, fmt);
     c->ev->note(c->ev->user, kind, text);
 }
 
@@ -96,13 +93,13 @@ static void state_from_row(cf_sw_run *c, const cf_probe_status *r)
     memset(st, 0, sizeof(*st));
     st->from = strcmp(r->connection, "can") == 0 ? CF_IFACE_CAN : CF_IFACE_USB;
     st->to = c->o->to;
-    cf_kp_strlcpy(st->mcu, sizeof(st->mcu), r->mcu);
-    cf_kp_strlcpy(st->serial, sizeof(st->serial), r->serial);
+    cf_strlcpy(st->mcu, sizeof(st->mcu), r->mcu);
+    cf_strlcpy(st->serial, sizeof(st->serial), r->serial);
     if (st->from == CF_IFACE_CAN)
-        cf_kp_strlcpy(st->uuid, sizeof(st->uuid), r->uuid);
+        cf_strlcpy(st->uuid, sizeof(st->uuid), r->uuid);
     else if (!cf_kp_uuid_from_serial(st->serial, st->uuid))
         st->uuid[0] = '\0';
-    cf_kp_strlcpy(st->interface, sizeof(st->interface),
+    cf_strlcpy(st->interface, sizeof(st->interface),
                   r->interface[0] ? r->interface : c->o->interface ? c->o->interface : "can0");
     cf_version_flags fl;
     cf_version_flags_parse(r->fw.version, &fl);
@@ -213,22 +210,29 @@ static cf_code flash_entry(cf_sw_run *c, cf_sw_step step, const cf_catalog_entry
     return rc;
 }
 
+/* A step's image picked from the catalogue (*has says whether one was) and flashed. */
+static cf_code pick_and_flash(cf_sw_run *c, cf_catalog_mode kind, cf_sw_step step,
+                              cf_catalog_entry *e, bool *has, cf_kp_report *rep, cf_error *err)
+{
+    cf_code rc = pick(c, kind, e, err);
+    *has = rc == CF_OK;
+    return rc == CF_OK ? flash_entry(c, step, e, rep, err) : rc;
+}
+
 /* Step "deployed": Katapult for the new link, flashed over the old one. */
 static cf_code step_deployer(cf_sw_run *c, cf_error *err)
 {
     cf_switch_result *res = c->res;
-    cf_code rc = pick(c, CF_CATALOG_DEPLOYER, &res->deployer, err);
-    res->has_deployer = rc == CF_OK;
     cf_kp_report rep;
-    if (rc == CF_OK)
-        rc = flash_entry(c, CF_SW_DEPLOYED, &res->deployer, &rep, err);
+    cf_code rc = pick_and_flash(c, CF_CATALOG_DEPLOYER, CF_SW_DEPLOYED, &res->deployer,
+                                &res->has_deployer, &rep, err);
     if (rc == CF_OK && rep.installed_katapult != res->state.to) {
         rc = cf_fail(err, CF_ERR_PROTOCOL, "%s did not install Katapult for %s",
                      res->deployer.rel_path, cf_switch_link_word(res->state.to));
         cf_hint(err, "the probe runs that Katapult now; `cartoflash status` shows where it is");
     }
     if (rc == CF_OK)
-        cf_kp_strlcpy(res->state.deployer, sizeof(res->state.deployer), res->deployer.abs_path);
+        cf_strlcpy(res->state.deployer, sizeof(res->state.deployer), res->deployer.abs_path);
     return rc;
 }
 
@@ -236,11 +240,9 @@ static cf_code step_deployer(cf_sw_run *c, cf_error *err)
 static cf_code step_app(cf_sw_run *c, cf_error *err)
 {
     cf_switch_result *res = c->res;
-    cf_code rc = pick(c, CF_CATALOG_KATAPULT, &res->app, err);
-    res->has_app = rc == CF_OK;
     cf_kp_report rep;
-    if (rc == CF_OK)
-        rc = flash_entry(c, CF_SW_APP, &res->app, &rep, err);
+    cf_code rc =
+        pick_and_flash(c, CF_CATALOG_KATAPULT, CF_SW_APP, &res->app, &res->has_app, &rep, err);
     if (rc == CF_OK && !rep.came_back) {
         rc = cf_fail(err, CF_ERR_NOT_SEEN,
                      "the application was written and started, but the "

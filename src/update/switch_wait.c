@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "common/clock.h"
-#include "katapult/util.h"
+#include "common/safe.h"
 #include "update/switch_internal.h"
 
 void cf_sw_note_recable(const cf_sw_run *c)
@@ -57,7 +57,7 @@ static bool seen(cf_sw_run *c)
         for (size_t i = 0; i < n; i++)
             if (d[i].app == CF_KP_APP_KATAPULT && cf_kp_uuid_from_serial(d[i].serial, u) &&
                 strcmp(u, st->uuid) == 0) {
-                cf_kp_strlcpy(st->serial, sizeof(st->serial), d[i].serial);
+                cf_strlcpy(st->serial, sizeof(st->serial), d[i].serial);
                 return true;
             }
     return false;

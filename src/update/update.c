@@ -17,10 +17,7 @@ void cf_up_note(const cf_update_events *ev, cf_update_note kind, const char *fmt
     if (!ev || !ev->note)
         return;
     char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
+    CF_FORMAT_ARGS(text, fmt);
     ev->note(ev->user, kind, text);
 }
 

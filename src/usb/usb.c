@@ -92,6 +92,11 @@ cf_code cf_usb_list_runtime(cf_usb_backend *be, cf_usb_runtime_info *out, size_t
     return be->ops->list_runtime(be, out, cap, count, err);
 }
 
+bool cf_usb_backend_simulated(const cf_usb_backend *be)
+{
+    return be && be->ops->simulated;
+}
+
 void cf_usb_close(cf_usb_dev *dev)
 {
     if (dev)

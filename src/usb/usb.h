@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/usbid.h"
 
 #define CF_USB_MAX_ALTS 8
 
@@ -117,15 +118,12 @@ cf_code cf_usb_control(cf_usb_dev *dev, const cf_usb_setup *setup, uint8_t *data
 /* Releases the interface and closes; safe on a device that has gone. */
 void cf_usb_close(cf_usb_dev *dev);
 
-/* A USB device without a DFU interface, as sysfs shows it: what a probe's
- * firmware enumerates as once it runs (Cartographer/Klipper 1d50:614e,
- * Katapult 1d50:6177). */
+/* cf_usb_identity: common/usbid.h. */
+
+/* A USB device without a DFU interface: what a probe's firmware enumerates
+ * as once it runs (Cartographer/Klipper 1d50:614e, Katapult 1d50:6177). */
 typedef struct cf_usb_runtime_info {
-    uint16_t vid, pid, bcd_device;
-    char bus_path[32];
-    char manufacturer[64]; /* "" when the device sends none */
-    char product[64];
-    char serial[64];
+    cf_usb_identity id;
     /* Simulated backend only: the bytes the firmware runs from (its flash
      * from the vector table on), so the simulated app can be asked what it
      * is the way a real one is (Klipper's identify, from the dictionary in
@@ -134,15 +132,32 @@ typedef struct cf_usb_runtime_info {
     size_t sim_code_len;
 } cf_usb_runtime_info;
 
-/* Devices of the bus that are not DFU interfaces. Only the simulated backend
- * answers: after leave its probe runs what its flash holds (boot/boot.h), so
- * the Cartographer app appears here about a second later, on the same port.
- * On real hardware front ends read sysfs instead (no device is opened, no
- * permission needed; menu/usb_runtime.c, katapult/usbprobe.c): the libusb
- * backend returns CF_ERR_UNSUPPORTED. Cheap and safe to call from a
- * cf_usb_wait_dfu() tick. */
+/* Devices of the bus that are not DFU interfaces. The libusb backend reads
+ * sysfs (cf_usb_sysfs_list: no device is opened, no permission needed). The
+ * simulated backend lists what its probe runs after leave (boot/boot.h): the
+ * Cartographer app appears here about a second later, on the same port.
+ * Cheap and safe to call from a cf_usb_wait_dfu() tick. */
 cf_code cf_usb_list_runtime(cf_usb_backend *be, cf_usb_runtime_info *out, size_t cap, size_t *count,
                             cf_error *err);
+/* True for the simulated backend, whose bus is the whole machine's USB. */
+bool cf_usb_backend_simulated(const cf_usb_backend *be);
+
+/* ---- sysfs (usb/sysfs.c): the one reader of USB devices in /sys ---- */
+
+/* The identity of the USB device whose sysfs folder is devdir; false when it
+ * has no idVendor/idProduct (a root hub's interface, not a device). */
+bool cf_usb_sysfs_identity(const char *devdir, cf_usb_identity *out);
+/* Every USB device under sysfs_root/bus/usb/devices ("/sys" on a host) that
+ * has no DFU-mode interface. */
+cf_code cf_usb_sysfs_list(const char *sysfs_root, cf_usb_runtime_info *out, size_t cap,
+                          size_t *count, cf_error *err);
+/* Called for each tty of a USB interface (tty "ttyACM0", devdir the USB
+ * device's sysfs folder); false stops the walk. */
+typedef bool (*cf_usb_tty_fn)(void *user, const char *tty, const char *devdir,
+                              const cf_usb_identity *id);
+/* Walks sysfs_root/class/tty: the ttys whose device is a USB interface, with
+ * the identity of the USB device above it. */
+cf_code cf_usb_sysfs_ttys(const char *sysfs_root, cf_usb_tty_fn fn, void *user, cf_error *err);
 
 /* Finds the DFU functional descriptor (type 0x21) in a blob of descriptors
  * (an interface's or configuration's "extra" bytes, or a GET_DESCRIPTOR reply),
@@ -173,6 +188,8 @@ struct cf_usb_backend_ops {
                        unsigned timeout_ms, cf_error *err);
     void (*close)(cf_usb_dev *dev);
     void (*free)(cf_usb_backend *be);
+    /* True for the simulated backend. */
+    bool simulated;
     /* Optional: cf_usb_list_runtime(). NULL = CF_ERR_UNSUPPORTED. */
     cf_code (*list_runtime)(cf_usb_backend *be, cf_usb_runtime_info *out, size_t cap, size_t *count,
                             cf_error *err);

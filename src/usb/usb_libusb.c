@@ -404,16 +404,26 @@ static cf_code list_or_reuse(lu_backend *lb, lu_list *l, libusb_device *dev, cf_
     return CF_OK;
 }
 
+/* The bus's devices now, with a context that sees hotplugged ones. */
+static cf_code device_list(lu_backend *lb, libusb_device ***devs, ssize_t *n, cf_error *err)
+{
+    cf_code rc = refresh_context(lb, err);
+    if (rc != CF_OK)
+        return rc;
+    *n = libusb_get_device_list(lb->ctx, devs);
+    if (*n < 0)
+        return cf_usb_libusb_error((int)*n, err, "listing USB devices");
+    return CF_OK;
+}
+
 static cf_code lu_list_dfu(cf_usb_backend *be, cf_usb_dfu_info **list, size_t *count, cf_error *err)
 {
     lu_backend *lb = (lu_backend *)be;
-    cf_code crc = refresh_context(lb, err);
+    libusb_device **devs = NULL;
+    ssize_t n = 0;
+    cf_code crc = device_list(lb, &devs, &n, err);
     if (crc != CF_OK)
         return crc;
-    libusb_device **devs = NULL;
-    ssize_t n = libusb_get_device_list(lb->ctx, &devs);
-    if (n < 0)
-        return cf_usb_libusb_error((int)n, err, "listing USB devices");
 
     cache_prune(lb, devs, n);
     lu_list l = {0};
@@ -499,13 +509,11 @@ static cf_code lu_open(cf_usb_backend *be, const cf_usb_dfu_info *info, cf_usb_d
                        cf_error *err)
 {
     lu_backend *lb = (lu_backend *)be;
-    cf_code crc = refresh_context(lb, err);
+    libusb_device **devs = NULL;
+    ssize_t n = 0;
+    cf_code crc = device_list(lb, &devs, &n, err);
     if (crc != CF_OK)
         return crc;
-    libusb_device **devs = NULL;
-    ssize_t n = libusb_get_device_list(lb->ctx, &devs);
-    if (n < 0)
-        return cf_usb_libusb_error((int)n, err, "listing USB devices");
     libusb_device *dev = find_device(devs, n, info);
     if (!dev) {
         libusb_free_device_list(devs, 1);
@@ -577,6 +585,14 @@ static void lu_free(cf_usb_backend *be)
     free(lb);
 }
 
+/* Run-time devices are read from sysfs, not libusb: nothing is opened. */
+static cf_code lu_list_runtime(cf_usb_backend *be, cf_usb_runtime_info *out, size_t cap,
+                               size_t *count, cf_error *err)
+{
+    (void)be;
+    return cf_usb_sysfs_list("/sys", out, cap, count, err);
+}
+
 static const struct cf_usb_backend_ops lu_ops = {
     .name = "libusb",
     .list = lu_list_dfu,
@@ -586,6 +602,7 @@ static const struct cf_usb_backend_ops lu_ops = {
     .control = lu_control,
     .close = lu_close,
     .free = lu_free,
+    .list_runtime = lu_list_runtime,
 };
 
 static const struct cf_usb_backend_ops lu_ops_hotplug = {
@@ -597,6 +614,7 @@ static const struct cf_usb_backend_ops lu_ops_hotplug = {
     .control = lu_control,
     .close = lu_close,
     .free = lu_free,
+    .list_runtime = lu_list_runtime,
 };
 
 cf_code cf_usb_backend_libusb(cf_usb_backend **out, cf_error *err)

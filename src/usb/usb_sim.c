@@ -269,13 +269,14 @@ static cf_code sim_open(cf_usb_backend *be_, const cf_usb_dfu_info *info, cf_usb
 static void mainboard_entry(cf_usb_runtime_info *out)
 {
     memset(out, 0, sizeof *out);
-    out->vid = 0x1d50;
-    out->pid = 0x614e;
-    out->bcd_device = 0x0100;
-    snprintf(out->bus_path, sizeof out->bus_path, "%s", SIM_EXTRA_PATH);
-    snprintf(out->manufacturer, sizeof out->manufacturer, "Klipper");
-    snprintf(out->product, sizeof out->product, "stm32f446xx");
-    snprintf(out->serial, sizeof out->serial, "3E0027000E51353432383931");
+    cf_usb_identity *id = &out->id;
+    id->vid = 0x1d50;
+    id->pid = 0x614e;
+    id->bcd_device = 0x0100;
+    snprintf(id->bus_path, sizeof id->bus_path, "%s", SIM_EXTRA_PATH);
+    snprintf(id->manufacturer, sizeof id->manufacturer, "Klipper");
+    snprintf(id->product, sizeof id->product, "stm32f446xx");
+    snprintf(id->serial, sizeof id->serial, "3E0027000E51353432383931");
 }
 
 /* Decides once per leave what the probe runs (the flash cannot change once
@@ -310,13 +311,8 @@ static bool probe_entry(sim_backend *be, cf_usb_runtime_info *out)
         return false;
     }
     memset(out, 0, sizeof *out);
-    out->vid = u.vid;
-    out->pid = u.pid;
-    out->bcd_device = u.bcd_device;
-    snprintf(out->bus_path, sizeof out->bus_path, "%s", SIM_PATH); /* the same port */
-    snprintf(out->manufacturer, sizeof out->manufacturer, "%s", u.manufacturer);
-    snprintf(out->product, sizeof out->product, "%s", u.product);
-    snprintf(out->serial, sizeof out->serial, "%s", u.serial);
+    out->id = u;
+    snprintf(out->id.bus_path, sizeof out->id.bus_path, "%s", SIM_PATH); /* the same port */
     uint32_t base = 0;
     size_t size = 0;
     const uint8_t *flash = cf_emu_flash(be->emu, &base, &size);
@@ -355,6 +351,7 @@ static void sim_free(cf_usb_backend *be)
 
 static const struct cf_usb_backend_ops sim_ops = {
     .name = "simulated",
+    .simulated = true,
     .list = sim_list,
     .wait_arrival = NULL,
     .open = sim_open,

@@ -1,5 +1,5 @@
-/* Unit tests of the menu's parsers of outside input: the settings file,
- * Moonraker's print_stats reply and ip's JSON for the CAN interface. */
+/* Unit tests of the menu's parsers of outside input: the settings file and
+ * Moonraker's print_stats reply. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -166,30 +166,6 @@ static void test_moonraker_bad_key(void **state)
     menu_moonraker_set_key(NULL);
 }
 
-static void test_canlink(void **state)
-{
-    (void)state;
-    menu_canlink c;
-    cf_error err;
-    cf_error_reset(&err);
-    const char *j = "[{\"ifindex\":3,\"ifname\":\"can0\",\"flags\":[\"NOARP\",\"UP\",\"LOWER_UP\"],"
-                    "\"operstate\":\"UP\",\"txqlen\":1024,\"linkinfo\":{\"info_kind\":\"can\","
-                    "\"info_data\":{\"state\":\"ERROR-ACTIVE\",\"bittiming\":{\"bitrate\":"
-                    "1000000,\"sample_point\":\"0.875\"}}}}]";
-    assert_int_equal(menu_canlink_parse(j, strlen(j), &c, &err), CF_OK);
-    assert_true(c.present);
-    assert_true(c.up);
-    assert_int_equal(c.bitrate, 1000000);
-    assert_int_equal(c.txqlen, 1024);
-    assert_string_equal(c.can_state, "ERROR-ACTIVE");
-    const char *down = "[{\"ifname\":\"can0\",\"flags\":[\"NOARP\"],\"operstate\":\"DOWN\"}]";
-    assert_int_equal(menu_canlink_parse(down, strlen(down), &c, &err), CF_OK);
-    assert_false(c.up);
-    assert_int_equal(c.bitrate, 0);
-    assert_int_equal(menu_canlink_parse("[]", 2, &c, &err), CF_ERR_FORMAT);
-    assert_int_equal(menu_canlink_parse("nope", 4, &c, &err), CF_ERR_FORMAT);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,7 +176,6 @@ int main(void)
         cmocka_unit_test(test_moonraker_conf_port),
         cmocka_unit_test(test_moonraker_urls),
         cmocka_unit_test(test_moonraker_bad_key),
-        cmocka_unit_test(test_canlink),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -120,11 +120,11 @@ static void test_usb_firmware_appears_after_leave(void **state)
     uint64_t ms = wait_runtime(&r, &d, before_leave);
     print_message("  appeared %llu ms after leave\n", (unsigned long long)ms);
     assert_true(ms >= 900 && ms < 5000); /* not before the app's USB enumeration delay */
-    assert_int_equal(d.vid, 0x1d50);
-    assert_int_equal(d.pid, 0x614e);
-    assert_string_equal(d.bus_path, "1-1.3"); /* the port the ROM was on */
-    assert_string_equal(d.manufacturer, "Cartographer");
-    assert_string_equal(d.serial, "16000C000F43304253373820");
+    assert_int_equal(d.id.vid, 0x1d50);
+    assert_int_equal(d.id.pid, 0x614e);
+    assert_string_equal(d.id.bus_path, "1-1.3"); /* the port the ROM was on */
+    assert_string_equal(d.id.manufacturer, "Cartographer");
+    assert_string_equal(d.id.serial, "16000C000F43304253373820");
 
     cf_emu_replug(r.emu); /* BOOT0 bridged again: back in the ROM */
     assert_int_equal(runtime(&r, &d), 0);

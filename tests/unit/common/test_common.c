@@ -16,7 +16,9 @@
 #include "common/error.h"
 #include "common/fileio.h"
 #include "common/log.h"
+#include "common/mem.h"
 #include "common/safe.h"
+#include "common/text.h"
 
 static void test_first_failure_wins(void **state)
 {
@@ -217,6 +219,58 @@ static void test_safe_strings(void **state)
         assert_string_equal(r[i], i % 2 ? "odd\\x1B" : "even");
 }
 
+static void test_strlcpy(void **state)
+{
+    (void)state;
+    char b[6];
+    assert_true(cf_strlcpy(b, sizeof(b), "abcde"));
+    assert_string_equal(b, "abcde");
+    assert_false(cf_strlcpy(b, sizeof(b), "abcdef"));
+    assert_string_equal(b, "abcde");
+    assert_true(cf_strlcpy(b, sizeof(b), ""));
+    assert_string_equal(b, "");
+    assert_false(cf_strlcpy(b, 0, "x"));
+}
+
+static void test_text_and_mem(void **state)
+{
+    (void)state;
+    assert_int_equal(cf_hex_digit('7'), 7);
+    assert_int_equal(cf_hex_digit('b'), 11);
+    assert_int_equal(cf_hex_digit('F'), 15);
+    assert_int_equal(cf_hex_digit('g'), -1);
+    const char *s = "  key = v \t";
+    size_t n = strlen(s);
+    cf_trim(&s, &n);
+    assert_int_equal(n, 7);
+    assert_memory_equal(s, "key = v", 7);
+    const char text[] = "one\r\ntwo\n\nlast";
+    size_t pos = 0, len;
+    const char *l = cf_next_line(text, sizeof(text) - 1, &pos, &len);
+    assert_int_equal(len, 4); /* the \r is kept */
+    assert_memory_equal(l, "one\r", 4);
+    l = cf_next_line(text, sizeof(text) - 1, &pos, &len);
+    assert_memory_equal(l, "two", len);
+    l = cf_next_line(text, sizeof(text) - 1, &pos, &len);
+    assert_int_equal(len, 0);
+    l = cf_next_line(text, sizeof(text) - 1, &pos, &len);
+    assert_memory_equal(l, "last", len);
+    assert_null(cf_next_line(text, sizeof(text) - 1, &pos, &len));
+
+    size_t cap = 0;
+    int *v = cf_grow(NULL, &cap, 5, sizeof(int), 4);
+    assert_non_null(v);
+    assert_int_equal(cap, 8);
+    assert_ptr_equal(cf_grow(v, &cap, 8, sizeof(int), 4), v);
+    free(v);
+    size_t tcap = 4;
+    char *t = malloc(tcap + 1);
+    assert_non_null(t);
+    assert_true(cf_grow_text(&t, &tcap));
+    assert_int_equal(tcap, 8);
+    free(t);
+}
+
 static void test_xdg(void **state)
 {
     (void)state;
@@ -311,6 +365,8 @@ int main(void)
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_planted_links),
         cmocka_unit_test(test_safe_strings),
+        cmocka_unit_test(test_strlcpy),
+        cmocka_unit_test(test_text_and_mem),
         cmocka_unit_test(test_xdg),
         cmocka_unit_test(test_log),
     };

@@ -290,6 +290,15 @@ static void image_hex_past_4gib(void **state)
 
 /* ---- DfuSe ---- */
 
+/* A DfuSe file of one target for alt `alt` holding one element. */
+static void one_element(gen_dfuse *d, uint8_t alt, uint32_t address, const uint8_t *data, size_t n)
+{
+    gen_dfuse_begin(d);
+    gen_dfuse_target(d, alt, NULL);
+    gen_dfuse_element(d, address, data, n);
+    gen_dfuse_end(d, 0x0483, 0xDF11);
+}
+
 static void build_real_dfuse(gen_dfuse *d, const uint8_t *bin, size_t len)
 {
     static const uint8_t option_bytes[16] = {0xAA, 0x55};
@@ -587,25 +596,19 @@ static void image_dfuse_inconsistent_sizes(void **state)
     gen_free(&e.b);
 }
 
-static void image_dfuse_other_errors(void **state)
+static void image_dfuse_frame_errors(void **state)
 {
     (void)state;
     uint8_t data[64] = {1, 2, 3};
     gen_dfuse d;
 
     /* Only alt 1. */
-    gen_dfuse_begin(&d);
-    gen_dfuse_target(&d, 1, NULL);
-    gen_dfuse_element(&d, 0x1FFFF800, data, 16);
-    gen_dfuse_end(&d, 0x0483, 0xDF11);
+    one_element(&d, 1, 0x1FFFF800, data, 16);
     expect_format_error(d.b.buf, d.b.len, "no target for alt setting 0");
     gen_free(&d.b);
 
     /* Wrong bcdDFU. */
-    gen_dfuse_begin(&d);
-    gen_dfuse_target(&d, 0, NULL);
-    gen_dfuse_element(&d, 0x08000000, data, 16);
-    gen_dfuse_end(&d, 0x0483, 0xDF11);
+    one_element(&d, 0, 0x08000000, data, 16);
     d.b.buf[d.b.len - 10] = 0x00;
     d.b.buf[d.b.len - 9] = 0x01;
     gen_fix_crc(d.b.buf, d.b.len);
@@ -632,12 +635,8 @@ static void image_dfuse_other_errors(void **state)
     expect_format_error((const uint8_t *)"DfuSe\x01", 6, "too short for a DfuSe file");
     gen_free(&d.b);
 
-    /* Prefix version, no targets, a cut target header, trailing bytes, and
-     * an alt 0 target with only an empty element. */
-    gen_dfuse_begin(&d);
-    gen_dfuse_target(&d, 0, NULL);
-    gen_dfuse_element(&d, 0x08000000, data, 16);
-    gen_dfuse_end(&d, 0x0483, 0xDF11);
+    /* Prefix version, no targets, a cut target header. */
+    one_element(&d, 0, 0x08000000, data, 16);
     d.b.buf[5] = 2;
     gen_fix_crc(d.b.buf, d.b.len);
     expect_format_error(d.b.buf, d.b.len, "offset 5: DfuSe prefix version is 2");
@@ -649,7 +648,15 @@ static void image_dfuse_other_errors(void **state)
     gen_fix_crc(d.b.buf, d.b.len);
     expect_format_error(d.b.buf, d.b.len, "truncated target 2");
     gen_free(&d.b);
+}
 
+static void image_dfuse_content_errors(void **state)
+{
+    (void)state;
+    uint8_t data[64] = {1, 2, 3};
+    gen_dfuse d;
+
+    /* Trailing bytes after the last target. */
     gen_dfuse_begin(&d);
     gen_dfuse_target(&d, 0, NULL);
     gen_dfuse_element(&d, 0x08000000, data, 16);
@@ -661,10 +668,8 @@ static void image_dfuse_other_errors(void **state)
     expect_format_error(d.b.buf, d.b.len, "4 unexpected bytes after the last target");
     gen_free(&d.b);
 
-    gen_dfuse_begin(&d);
-    gen_dfuse_target(&d, 0, NULL);
-    gen_dfuse_element(&d, 0x08000000, data, 0);
-    gen_dfuse_end(&d, 0x0483, 0xDF11);
+    /* An alt 0 target with only an empty element. */
+    one_element(&d, 0, 0x08000000, data, 0);
     expect_format_error(d.b.buf, d.b.len, "holds no data");
     gen_free(&d.b);
 
@@ -678,10 +683,7 @@ static void image_dfuse_other_errors(void **state)
     gen_free(&d.b);
 
     /* Bytes past 4 GiB. */
-    gen_dfuse_begin(&d);
-    gen_dfuse_target(&d, 0, NULL);
-    gen_dfuse_element(&d, 0xFFFFFFF0, data, 64);
-    gen_dfuse_end(&d, 0x0483, 0xDF11);
+    one_element(&d, 0, 0xFFFFFFF0, data, 64);
     expect_format_error(d.b.buf, d.b.len, "would place bytes past 0xFFFFFFFF");
     gen_free(&d.b);
 }
@@ -798,7 +800,8 @@ int main(void)
         cmocka_unit_test(image_dfuse_truncated_element),
         cmocka_unit_test(image_dfuse_element_past_end),
         cmocka_unit_test(image_dfuse_inconsistent_sizes),
-        cmocka_unit_test(image_dfuse_other_errors),
+        cmocka_unit_test(image_dfuse_frame_errors),
+        cmocka_unit_test(image_dfuse_content_errors),
         cmocka_unit_test(image_bin_suffix),
         cmocka_unit_test(image_bin_limits),
         cmocka_unit_test(image_names),

@@ -37,6 +37,10 @@ static size_t build(uint8_t *buf, const char *kind, uint32_t bitrate, uint32_t s
     memcpy(buf + off, &ifi, sizeof(ifi));
     off += NLMSG_ALIGN(sizeof(ifi));
     off += put_attr(buf + off, IFLA_IFNAME, "can0", 5);
+    uint8_t oper = up ? 6 : 2; /* IF_OPER_UP, IF_OPER_DOWN */
+    uint32_t txqlen = 1024;
+    off += put_attr(buf + off, IFLA_OPERSTATE, &oper, 1);
+    off += put_attr(buf + off, IFLA_TXQLEN, &txqlen, 4);
     uint8_t data[128], info[256];
     struct can_bittiming bt = {.bitrate = bitrate, .sample_point = 875};
     size_t dl = put_attr(data, IFLA_CAN_BITTIMING, &bt, sizeof(bt));
@@ -62,11 +66,15 @@ static void test_parse(void **state)
     assert_int_equal(l.bitrate, 500000);
     assert_true(l.has_state);
     assert_string_equal(cf_kp_can_state_name(l.state), "ERROR-ACTIVE");
+    assert_string_equal(cf_kp_oper_state_name(l.operstate), "UP");
+    assert_int_equal(l.txqlen, 1024);
     /* vcan: the same attributes are not CAN bit timing. */
     n = build(buf, "vcan", 500000, 3, false);
     assert_true(cf_kp_canlink_parse(buf, n, &l));
     assert_false(l.up);
     assert_false(l.has_bitrate);
+    assert_string_equal(cf_kp_oper_state_name(l.operstate), "DOWN");
+    assert_string_equal(cf_kp_oper_state_name(200), "UNKNOWN");
     /* Truncations never read past the end, and most are refused. */
     n = build(buf, "can", 1000000, 3, true);
     for (size_t cut = 0; cut < n; cut++) {

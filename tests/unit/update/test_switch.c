@@ -91,95 +91,139 @@ static cf_kp_sim *node(const char *flash, const char *app)
     return sim;
 }
 
-static void test_switch(void **state)
+/* One run of the scenario: the files, the probe on the emulated bus, and
+ * what the events saw. */
+typedef struct scenario {
+    char dir[32], cat[1024], app[1400], f1[64], f2[64], sfile[64];
+    cf_switch_result *res;
+    seen s;
+    cf_error err;
+    cf_kp_sim *sim;
+} scenario;
+
+static void scenario_begin(scenario *t)
 {
-    (void)state;
     const char *fw = getenv("CF_FIRMWARE_DIR");
     assert_non_null(fw);
-    char dir[] = "/tmp/cf-switch-test-XXXXXX", cat[1024], app[1400], f1[64], f2[64], sfile[64];
-    assert_non_null(mkdtemp(dir));
-    setenv("XDG_STATE_HOME", dir, 1);
-    snprintf(cat, sizeof(cat), "%s/cartographer_firmware/firmware", fw);
-    snprintf(app, sizeof(app),
-             "%s/v2-v3/survey/6.1.0/CartographerV3_6.1.0_USB_full_8kib_offset.bin", cat);
-    snprintf(f1, sizeof(f1), "%s/f1.bin", dir);
-    snprintf(f2, sizeof(f2), "%s/f2.bin", dir);
-    snprintf(sfile, sizeof(sfile), "%s/cartoflash/switch", dir);
-    cf_switch_result *res = calloc(1, sizeof(*res));
-    assert_non_null(res);
-    seen s = {.answer = CF_ERR_CANCELLED, .stop_after_waits = 3};
-    cf_error err = {0};
+    memset(t, 0, sizeof(*t));
+    snprintf(t->dir, sizeof(t->dir), "/tmp/cf-switch-test-XXXXXX");
+    assert_non_null(mkdtemp(t->dir));
+    setenv("XDG_STATE_HOME", t->dir, 1);
+    snprintf(t->cat, sizeof(t->cat), "%s/cartographer_firmware/firmware", fw);
+    snprintf(t->app, sizeof(t->app),
+             "%s/v2-v3/survey/6.1.0/CartographerV3_6.1.0_USB_full_8kib_offset.bin", t->cat);
+    snprintf(t->f1, sizeof(t->f1), "%s/f1.bin", t->dir);
+    snprintf(t->f2, sizeof(t->f2), "%s/f2.bin", t->dir);
+    snprintf(t->sfile, sizeof(t->sfile), "%s/cartoflash/switch", t->dir);
+    t->res = calloc(1, sizeof(*t->res));
+    assert_non_null(t->res);
+    t->s = (seen){.answer = CF_ERR_CANCELLED, .stop_after_waits = 3};
+}
+
+/* refused at the deployer's question: nothing sent, the switch after "found" */
+static void refused(scenario *t)
+{
     unsigned completes, blocks, requests;
-
-    /* refused at the deployer's question: nothing sent, the switch after "found" */
-    cf_kp_sim *sim = node(f1, app);
-    assert_int_equal(run(&s, sim, CF_IFACE_CAN, cat, res, &err), CF_ERR_CANCELLED);
-    assert_int_equal(s.confirms, 1);
-    cf_kp_sim_node_stats(sim, &completes, &blocks, &requests);
+    t->sim = node(t->f1, t->app);
+    assert_int_equal(run(&t->s, t->sim, CF_IFACE_CAN, t->cat, t->res, &t->err), CF_ERR_CANCELLED);
+    assert_int_equal(t->s.confirms, 1);
+    cf_kp_sim_node_stats(t->sim, &completes, &blocks, &requests);
     assert_int_equal(requests + blocks, 0);
-    assert_true(res->has_state && res->has_deployer);
-    assert_int_equal(res->state.step, CF_SW_FOUND);
-    assert_int_equal(res->steps_done, 0);
-    assert_string_equal(res->deployer.rel_path, "v2-v3/katapult-deployer/katapult-deployer-1m.bin");
-    size_t probe = index_of(&s, CF_SWN_PROBE), step = index_of(&s, CF_SWN_STEP),
-           image = index_of(&s, CF_SWN_IMAGE), check = index_of(&s, CF_SWN_CHECK);
-    assert_true(probe < step && step < image && image < check && check < s.count);
-    assert_int_equal(access(sfile, F_OK), 0);
+    assert_true(t->res->has_state && t->res->has_deployer);
+    assert_int_equal(t->res->state.step, CF_SW_FOUND);
+    assert_int_equal(t->res->steps_done, 0);
+    assert_string_equal(t->res->deployer.rel_path,
+                        "v2-v3/katapult-deployer/katapult-deployer-1m.bin");
+    size_t probe = index_of(&t->s, CF_SWN_PROBE), step = index_of(&t->s, CF_SWN_STEP),
+           image = index_of(&t->s, CF_SWN_IMAGE), check = index_of(&t->s, CF_SWN_CHECK);
+    assert_true(probe < step && step < image && image < check && check < t->s.count);
+    assert_int_equal(access(t->sfile, F_OK), 0);
+}
 
-    /* yes, stopped after the deployer: the probe waits on CAN in its new Katapult */
-    s.answer = CF_OK;
-    cf_kp_env env = {.sim = sim};
+/* yes, stopped after the deployer: the probe waits on CAN in its new Katapult */
+static void stopped_after_deployer(scenario *t)
+{
+    t->s.answer = CF_OK;
+    cf_kp_env env = {.sim = t->sim};
     cf_switch_opts o = {.wait_ms = 20000,
                         .stop_after_deployed = true,
                         .env = &env,
-                        .catalog = {.source = cat, .offline = true}};
-    cf_switch_events ev = {.user = &s, .note = on_note, .confirm = on_confirm};
-    s.count = s.confirms = 0;
-    assert_int_equal(cf_switch_run(&o, &ev, res, &err), CF_OK);
-    assert_true(res->resumed && res->stopped);
-    assert_int_equal(res->resumed_at, CF_SW_FOUND);
-    assert_int_equal(res->steps_done, 1);
-    assert_int_equal(res->state.step, CF_SW_DEPLOYED);
-    assert_true(index_of(&s, CF_SWN_RECABLE) < index_of(&s, CF_SWN_STOPPED));
+                        .catalog = {.source = t->cat, .offline = true}};
+    cf_switch_events ev = {.user = &t->s, .note = on_note, .confirm = on_confirm};
+    t->s.count = t->s.confirms = 0;
+    assert_int_equal(cf_switch_run(&o, &ev, t->res, &t->err), CF_OK);
+    assert_true(t->res->resumed && t->res->stopped);
+    assert_int_equal(t->res->resumed_at, CF_SW_FOUND);
+    assert_int_equal(t->res->steps_done, 1);
+    assert_int_equal(t->res->state.step, CF_SW_DEPLOYED);
+    assert_true(index_of(&t->s, CF_SWN_RECABLE) < index_of(&t->s, CF_SWN_STOPPED));
+}
 
-    /* another probe that is not on CAN: the wait counts down and stops when told */
-    cf_kp_sim *other = node(f2, app);
-    assert_int_equal(run(&s, other, CF_IFACE_UNKNOWN, cat, res, &err), CF_ERR_CANCELLED);
-    assert_int_equal(s.waits, 3);
-    assert_true(s.first_left <= 20000 && s.first_left > 15000);
-    assert_true(s.last_left < s.first_left);
-    assert_int_equal(s.confirms, 0);
-    assert_int_equal(res->state.step, CF_SW_DEPLOYED);
-    assert_int_equal(res->steps_done, 0);
+/* another probe that is not on CAN: the wait counts down and stops when told */
+static void other_probe_waits(scenario *t)
+{
+    cf_kp_sim *other = node(t->f2, t->app);
+    assert_int_equal(run(&t->s, other, CF_IFACE_UNKNOWN, t->cat, t->res, &t->err),
+                     CF_ERR_CANCELLED);
+    assert_int_equal(t->s.waits, 3);
+    assert_true(t->s.first_left <= 20000 && t->s.first_left > 15000);
+    assert_true(t->s.last_left < t->s.first_left);
+    assert_int_equal(t->s.confirms, 0);
+    assert_int_equal(t->res->state.step, CF_SW_DEPLOYED);
+    assert_int_equal(t->res->steps_done, 0);
     cf_kp_sim_free(other);
+}
 
-    /* the probe that is on CAN: found, the app flashed, its status on CAN */
-    s.stop_after_waits = 1000;
-    assert_int_equal(run(&s, sim, CF_IFACE_UNKNOWN, cat, res, &err), CF_OK);
-    assert_int_equal(s.confirms, 1);
-    assert_int_equal(res->steps_done, 2);
-    assert_int_equal(res->done[0], CF_SW_ARRIVED);
-    assert_int_equal(res->done[1], CF_SW_APP);
-    assert_true(res->has_app && res->has_status);
-    assert_string_equal(res->status.connection, "can");
-    assert_string_equal(res->status.uuid, res->state.uuid);
-    assert_true(index_of(&s, CF_SWN_WAIT) < index_of(&s, CF_SWN_DONE));
-    assert_int_equal(access(sfile, F_OK), -1);
+/* the probe that is on CAN: found, the app flashed, its status on CAN */
+static void continued_on_can(scenario *t)
+{
+    t->s.stop_after_waits = 1000;
+    assert_int_equal(run(&t->s, t->sim, CF_IFACE_UNKNOWN, t->cat, t->res, &t->err), CF_OK);
+    assert_int_equal(t->s.confirms, 1);
+    assert_int_equal(t->res->steps_done, 2);
+    assert_int_equal(t->res->done[0], CF_SW_ARRIVED);
+    assert_int_equal(t->res->done[1], CF_SW_APP);
+    assert_true(t->res->has_app && t->res->has_status);
+    assert_string_equal(t->res->status.connection, "can");
+    assert_string_equal(t->res->status.uuid, t->res->state.uuid);
+    assert_true(index_of(&t->s, CF_SWN_WAIT) < index_of(&t->s, CF_SWN_DONE));
+    assert_int_equal(access(t->sfile, F_OK), -1);
+}
 
-    /* where it is already: nothing to do, no question, no state file */
-    assert_int_equal(run(&s, sim, CF_IFACE_CAN, cat, res, &err), CF_OK);
-    assert_true(res->nothing_to_do);
-    assert_int_equal(s.confirms, 0);
-    assert_int_equal(access(sfile, F_OK), -1);
+/* where it is already: nothing to do, no question, no state file */
+static void nothing_to_do(scenario *t)
+{
+    assert_int_equal(run(&t->s, t->sim, CF_IFACE_CAN, t->cat, t->res, &t->err), CF_OK);
+    assert_true(t->res->nothing_to_do);
+    assert_int_equal(t->s.confirms, 0);
+    assert_int_equal(access(t->sfile, F_OK), -1);
+}
 
-    cf_kp_sim_free(sim);
-    free(res);
-    unlink(f1);
-    unlink(f2);
+static void scenario_end(scenario *t)
+{
+    cf_kp_sim_free(t->sim);
+    free(t->res);
+    unlink(t->f1);
+    unlink(t->f2);
     char sdir[64];
-    snprintf(sdir, sizeof(sdir), "%s/cartoflash", dir);
+    snprintf(sdir, sizeof(sdir), "%s/cartoflash", t->dir);
     rmdir(sdir);
-    rmdir(dir);
+    rmdir(t->dir);
+}
+
+static void test_switch(void **state)
+{
+    (void)state;
+    scenario *t = calloc(1, sizeof(*t));
+    assert_non_null(t);
+    scenario_begin(t);
+    refused(t);
+    stopped_after_deployer(t);
+    other_probe_waits(t);
+    continued_on_can(t);
+    nothing_to_do(t);
+    scenario_end(t);
+    free(t);
 }
 
 int main(void)
