@@ -8,58 +8,19 @@
 #include "cli/cli.h"
 #include "common/log.h"
 #include "common/safe.h"
-#include "emu/stm32_dfu.h"
-
-/* The CLI runs one command per process, so one simulated probe at most (and
- * the mainboard next to it, with mainboard=...). */
-static cf_emu *sim_emu, *sim_mainboard;
+#include "cli/simulate.h"
 
 cf_code cf_cli_open_backend(const cf_cli *cli, cf_usb_backend **be, cf_error *err)
 {
     *be = NULL;
     if (!cli->simulate)
         return cf_usb_backend_libusb(be, err);
-    if (strncmp(cli->simulate, "katapult", 8) == 0) {
-        cf_fail(err, CF_ERR_USAGE, "--simulate=%s simulates a Katapult node, not a DFU device",
-                cli->simulate);
-        cf_hint(err, "Use --simulate=dfu (or dfu:g431) for DFU commands.");
-        return CF_ERR_USAGE;
-    }
-    cf_emu_config cfg;
-    cf_emu_config_default(&cfg);
-    cf_code rc = cf_emu_parse_spec(cli->simulate, &cfg, err);
-    if (rc == CF_OK)
-        rc = cf_emu_new(&cfg, &sim_emu, err);
-    if (rc == CF_OK)
-        rc = cf_usb_backend_sim(sim_emu, be, err);
-    if (rc == CF_OK)
-        rc = cf_usb_backend_sim_runtime(*be, cfg.noapp, cfg.mainboard_klipper, err);
-    if (rc == CF_OK && cfg.mainboard) {
-        cf_emu_config mb;
-        cf_emu_config_default(&mb);
-        mb.chip = cfg.mainboard_chip;
-        mb.timing = cfg.timing;
-        rc = cf_emu_new(&mb, &sim_mainboard, err);
-        if (rc == CF_OK)
-            rc = cf_usb_backend_sim_add(*be, sim_mainboard, err);
-    }
-    if (rc != CF_OK) {
-        cf_usb_backend_free(*be);
-        *be = NULL;
-        cf_emu_free(sim_emu);
-        cf_emu_free(sim_mainboard);
-        sim_emu = sim_mainboard = NULL;
-    }
-    return rc;
+    return cf_cli_sim_usb(cli->simulate, be, err);
 }
 
 void cf_cli_close_backend(cf_usb_backend *be)
 {
-    if (be)
-        cf_usb_backend_free(be);
-    cf_emu_free(sim_emu);
-    cf_emu_free(sim_mainboard);
-    sim_emu = sim_mainboard = NULL;
+    cf_usb_backend_free(be); /* a simulated bus frees its emulators with it */
 }
 
 json_t *cf_cli_json_text(const char *s)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/simulate.h"
 #include "catalog/version.h"
 #include "cli/cli.h"
 #include "klipper/reach.h"
@@ -84,14 +85,14 @@ json_t *cf_cli_json_probe(const cf_probe_status *r)
 }
 
 /* The probe side of the environment: the simulated Katapult node or hardware. */
-static cf_code open_sides(const cf_cli *cli, cf_kp_sim **sim, cf_usb_backend **be, bool *hardware,
-                          cf_error *err)
+static cf_code open_sides(const cf_cli *cli, cf_kp_transport **sim, cf_usb_backend **be,
+                          bool *hardware, cf_error *err)
 {
     *sim = NULL;
     *be = NULL;
     *hardware = !cli->simulate;
-    if (cli->simulate && cf_kp_spec_is_katapult(cli->simulate))
-        return cf_kp_sim_new(cli->simulate, sim, err);
+    if (cli->simulate && cf_cli_sim_is_katapult(cli->simulate))
+        return cf_cli_sim_katapult(cli->simulate, sim, err);
     cf_code rc = cf_cli_open_backend(cli, be, err);
     if (rc != CF_OK && !cli->simulate) {
         /* No libusb access is no reason to hide the serial and CAN probes. */
@@ -148,7 +149,7 @@ int cf_cmd_status(const cf_cli *cli, int argc, char **argv)
         return 64;
     }
     cf_error err = {0};
-    cf_kp_sim *sim = NULL;
+    cf_kp_transport *sim = NULL;
     cf_usb_backend *be = NULL;
     bool hardware = false;
     cf_code rc = open_sides(cli, &sim, &be, &hardware, &err);
@@ -159,7 +160,7 @@ int cf_cmd_status(const cf_cli *cli, int argc, char **argv)
     cf_error cerr = {0};
     if (cf_catalog_open(&copts, &cat, &cerr) != CF_OK)
         cat = NULL;
-    cf_kp_env env = {.sim = sim};
+    cf_kp_env env = {.transport = sim};
     so.dfu = be;
     /* A DFU simulation has no Katapult side; hardware has both. */
     so.env = (sim || hardware) ? &env : NULL;
@@ -212,7 +213,7 @@ int cf_cmd_status(const cf_cli *cli, int argc, char **argv)
     free(rows);
     cf_catalog_close(cat);
     cf_cli_close_backend(be);
-    cf_kp_sim_free(sim);
+    cf_kp_transport_free(sim);
     if (rc != CF_OK)
         return cf_cli_report_error(cli, &err);
     return 0;

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "cli/simulate.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
@@ -220,15 +221,15 @@ int cf_cmd_switch(const cf_cli *cli_in, int argc, char **argv)
     if (status >= 0)
         return status;
     cf_error err = {0};
-    cf_kp_sim *sim = NULL;
+    cf_kp_transport *sim = NULL;
     cf_code rc = CF_OK;
-    if (cli->simulate && !cf_kp_spec_is_katapult(cli->simulate)) {
+    if (cli->simulate && !cf_cli_sim_is_katapult(cli->simulate)) {
         rc = cf_fail(&err, CF_ERR_USAGE, "switch simulates a probe running its firmware");
         cf_hint(&err, "use --simulate=katapult-usb or --simulate=katapult-can");
     } else if (cli->simulate) {
-        rc = cf_kp_sim_new(cli->simulate, &sim, &err);
+        rc = cf_cli_sim_katapult(cli->simulate, &sim, &err);
     }
-    cf_kp_env env = {.sim = sim};
+    cf_kp_env env = {.transport = sim};
     o.env = &env;
     cf_progress_view view;
     cf_flash_events fev;
@@ -245,7 +246,7 @@ int cf_cmd_switch(const cf_cli *cli_in, int argc, char **argv)
     else if (rc == CF_OK)
         print_status(res);
     free(res);
-    cf_kp_sim_free(sim);
+    cf_kp_transport_free(sim);
     if (rc != CF_OK)
         return cf_cli_report_error(cli, &err);
     return 0;

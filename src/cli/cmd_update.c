@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/simulate.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/dryrun.h"
@@ -180,9 +181,9 @@ int cf_cmd_update(const cf_cli *cli, int argc, char **argv)
     cf_error err = {0};
     /* The Katapult simulation is a probe running its firmware; any other
      * simulation is the DFU side (a probe in DFU mode); hardware has both. */
-    bool kp_side = !cli->simulate || cf_kp_spec_is_katapult(cli->simulate);
-    cf_kp_sim *sim = NULL;
-    if (cli->simulate && kp_side && cf_kp_sim_new(cli->simulate, &sim, &err) != CF_OK)
+    bool kp_side = !cli->simulate || cf_cli_sim_is_katapult(cli->simulate);
+    cf_kp_transport *sim = NULL;
+    if (cli->simulate && kp_side && cf_cli_sim_katapult(cli->simulate, &sim, &err) != CF_OK)
         return cf_cli_report_error(cli, &err);
     cf_usb_backend *be = NULL;
     if (!cli->simulate || !kp_side) {
@@ -198,7 +199,7 @@ int cf_cmd_update(const cf_cli *cli, int argc, char **argv)
     cf_code rc = cf_catalog_open(&copts, &cat, &err);
     if (rc == CF_OK)
         printf("Catalogue: %s\n", cf_catalog_root_at(cat, 0)->label);
-    cf_kp_env env = {.sim = sim};
+    cf_kp_env env = {.transport = sim};
     o.status.env = kp_side ? &env : NULL;
     o.status.dfu = be;
     o.status.config = !cli->simulate;
@@ -208,7 +209,7 @@ int cf_cmd_update(const cf_cli *cli, int argc, char **argv)
         rc = run_update(cli, &a, &o, &err);
     cf_catalog_close(cat);
     cf_cli_close_backend(be);
-    cf_kp_sim_free(sim);
+    cf_kp_transport_free(sim);
     if (rc != CF_OK)
         return cf_cli_report_error(cli, &err);
     return 0;

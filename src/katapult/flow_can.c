@@ -7,41 +7,11 @@
 
 #include "common/clock.h"
 #include "katapult/engine.h"
-#include "katapult/sim_internal.h"
 
 const char cf_kp_claimed_note[] =
     "A node only answers a CAN query while it has no node id. A Klipper that is running and "
     "connected to the probe has given it one, so the probe stays silent: stop Klipper (sudo "
     "systemctl stop klipper) to see it, or use the UUID from printer.cfg/klippy.log.";
-
-static cf_code open_bus(const cf_kp_env *env, const char *ifname, cf_kp_can **can, cf_error *err)
-{
-    if (env && env->sim)
-        return cf_kp_sim_can_open(env->sim, ifname, can, err);
-    return cf_kp_can_open(ifname, can, err);
-}
-
-cf_code cf_kp_env_can_open(const cf_kp_env *env, const char *ifname, cf_kp_can **out, cf_error *err)
-{
-    return open_bus(env, ifname ? ifname : "can0", out, err);
-}
-
-cf_code cf_kp_can_bus_info(const cf_kp_env *env, const char *ifname, cf_kp_canlink *out,
-                           cf_error *err)
-{
-    if (env && env->sim) {
-        memset(out, 0, sizeof(*out));
-        if (!cf_kp_sim_is_can(env->sim))
-            return cf_fail(err, CF_ERR_UNSUPPORTED, "the simulated probe is on USB, not CAN");
-        out->up = true;
-        snprintf(out->kind, sizeof(out->kind), "can");
-        out->has_bitrate = true;
-        out->bitrate = cf_kp_sim_bitrate(env->sim);
-        out->has_state = true;
-        return CF_OK;
-    }
-    return cf_kp_canlink_get(ifname, out, err);
-}
 
 cf_code cf_kp_can_query_env(const cf_kp_env *env, const char *ifname, unsigned wait_ms,
                             cf_kp_found_uuid *out, size_t cap, size_t *count, cf_error *err)
@@ -50,7 +20,7 @@ cf_code cf_kp_can_query_env(const cf_kp_env *env, const char *ifname, unsigned w
     if (!ifname)
         ifname = "can0";
     cf_kp_can *can;
-    cf_code rc = open_bus(env, ifname, &can, err);
+    cf_code rc = cf_kp_env_can_open(env, ifname, &can, err);
     if (rc)
         return rc;
     cf_kp_can_node nodes[32];
@@ -233,7 +203,7 @@ cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_o
         return rc;
     /* A running Klipper owns the node: it would see its MCU vanish mid-print
      * and claim the app again the moment it boots. */
-    int kpid = env && env->sim ? 0 : klippy_pid();
+    int kpid = cf_kp_env_on_machine(env) ? klippy_pid() : 0;
     if (kpid && !opts->force) {
         cf_fail(err, CF_ERR_GATE, "Klipper is running (process %d) and owns the probe's CAN node",
                 kpid);
@@ -258,7 +228,7 @@ cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_o
 
     cf_kp_can *can;
     rep->failed_phase = CF_PHASE_CONNECT;
-    rc = open_bus(env, ifname, &can, err);
+    rc = cf_kp_env_can_open(env, ifname, &can, err);
     if (rc)
         return rc;
     cf_kp_stream *st;

@@ -10,19 +10,6 @@
 #include "common/chipid.h"
 #include "common/clock.h"
 #include "katapult/engine.h"
-#include "katapult/node.h"
-#include "katapult/sim_internal.h"
-
-cf_code cf_kp_usb_list(const cf_kp_env *env, cf_kp_usb_dev *devs, size_t cap, size_t *count,
-                       cf_error *err)
-{
-    if (env && env->sim) {
-        *count = cf_kp_sim_usb_list(env->sim, devs, cap);
-        return CF_OK;
-    }
-    return cf_kp_sysfs_scan(env && env->sysfs_root ? env->sysfs_root : "/sys", devs, cap, count,
-                            err);
-}
 
 static bool same_path(const char *a, const char *b)
 {
@@ -49,8 +36,8 @@ static bool matches(const cf_kp_usb_dev *d, const char *sel)
  * those names from the same USB strings; they are what users see and pass). */
 static bool by_id_says_cartographer(const cf_kp_env *env, const char *tty)
 {
-    if ((env && (env->sim || env->sysfs_root)) || !tty[0])
-        return false; /* a simulated or fake bus has no /dev/serial of its own */
+    if (!cf_kp_env_on_machine(env) || (env && env->sysfs_root) || !tty[0])
+        return false; /* an in-process or fake bus has no /dev/serial of its own */
     DIR *dir = opendir("/dev/serial/by-id");
     if (!dir)
         return false;
@@ -404,7 +391,7 @@ cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_o
         rep->was_klipper = true;
         cf_kp_usb_dev kp;
         if (!wait_for(env, dev.syspath, dev.serial, CF_KP_APP_KATAPULT, wait, &kp)) {
-            if (!(env && env->sim) && came_back_as_dfu(dev.syspath)) {
+            if (cf_kp_env_on_machine(env) && came_back_as_dfu(dev.syspath)) {
                 cf_fail(err, CF_ERR_UNSUPPORTED,
                         "the probe came back on port %s as ST's DFU "
                         "bootloader (0483:df11), not as Katapult",

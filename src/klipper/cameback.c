@@ -19,8 +19,8 @@ typedef struct cb_usb {
     char serial[64];
     char product[64];
     uint16_t vid, pid;
-    const uint8_t *sim_code; /* the simulated app's bytes (identify is answered from them) */
-    size_t sim_code_len;
+    const uint8_t *code; /* a modelled app's bytes (identify is answered from them) */
+    size_t code_len;
 } cb_usb;
 
 bool cf_came_back_same_chip(const char *before, const char *now)
@@ -54,8 +54,8 @@ static size_t list_usb(cf_usb_backend *be, const cf_kp_env *env, cb_usb *out, si
             snprintf(out[n].product, sizeof(out[n].product), "%s", rt[i].product);
             out[n].vid = rt[i].vid;
             out[n].pid = rt[i].pid;
-            out[n].sim_code = rt[i].sim_code;
-            out[n].sim_code_len = rt[i].sim_code_len;
+            out[n].code = rt[i].code;
+            out[n].code_len = rt[i].code_len;
         }
         return n;
     }
@@ -115,7 +115,7 @@ static void line_close(cf_kp_stream *s)
 static cf_code identify_sim(const cb_usb *d, cf_kl_ident *id, cf_error *err)
 {
     size_t off = 0, zlen = 0;
-    if (!d->sim_code || !cf_image_dictionary_locate(d->sim_code, d->sim_code_len, &off, &zlen))
+    if (!d->code || !cf_image_dictionary_locate(d->code, d->code_len, &off, &zlen))
         return cf_fail(err, CF_ERR_TIMEOUT, "the simulated firmware on %s does not answer identify",
                        d->port);
     mem_line *m = calloc(1, sizeof(*m));
@@ -125,7 +125,7 @@ static cf_code identify_sim(const cb_usb *d, cf_kl_ident *id, cf_error *err)
     m->base.read = line_read;
     m->base.close = line_close;
     snprintf(m->base.name, sizeof(m->base.name), "simulated %s", d->port);
-    cf_kl_mcu_reset(&m->mcu, d->sim_code + off, zlen);
+    cf_kl_mcu_reset(&m->mcu, d->code + off, zlen);
     cf_code rc = cf_kl_identify_stream(&m->base, d->port, 50, id, err);
     snprintf(id->source, sizeof(id->source), "identify over the simulated USB serial line");
     free(m);

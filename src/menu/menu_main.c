@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cli/simulate.h"
 #include "common/fileio.h"
 #include "menu/menu.h"
 #include "menu/moonraker.h"
@@ -71,21 +72,22 @@ cf_usb_backend *menu_backend(menu_ctx *ctx)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: cartoflash [--simulate[=SPEC]] [--no-color] [options of the old firmware.py]\n"
-            "  -f, --flash CAN|USB|DFU   open that flashing menu directly (any case)\n"
-            "  -d, --device ID           device to flash (DFU: 0483:df11 or a bus path)\n"
-            "      --firmware FILE       firmware file to flash (with -f DFU -d ID: straight to\n"
-            "                            the confirmation screen)\n"
-            "      --firmware-dir DIR    also list firmware found in DIR\n"
-            "  -b, --branch NAME         firmware branch (master, beta, develop, ...)\n"
-            "  -a, --all                 show all firmware\n"
-            "  -D, --debug               debugging (verbose log)\n"
-            "  -k, --kseries             Creality K-series firmware (USB mode)\n"
-            "  -t, --type                Katapult bootloader (deployer) firmware\n"
-            "  -H, --high-temp           high-temperature probe firmware\n"
-            "      --moonraker-key KEY   Moonraker API key (else $MOONRAKER_API_KEY), to ask\n"
-            "                            whether a print is running before Klipper is stopped\n");
+    fprintf(f, "usage: cartoflash %s[--no-color] [options of the old firmware.py]\n",
+            cf_cli_simulate_usage());
+    fputs("  -f, --flash CAN|USB|DFU   open that flashing menu directly (any case)\n"
+          "  -d, --device ID           device to flash (DFU: 0483:df11 or a bus path)\n"
+          "      --firmware FILE       firmware file to flash (with -f DFU -d ID: straight to\n"
+          "                            the confirmation screen)\n"
+          "      --firmware-dir DIR    also list firmware found in DIR\n"
+          "  -b, --branch NAME         firmware branch (master, beta, develop, ...)\n"
+          "  -a, --all                 show all firmware\n"
+          "  -D, --debug               debugging (verbose log)\n"
+          "  -k, --kseries             Creality K-series firmware (USB mode)\n"
+          "  -t, --type                Katapult bootloader (deployer) firmware\n"
+          "  -H, --high-temp           high-temperature probe firmware\n"
+          "      --moonraker-key KEY   Moonraker API key (else $MOONRAKER_API_KEY), to ask\n"
+          "                            whether a print is running before Klipper is stopped\n",
+          f);
 }
 
 enum { OPT_FIRMWARE = 256, OPT_FIRMWARE_DIR, OPT_SIMULATE, OPT_NO_COLOR, OPT_HELP, OPT_MR_KEY };
@@ -176,7 +178,10 @@ static int parse_flags(menu_ctx *ctx, int argc, char **argv, cf_error *err)
         case OPT_MR_KEY:
             menu_moonraker_set_key(optarg); /* kept in memory only, never saved or logged */
             break;
-        case OPT_SIMULATE:
+        case OPT_SIMULATE: /* main.c took it already, unless it came after "--" */
+            if (cf_cli_check_simulator(err) != CF_OK)
+                return -1;
+            break;
         case OPT_NO_COLOR:
             break;
         case 'h':

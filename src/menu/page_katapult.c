@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/simulate.h"
 #include "common/safe.h"
 #include "common/clock.h"
 #include "common/host.h"
@@ -34,7 +35,7 @@ static const char *via_name(const menu_ctx *ctx)
 
 void menu_kp_close(menu_ctx *ctx)
 {
-    cf_kp_sim_free(ctx->kp_sim);
+    cf_kp_transport_free(ctx->kp_sim);
     ctx->kp_sim = NULL;
 }
 
@@ -48,8 +49,8 @@ static bool kp_env(menu_ctx *ctx, cf_kp_env *env)
     if (!spec)
         return true;
     const char *want = via_can(ctx) ? "katapult-can" : "katapult-usb";
-    bool usable = via_can(ctx) ? cf_kp_spec_is_katapult(spec) && strncmp(spec, want, 12) == 0
-                               : cf_kp_spec_has_usb(spec);
+    bool usable = via_can(ctx) ? cf_cli_sim_is_katapult(spec) && strncmp(spec, want, 12) == 0
+                               : cf_cli_sim_has_usb(spec);
     if (!usable) {
         scr_error("The simulated probe (--simulate=%s) is not on %s through Katapult.", spec,
                   via_name(ctx));
@@ -59,12 +60,12 @@ static bool kp_env(menu_ctx *ctx, cf_kp_env *env)
     if (!ctx->kp_sim) {
         cf_error err;
         cf_error_reset(&err);
-        if (cf_kp_sim_new(spec, &ctx->kp_sim, &err) != CF_OK) {
+        if (cf_cli_sim_katapult(spec, &ctx->kp_sim, &err) != CF_OK) {
             scr_cf_error(&err);
             return false;
         }
     }
-    env->sim = ctx->kp_sim;
+    env->transport = ctx->kp_sim;
     return true;
 }
 
@@ -185,7 +186,7 @@ static size_t find_can(menu_ctx *ctx, const cf_kp_env *env, kp_choice *c)
     if (nf == 0)
         printf("%s\n", cf_kp_claimed_note);
 
-    if (env->sim)
+    if (!cf_kp_env_on_machine(env))
         return n; /* a simulated session reads no files of this machine */
     cf_kp_cfg_entry cfg[MAX_DEVS];
     size_t nc = 0;
@@ -566,7 +567,8 @@ menu_page page_kp_flash(menu_ctx *ctx)
 
     cf_kp_timing timing;
     cf_kp_timing_default(&timing);
-    if (env.sim) { /* the emulated node answers at once: fail fast in fault demos */
+    if (!cf_kp_env_on_machine(
+            &env)) { /* the emulated node answers at once: fail fast in fault demos */
         timing.reply_ms = 500;
         timing.block_reply_ms = 800;
     }

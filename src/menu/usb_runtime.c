@@ -4,7 +4,7 @@
  * interface, so libusb's DFU listing cannot see them. sysfs can, read-only and
  * without opening the device. Under --simulate only the simulated bus is
  * looked at: the backend lists what the simulated probe runs after leaving DFU
- * (boot/boot.h), as sysfs would show it. */
+ * (sim/boot.h), as sysfs would show it. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>

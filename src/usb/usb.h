@@ -1,9 +1,8 @@
 /* USB transport: the only thing the DFU engine knows about the bus.
  *
- * Two backends implement it (libusb's split, in small): usb_libusb.c talks to
- * real devices through libusb-1.0; usb_sim.c serves the in-process STM32
- * bootloader emulator (emu/stm32_dfu.h), and after leave what the simulated
- * probe boots (boot/boot.h). The engine cannot tell them apart.
+ * Backends implement it (libusb's split, in small): usb_libusb.c talks to
+ * real devices through libusb-1.0; another backend may be simulated (it
+ * fills in the same ops table, below). The engine cannot tell them apart.
  *
  * Contract:
  *  - cf_usb_list_dfu() lists every DFU-capable interface (class 0xFE,
@@ -82,19 +81,8 @@ typedef struct cf_usb_setup {
 typedef struct cf_usb_backend cf_usb_backend;
 typedef struct cf_usb_dev cf_usb_dev;
 
-/* Backends. The sim backend does not own the emulator. */
-struct cf_emu;
+/* Backends. */
 cf_code cf_usb_backend_libusb(cf_usb_backend **out, cf_error *err);
-cf_code cf_usb_backend_sim(struct cf_emu *emu, cf_usb_backend **out, cf_error *err);
-/* Puts a second emulated DFU device on the simulated bus, at port 1-1.4 (the
- * first is at 1-1.3); not owned either. Only the first boots after leave. */
-cf_code cf_usb_backend_sim_add(cf_usb_backend *be, struct cf_emu *emu, cf_error *err);
-/* What else the simulated bus shows after leave: `noapp` keeps the probe's
- * firmware off the bus (it never enumerates), `klipper_mainboard` adds a
- * printer mainboard running Klipper (1d50:614e "Klipper", another chip) at
- * port 1-1.4, which is not the probe. */
-cf_code cf_usb_backend_sim_runtime(cf_usb_backend *be, bool noapp, bool klipper_mainboard,
-                                   cf_error *err);
 void cf_usb_backend_free(cf_usb_backend *be);
 
 /* Enumeration; free the list with free(). */
@@ -126,18 +114,19 @@ typedef struct cf_usb_runtime_info {
     char manufacturer[64]; /* "" when the device sends none */
     char product[64];
     char serial[64];
-    /* Simulated backend only: the bytes the firmware runs from (its flash
-     * from the vector table on), so the simulated app can be asked what it
-     * is the way a real one is (Klipper's identify, from the dictionary in
-     * them). NULL on hardware and for a device that answers nothing. */
-    const uint8_t *sim_code;
-    size_t sim_code_len;
+    /* A backend that models the firmware (a simulated one may) gives the
+     * bytes it runs from (its flash from the vector table on), so the app can
+     * be asked what it is the way a real one is (Klipper's identify, from the
+     * dictionary in them). NULL on hardware and for a device that answers
+     * nothing. */
+    const uint8_t *code;
+    size_t code_len;
 } cf_usb_runtime_info;
 
-/* Devices of the bus that are not DFU interfaces. Only the simulated backend
- * answers: after leave its probe runs what its flash holds (boot/boot.h), so
- * the Cartographer app appears here about a second later, on the same port.
- * On real hardware front ends read sysfs instead (no device is opened, no
+/* Devices of the bus that are not DFU interfaces, for a backend that knows
+ * them (a simulated one may: after leave its probe runs what its flash holds,
+ * so the Cartographer app appears here about a second later, on the same
+ * port). On real hardware front ends read sysfs instead (no device is opened, no
  * permission needed; menu/usb_runtime.c, katapult/usbprobe.c): the libusb
  * backend returns CF_ERR_UNSUPPORTED. Cheap and safe to call from a
  * cf_usb_wait_dfu() tick. */

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "update/switch.h"
+#include "sim/sim.h"
 
 typedef struct seen {
     cf_switch_note kinds[64];
@@ -64,10 +65,10 @@ static size_t index_of(const seen *s, cf_switch_note kind)
     return SIZE_MAX;
 }
 
-static cf_code run(seen *s, cf_kp_sim *sim, cf_iface to, const char *cat, cf_switch_result *res,
+static cf_code run(seen *s, cf_sim_kp *sim, cf_iface to, const char *cat, cf_switch_result *res,
                    cf_error *err)
 {
-    cf_kp_env env = {.sim = sim};
+    cf_kp_env env = {.transport = cf_sim_kp_transport(sim)};
     cf_switch_opts o = {.to = to,
                         .bitrate = to == CF_IFACE_CAN ? 1000000 : 0,
                         .wait_ms = 20000,
@@ -80,14 +81,14 @@ static cf_code run(seen *s, cf_kp_sim *sim, cf_iface to, const char *cat, cf_swi
     return cf_switch_run(&o, &ev, res, err);
 }
 
-static cf_kp_sim *node(const char *flash, const char *app)
+static cf_sim_kp *node(const char *flash, const char *app)
 {
     char spec[2400];
     snprintf(spec, sizeof(spec), "katapult-usb,timing=off,flash=%s%s%s", flash, app ? ",app=" : "",
              app ? app : "");
-    cf_kp_sim *sim = NULL;
+    cf_sim_kp *sim = NULL;
     cf_error err = {0};
-    assert_int_equal(cf_kp_sim_new(spec, &sim, &err), CF_OK);
+    assert_int_equal(cf_sim_kp_new(spec, &sim, &err), CF_OK);
     return sim;
 }
 
@@ -112,10 +113,10 @@ static void test_switch(void **state)
     unsigned completes, blocks, requests;
 
     /* refused at the deployer's question: nothing sent, the switch after "found" */
-    cf_kp_sim *sim = node(f1, app);
+    cf_sim_kp *sim = node(f1, app);
     assert_int_equal(run(&s, sim, CF_IFACE_CAN, cat, res, &err), CF_ERR_CANCELLED);
     assert_int_equal(s.confirms, 1);
-    cf_kp_sim_node_stats(sim, &completes, &blocks, &requests);
+    cf_sim_kp_node_stats(sim, &completes, &blocks, &requests);
     assert_int_equal(requests + blocks, 0);
     assert_true(res->has_state && res->has_deployer);
     assert_int_equal(res->state.step, CF_SW_FOUND);
@@ -128,7 +129,7 @@ static void test_switch(void **state)
 
     /* yes, stopped after the deployer: the probe waits on CAN in its new Katapult */
     s.answer = CF_OK;
-    cf_kp_env env = {.sim = sim};
+    cf_kp_env env = {.transport = cf_sim_kp_transport(sim)};
     cf_switch_opts o = {.wait_ms = 20000,
                         .stop_after_deployed = true,
                         .env = &env,
@@ -143,7 +144,7 @@ static void test_switch(void **state)
     assert_true(index_of(&s, CF_SWN_RECABLE) < index_of(&s, CF_SWN_STOPPED));
 
     /* another probe that is not on CAN: the wait counts down and stops when told */
-    cf_kp_sim *other = node(f2, app);
+    cf_sim_kp *other = node(f2, app);
     assert_int_equal(run(&s, other, CF_IFACE_UNKNOWN, cat, res, &err), CF_ERR_CANCELLED);
     assert_int_equal(s.waits, 3);
     assert_true(s.first_left <= 20000 && s.first_left > 15000);
@@ -151,7 +152,7 @@ static void test_switch(void **state)
     assert_int_equal(s.confirms, 0);
     assert_int_equal(res->state.step, CF_SW_DEPLOYED);
     assert_int_equal(res->steps_done, 0);
-    cf_kp_sim_free(other);
+    cf_sim_kp_free(other);
 
     /* the probe that is on CAN: found, the app flashed, its status on CAN */
     s.stop_after_waits = 1000;
@@ -172,7 +173,7 @@ static void test_switch(void **state)
     assert_int_equal(s.confirms, 0);
     assert_int_equal(access(sfile, F_OK), -1);
 
-    cf_kp_sim_free(sim);
+    cf_sim_kp_free(sim);
     free(res);
     unlink(f1);
     unlink(f2);

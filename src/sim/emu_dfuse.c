@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "common/clock.h"
-#include "emu/emu_internal.h"
+#include "sim/emu_internal.h"
 
 void cf_emu_config_default(cf_emu_config *cfg)
 {

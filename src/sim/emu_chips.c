@@ -66,7 +66,7 @@
  */
 #include <string.h>
 
-#include "emu/emu_internal.h"
+#include "sim/emu_internal.h"
 
 static const uint8_t dfuse_commands[] = {0x00, 0x21, 0x41, 0x92};
 

@@ -1,7 +1,7 @@
 /* Emulated Katapult node core (see node.h). Facts: Katapult src/command.c,
  * src/flashcmd.c, src/generic/canserial.c, src/generic/usb_cdc.c and
  * src/stm32/flash.c. */
-#include "katapult/node.h"
+#include "sim/node.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -426,7 +426,7 @@ static void klipper_app_start(cf_kpn *n)
     size_t doff = 0, dlen = 0;
     if (!cf_image_dictionary_locate(n->flash + off, n->size - off, &doff, &dlen))
         doff = dlen = 0;
-    /* An app built for the other MCU does not run on this one (boot/boot.h). */
+    /* An app built for the other MCU does not run on this one (sim/boot.h). */
     cf_kl_ident id = {0};
     if (dlen && (cf_kl_decode_dictionary(n->flash + off + doff, dlen, "flash", &id, NULL) ||
                  strcmp(id.info.mcu, cf_kpn_mcu(n)) != 0))
@@ -553,7 +553,7 @@ static bool inspect_flash(const cf_kpn *n, uint32_t off, size_t len, cf_image_in
  * that Katapult there; then it requests Katapult, which stays in its
  * bootloader on its own link: a CAN Katapult leaves USB for the CAN bus. A
  * deployer for the other chip faults at once, as any foreign image does
- * (boot/boot.h): nothing runs. `fresh`: it was just flashed, so this
+ * (sim/boot.h): nothing runs. `fresh`: it was just flashed, so this
  * session's extent bounds it. Returns false when the app is no deployer. */
 static bool deployer_start(cf_kpn *n, uint64_t now, bool fresh)
 {

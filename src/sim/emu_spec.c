@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emu/emu_internal.h"
+#include "sim/emu_internal.h"
 
 #define SPEC_FORMS                                                                                 \
     "valid items: dfu, dfu:f042, dfu:g431, dfu:f446 (a mainboard, not a probe), flash=PATH, "      \

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "emu/stm32_dfu.h"
+#include "sim/stm32_dfu.h"
 
 /* DFU 1.1 states (bState). */
 enum {
