@@ -130,6 +130,7 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
     return true;
 }
 
+#ifdef CF_SIM_FAULTS
 static cf_code parse_fault(const char *v, cf_kpn_config *cfg, cf_error *err)
 {
     static const struct {
@@ -158,6 +159,16 @@ static cf_code parse_fault(const char *v, cf_kpn_config *cfg, cf_error *err)
     cf_hint(err, "use fault=KIND@N with KIND one of lost, nack, busy, disconnect, readback");
     return CF_ERR_USAGE;
 }
+#else
+/* Fault injection is for tests: a build without the test suite refuses the key. */
+static cf_code parse_fault(const char *v, cf_kpn_config *cfg, cf_error *err)
+{
+    (void)cfg;
+    cf_fail(err, CF_ERR_USAGE, "fault injection is not in this build (fault=%.60s)", v);
+    cf_hint(err, "It comes with the test suite: build with -DCF_TESTS=ON.");
+    return CF_ERR_USAGE;
+}
+#endif
 
 static cf_code parse_option(char *opt, cf_kpn_config *cfg, cf_error *err)
 {
@@ -638,30 +649,44 @@ static void cmd_connect(cf_kpn *n)
     send_ack(n, CF_KP_CMD_CONNECT, p, off);
 }
 
+/* The fault armed for this SEND_BLOCK, if any: true when it answered the
+ * block instead of the node (NACK, BUSY, gone). Only builds with the test
+ * suite inject faults. */
+static bool send_block_fault(cf_kpn *n)
+{
+#ifdef CF_SIM_FAULTS
+    if (n->cfg.fault_at != n->send_blocks_dispatched)
+        return false;
+    switch (n->cfg.fault) {
+    case CF_KPN_FAULT_NACK:
+        send_frame(n, CF_KP_RESP_NACK, NULL, 0);
+        return true;
+    case CF_KPN_FAULT_BUSY:
+        send_frame(n, CF_KP_RESP_BUSY, NULL, 0);
+        return true;
+    case CF_KPN_FAULT_DISCONNECT:
+        reset_session(n);
+        n->gone_forever = true;
+        n->generation++;
+        return true;
+    case CF_KPN_FAULT_READBACK:
+        n->corrupt_pending = true;
+        return false;
+    default:
+        return false;
+    }
+#else
+    (void)n;
+    return false;
+#endif
+}
+
 static void cmd_send_block(cf_kpn *n, const uint8_t *p, size_t len, uint64_t now)
 {
+    (void)now;
     n->send_blocks_dispatched++;
-    if (n->cfg.fault_at == n->send_blocks_dispatched) {
-        switch (n->cfg.fault) {
-        case CF_KPN_FAULT_NACK:
-            send_frame(n, CF_KP_RESP_NACK, NULL, 0);
-            return;
-        case CF_KPN_FAULT_BUSY:
-            send_frame(n, CF_KP_RESP_BUSY, NULL, 0);
-            return;
-        case CF_KPN_FAULT_DISCONNECT:
-            reset_session(n);
-            n->gone_forever = true;
-            n->generation++;
-            (void)now;
-            return;
-        case CF_KPN_FAULT_READBACK:
-            n->corrupt_pending = true;
-            break;
-        default:
-            break;
-        }
-    }
+    if (send_block_fault(n))
+        return;
     if (len != 4 + BLOCK_SIZE) {
         send_frame(n, CF_KP_RESP_ERROR, NULL, 0);
         return;
@@ -808,7 +833,11 @@ static bool watch_send_block(cf_kpn *n, uint8_t byte)
         return false;
     n->match_len = 0;
     n->send_blocks_seen++;
+#ifdef CF_SIM_FAULTS
     return n->cfg.fault == CF_KPN_FAULT_LOST && n->send_blocks_seen == n->cfg.fault_at;
+#else
+    return false; /* no fault injection without the test suite */
+#endif
 }
 
 static void stream_in(cf_kpn *n, uint64_t now, const uint8_t *data, size_t len)
