@@ -141,7 +141,7 @@ int main(int argc, char **argv)
     take_globals(&cli, &argc, argv, &no_color);
     cf_error err;
     cf_error_reset(&err);
-    if (cli.simulate && cf_cli_check_simulator(&err) != CF_OK) {
+    if (cli.simulate && cf_cli_check_simulator(cli.simulate, &err) != CF_OK) {
         cli.json = cf_cli_wants_json(argc, argv);
         return cf_cli_report_error(&cli, &err);
     }

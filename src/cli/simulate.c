@@ -1,6 +1,8 @@
 /* --simulate in a build with the simulator: forwards to src/sim/ (sim/sim.h). */
 #include "cli/simulate.h"
 
+#include <string.h>
+
 #include "sim/sim.h"
 
 const char *cf_cli_simulate_usage(void)
@@ -26,8 +28,32 @@ const char *cf_cli_simulate_help(void)
            "                     the firmware it runs; record=PATH: what it was asked)\n";
 }
 
-cf_code cf_cli_check_simulator(cf_error *err)
+#ifndef CF_SIM_FAULTS
+/* True when one of SPEC's comma-separated items is a fault=... key. */
+static bool has_fault_item(const char *spec)
 {
+    for (const char *p = spec; p; p = strchr(p, ',')) {
+        if (*p == ',')
+            p++;
+        if (strncmp(p, "fault=", 6) == 0)
+            return true;
+    }
+    return false;
+}
+#endif
+
+cf_code cf_cli_check_simulator(const char *spec, cf_error *err)
+{
+#ifndef CF_SIM_FAULTS
+    /* Said before any command runs, the same way for DFU and Katapult (the
+     * parsers refuse it too). */
+    if (has_fault_item(spec)) {
+        cf_fail(err, CF_ERR_USAGE, "--simulate=%s: fault injection is not in this build", spec);
+        cf_hint(err, "It comes with the test suite: build with -DCF_TESTS=ON.");
+        return CF_ERR_USAGE;
+    }
+#endif
+    (void)spec;
     (void)err;
     return CF_OK;
 }

@@ -19,9 +19,11 @@
 const char *cf_cli_simulate_usage(void);
 /* The --help lines describing --simulate ("" without the simulator). */
 const char *cf_cli_simulate_help(void);
-/* CF_OK with the simulator; without it (-DCF_SIMULATOR=OFF) CF_ERR_USAGE
- * saying so. */
-cf_code cf_cli_check_simulator(cf_error *err);
+/* Whether this build can simulate SPEC, asked as the option is parsed: CF_OK
+ * with the simulator; without it (-DCF_SIMULATOR=OFF) CF_ERR_USAGE saying
+ * so; without the test suite a fault=KIND@N item is CF_ERR_USAGE too
+ * (fault injection is not in such a build). */
+cf_code cf_cli_check_simulator(const char *spec, cf_error *err);
 
 /* True when SPEC names the Katapult node ("katapult-..."). */
 bool cf_cli_sim_is_katapult(const char *spec);

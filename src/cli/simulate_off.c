@@ -14,8 +14,9 @@ const char *cf_cli_simulate_help(void)
     return "";
 }
 
-cf_code cf_cli_check_simulator(cf_error *err)
+cf_code cf_cli_check_simulator(const char *spec, cf_error *err)
 {
+    (void)spec;
     cf_fail(err, CF_ERR_USAGE,
             "this cartoflash was built without the simulator (-DCF_SIMULATOR=OFF)");
     cf_hint(err, "Build with -DCF_SIMULATOR=ON to use --simulate.");
@@ -38,7 +39,7 @@ cf_code cf_cli_sim_katapult(const char *spec, cf_kp_transport **out, cf_error *e
 {
     (void)spec;
     *out = NULL;
-    return cf_cli_check_simulator(err);
+    return cf_cli_check_simulator(spec, err);
 }
 
 bool cf_cli_sim_has_mainboard(cf_kp_transport *t)
@@ -51,5 +52,5 @@ cf_code cf_cli_sim_usb(const char *spec, cf_usb_backend **out, cf_error *err)
 {
     (void)spec;
     *out = NULL;
-    return cf_cli_check_simulator(err);
+    return cf_cli_check_simulator(spec, err);
 }
