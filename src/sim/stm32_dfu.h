@@ -1,6 +1,6 @@
 /* Emulator of the STM32 system-memory bootloader's DFU interface (ST DfuSe).
  *
- * One core, two hosts: usb/usb_sim.c calls it in-process behind --simulate,
+ * One core, two hosts: sim/usb_sim.c calls it in-process behind --simulate,
  * and tests/guest's USB/IP device server serves it as a real USB device. It has no
  * libusb or kernel dependency: it answers SETUP packets and owns a flash model.
  *

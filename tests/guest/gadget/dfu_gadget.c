@@ -1,4 +1,4 @@
-/* dfu_gadget: the STM32 system bootloader emulator (src/emu) as a real USB
+/* dfu_gadget: the STM32 system bootloader emulator (src/sim) as a real USB
  * device on the guest's own USB stack, for end-to-end tests with cartoflash
  * and Debian's dfu-util.
  *

@@ -1,4 +1,4 @@
-/* The simulated bus after leave (usb/usb_sim.c + sim/boot.h, real clock):
+/* The simulated bus after leave (sim/usb_sim.c + sim/boot.h, real clock):
  * nothing but the ROM before leave; after it the firmware the emulated flash
  * holds appears on the same port about a second later, or never. */
 #include <setjmp.h>
