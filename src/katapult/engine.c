@@ -231,12 +231,10 @@ cf_code cf_kp_connect(cf_kp_session *ss, cf_kp_connect_info *node, cf_error *err
     return CF_OK;
 }
 
-cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_image *img,
-                  const cf_image_info *info, const uint8_t *expect_uuid, bool force,
-                  const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
+/* What CONNECT said, as a notice. */
+static void announce_node(const cf_kp_session *ss, const cf_kp_connect_info *node,
+                          const cf_flash_events *ev)
 {
-    rep->node = *node;
-    rep->failed_phase = CF_PHASE_CHECK;
     cf_kp_notice(ev, false,
                  "Katapult %s on %s: MCU %s, application at 0x%08X, block %u bytes, "
                  "protocol %u.%u.%u",
@@ -245,55 +243,55 @@ cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_im
                  (unsigned)(node->proto_version >> 16 & 0xFF),
                  (unsigned)(node->proto_version >> 8 & 0xFF),
                  (unsigned)(node->proto_version & 0xFF));
-    cf_code rc = connect_gates(node, img, info, force, err);
-    if (rc)
-        return rc;
+}
+
+/* CAN: the node in Katapult must be the one asked for (GET_CANBUS_ID). */
+static cf_code check_uuid(cf_kp_session *ss, const uint8_t *expect_uuid, cf_error *err)
+{
     uint8_t r[128];
     size_t rl;
-    if (expect_uuid) {
-        rep->failed_phase = CF_PHASE_CONNECT;
-        rc = cf_kp_cmd(ss, CF_KP_CMD_GET_CANBUS_ID, NULL, 0, r, sizeof(r), &rl, err);
-        if (rc)
-            return rc;
-        if (rl < 6 || memcmp(r, expect_uuid, 6) != 0) {
-            char want[13], got[13] = "?";
-            cf_kp_uuid_format(expect_uuid, want);
-            if (rl >= 6)
-                cf_kp_uuid_format(r, got);
-            cf_fail(err, CF_ERR_GATE, "the node that answered has UUID %s, not %s", got, want);
-            cf_hint(err, "another node holds the same node id; flash with only one node in "
-                         "Katapult at a time");
-            return CF_ERR_GATE;
-        }
-    }
-    uint32_t bs = node->block_size;
-    uint8_t *data = NULL;
-    size_t len = 0;
-    rc = flatten(img, bs, &data, &len, err);
+    cf_code rc = cf_kp_cmd(ss, CF_KP_CMD_GET_CANBUS_ID, NULL, 0, r, sizeof(r), &rl, err);
     if (rc)
         return rc;
-    size_t blocks = len / bs;
-    rep->blocks = blocks;
-    uint8_t *p = malloc(4 + bs);
-    if (!p) {
-        free(data);
-        return cf_fail(err, CF_ERR_NOMEM, "out of memory");
-    }
-    uint32_t base = node->app_start;
+    if (rl >= 6 && memcmp(r, expect_uuid, 6) == 0)
+        return CF_OK;
+    char want[13], got[13] = "?";
+    cf_kp_uuid_format(expect_uuid, want);
+    if (rl >= 6)
+        cf_kp_uuid_format(r, got);
+    cf_fail(err, CF_ERR_GATE, "the node that answered has UUID %s, not %s", got, want);
+    cf_hint(err, "another node holds the same node id; flash with only one node in "
+                 "Katapult at a time");
+    return CF_ERR_GATE;
+}
 
+/* The image as the node's blocks: `len` bytes (padded) from `base`. */
+typedef struct transfer {
+    const uint8_t *data;
+    size_t len, blocks;
+    uint32_t bs, base;
+} transfer;
+
+/* SEND_BLOCK every block, then SEND_EOF. buf holds 4 + bs bytes. */
+static cf_code write_blocks(cf_kp_session *ss, const transfer *t, uint8_t *buf,
+                            const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
+{
+    uint8_t r[128];
+    size_t rl;
+    cf_code rc = CF_OK;
     rep->failed_phase = CF_PHASE_WRITE;
-    progress(ev, CF_PHASE_WRITE, 0, len);
-    for (size_t i = 0; i < blocks && !rc; i++) {
-        uint32_t addr = base + (uint32_t)(i * bs);
-        cf_kp_put_le32(p, addr);
-        memcpy(p + 4, data + i * bs, bs);
-        rc = cf_kp_cmd(ss, CF_KP_CMD_SEND_BLOCK, p, 4 + bs, r, sizeof(r), &rl, err);
+    progress(ev, CF_PHASE_WRITE, 0, t->len);
+    for (size_t i = 0; i < t->blocks && !rc; i++) {
+        uint32_t addr = t->base + (uint32_t)(i * t->bs);
+        cf_kp_put_le32(buf, addr);
+        memcpy(buf + 4, t->data + i * t->bs, t->bs);
+        rc = cf_kp_cmd(ss, CF_KP_CMD_SEND_BLOCK, buf, 4 + t->bs, r, sizeof(r), &rl, err);
         if (rc) {
             rep->failed_address = addr;
             cf_error_prefix(err, "writing the block at 0x%08X", (unsigned)addr);
         } else {
-            rep->bytes_written += bs;
-            progress(ev, CF_PHASE_WRITE, (i + 1) * bs, len);
+            rep->bytes_written += t->bs;
+            progress(ev, CF_PHASE_WRITE, (i + 1) * t->bs, t->len);
         }
     }
     if (!rc) {
@@ -301,52 +299,108 @@ cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_im
         if (!rc && rl >= 4)
             rep->pages = cf_kp_le32(r);
     }
+    return rc;
+}
 
-    if (!rc) {
-        rep->failed_phase = CF_PHASE_VERIFY;
-        progress(ev, CF_PHASE_VERIFY, 0, len);
-    }
-    uint8_t *rb = malloc(4 + bs);
-    for (size_t i = 0; i < blocks && !rc && rb; i++) {
-        uint32_t addr = base + (uint32_t)(i * bs);
-        cf_kp_put_le32(p, addr);
-        rc = cf_kp_cmd(ss, CF_KP_CMD_REQUEST_BLOCK, p, 4, rb, 4 + bs, &rl, err);
+/* Block i as read back (rb, rl bytes) against what was written: CF_OK, or
+ * CF_ERR_VERIFY naming the first differing byte. */
+static cf_code compare_block(const transfer *t, size_t i, const uint8_t *rb, size_t rl,
+                             cf_kp_report *rep, cf_error *err)
+{
+    uint32_t bs = t->bs, addr = t->base + (uint32_t)(i * bs);
+    const uint8_t *want = t->data + i * bs;
+    if (rl >= 4 + bs && memcmp(rb + 4, want, bs) == 0)
+        return CF_OK;
+    size_t k = 0;
+    while (rl >= 4 + bs && k < bs && rb[4 + k] == want[k])
+        k++;
+    rep->failed_address = addr + (uint32_t)k;
+    return cf_fail(
+        err, CF_ERR_VERIFY, "read-back differs at 0x%08X: wrote 0x%02X, the probe holds 0x%02X",
+        (unsigned)(addr + k), want[k < bs ? k : 0], rl >= 4 + bs ? rb[4 + (k < bs ? k : 0)] : 0);
+}
+
+/* REQUEST_BLOCK every block and compare it byte for byte. buf holds 4 + bs bytes. */
+static cf_code verify_blocks(cf_kp_session *ss, const transfer *t, uint8_t *buf,
+                             const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
+{
+    rep->failed_phase = CF_PHASE_VERIFY;
+    progress(ev, CF_PHASE_VERIFY, 0, t->len);
+    uint8_t *rb = malloc(4 + t->bs);
+    if (!rb)
+        return cf_fail(err, CF_ERR_NOMEM, "out of memory");
+    cf_code rc = CF_OK;
+    for (size_t i = 0; i < t->blocks && !rc; i++) {
+        uint32_t addr = t->base + (uint32_t)(i * t->bs);
+        size_t rl;
+        cf_kp_put_le32(buf, addr);
+        rc = cf_kp_cmd(ss, CF_KP_CMD_REQUEST_BLOCK, buf, 4, rb, 4 + t->bs, &rl, err);
         if (rc) {
             rep->failed_address = addr;
             cf_error_prefix(err, "reading back 0x%08X", (unsigned)addr);
-            break;
+        } else if ((rc = compare_block(t, i, rb, rl, rep, err)) == CF_OK) {
+            rep->bytes_verified += t->bs;
+            progress(ev, CF_PHASE_VERIFY, (i + 1) * t->bs, t->len);
         }
-        if (rl < 4 + bs || memcmp(rb + 4, data + i * bs, bs) != 0) {
-            size_t k = 0;
-            while (rl >= 4 + bs && k < bs && rb[4 + k] == data[i * bs + k])
-                k++;
-            rep->failed_address = addr + (uint32_t)k;
-            rc = cf_fail(err, CF_ERR_VERIFY,
-                         "read-back differs at 0x%08X: wrote 0x%02X, the probe holds 0x%02X",
-                         (unsigned)(addr + k), data[i * bs + (k < bs ? k : 0)],
-                         rl >= 4 + bs ? rb[4 + (k < bs ? k : 0)] : 0);
-            break;
-        }
-        rep->bytes_verified += bs;
-        progress(ev, CF_PHASE_VERIFY, (i + 1) * bs, len);
     }
-    if (!rb && !rc)
-        rc = cf_fail(err, CF_ERR_NOMEM, "out of memory");
     free(rb);
-    free(p);
+    return rc;
+}
+
+/* The failure hint of a transfer that stopped: COMPLETE was never sent. */
+static void transfer_failed(cf_code rc, cf_error *err)
+{
+    if (rc != CF_ERR_GONE)
+        still_in_katapult(err);
+    else
+        cf_hint(err, "the probe vanished mid-flash and COMPLETE was not sent: reconnect or "
+                     "power-cycle it (it stays in Katapult while its application is "
+                     "incomplete, else double-tap reset) and flash again");
+}
+
+cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_image *img,
+                  const cf_image_info *info, const uint8_t *expect_uuid, bool force,
+                  const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
+{
+    rep->node = *node;
+    rep->failed_phase = CF_PHASE_CHECK;
+    announce_node(ss, node, ev);
+    cf_code rc = connect_gates(node, img, info, force, err);
+    if (rc)
+        return rc;
+    if (expect_uuid) {
+        rep->failed_phase = CF_PHASE_CONNECT;
+        rc = check_uuid(ss, expect_uuid, err);
+        if (rc)
+            return rc;
+    }
+    transfer t = {.bs = node->block_size, .base = node->app_start};
+    uint8_t *data = NULL;
+    rc = flatten(img, t.bs, &data, &t.len, err);
+    if (rc)
+        return rc;
+    t.data = data;
+    t.blocks = t.len / t.bs;
+    rep->blocks = t.blocks;
+    uint8_t *buf = malloc(4 + t.bs);
+    if (!buf) {
+        free(data);
+        return cf_fail(err, CF_ERR_NOMEM, "out of memory");
+    }
+    rc = write_blocks(ss, &t, buf, ev, rep, err);
+    if (!rc)
+        rc = verify_blocks(ss, &t, buf, ev, rep, err);
+    free(buf);
     free(data);
     rep->retries = ss->retries;
     if (rc) {
-        if (rc != CF_ERR_GONE)
-            still_in_katapult(err);
-        else
-            cf_hint(err, "the probe vanished mid-flash and COMPLETE was not sent: reconnect or "
-                         "power-cycle it (it stays in Katapult while its application is "
-                         "incomplete, else double-tap reset) and flash again");
+        transfer_failed(rc, err);
         return rc;
     }
 
     /* Verified: only now start the application. */
+    uint8_t r[128];
+    size_t rl;
     rep->failed_phase = CF_PHASE_LEAVE;
     rc = cf_kp_cmd(ss, CF_KP_CMD_COMPLETE, NULL, 0, r, sizeof(r), &rl, err);
     rep->retries = ss->retries;
