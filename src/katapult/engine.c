@@ -1,12 +1,11 @@
-/* Image gates and the CONNECT .. COMPLETE sequence shared by CAN and USB. */
+/* The CONNECT .. COMPLETE sequence shared by CAN and USB (the gates it
+ * applies are in gates.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/clock.h"
 #include "katapult/engine.h"
-
-#define APP_START 0x08002000u
 
 const char *cf_kp_app_name(cf_kp_app app)
 {
@@ -38,125 +37,6 @@ static void progress(const cf_flash_events *ev, cf_flash_phase ph, size_t done, 
         ev->progress(ev->user, ph, done, total);
 }
 
-/* Flash size of a chip by its Katapult/Klipper MCU name; 0 if unknown. */
-static uint32_t flash_end_of(const char *mcu)
-{
-    if (strcmp(mcu, "stm32f042x6") == 0)
-        return 0x08000000u + 32u * 1024u;
-    if (strcmp(mcu, "stm32g431xx") == 0)
-        return 0x08000000u + 128u * 1024u;
-    return 0;
-}
-
-cf_code cf_kp_check_mcu(const char *image_mcu, const char *probe_mcu, const char *how,
-                        cf_error *err)
-{
-    if (!image_mcu[0] || !probe_mcu[0] || strcmp(image_mcu, probe_mcu) == 0)
-        return CF_OK;
-    cf_fail(err, CF_ERR_GATE, "the image is for %s but the probe is %s (%s)", image_mcu, probe_mcu,
-            how);
-    cf_hint(err, "%s; nothing was sent to the probe's bootloader",
-            strcmp(probe_mcu, "stm32g431xx") == 0 ? "this is a v4/HT probe: pick a v4 image"
-                                                  : "this is a v2/v3 probe: pick a v2-v3 image");
-    return CF_ERR_GATE;
-}
-
-/* The image must end inside the flash of the chip it is for. */
-static cf_code check_fit(const cf_image *img, const char *mcu, cf_error *err)
-{
-    uint32_t fend = mcu[0] ? flash_end_of(mcu) : 0;
-    if (!fend || cf_image_end(img) <= fend)
-        return CF_OK;
-    cf_fail(err, CF_ERR_GATE, "the image ends at 0x%08X, past the end of %s's flash (0x%08X)",
-            (unsigned)cf_image_end(img), mcu, (unsigned)fend);
-    cf_hint(err, "pick an application image built for this probe");
-    return CF_ERR_GATE;
-}
-
-cf_code cf_kp_check_image(const cf_image *img, cf_iface via, uint32_t bus_bitrate, bool force,
-                          cf_image_info *info, cf_error *err)
-{
-    cf_image_info local;
-    if (!info)
-        info = &local;
-    cf_image_inspect(img, info);
-    uint32_t start = cf_image_start(img);
-    if (info->kind == CF_KIND_COMBINED || info->kind == CF_KIND_KATAPULT || start < APP_START) {
-        cf_fail(err, CF_ERR_GATE,
-                "this is a %s image for 0x%08X; through Katapult only an application image for "
-                "0x%08X may be written",
-                info->kind == CF_KIND_COMBINED   ? "combined (Katapult + app)"
-                : info->kind == CF_KIND_KATAPULT ? "bare Katapult bootloader"
-                                                 : cf_image_kind_name(info->kind),
-                (unsigned)start, APP_START);
-        cf_hint(err, "pick the *_8kib_offset.bin image of the same version; combined images are "
-                     "for DFU (cartoflash flash dfu)");
-        return CF_ERR_GATE;
-    }
-    if (start != APP_START) {
-        cf_fail(err, CF_ERR_GATE,
-                "the image starts at 0x%08X, Katapult's application starts at "
-                "0x%08X",
-                (unsigned)start, APP_START);
-        cf_hint(err, "use the *_8kib_offset.bin image built for Katapult");
-        return CF_ERR_GATE;
-    }
-    if (info->kind != CF_KIND_APP && info->kind != CF_KIND_DEPLOYER) {
-        if (!force) {
-            cf_fail(err, CF_ERR_GATE, "cannot tell what this image is (%s)",
-                    info->problems[0] ? info->problems : "no Cartographer/Klipper data found");
-            cf_hint(err, "use an image from the Cartographer firmware repositories, or pass "
-                         "--force if you built it yourself and know it targets this probe");
-            return CF_ERR_GATE;
-        }
-    }
-    /* A deployer installs a Katapult for its own link whatever it is sent
-     * over: changing the link is what it is for. */
-    if (info->kind != CF_KIND_DEPLOYER && info->iface != CF_IFACE_UNKNOWN &&
-        via != CF_IFACE_UNKNOWN && info->iface != via && !force) {
-        cf_fail(err, CF_ERR_GATE, "this is a %s image but you are flashing over %s",
-                cf_iface_name(info->iface), cf_iface_name(via));
-        cf_hint(err, via == CF_IFACE_CAN
-                         ? "the probe would come back on USB only and vanish from the CAN bus; "
-                           "pick a CAN image, or pass --force to convert the probe on purpose"
-                         : "the probe would come back on CAN only and vanish from USB; pick a "
-                           "USB image, or pass --force to convert the probe on purpose");
-        return CF_ERR_GATE;
-    }
-    /* Apps state their bitrate; a deployer's Katapult keeps it in code. */
-    if (via == CF_IFACE_CAN && info->iface == CF_IFACE_CAN && info->kind == CF_KIND_APP) {
-        if (!bus_bitrate) {
-            cf_fail(err, CF_ERR_GATE,
-                    "the CAN interface reports no bitrate, so the image's %u "
-                    "bit/s cannot be checked",
-                    (unsigned)info->can_bitrate);
-            cf_hint(err, "pass --bitrate N with the bus's bitrate (a virtual interface such as "
-                         "vcan has none)");
-            return CF_ERR_GATE;
-        }
-        if (info->can_bitrate && info->can_bitrate != bus_bitrate && !force) {
-            cf_fail(err, CF_ERR_GATE, "the image runs CAN at %u bit/s but the bus runs at %u bit/s",
-                    (unsigned)info->can_bitrate, (unsigned)bus_bitrate);
-            cf_hint(err,
-                    "pick the image built for %u bit/s (the probe would otherwise drop off "
-                    "the bus and may disturb it)",
-                    (unsigned)bus_bitrate);
-            return CF_ERR_GATE;
-        }
-    }
-    return check_fit(img, cf_image_target_mcu(info), err);
-}
-
-void cf_kp_plan_image(const cf_image *img, uint32_t block_size, cf_kp_plan *plan)
-{
-    size_t n = cf_image_end(img) - cf_image_start(img);
-    plan->planned = true;
-    plan->address = cf_image_start(img);
-    plan->block_size = block_size;
-    plan->blocks = block_size ? (n + block_size - 1) / block_size : 0;
-    plan->bytes = plan->blocks * block_size;
-}
-
 /* The image as one buffer from its start, gaps 0xFF, padded to whole blocks. */
 static cf_code flatten(const cf_image *img, uint32_t block, uint8_t **out, size_t *len,
                        cf_error *err)
@@ -175,41 +55,6 @@ static cf_code flatten(const cf_image *img, uint32_t block, uint8_t **out, size_
     *out = buf;
     *len = n;
     return CF_OK;
-}
-
-static cf_code connect_gates(const cf_kp_connect_info *node, const cf_image *img,
-                             const cf_image_info *info, bool force, cf_error *err)
-{
-    uint32_t bs = node->block_size;
-    if (bs != 64 && bs != 128 && bs != 256 && bs != 512) {
-        cf_fail(err, CF_ERR_PROTOCOL, "Katapult reported an invalid block size %u", (unsigned)bs);
-        return CF_ERR_PROTOCOL;
-    }
-    if (node->app_start != cf_image_start(img)) {
-        cf_fail(err, CF_ERR_GATE,
-                "this Katapult starts applications at 0x%08X but the image is "
-                "for 0x%08X",
-                (unsigned)node->app_start, (unsigned)cf_image_start(img));
-        cf_hint(err, "the probe's bootloader is not the 8 KiB Katapult the images are built for; "
-                     "reinstall it with a combined image over DFU");
-        return CF_ERR_GATE;
-    }
-    const char *mcu = cf_image_target_mcu(info);
-    if (!mcu[0] && !force) {
-        cf_fail(err, CF_ERR_GATE, "the image does not say which MCU it is for; the probe is %s",
-                node->mcu);
-        cf_hint(err, "use an official Cartographer image, or --force if you are sure");
-        return CF_ERR_GATE;
-    }
-    cf_code rc = cf_kp_check_mcu(mcu, node->mcu, "Katapult's CONNECT answer", err);
-    if (rc == CF_OK)
-        rc = check_fit(img, node->mcu, err);
-    if (rc == CF_ERR_GATE)
-        cf_hint(err, "%s; the probe stays in Katapult: flash the right image to leave it",
-                strcmp(node->mcu, "stm32g431xx") == 0 ? "this is a v4/HT probe: pick a v4 image"
-                                                      : "this is a v2/v3 probe: pick a v2-v3 "
-                                                        "image");
-    return rc;
 }
 
 static void still_in_katapult(cf_error *err)
@@ -365,7 +210,7 @@ cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_im
     rep->node = *node;
     rep->failed_phase = CF_PHASE_CHECK;
     announce_node(ss, node, ev);
-    cf_code rc = connect_gates(node, img, info, force, err);
+    cf_code rc = cf_kp_connect_gates(node, img, info, force, err);
     if (rc)
         return rc;
     if (expect_uuid) {

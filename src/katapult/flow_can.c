@@ -8,37 +8,6 @@
 #include "common/clock.h"
 #include "katapult/engine.h"
 
-const char cf_kp_claimed_note[] =
-    "A node only answers a CAN query while it has no node id. A Klipper that is running and "
-    "connected to the probe has given it one, so the probe stays silent: stop Klipper (sudo "
-    "systemctl stop klipper) to see it, or use the UUID from printer.cfg/klippy.log.";
-
-cf_code cf_kp_can_query_env(const cf_kp_env *env, const char *ifname, unsigned wait_ms,
-                            cf_kp_found_uuid *out, size_t cap, size_t *count, cf_error *err)
-{
-    *count = 0;
-    if (!ifname)
-        ifname = "can0";
-    cf_kp_can *can;
-    cf_code rc = cf_kp_env_can_open(env, ifname, &can, err);
-    if (rc)
-        return rc;
-    cf_kp_can_node nodes[32];
-    size_t n = 0;
-    rc = cf_kp_can_query(can, (int)wait_ms, nodes, 32, &n, err);
-    cf_kp_can_close(can);
-    for (size_t i = 0; i < n && *count < cap; i++) {
-        cf_kp_found_uuid *f = &out[(*count)++];
-        memset(f, 0, sizeof(*f));
-        cf_kp_uuid_format(nodes[i].uuid, f->uuid);
-        f->app = nodes[i].app == 0x01   ? CF_KP_APP_KLIPPER
-                 : nodes[i].app == 0x11 ? CF_KP_APP_KATAPULT
-                                        : CF_KP_APP_UNKNOWN;
-        snprintf(f->source, sizeof(f->source), "CAN query on %s", ifname);
-    }
-    return rc;
-}
-
 /* PID of a running Klipper host (klippy), 0 if none. */
 static int klippy_pid(void)
 {

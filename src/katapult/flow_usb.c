@@ -1,71 +1,24 @@
 /* Flashing over USB (fact sheet §4): find the probe by sysfs, 1200-baud touch
  * when it runs Klipper, wait for Katapult on the same port with the same chip,
  * then the shared engine, then wait for the app to come back. */
-#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/chipid.h"
 #include "common/clock.h"
 #include "katapult/engine.h"
-
-static bool same_path(const char *a, const char *b)
-{
-    char ra[PATH_MAX], rb[PATH_MAX];
-    if (strcmp(a, b) == 0)
-        return true;
-    if (!realpath(a, ra) || !realpath(b, rb))
-        return false;
-    return strcmp(ra, rb) == 0;
-}
+#include "katapult/util.h"
 
 static bool matches(const cf_kp_usb_dev *d, const char *sel)
 {
     if (strncmp(sel, "/dev/", 5) == 0)
-        return same_path(sel, d->tty);
+        return cf_kp_same_path(sel, d->tty);
     if (strncmp(sel, "/sys/", 5) == 0)
-        return same_path(sel, d->syspath);
+        return cf_kp_same_path(sel, d->syspath);
     if (strncmp(sel, "serial=", 7) == 0)
         return strcasecmp(sel + 7, d->serial) == 0;
     return strcmp(sel, d->port) == 0 || strcasecmp(sel, d->serial) == 0;
-}
-
-/* Whether a /dev/serial/by-id name for this tty says Cartographer (udev builds
- * those names from the same USB strings; they are what users see and pass). */
-static bool by_id_says_cartographer(const cf_kp_env *env, const char *tty)
-{
-    if (!cf_kp_env_on_machine(env) || (env && env->sysfs_root) || !tty[0])
-        return false; /* an in-process or fake bus has no /dev/serial of its own */
-    DIR *dir = opendir("/dev/serial/by-id");
-    if (!dir)
-        return false;
-    bool found = false;
-    for (struct dirent *de; !found && (de = readdir(dir));) {
-        if (!strcasestr(de->d_name, "cartographer"))
-            continue;
-        char link[PATH_MAX];
-        if ((size_t)snprintf(link, sizeof(link), "/dev/serial/by-id/%s", de->d_name) < sizeof(link))
-            found = same_path(link, tty);
-    }
-    closedir(dir);
-    return found;
-}
-
-/* Without --device only a device that identifies as a Cartographer may be
- * chosen (and so be sent anything, even the 1200-baud bootloader request): the
- * Cartographer app by its USB strings or by-id name, or Katapult running on a
- * probe's MCU (Katapult's strings name only the MCU). A printer mainboard
- * running Klipper is 1d50:614e too. */
-bool cf_kp_usb_is_probe(const cf_kp_env *env, const cf_kp_usb_dev *d)
-{
-    if (d->app == CF_KP_APP_KLIPPER)
-        return d->cartographer || by_id_says_cartographer(env, d->tty);
-    if (d->app == CF_KP_APP_KATAPULT)
-        return strcasecmp(d->product, "stm32f042x6") == 0 ||
-               strcasecmp(d->product, "stm32g431xx") == 0 || by_id_says_cartographer(env, d->tty);
-    return false;
 }
 
 static bool candidate(const cf_kp_env *env, const cf_kp_usb_dev *d, const char *sel)
@@ -279,15 +232,6 @@ static cf_code plan_only(const cf_kp_usb_dev *dev, const cf_image *img, const cf
     rep->plan.request = dev->app == CF_KP_APP_KLIPPER;
     rep->plan.in_katapult = dev->app == CF_KP_APP_KATAPULT;
     return CF_OK;
-}
-
-bool cf_kp_uuid_from_serial(const char *serial, char out[13])
-{
-    uint8_t uid[CF_CHIPID_LEN];
-    if (!cf_chipid_from_klipper_serial(serial, uid))
-        return false;
-    cf_chipid_can_uuid_hex(uid, out);
-    return true;
 }
 
 /* Waits for the device on `syspath` to leave USB; false if it stays. */
