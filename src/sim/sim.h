@@ -15,7 +15,8 @@
  * SPEC is the text after --simulate=: "dfu[:CHIP][,KEY=VALUE...]"
  * (stm32_dfu.h) or "katapult-can" / "katapult-usb" with node.h's keys.
  * Fault injection (fault=KIND@N) exists only in builds with the test suite
- * (CF_TESTS): elsewhere such a key is refused, saying so.
+ * (CF_TESTS) or the fuzz targets (CF_FUZZ): elsewhere such a key is refused,
+ * saying so.
  */
 #ifndef CF_SIM_SIM_H
 #define CF_SIM_SIM_H
