@@ -178,10 +178,7 @@ static int parse_flags(menu_ctx *ctx, int argc, char **argv, cf_error *err)
         case OPT_MR_KEY:
             menu_moonraker_set_key(optarg); /* kept in memory only, never saved or logged */
             break;
-        case OPT_SIMULATE: /* main.c took it already, unless it came after "--" */
-            if (cf_cli_check_simulator(optarg ? optarg : "", err) != CF_OK)
-                return -1;
-            break;
+        case OPT_SIMULATE:
         case OPT_NO_COLOR:
             break;
         case 'h':
