@@ -26,6 +26,7 @@
 #include "sim/boot.h"
 #include "common/clock.h"
 #include "sim/stm32_dfu.h"
+#include "sim/app_line.h"
 #include "sim/sim.h"
 #include "usb/usb.h"
 
@@ -319,15 +320,37 @@ static bool probe_entry(sim_backend *be, cf_usb_runtime_info *out)
     snprintf(out->manufacturer, sizeof out->manufacturer, "%s", u.manufacturer);
     snprintf(out->product, sizeof out->product, "%s", u.product);
     snprintf(out->serial, sizeof out->serial, "%s", u.serial);
+    return true;
+}
+
+/* The bytes the probe's app runs from (its flash from the vector table on),
+ * where its Klipper dictionary is; NULL when what runs is not the app. */
+static const uint8_t *app_code(sim_backend *be, size_t *len)
+{
     uint32_t base = 0;
     size_t size = 0;
     const uint8_t *flash = cf_emu_flash(be->emu, &base, &size);
     uint32_t entry = be->boot.boot.entry;
-    if (be->boot.boot.runs == CF_BOOT_APP && entry >= base && entry - base < size) {
-        out->code = flash + (entry - base);
-        out->code_len = size - (entry - base);
+    if (be->boot.boot.runs != CF_BOOT_APP || entry < base || entry - base >= size) {
+        return NULL;
     }
-    return true;
+    *len = size - (entry - base);
+    return flash + (entry - base);
+}
+
+/* The app answers identify on its port; the mainboard (and a probe that
+ * runs no app) answers nothing. */
+static cf_code sim_open_runtime_line(cf_usb_backend *be_, const char *bus_path,
+                                     struct cf_kp_stream **out, cf_error *err)
+{
+    sim_backend *be = (sim_backend *)be_;
+    cf_usb_runtime_info rt;
+    const uint8_t *code = NULL;
+    size_t len = 0;
+    if (strcmp(bus_path, SIM_PATH) == 0 && probe_entry(be, &rt)) {
+        code = app_code(be, &len);
+    }
+    return cf_sim_app_line_open(code, len, bus_path, out, err);
 }
 
 static cf_code sim_list_runtime(cf_usb_backend *be_, cf_usb_runtime_info *out, size_t cap,
@@ -370,6 +393,7 @@ static const struct cf_usb_backend_ops sim_ops = {
     .close = sim_close,
     .free = sim_free,
     .list_runtime = sim_list_runtime,
+    .open_runtime_line = sim_open_runtime_line,
 };
 
 cf_code cf_sim_usb_backend(struct cf_emu *emu, cf_usb_backend **out, cf_error *err)

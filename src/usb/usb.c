@@ -92,6 +92,17 @@ cf_code cf_usb_list_runtime(cf_usb_backend *be, cf_usb_runtime_info *out, size_t
     return be->ops->list_runtime(be, out, cap, count, err);
 }
 
+cf_code cf_usb_open_runtime_line(cf_usb_backend *be, const char *bus_path,
+                                 struct cf_kp_stream **out, cf_error *err)
+{
+    *out = NULL;
+    if (!be->ops->open_runtime_line)
+        return cf_fail(err, CF_ERR_UNSUPPORTED,
+                       "the %s USB backend has no line to a device's firmware; open its tty",
+                       be->ops->name);
+    return be->ops->open_runtime_line(be, bus_path, out, err);
+}
+
 void cf_usb_close(cf_usb_dev *dev)
 {
     if (dev)

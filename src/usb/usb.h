@@ -114,13 +114,6 @@ typedef struct cf_usb_runtime_info {
     char manufacturer[64]; /* "" when the device sends none */
     char product[64];
     char serial[64];
-    /* A backend that models the firmware (a simulated one may) gives the
-     * bytes it runs from (its flash from the vector table on), so the app can
-     * be asked what it is the way a real one is (Klipper's identify, from the
-     * dictionary in them). NULL on hardware and for a device that answers
-     * nothing. */
-    const uint8_t *code;
-    size_t code_len;
 } cf_usb_runtime_info;
 
 /* Devices of the bus that are not DFU interfaces, for a backend that knows
@@ -132,6 +125,16 @@ typedef struct cf_usb_runtime_info {
  * cf_usb_wait_dfu() tick. */
 cf_code cf_usb_list_runtime(cf_usb_backend *be, cf_usb_runtime_info *out, size_t cap, size_t *count,
                             cf_error *err);
+
+struct cf_kp_stream; /* katapult/stream.h: a byte line */
+/* A byte line to the firmware of the run-time device on bus_path, as its
+ * serial port would carry it, for a backend that models what that firmware
+ * answers (a simulated one may), so a client can ask it what it runs (Klipper's
+ * identify). Close with cf_kp_stream_close(). On hardware open the device's
+ * tty instead: the libusb backend returns CF_ERR_UNSUPPORTED. A device whose
+ * firmware answers nothing is CF_ERR_TIMEOUT. */
+cf_code cf_usb_open_runtime_line(cf_usb_backend *be, const char *bus_path,
+                                 struct cf_kp_stream **out, cf_error *err);
 
 /* Finds the DFU functional descriptor (type 0x21) in a blob of descriptors
  * (an interface's or configuration's "extra" bytes, or a GET_DESCRIPTOR reply),
@@ -165,6 +168,9 @@ struct cf_usb_backend_ops {
     /* Optional: cf_usb_list_runtime(). NULL = CF_ERR_UNSUPPORTED. */
     cf_code (*list_runtime)(cf_usb_backend *be, cf_usb_runtime_info *out, size_t cap, size_t *count,
                             cf_error *err);
+    /* Optional: cf_usb_open_runtime_line(). NULL = CF_ERR_UNSUPPORTED. */
+    cf_code (*open_runtime_line)(cf_usb_backend *be, const char *bus_path,
+                                 struct cf_kp_stream **out, cf_error *err);
 };
 
 /* Every backend struct starts with this header. */
