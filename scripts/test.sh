@@ -3,7 +3,7 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included) and runs
 # the unit, CLI and menu tests there; builds a normal binary and runs the QEMU
 # guest suite (real USB stack) with it; runs each fuzz target briefly; checks
-# formatting. Exits non-zero if anything fails; the last line sums it all up.
+# formatting, the layer rule (docs/architecture.md) and function length. Exits non-zero if anything fails; the last line sums it all up.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,6 +44,11 @@ done
 
 step fuzz bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
 step format bash scripts/check-format.sh
+# The layer rule of docs/architecture.md and the 80-line limit on functions;
+# each check first proves on a generated tree that it can fail.
+step layers bash -c 'bash scripts/check-layers.sh --self-test && bash scripts/check-layers.sh'
+step function-length bash -c \
+    'bash scripts/check-function-length.sh --self-test && bash scripts/check-function-length.sh'
 
 # One closing line over every runner: ctest's "N tests failed out of M" and fuzz's tally.
 passed=0
@@ -58,7 +63,7 @@ for f in "$logs/unit-cli-menu.log" "$logs/guest.log"; do
     fi
 done
 for f in "$logs/fuzz.log" "$logs/hardening-release.log" "$logs/build-matrix.log" "$logs/deb.log" \
-    "$logs"/cross-*.log; do
+    "$logs"/cross-*.log "$logs/layers.log" "$logs/function-length.log"; do
     [ -f "$f" ] || continue
     tally=$(grep -E '^([a-z0-9-]+: )?[0-9]+ passed, [0-9]+ failed' "$f" | tail -1)
     if [ -n "$tally" ]; then

@@ -58,7 +58,7 @@ cf_code cf_cli_came_back(FILE *out, cf_usb_backend *be, const cf_kp_env *env, co
 
 static json_t *text_or_null(const char *s)
 {
-    return s && s[0] ? cf_cli_json_text(s) : json_null();
+    return s && s[0] ? cf_front_json_text(s) : json_null();
 }
 
 json_t *cf_cli_came_back_json(const cf_came_back *cb)

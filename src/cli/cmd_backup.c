@@ -11,7 +11,7 @@
 
 static const char backup_usage[] = "usage: cartoflash backup dfu [--device SEL] [--json] OUT\n";
 
-int cf_cmd_backup(const cf_cli *outer, int argc, char **argv)
+int cf_cmd_backup(const cf_front *outer, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"device", required_argument, NULL, 'd'},
@@ -19,9 +19,9 @@ int cf_cmd_backup(const cf_cli *outer, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
-    cf_cli local = *outer;
+    cf_front local = *outer;
     local.json = cf_cli_wants_json(argc, argv);
-    const cf_cli *cli = &local;
+    const cf_front *cli = &local;
     if (argc < 2 || strcmp(argv[1], "dfu") != 0)
         return cf_cli_usage_error(cli, backup_usage);
     argc--;
@@ -42,7 +42,7 @@ int cf_cmd_backup(const cf_cli *outer, int argc, char **argv)
         return cf_cli_usage_error(cli, backup_usage);
     cf_error err = {0};
     cf_usb_backend *be = NULL;
-    cf_code rc = cf_cli_open_backend(cli, &be, &err);
+    cf_code rc = cf_front_open_backend(cli, &be, &err);
     if (rc == CF_OK) {
         cf_progress_view view;
         cf_flash_events ev;
@@ -53,21 +53,21 @@ int cf_cmd_backup(const cf_cli *outer, int argc, char **argv)
         if (rc == CF_OK && cli->json) {
             json_t *root = cf_cli_json_root("backup dfu");
             json_t *dev = json_object();
-            json_object_set_new(dev, "bus_path", cf_cli_json_text(rep.device_path));
+            json_object_set_new(dev, "bus_path", cf_front_json_text(rep.device_path));
             json_object_set_new(dev, "chip",
                                 strcmp(rep.chip, "unknown") != 0 ? json_string(rep.chip)
                                                                  : json_null());
             json_object_set_new(root, "device", dev);
             json_object_set_new(root, "phases", cf_progress_view_phases_json(&view));
             json_object_set_new(root, "bytes", json_integer((json_int_t)rep.bytes_verified));
-            json_object_set_new(root, "backup_file", cf_cli_json_text(rep.backup_path));
+            json_object_set_new(root, "backup_file", cf_front_json_text(rep.backup_path));
             json_object_set_new(root, "duration_s", json_real(rep.seconds));
-            cf_cli_json_print(root);
+            cf_front_json_print(root);
         } else if (rc == CF_OK)
             printf("Saved %zu bytes of %s flash to %s (the device stays in DFU mode).\n",
                    rep.bytes_verified, strcmp(rep.chip, "unknown") != 0 ? rep.chip : "the device's",
                    cf_safe(rep.backup_path));
     }
-    cf_cli_close_backend(be);
-    return rc == CF_OK ? 0 : cf_cli_report_error(cli, &err);
+    cf_front_close_backend(be);
+    return rc == CF_OK ? 0 : cf_front_report_error(cli, &err);
 }

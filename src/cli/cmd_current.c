@@ -38,11 +38,3 @@ cf_code cf_cli_precheck(FILE *out, const cf_kp_env *env, bool can, const cf_kp_o
                 pc.source);
     return rc;
 }
-
-bool cf_cli_already_runs(FILE *out, const cf_kp_env *env, bool can, const cf_kp_opts *o,
-                         const cf_image *img)
-{
-    bool same = false;
-    cf_error err = {0};
-    return cf_cli_precheck(out, env, can, o, img, &same, &err) == CF_OK && same;
-}

@@ -47,13 +47,13 @@ static void usage(FILE *out)
           out);
 }
 
-static int usage_error(const cf_cli *cli, const char *fmt, const char *arg)
+static int usage_error(const cf_front *cli, const char *fmt, const char *arg)
 {
     cf_error err;
     cf_error_reset(&err);
     cf_fail(&err, CF_ERR_USAGE, fmt, arg);
     cf_hint(&err, "see `cartoflash firmware --help`");
-    return cf_cli_report_error(cli, &err);
+    return cf_front_report_error(cli, &err);
 }
 
 /* Download progress on stderr: a bar on a terminal, a line per quarter
@@ -109,115 +109,127 @@ static bool parse_bitrate(const char *s, uint32_t *out)
     return true;
 }
 
-/* Returns -1 when parsing succeeded, else the exit status. */
-static int parse_args(const cf_cli *cli, int argc, char **argv, fw_args *a)
+/* The options of `firmware list|pick`; the values past 255 are this file's own. */
+enum {
+    O_SOURCE = 256,
+    O_BRANCH,
+    O_MODE,
+    O_MCU,
+    O_IFACE,
+    O_BITRATE,
+    O_HT,
+    O_KSERIES,
+    O_LITE,
+    O_ALL,
+    O_JSON,
+    O_OFFLINE,
+    O_DOWNLOAD,
+    O_MAX,
+    O_HELP
+};
+
+static const struct option fw_longopts[] = {
+    {"source", required_argument, NULL, O_SOURCE},
+    {"firmware-dir", required_argument, NULL, O_SOURCE},
+    {"branch", required_argument, NULL, O_BRANCH},
+    {"mode", required_argument, NULL, O_MODE},
+    {"mcu", required_argument, NULL, O_MCU},
+    {"interface", required_argument, NULL, O_IFACE},
+    {"bitrate", required_argument, NULL, O_BITRATE},
+    {"high-temp", no_argument, NULL, O_HT},
+    {"kseries", no_argument, NULL, O_KSERIES},
+    {"lite", no_argument, NULL, O_LITE},
+    {"all", no_argument, NULL, O_ALL},
+    {"json", no_argument, NULL, O_JSON},
+    {"offline", no_argument, NULL, O_OFFLINE},
+    {"download", no_argument, NULL, O_DOWNLOAD},
+    {"max-download", required_argument, NULL, O_MAX},
+    {"help", no_argument, NULL, O_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+/* Applies one option getopt_long() returned; -1 to go on, else the exit status. */
+static int take_option(const cf_front *cli, int c, char **argv, fw_args *a)
 {
-    enum {
-        O_SOURCE = 256,
-        O_BRANCH,
-        O_MODE,
-        O_MCU,
-        O_IFACE,
-        O_BITRATE,
-        O_HT,
-        O_KSERIES,
-        O_LITE,
-        O_ALL,
-        O_JSON,
-        O_OFFLINE,
-        O_DOWNLOAD,
-        O_MAX,
-        O_HELP
-    };
-    static const struct option longopts[] = {
-        {"source", required_argument, NULL, O_SOURCE},
-        {"firmware-dir", required_argument, NULL, O_SOURCE},
-        {"branch", required_argument, NULL, O_BRANCH},
-        {"mode", required_argument, NULL, O_MODE},
-        {"mcu", required_argument, NULL, O_MCU},
-        {"interface", required_argument, NULL, O_IFACE},
-        {"bitrate", required_argument, NULL, O_BITRATE},
-        {"high-temp", no_argument, NULL, O_HT},
-        {"kseries", no_argument, NULL, O_KSERIES},
-        {"lite", no_argument, NULL, O_LITE},
-        {"all", no_argument, NULL, O_ALL},
-        {"json", no_argument, NULL, O_JSON},
-        {"offline", no_argument, NULL, O_OFFLINE},
-        {"download", no_argument, NULL, O_DOWNLOAD},
-        {"max-download", required_argument, NULL, O_MAX},
-        {"help", no_argument, NULL, O_HELP},
-        {NULL, 0, NULL, 0},
-    };
+    switch (c) {
+    case O_SOURCE:
+        a->opts.source = optarg;
+        break;
+    case O_BRANCH:
+        a->opts.branch = optarg;
+        a->opts.download = true; /* a branch is a download's */
+        break;
+    case O_MODE:
+        if (!cf_catalog_mode_parse(optarg, &a->filter.mode))
+            return usage_error(cli, "unknown mode \"%s\" (dfu, katapult or deployer)", optarg);
+        break;
+    case O_MCU:
+        if (strcmp(optarg, "stm32f042x6") != 0 && strcmp(optarg, "stm32g431xx") != 0)
+            return usage_error(cli, "unknown MCU \"%s\" (stm32f042x6 or stm32g431xx)", optarg);
+        a->filter.mcu = optarg;
+        break;
+    case O_IFACE:
+        if (strcmp(optarg, "can") == 0)
+            a->filter.iface = CF_IFACE_CAN;
+        else if (strcmp(optarg, "usb") == 0)
+            a->filter.iface = CF_IFACE_USB;
+        else
+            return usage_error(cli, "unknown interface \"%s\" (can or usb)", optarg);
+        break;
+    case O_BITRATE:
+        if (!parse_bitrate(optarg, &a->filter.bitrate))
+            return usage_error(cli, "\"%s\" is not a CAN bitrate in bit/s", optarg);
+        break;
+    case O_HT:
+        a->filter.high_temp = true;
+        break;
+    case O_KSERIES:
+        a->filter.kseries = true;
+        break;
+    case O_LITE:
+        a->filter.lite = true;
+        break;
+    case O_ALL:
+        a->filter.all = true;
+        break;
+    case O_JSON:
+        a->json = true;
+        break;
+    case O_OFFLINE:
+        a->opts.offline = true;
+        break;
+    case O_DOWNLOAD:
+        a->opts.download = true;
+        break;
+    case O_MAX: {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(optarg, &end, 10);
+        if (errno || end == optarg || *end || optarg[0] == '-' || v == 0)
+            return usage_error(cli, "\"%s\" is not a size in bytes", optarg);
+        a->opts.max_download = v;
+        break;
+    }
+    case 'h':
+    case O_HELP:
+        usage(stdout);
+        return 0;
+    default:
+        return usage_error(cli, "unknown option \"%s\"", argv[optind - 1]);
+    }
+    return -1;
+}
+
+/* Returns -1 when parsing succeeded, else the exit status. */
+static int parse_args(const cf_front *cli, int argc, char **argv, fw_args *a)
+{
     optind = 0; /* glibc: full re-initialisation, scanning from argv[1] */
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-        switch (c) {
-        case O_SOURCE:
-            a->opts.source = optarg;
-            break;
-        case O_BRANCH:
-            a->opts.branch = optarg;
-            a->opts.download = true; /* a branch is a download's */
-            break;
-        case O_MODE:
-            if (!cf_catalog_mode_parse(optarg, &a->filter.mode))
-                return usage_error(cli, "unknown mode \"%s\" (dfu, katapult or deployer)", optarg);
-            break;
-        case O_MCU:
-            if (strcmp(optarg, "stm32f042x6") != 0 && strcmp(optarg, "stm32g431xx") != 0)
-                return usage_error(cli, "unknown MCU \"%s\" (stm32f042x6 or stm32g431xx)", optarg);
-            a->filter.mcu = optarg;
-            break;
-        case O_IFACE:
-            if (strcmp(optarg, "can") == 0)
-                a->filter.iface = CF_IFACE_CAN;
-            else if (strcmp(optarg, "usb") == 0)
-                a->filter.iface = CF_IFACE_USB;
-            else
-                return usage_error(cli, "unknown interface \"%s\" (can or usb)", optarg);
-            break;
-        case O_BITRATE:
-            if (!parse_bitrate(optarg, &a->filter.bitrate))
-                return usage_error(cli, "\"%s\" is not a CAN bitrate in bit/s", optarg);
-            break;
-        case O_HT:
-            a->filter.high_temp = true;
-            break;
-        case O_KSERIES:
-            a->filter.kseries = true;
-            break;
-        case O_LITE:
-            a->filter.lite = true;
-            break;
-        case O_ALL:
-            a->filter.all = true;
-            break;
-        case O_JSON:
-            a->json = true;
-            break;
-        case O_OFFLINE:
-            a->opts.offline = true;
-            break;
-        case O_DOWNLOAD:
-            a->opts.download = true;
-            break;
-        case O_MAX: {
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (errno || end == optarg || *end || optarg[0] == '-' || v == 0)
-                return usage_error(cli, "\"%s\" is not a size in bytes", optarg);
-            a->opts.max_download = v;
-            break;
-        }
-        case 'h':
-        case O_HELP:
-            usage(stdout);
-            return 0;
-        default:
-            return usage_error(cli, "unknown option \"%s\"", argv[optind - 1]);
-        }
+    while ((c = getopt_long(argc, argv, "+h", fw_longopts, NULL)) != -1) {
+        int status = take_option(cli, c, argv, a);
+        if (status >= 0)
+            return status;
     }
     if (optind < argc)
         return usage_error(cli, "unexpected argument \"%s\"", argv[optind]);
@@ -270,7 +282,7 @@ static json_t *notes_json(const char *notes)
             char part[1024];
             snprintf(part, sizeof(part), "%.*s", (int)(len < sizeof(part) ? len : sizeof(part) - 1),
                      p);
-            j = cf_cli_json_text(part);
+            j = cf_front_json_text(part);
         }
         json_array_append_new(arr, j);
         p += len;
@@ -283,11 +295,11 @@ static json_t *notes_json(const char *notes)
 static json_t *entry_json(const cf_catalog *cat, const cf_catalog_entry *e)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "path", cf_cli_json_text(e->rel_path));
-    json_object_set_new(o, "abs_path", cf_cli_json_text(e->abs_path));
+    json_object_set_new(o, "path", cf_front_json_text(e->rel_path));
+    json_object_set_new(o, "abs_path", cf_front_json_text(e->abs_path));
     long src = root_index(cat, e->root);
     json_object_set_new(o, "source", src >= 0 ? json_integer(src) : json_null());
-    json_object_set_new(o, "version", cf_cli_json_text(e->version));
+    json_object_set_new(o, "version", cf_front_json_text(e->version));
     if (e->has_semver) {
         char v[48];
         snprintf(v, sizeof(v), "%d.%d.%d", e->semver[0], e->semver[1], e->semver[2]);
@@ -295,7 +307,7 @@ static json_t *entry_json(const cf_catalog *cat, const cf_catalog_entry *e)
     } else {
         json_object_set_new(o, "semver", json_null());
     }
-    json_object_set_new(o, "mcu", e->mcu[0] ? cf_cli_json_text(e->mcu) : json_null());
+    json_object_set_new(o, "mcu", e->mcu[0] ? cf_front_json_text(e->mcu) : json_null());
     const char *iface = cf_iface_name(e->iface);
     json_object_set_new(o, "interface", iface ? json_string(iface) : json_null());
     json_object_set_new(o, "bitrate",
@@ -316,7 +328,7 @@ static json_t *entry_json(const cf_catalog *cat, const cf_catalog_entry *e)
         json_array_append_new(hints, json_string("bitrate"));
     json_object_set_new(o, "from_hint", hints);
     json_object_set_new(o, "excluded", json_boolean(e->excluded));
-    json_object_set_new(o, "reason", e->excluded ? cf_cli_json_text(e->reason) : json_null());
+    json_object_set_new(o, "reason", e->excluded ? cf_front_json_text(e->reason) : json_null());
     json_object_set_new(o, "notes", notes_json(e->notes));
     return o;
 }
@@ -327,11 +339,11 @@ static json_t *sources_json(const cf_catalog *cat)
     for (size_t i = 0; i < cf_catalog_root_count(cat); i++) {
         const cf_catalog_root *r = cf_catalog_root_at(cat, i);
         json_t *o = json_object();
-        json_object_set_new(o, "label", cf_cli_json_text(r->label));
-        json_object_set_new(o, "dir", cf_cli_json_text(r->dir));
+        json_object_set_new(o, "label", cf_front_json_text(r->label));
+        json_object_set_new(o, "dir", cf_front_json_text(r->dir));
         json_object_set_new(o, "from_cache", json_boolean(r->from_cache));
         json_object_set_new(o, "stale", json_boolean(r->stale));
-        json_object_set_new(o, "note", cf_cli_json_text(r->note));
+        json_object_set_new(o, "note", cf_front_json_text(r->note));
         json_array_append_new(arr, o);
     }
     return arr;
@@ -339,7 +351,7 @@ static json_t *sources_json(const cf_catalog *cat)
 
 static void print_json(json_t *root)
 {
-    cf_cli_json_print(root);
+    cf_front_json_print(root);
 }
 
 static void bitrate_text(const cf_catalog_entry *e, char *buf, size_t size)
@@ -378,14 +390,14 @@ static void print_table(const cf_catalog *cat, const cf_catalog_entry *v, size_t
         fputs("(* taken from the file name or manifest: the image itself does not say)\n", stdout);
 }
 
-static int do_list(const cf_cli *cli, cf_catalog *cat, const fw_args *a)
+static int do_list(const cf_front *cli, cf_catalog *cat, const fw_args *a)
 {
     cf_catalog_entry *v;
     size_t n;
     cf_error err;
     cf_error_reset(&err);
     if (cf_catalog_list(cat, &a->filter, &v, &n, &err) != CF_OK)
-        return cf_cli_report_error(cli, &err);
+        return cf_front_report_error(cli, &err);
     if (a->json) {
         json_t *root = cf_cli_json_root("firmware list");
         json_object_set_new(root, "sources", sources_json(cat));
@@ -405,7 +417,7 @@ static int do_list(const cf_cli *cli, cf_catalog *cat, const fw_args *a)
     return 0;
 }
 
-static int do_pick(const cf_cli *cli, cf_catalog *cat, const fw_args *a)
+static int do_pick(const cf_front *cli, cf_catalog *cat, const fw_args *a)
 {
     cf_catalog_entry e;
     cf_error err;
@@ -413,7 +425,7 @@ static int do_pick(const cf_cli *cli, cf_catalog *cat, const fw_args *a)
     if (a->filter.mode == CF_CATALOG_ANY)
         return usage_error(cli, "%s", "firmware pick needs --mode dfu|katapult|deployer");
     if (cf_catalog_pick(cat, &a->filter, &e, &err) != CF_OK)
-        return cf_cli_report_error(cli, &err);
+        return cf_front_report_error(cli, &err);
     if (a->json) {
         json_t *root = cf_cli_json_root("firmware pick");
         json_object_set_new(root, "sources", sources_json(cat));
@@ -430,11 +442,11 @@ static int do_pick(const cf_cli *cli, cf_catalog *cat, const fw_args *a)
     return 0;
 }
 
-int cf_cmd_firmware(const cf_cli *outer, int argc, char **argv)
+int cf_cmd_firmware(const cf_front *outer, int argc, char **argv)
 {
-    cf_cli local = *outer;
+    cf_front local = *outer;
     local.json = cf_cli_wants_json(argc, argv);
-    const cf_cli *cli = &local;
+    const cf_front *cli = &local;
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         if (argc < 2)
             return usage_error(cli, "%s", "firmware needs list or pick");
@@ -461,7 +473,7 @@ int cf_cmd_firmware(const cf_cli *outer, int argc, char **argv)
     if (ps.drawn)
         fputc('\n', stderr);
     if (rc != CF_OK)
-        return cf_cli_report_error(cli, &err);
+        return cf_front_report_error(cli, &err);
     print_sources(cat);
     st = list ? do_list(cli, cat, &a) : do_pick(cli, cat, &a);
     cf_catalog_close(cat);

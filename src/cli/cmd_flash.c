@@ -40,90 +40,100 @@ typedef struct flash_args {
     const char *file;
 } flash_args;
 
-static int parse_flash_dfu(const cf_cli *cli, int argc, char **argv, flash_args *a)
+static const struct option flash_dfu_longopts[] = {
+    {"device", required_argument, NULL, 'd'},
+    {"address", required_argument, NULL, 'a'},
+    {"full", no_argument, NULL, 'F'},
+    {"force", no_argument, NULL, 'f'},
+    {"yes", no_argument, NULL, 'y'},
+    {"mass-erase", no_argument, NULL, 'm'},
+    {"erase", required_argument, NULL, 'e'},
+    {"no-leave", no_argument, NULL, 'n'},
+    {"backup-dir", required_argument, NULL, 'b'},
+    {"wait", required_argument, NULL, 'w'},
+    {"back-wait", required_argument, NULL, 'B'},
+    {"interface", required_argument, NULL, 'i'},
+    {"json", no_argument, NULL, 'j'},
+    {"dry-run", no_argument, NULL, 'D'},
+    {"help", no_argument, NULL, 'h'},
+    {0, 0, 0, 0},
+};
+
+/* Applies one option getopt_long() returned; -1 to go on, else the exit status. */
+static int take_flash_dfu_option(const cf_front *cli, int c, flash_args *a, cf_error *err)
 {
-    static const struct option longopts[] = {
-        {"device", required_argument, NULL, 'd'},
-        {"address", required_argument, NULL, 'a'},
-        {"full", no_argument, NULL, 'F'},
-        {"force", no_argument, NULL, 'f'},
-        {"yes", no_argument, NULL, 'y'},
-        {"mass-erase", no_argument, NULL, 'm'},
-        {"erase", required_argument, NULL, 'e'},
-        {"no-leave", no_argument, NULL, 'n'},
-        {"backup-dir", required_argument, NULL, 'b'},
-        {"wait", required_argument, NULL, 'w'},
-        {"back-wait", required_argument, NULL, 'B'},
-        {"interface", required_argument, NULL, 'i'},
-        {"json", no_argument, NULL, 'j'},
-        {"dry-run", no_argument, NULL, 'D'},
-        {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0},
-    };
+    switch (c) {
+    case 'd':
+        a->opts.device = optarg;
+        break;
+    case 'a':
+        if (cf_parse_address(optarg, &a->address, err) != CF_OK)
+            return cf_front_report_error(cli, err);
+        a->address_given = true;
+        break;
+    case 'F':
+        a->opts.full = true;
+        break;
+    case 'f':
+        a->opts.force = true;
+        break;
+    case 'y':
+        a->yes = true;
+        break;
+    case 'm':
+        a->opts.erase = CF_ERASE_MASS;
+        break;
+    case 'e':
+        if (strcmp(optarg, "auto") == 0) {
+            a->opts.erase = CF_ERASE_AUTO;
+        } else if (strcmp(optarg, "pages") == 0) {
+            a->opts.erase = CF_ERASE_PAGES;
+        } else if (strcmp(optarg, "mass") == 0) {
+            a->opts.erase = CF_ERASE_MASS;
+        } else {
+            cf_fail(err, CF_ERR_USAGE, "--erase takes auto, pages or mass, not '%s'", optarg);
+            return cf_front_report_error(cli, err);
+        }
+        break;
+    case 'n':
+        a->opts.no_leave = true;
+        break;
+    case 'b':
+        a->opts.backup_dir = optarg;
+        break;
+    case 'w':
+        if (cf_parse_seconds(optarg, &a->wait_ms, err) != CF_OK)
+            return cf_front_report_error(cli, err);
+        break;
+    case 'B':
+        if (cf_cli_parse_back_wait(optarg, &a->back_wait_ms, &a->back_wait_given, err))
+            return cf_front_report_error(cli, err);
+        break;
+    case 'i':
+        a->can_if = optarg;
+        break;
+    case 'j':
+        break; /* taken before parsing (cf_cli_wants_json) */
+    case 'D':
+        a->opts.dry_run = true;
+        break;
+    case 'h':
+        fputs(flash_dfu_usage, stdout);
+        return 0;
+    default:
+        return cf_cli_usage_error(cli, flash_dfu_usage);
+    }
+    return -1;
+}
+
+static int parse_flash_dfu(const cf_front *cli, int argc, char **argv, flash_args *a)
+{
     cf_error err = {0};
     optind = 1;
-    for (int c; (c = getopt_long(argc, argv, "d:a:yh", longopts, NULL)) != -1;) {
-        switch (c) {
-        case 'd':
-            a->opts.device = optarg;
-            break;
-        case 'a':
-            if (cf_parse_address(optarg, &a->address, &err) != CF_OK)
-                return cf_cli_report_error(cli, &err);
-            a->address_given = true;
-            break;
-        case 'F':
-            a->opts.full = true;
-            break;
-        case 'f':
-            a->opts.force = true;
-            break;
-        case 'y':
-            a->yes = true;
-            break;
-        case 'm':
-            a->opts.erase = CF_ERASE_MASS;
-            break;
-        case 'e':
-            if (strcmp(optarg, "auto") == 0) {
-                a->opts.erase = CF_ERASE_AUTO;
-            } else if (strcmp(optarg, "pages") == 0) {
-                a->opts.erase = CF_ERASE_PAGES;
-            } else if (strcmp(optarg, "mass") == 0) {
-                a->opts.erase = CF_ERASE_MASS;
-            } else {
-                cf_fail(&err, CF_ERR_USAGE, "--erase takes auto, pages or mass, not '%s'", optarg);
-                return cf_cli_report_error(cli, &err);
-            }
-            break;
-        case 'n':
-            a->opts.no_leave = true;
-            break;
-        case 'b':
-            a->opts.backup_dir = optarg;
-            break;
-        case 'w':
-            if (cf_parse_seconds(optarg, &a->wait_ms, &err) != CF_OK)
-                return cf_cli_report_error(cli, &err);
-            break;
-        case 'B':
-            if (cf_cli_parse_back_wait(optarg, &a->back_wait_ms, &a->back_wait_given, &err))
-                return cf_cli_report_error(cli, &err);
-            break;
-        case 'i':
-            a->can_if = optarg;
-            break;
-        case 'j':
-            break; /* taken before parsing (cf_cli_wants_json) */
-        case 'D':
-            a->opts.dry_run = true;
-            break;
-        case 'h':
-            fputs(flash_dfu_usage, stdout);
-            return 0;
-        default:
-            return cf_cli_usage_error(cli, flash_dfu_usage);
-        }
+    for (int c; (c = getopt_long(argc, argv, "d:a:yh", flash_dfu_longopts, NULL)) != -1;) {
+        int status = take_flash_dfu_option(cli, c, a, &err);
+        if (status >= 0)
+            return status;
     }
     if (optind != argc - 1)
         return cf_cli_usage_error(cli, flash_dfu_usage);
@@ -217,10 +227,10 @@ static json_t *device_json(const cf_usb_dfu_info *dev)
     json_t *o = json_object();
     snprintf(id, sizeof(id), "%04x:%04x", dev->vid, dev->pid);
     json_object_set_new(o, "id", json_string(id));
-    json_object_set_new(o, "bus_path", cf_cli_json_text(dev->bus_path));
-    json_object_set_new(o, "serial", cf_cli_json_text(dev->serial));
+    json_object_set_new(o, "bus_path", cf_front_json_text(dev->bus_path));
+    json_object_set_new(o, "serial", cf_front_json_text(dev->serial));
     json_object_set_new(o, "chip", chip ? json_string(chip->mcu) : json_null());
-    json_object_set_new(o, "identified_as", cf_cli_json_text(kind.summary));
+    json_object_set_new(o, "identified_as", cf_front_json_text(kind.summary));
     return o;
 }
 
@@ -241,11 +251,11 @@ static void print_json(const cf_usb_dfu_info *dev, const char *file, const cf_im
     json_object_set_new(root, "bytes_written", json_integer((json_int_t)rep->bytes_written));
     json_object_set_new(root, "bytes_verified", json_integer((json_int_t)rep->bytes_verified));
     json_object_set_new(root, "backup_file",
-                        rep->backup_path[0] ? cf_cli_json_text(rep->backup_path) : json_null());
+                        rep->backup_path[0] ? cf_front_json_text(rep->backup_path) : json_null());
     json_object_set_new(root, "left_bootloader", json_boolean(rep->left));
     json_object_set_new(root, "came_back", cf_cli_came_back_json(cb));
     json_object_set_new(root, "duration_s", json_real(rep->seconds + cb->seconds));
-    cf_cli_json_print(root);
+    cf_front_json_print(root);
 }
 
 /* --dry-run --json: the device, the firmware and the plan; nothing ran. */
@@ -259,11 +269,11 @@ static void print_json_dry(const cf_usb_dfu_info *dev, const char *file, const c
     json_object_set_new(root, "result",
                         json_string(rep->pages_changed ? "would-flash" : "unchanged"));
     json_object_set_new(root, "plan", cf_cli_dfu_plan_json(rep));
-    cf_cli_json_print(root);
+    cf_front_json_print(root);
 }
 
 /* --dry-run: the gates and the plan; nothing is erased, written or left. */
-static cf_code plan_dfu(const cf_cli *cli, cf_usb_backend *be, flash_args *a,
+static cf_code plan_dfu(const cf_front *cli, cf_usb_backend *be, flash_args *a,
                         const cf_usb_dfu_info *dev, const cf_image *img, cf_error *err)
 {
     a->opts.device = dev->bus_path;
@@ -287,7 +297,7 @@ static cf_code plan_dfu(const cf_cli *cli, cf_usb_backend *be, flash_args *a,
 /* What to look for after leave: the image's link, the probe's port and ROM
  * serial; for a CAN build, the nodes that answered before (under --simulate
  * there is no CAN bus to ask). */
-static void dfu_want(const cf_cli *cli, const flash_args *a, const cf_usb_dfu_info *dev,
+static void dfu_want(const cf_front *cli, const flash_args *a, const cf_usb_dfu_info *dev,
                      const cf_image *img, char (*before)[13], cf_cb_want *w)
 {
     cf_cli_back_want(img, a->back_wait_ms, a->back_wait_given, w);
@@ -302,7 +312,7 @@ static void dfu_want(const cf_cli *cli, const flash_args *a, const cf_usb_dfu_in
 
 /* Flashes exactly the device that was shown (by its bus path), then looks
  * for it running the new firmware. */
-static cf_code run_dfu(const cf_cli *cli, cf_usb_backend *be, flash_args *a,
+static cf_code run_dfu(const cf_front *cli, cf_usb_backend *be, flash_args *a,
                        const cf_usb_dfu_info *dev, const cf_image *img, cf_error *err)
 {
     a->opts.device = dev->bus_path;
@@ -344,11 +354,11 @@ static cf_code run_dfu(const cf_cli *cli, cf_usb_backend *be, flash_args *a,
     return rc;
 }
 
-static int flash_dfu(const cf_cli *outer, int argc, char **argv)
+static int flash_dfu(const cf_front *outer, int argc, char **argv)
 {
-    cf_cli local = *outer;
+    cf_front local = *outer;
     local.json = cf_cli_wants_json(argc, argv);
-    const cf_cli *cli = &local;
+    const cf_front *cli = &local;
     flash_args a = {0};
     int status = parse_flash_dfu(cli, argc, argv, &a);
     if (status >= 0)
@@ -357,7 +367,7 @@ static int flash_dfu(const cf_cli *outer, int argc, char **argv)
     cf_usb_backend *be = NULL;
     cf_image img = {0};
     cf_usb_dfu_info dev;
-    cf_code rc = cf_cli_open_backend(cli, &be, &err);
+    cf_code rc = cf_front_open_backend(cli, &be, &err);
     if (rc == CF_OK)
         rc = find_device(be, &a, &dev, &err);
     if (rc == CF_OK) {
@@ -368,8 +378,8 @@ static int flash_dfu(const cf_cli *outer, int argc, char **argv)
         rc = cf_image_load(a.file, &lo, &img, &err);
     }
     if (rc != CF_OK) {
-        cf_cli_close_backend(be);
-        return cf_cli_report_error(cli, &err);
+        cf_front_close_backend(be);
+        return cf_front_report_error(cli, &err);
     }
     log_identity(&dev, a.file, &img);
     if (!cli->json)
@@ -381,13 +391,13 @@ static int flash_dfu(const cf_cli *outer, int argc, char **argv)
     else if (rc == CF_OK)
         rc = run_dfu(cli, be, &a, &dev, &img, &err);
     cf_image_free(&img);
-    cf_cli_close_backend(be);
-    return rc == CF_OK ? 0 : cf_cli_report_error(cli, &err);
+    cf_front_close_backend(be);
+    return rc == CF_OK ? 0 : cf_front_report_error(cli, &err);
 }
 
-int cf_cmd_flash(const cf_cli *cli, int argc, char **argv)
+int cf_cmd_flash(const cf_front *cli, int argc, char **argv)
 {
-    cf_cli local = *cli;
+    cf_front local = *cli;
     local.json = cf_cli_wants_json(argc, argv);
     if (argc < 2)
         return cf_cli_usage_error(&local, "usage: cartoflash flash dfu|can|usb [options] FILE\n");
@@ -399,5 +409,5 @@ int cf_cmd_flash(const cf_cli *cli, int argc, char **argv)
         return cf_cmd_flash_usb(cli, argc - 1, argv + 1);
     cf_error err = {0};
     cf_fail(&err, CF_ERR_USAGE, "unknown flash method '%s' (dfu, can or usb)", argv[1]);
-    return cf_cli_report_error(&local, &err);
+    return cf_front_report_error(&local, &err);
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/simulate.h"
+#include "front/simulate.h"
 #include "cli/args.h"
 #include "cli/back.h"
 #include "cli/cli.h"
@@ -53,107 +53,119 @@ typedef struct kp_args {
     const char *file;
 } kp_args;
 
-/* Parses both commands' options; returns -1 to go on, else an exit status. */
-static int parse(const cf_cli *cli, bool can, int argc, char **argv, kp_args *a)
+/* The options of flash can and flash usb (each refuses the other's). */
+static const struct option kp_longopts[] = {
+    {"uuid", required_argument, NULL, 'u'},
+    {"interface", required_argument, NULL, 'i'},
+    {"bitrate", required_argument, NULL, 'b'},
+    {"device", required_argument, NULL, 'd'},
+    {"force", no_argument, NULL, 'f'},
+    {"yes", no_argument, NULL, 'y'},
+    {"wait", required_argument, NULL, 'w'},
+    {"timeout", required_argument, NULL, 't'},
+    {"back-wait", required_argument, NULL, 'B'},
+    {"json", no_argument, NULL, 'j'},
+    {"dry-run", no_argument, NULL, 'D'},
+    {"help", no_argument, NULL, 'h'},
+    {0, 0, 0, 0},
+};
+
+/* Applies one option getopt_long() returned; -1 to go on, else the exit status. */
+static int take_kp_option(const cf_front *cli, bool can, int c, kp_args *a, cf_error *err)
 {
-    static const struct option longopts[] = {
-        {"uuid", required_argument, NULL, 'u'},
-        {"interface", required_argument, NULL, 'i'},
-        {"bitrate", required_argument, NULL, 'b'},
-        {"device", required_argument, NULL, 'd'},
-        {"force", no_argument, NULL, 'f'},
-        {"yes", no_argument, NULL, 'y'},
-        {"wait", required_argument, NULL, 'w'},
-        {"timeout", required_argument, NULL, 't'},
-        {"back-wait", required_argument, NULL, 'B'},
-        {"json", no_argument, NULL, 'j'},
-        {"dry-run", no_argument, NULL, 'D'},
-        {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0},
-    };
+    const char *usage = can ? can_usage : usb_usage;
+    uint64_t ms;
+    char *end;
+    switch (c) {
+    case 'u':
+    case 'i':
+    case 'b':
+        if (!can)
+            goto bad;
+        if (c == 'u')
+            a->opts.uuid = optarg;
+        else if (c == 'i')
+            a->opts.interface = optarg;
+        else {
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (*end || v < 10000 || v > 8000000) {
+                cf_fail(err, CF_ERR_USAGE, "--bitrate wants bits per second, e.g. 1000000");
+                return cf_front_report_error(cli, err);
+            }
+            a->opts.bitrate = (uint32_t)v;
+        }
+        break;
+    case 'd':
+        if (can)
+            goto bad;
+        a->opts.device = optarg;
+        break;
+    case 'f':
+        a->opts.force = true;
+        break;
+    case 'y':
+        a->yes = true;
+        break;
+    case 'w':
+        if (cf_parse_seconds(optarg, &ms, err) != CF_OK)
+            return cf_front_report_error(cli, err);
+        a->opts.wait_ms = ms > 600000 ? 600000 : (unsigned)ms;
+        break;
+    case 'B':
+        if (cf_cli_parse_back_wait(optarg, &a->back_wait_ms, &a->back_wait_given, err))
+            return cf_front_report_error(cli, err);
+        break;
+    case 't': {
+        unsigned long v = strtoul(optarg, &end, 10);
+        if (*end || v < 20 || v > 60000) {
+            cf_fail(err, CF_ERR_USAGE, "--timeout wants milliseconds (20..60000)");
+            return cf_front_report_error(cli, err);
+        }
+        a->timing.reply_ms = (unsigned)v;
+        a->timing.block_reply_ms = (unsigned)v;
+        a->timing_given = true;
+        break;
+    }
+    case 'j':
+        break; /* taken before parsing (cf_cli_wants_json) */
+    case 'D':
+        a->opts.dry_run = true;
+        break;
+    case 'h':
+        fputs(usage, stdout);
+        return 0;
+    default:
+    bad:
+        return cf_cli_usage_error(cli, usage);
+    }
+    return -1;
+}
+
+/* Parses both commands' options; returns -1 to go on, else an exit status. */
+static int parse(const cf_front *cli, bool can, int argc, char **argv, kp_args *a)
+{
     const char *usage = can ? can_usage : usb_usage;
     cf_error err = {0};
     cf_kp_timing_default(&a->timing);
     optind = 1;
-    for (int c; (c = getopt_long(argc, argv, can ? "u:i:yh" : "d:yh", longopts, NULL)) != -1;) {
-        uint64_t ms;
-        char *end;
-        switch (c) {
-        case 'u':
-        case 'i':
-        case 'b':
-            if (!can)
-                goto bad;
-            if (c == 'u')
-                a->opts.uuid = optarg;
-            else if (c == 'i')
-                a->opts.interface = optarg;
-            else {
-                unsigned long v = strtoul(optarg, &end, 10);
-                if (*end || v < 10000 || v > 8000000) {
-                    cf_fail(&err, CF_ERR_USAGE, "--bitrate wants bits per second, e.g. 1000000");
-                    return cf_cli_report_error(cli, &err);
-                }
-                a->opts.bitrate = (uint32_t)v;
-            }
-            break;
-        case 'd':
-            if (can)
-                goto bad;
-            a->opts.device = optarg;
-            break;
-        case 'f':
-            a->opts.force = true;
-            break;
-        case 'y':
-            a->yes = true;
-            break;
-        case 'w':
-            if (cf_parse_seconds(optarg, &ms, &err) != CF_OK)
-                return cf_cli_report_error(cli, &err);
-            a->opts.wait_ms = ms > 600000 ? 600000 : (unsigned)ms;
-            break;
-        case 'B':
-            if (cf_cli_parse_back_wait(optarg, &a->back_wait_ms, &a->back_wait_given, &err))
-                return cf_cli_report_error(cli, &err);
-            break;
-        case 't': {
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (*end || v < 20 || v > 60000) {
-                cf_fail(&err, CF_ERR_USAGE, "--timeout wants milliseconds (20..60000)");
-                return cf_cli_report_error(cli, &err);
-            }
-            a->timing.reply_ms = (unsigned)v;
-            a->timing.block_reply_ms = (unsigned)v;
-            a->timing_given = true;
-            break;
-        }
-        case 'j':
-            break; /* taken before parsing (cf_cli_wants_json) */
-        case 'D':
-            a->opts.dry_run = true;
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            return 0;
-        default:
-        bad:
-            return cf_cli_usage_error(cli, usage);
-        }
+    for (int c; (c = getopt_long(argc, argv, can ? "u:i:yh" : "d:yh", kp_longopts, NULL)) != -1;) {
+        int status = take_kp_option(cli, can, c, a, &err);
+        if (status >= 0)
+            return status;
     }
     if (optind != argc - 1)
         return cf_cli_usage_error(cli, usage);
     if (can && !a->opts.uuid) {
         cf_fail(&err, CF_ERR_USAGE, "flash can needs --uuid UUID");
         cf_hint(&err, "`cartoflash list` queries the CAN bus; printer.cfg has it as canbus_uuid");
-        return cf_cli_report_error(cli, &err);
+        return cf_front_report_error(cli, &err);
     }
     a->file = argv[optind];
     return -1;
 }
 
 /* The emulated node for --simulate, or NULL for hardware. */
-static cf_code open_sim(const cf_cli *cli, bool can, cf_kp_transport **sim, cf_error *err)
+static cf_code open_sim(const cf_front *cli, bool can, cf_kp_transport **sim, cf_error *err)
 {
     *sim = NULL;
     if (!cli->simulate)
@@ -162,14 +174,14 @@ static cf_code open_sim(const cf_cli *cli, bool can, cf_kp_transport **sim, cf_e
     if (!spec[0])
         spec = can ? "katapult-can" : "katapult-usb";
     /* USB: the node on USB, or a simulated mainboard there (with the node on CAN). */
-    if (can ? !cf_cli_sim_is_katapult(spec) || strncmp(spec, "katapult-can", 12) != 0
-            : !cf_cli_sim_has_usb(spec)) {
+    if (can ? !cf_front_sim_is_katapult(spec) || strncmp(spec, "katapult-can", 12) != 0
+            : !cf_front_sim_has_usb(spec)) {
         cf_fail(err, CF_ERR_USAGE, "--simulate=%s does not simulate a probe on %s", spec,
                 can ? "CAN" : "USB");
         cf_hint(err, "use --simulate=%s[,OPTIONS]", can ? "katapult-can" : "katapult-usb");
         return CF_ERR_USAGE;
     }
-    return cf_cli_sim_katapult(spec, sim, err);
+    return cf_front_sim_katapult(spec, sim, err);
 }
 
 /* After a deployer: where the probe now waits, and what the user does next. */
@@ -224,7 +236,7 @@ static void print_json(bool can, const char *file, const cf_image *img,
     json_t *root = cf_cli_json_root(can ? "flash can" : "flash usb");
     json_t *dev = json_object();
     json_object_set_new(dev, "transport", json_string(can ? "can" : "usb"));
-    json_object_set_new(dev, "name", cf_cli_json_text(rep->device));
+    json_object_set_new(dev, "name", cf_front_json_text(rep->device));
     json_object_set_new(root, "device", dev);
     json_object_set_new(root, "firmware", cf_cli_json_firmware(file, img));
     json_object_set_new(root, "result", json_string("flashed"));
@@ -248,7 +260,7 @@ static void print_json(bool can, const char *file, const cf_image *img,
     json_object_set_new(root, "transfer_s", json_real(rep->transfer_seconds));
     json_object_set_new(root, "bus_bitrate",
                         rep->bus_bitrate ? json_integer(rep->bus_bitrate) : json_null());
-    cf_cli_json_print(root);
+    cf_front_json_print(root);
 }
 
 /* --json when the probe already runs the image: nothing was sent to it. */
@@ -261,7 +273,7 @@ static void print_json_current(bool can, const char *file, const cf_image *img)
     json_object_set_new(root, "bytes_written", json_integer(0));
     json_object_set_new(root, "backup_file", json_null());
     json_object_set_new(root, "came_back", json_null());
-    cf_cli_json_print(root);
+    cf_front_json_print(root);
 }
 
 /* --dry-run --json: the firmware and the plan; nothing was sent to the probe. */
@@ -271,18 +283,18 @@ static void print_json_dry(bool can, const char *file, const cf_image *img, cons
     json_object_set_new(root, "dry_run", json_true());
     json_t *dev = json_object();
     json_object_set_new(dev, "transport", json_string(can ? "can" : "usb"));
-    json_object_set_new(dev, "name", cf_cli_json_text(rep->device));
+    json_object_set_new(dev, "name", cf_front_json_text(rep->device));
     json_object_set_new(root, "device", dev);
     json_object_set_new(root, "firmware", cf_cli_json_firmware(file, img));
     json_object_set_new(root, "result", json_string("would-flash"));
     json_object_set_new(root, "bus_bitrate",
                         rep->bus_bitrate ? json_integer(rep->bus_bitrate) : json_null());
     json_object_set_new(root, "plan", cf_cli_kp_plan_json(rep));
-    cf_cli_json_print(root);
+    cf_front_json_print(root);
 }
 
 /* --dry-run: every check before the bootloader request, then the plan. */
-static cf_code plan_flash(const cf_cli *cli, bool can, kp_args *a, cf_kp_transport *sim,
+static cf_code plan_flash(const cf_front *cli, bool can, kp_args *a, cf_kp_transport *sim,
                           const cf_image *img, cf_error *err)
 {
     cf_kp_env env = {.transport = sim};
@@ -308,7 +320,7 @@ static cf_code plan_flash(const cf_cli *cli, bool can, kp_args *a, cf_kp_transpo
 
 /* Flashes, then looks for the probe: the same UUID on CAN, the same port
  * and chip serial on USB. */
-static cf_code run_flash(const cf_cli *cli, bool can, kp_args *a, cf_kp_transport *sim,
+static cf_code run_flash(const cf_front *cli, bool can, kp_args *a, cf_kp_transport *sim,
                          const cf_image *img, cf_error *err)
 {
     cf_kp_env env = {.transport = sim};
@@ -345,11 +357,11 @@ static cf_code run_flash(const cf_cli *cli, bool can, kp_args *a, cf_kp_transpor
     return rc;
 }
 
-static int flash_katapult(const cf_cli *outer, bool can, int argc, char **argv)
+static int flash_katapult(const cf_front *outer, bool can, int argc, char **argv)
 {
-    cf_cli local = *outer;
+    cf_front local = *outer;
     local.json = cf_cli_wants_json(argc, argv);
-    const cf_cli *cli = &local;
+    const cf_front *cli = &local;
     kp_args a = {0};
     int status = parse(cli, can, argc, argv, &a);
     if (status >= 0)
@@ -393,7 +405,6 @@ static int flash_katapult(const cf_cli *outer, bool can, int argc, char **argv)
                info.version[0] ? info.version : "no version", info.mcu[0] ? info.mcu : "no MCU",
                rc == CF_OK ? "passed" : "refused it");
     }
-#ifdef CF_HAVE_STATUS_CMD
     /* the running firmware's chip and build, before any bootloader request */
     if (rc == CF_OK) {
         cf_kp_env env = {.transport = sim};
@@ -408,7 +419,6 @@ static int flash_katapult(const cf_cli *outer, bool can, int argc, char **argv)
             return 0;
         }
     }
-#endif
     /* asked the same way as flash dfu: without a terminal, only with --yes */
     if (rc == CF_OK && !a.opts.dry_run) /* a dry run changes nothing: no yes needed */
         rc = cf_cli_ask(a.yes, cli->json, &err);
@@ -419,16 +429,16 @@ static int flash_katapult(const cf_cli *outer, bool can, int argc, char **argv)
     cf_image_free(&img);
     cf_kp_transport_free(sim);
     if (rc != CF_OK)
-        return cf_cli_report_error(cli, &err);
+        return cf_front_report_error(cli, &err);
     return 0;
 }
 
-int cf_cmd_flash_can(const cf_cli *cli, int argc, char **argv)
+int cf_cmd_flash_can(const cf_front *cli, int argc, char **argv)
 {
     return flash_katapult(cli, true, argc, argv);
 }
 
-int cf_cmd_flash_usb(const cf_cli *cli, int argc, char **argv)
+int cf_cmd_flash_usb(const cf_front *cli, int argc, char **argv)
 {
     return flash_katapult(cli, false, argc, argv);
 }

@@ -50,7 +50,7 @@ static json_t *katapult_json(const cf_image_info *info)
     json_object_set_new(k, "interface", iface ? json_string(iface) : json_null());
     json_object_set_new(k, "initial_sp", json_integer(info->katapult_sp));
     json_object_set_new(k, "version",
-                        info->katapult_version[0] ? cf_cli_json_text(info->katapult_version)
+                        info->katapult_version[0] ? cf_front_json_text(info->katapult_version)
                                                   : json_null());
     return k;
 }
@@ -59,7 +59,7 @@ static json_t *info_json(const char *path, const cf_image *img, const cf_image_i
 {
     char hex[16];
     json_t *o = json_object();
-    json_object_set_new(o, "file", cf_cli_json_text(path));
+    json_object_set_new(o, "file", cf_front_json_text(path));
     json_object_set_new(o, "format", json_string(cf_image_format_name(img->format)));
     json_object_set_new(o, "size", json_integer((json_int_t)info->size));
     json_object_set_new(o, "load_address", json_integer(info->load_address));
@@ -67,9 +67,9 @@ static json_t *info_json(const char *path, const cf_image *img, const cf_image_i
     json_object_set_new(o, "load_address_hex", json_string(hex));
     json_object_set_new(o, "kind", json_string(cf_image_kind_name(info->kind)));
     json_object_set_new(o, "version",
-                        info->version[0] ? cf_cli_json_text(info->version) : json_null());
+                        info->version[0] ? cf_front_json_text(info->version) : json_null());
     const char *mcu = cf_image_target_mcu(info);
-    json_object_set_new(o, "mcu", mcu[0] ? cf_cli_json_text(mcu) : json_null());
+    json_object_set_new(o, "mcu", mcu[0] ? cf_front_json_text(mcu) : json_null());
     const char *iface = cf_iface_name(info->iface);
     json_object_set_new(o, "interface", iface ? json_string(iface) : json_null());
     json_object_set_new(o, "can_bitrate",
@@ -81,7 +81,7 @@ static json_t *info_json(const char *path, const cf_image *img, const cf_image_i
     json_object_set_new(o, "linked_address",
                         info->linked_address ? json_integer(info->linked_address) : json_null());
     json_object_set_new(o, "app",
-                        info->app_name[0] ? cf_cli_json_text(info->app_name) : json_null());
+                        info->app_name[0] ? cf_front_json_text(info->app_name) : json_null());
     json_object_set_new(o, "katapult", katapult_json(info));
     json_t *problems = json_array();
     if (info->problems[0]) {
@@ -91,7 +91,7 @@ static json_t *info_json(const char *path, const cf_image *img, const cf_image_i
             while (*p == ' ')
                 p++;
             if (*p)
-                json_array_append_new(problems, cf_cli_json_text(p));
+                json_array_append_new(problems, cf_front_json_text(p));
         }
     }
     json_object_set_new(o, "problems", problems);
@@ -145,7 +145,7 @@ static void print_info(const char *path, const cf_image *img, const cf_image_inf
 
 static const char inspect_usage[] = "usage: cartoflash inspect [--json] [--address A] FILE...\n";
 
-int cf_cmd_inspect(const cf_cli *outer, int argc, char **argv)
+int cf_cmd_inspect(const cf_front *outer, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
@@ -153,9 +153,9 @@ int cf_cmd_inspect(const cf_cli *outer, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
-    cf_cli local = *outer;
+    cf_front local = *outer;
     local.json = cf_cli_wants_json(argc, argv);
-    const cf_cli *cli = &local;
+    const cf_front *cli = &local;
     bool json = local.json, address_given = false;
     uint32_t address = 0;
     cf_error err = {0};
@@ -165,7 +165,7 @@ int cf_cmd_inspect(const cf_cli *outer, int argc, char **argv)
             json = true;
         } else if (c == 'a') {
             if (cf_parse_address(optarg, &address, &err) != CF_OK)
-                return cf_cli_report_error(cli, &err);
+                return cf_front_report_error(cli, &err);
             address_given = true;
         } else if (c == 'h') {
             fputs(inspect_usage, stdout);
@@ -179,22 +179,22 @@ int cf_cmd_inspect(const cf_cli *outer, int argc, char **argv)
     int status = 0;
     json_t *all = json_array(), *first_error = NULL;
     /* each file's error goes to stderr here; the JSON document carries them all */
-    cf_cli text = local;
+    cf_front text = local;
     text.json = false;
     for (int i = optind; i < argc; i++) {
         cf_image img = {0};
         cf_image_info info;
         cf_error_reset(&err);
         if (load_for_inspect(argv[i], address_given, address, &img, &info, &err) != CF_OK) {
-            int st = cf_cli_report_error(&text, &err);
+            int st = cf_front_report_error(&text, &err);
             if (!status)
                 status = st; /* the first failure, as the document's "error" */
             if (json) {
                 json_t *o = json_object();
-                json_object_set_new(o, "file", cf_cli_json_text(argv[i]));
-                json_object_set_new(o, "error", cf_cli_json_error(&err));
+                json_object_set_new(o, "file", cf_front_json_text(argv[i]));
+                json_object_set_new(o, "error", cf_front_json_error(&err));
                 if (!first_error)
-                    first_error = cf_cli_json_error(&err);
+                    first_error = cf_front_json_error(&err);
                 json_array_append_new(all, o);
             }
             continue;
@@ -212,7 +212,7 @@ int cf_cmd_inspect(const cf_cli *outer, int argc, char **argv)
         json_object_set_new(root, "files", all);
         if (first_error)
             json_object_set_new(root, "error", first_error);
-        cf_cli_json_print(root);
+        cf_front_json_print(root);
     } else {
         json_decref(all);
     }

@@ -31,12 +31,12 @@ static json_t *device_json(const cf_usb_dfu_info *d)
     json_object_set_new(o, "vid", json_integer(d->vid));
     json_object_set_new(o, "pid", json_integer(d->pid));
     json_object_set_new(o, "bus_path", json_string(d->bus_path));
-    json_object_set_new(o, "serial", cf_cli_json_text(d->serial));
-    json_object_set_new(o, "manufacturer", cf_cli_json_text(d->manufacturer));
-    json_object_set_new(o, "product", cf_cli_json_text(d->product));
+    json_object_set_new(o, "serial", cf_front_json_text(d->serial));
+    json_object_set_new(o, "manufacturer", cf_front_json_text(d->manufacturer));
+    json_object_set_new(o, "product", cf_front_json_text(d->product));
     json_object_set_new(o, "mode", json_string(d->dfu_mode ? "dfu" : "runtime"));
     json_object_set_new(o, "access_denied", json_boolean(d->access_denied));
-    json_object_set_new(o, "note", d->note[0] ? cf_cli_json_text(d->note) : json_null());
+    json_object_set_new(o, "note", d->note[0] ? cf_front_json_text(d->note) : json_null());
     json_object_set_new(o, "chip", chip ? json_string(chip->mcu) : json_null());
     json_object_set_new(o, "probe", chip ? json_string(chip->probe) : json_null());
     /* What it is when it is not a probe (chip family from its layout). */
@@ -52,10 +52,10 @@ static json_t *device_json(const cf_usb_dfu_info *d)
     for (int i = 0; i < d->alt_count; i++) {
         json_t *a = json_object();
         json_object_set_new(a, "alt", json_integer(d->alts[i].alt));
-        json_object_set_new(a, "name", cf_cli_json_text(d->alts[i].name));
+        json_object_set_new(a, "name", cf_front_json_text(d->alts[i].name));
         cf_dfuse_layout layout;
         if (cf_dfuse_parse_layout(d->alts[i].name, &layout, NULL) == CF_OK) {
-            json_object_set_new(a, "memory", cf_cli_json_text(layout.name));
+            json_object_set_new(a, "memory", cf_front_json_text(layout.name));
             json_t *segs = json_array();
             for (size_t s = 0; s < layout.segment_count; s++) {
                 const cf_dfuse_segment *g = &layout.segments[s];
@@ -111,7 +111,7 @@ static void print_device(const cf_usb_dfu_info *d)
 
 static const char list_usage[] = "usage: cartoflash list [--json] [--wait SECONDS]\n";
 
-int cf_cmd_list(const cf_cli *outer, int argc, char **argv)
+int cf_cmd_list(const cf_front *outer, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
@@ -119,9 +119,9 @@ int cf_cmd_list(const cf_cli *outer, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
-    cf_cli local = *outer;
+    cf_front local = *outer;
     local.json = cf_cli_wants_json(argc, argv);
-    const cf_cli *cli = &local;
+    const cf_front *cli = &local;
     bool json = local.json;
     uint64_t wait_ms = 0;
     cf_error err = {0};
@@ -131,7 +131,7 @@ int cf_cmd_list(const cf_cli *outer, int argc, char **argv)
             json = true;
         } else if (c == 'w') {
             if (cf_parse_seconds(optarg, &wait_ms, &err) != CF_OK)
-                return cf_cli_report_error(cli, &err);
+                return cf_front_report_error(cli, &err);
         } else if (c == 'h') {
             fputs(list_usage, stdout);
             return 0;
@@ -146,7 +146,7 @@ int cf_cmd_list(const cf_cli *outer, int argc, char **argv)
     size_t count = 0;
     /* A simulated Katapult node has no DFU side: list only the probes. */
     bool dfu_side = !(cli->simulate && strncmp(cli->simulate, "katapult", 8) == 0);
-    cf_code rc = dfu_side ? cf_cli_open_backend(cli, &be, &err) : CF_OK;
+    cf_code rc = dfu_side ? cf_front_open_backend(cli, &be, &err) : CF_OK;
     if (rc == CF_OK && dfu_side && wait_ms > 0) {
         cf_usb_dfu_info found;
         rc = cf_usb_wait_dfu(be, NULL, wait_ms, NULL, NULL, &found, &err);
@@ -160,8 +160,8 @@ int cf_cmd_list(const cf_cli *outer, int argc, char **argv)
     if (rc == CF_OK && dfu_side)
         rc = cf_usb_list_dfu(be, &list, &count, &err);
     if (rc != CF_OK) {
-        cf_cli_close_backend(be);
-        return cf_cli_report_error(cli, &err);
+        cf_front_close_backend(be);
+        return cf_front_report_error(cli, &err);
     }
     if (json) {
         json_t *root = cf_cli_json_root("list"), *dfu = json_array(), *probes = json_array();
@@ -170,7 +170,7 @@ int cf_cmd_list(const cf_cli *outer, int argc, char **argv)
         json_object_set_new(root, "dfu", dfu);
         cf_list_katapult(cli, probes);
         json_object_set_new(root, "probes", probes);
-        cf_cli_json_print(root);
+        cf_front_json_print(root);
     } else {
         if (count == 0 && dfu_side)
             printf("No DFU devices found.\n");
@@ -179,6 +179,6 @@ int cf_cmd_list(const cf_cli *outer, int argc, char **argv)
         cf_list_katapult(cli, NULL);
     }
     free(list);
-    cf_cli_close_backend(be);
+    cf_front_close_backend(be);
     return 0;
 }

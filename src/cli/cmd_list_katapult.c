@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli/simulate.h"
+#include "front/simulate.h"
 #include "common/safe.h"
 #include "cli/cli.h"
 #include "common/host.h"
@@ -66,15 +66,15 @@ static void list_usb(const cf_kp_env *env, json_t *json)
             json_t *o = json_object();
             json_object_set_new(o, "transport", json_string("usb"));
             json_object_set_new(o, "mode", json_string(mode_word(d->app)));
-            json_object_set_new(o, "tty", cf_cli_json_text(d->tty));
-            json_object_set_new(o, "port", cf_cli_json_text(d->port));
-            json_object_set_new(o, "syspath", cf_cli_json_text(d->syspath));
+            json_object_set_new(o, "tty", cf_front_json_text(d->tty));
+            json_object_set_new(o, "port", cf_front_json_text(d->port));
+            json_object_set_new(o, "syspath", cf_front_json_text(d->syspath));
             char id[16];
             snprintf(id, sizeof(id), "%04x:%04x", d->vid, d->pid);
             json_object_set_new(o, "usb_id", json_string(id));
-            json_object_set_new(o, "manufacturer", cf_cli_json_text(d->manufacturer));
-            json_object_set_new(o, "product", cf_cli_json_text(d->product));
-            json_object_set_new(o, "serial", cf_cli_json_text(d->serial));
+            json_object_set_new(o, "manufacturer", cf_front_json_text(d->manufacturer));
+            json_object_set_new(o, "product", cf_front_json_text(d->product));
+            json_object_set_new(o, "serial", cf_front_json_text(d->serial));
             json_object_set_new(o, "cartographer", json_boolean(d->cartographer));
             json_array_append_new(json, o);
         } else {
@@ -159,9 +159,10 @@ static void list_config(json_t *json)
                 json_t *o = json_object();
                 json_object_set_new(o, "transport", json_string(e[i].can ? "can" : "usb"));
                 json_object_set_new(o, "mode", json_string("configured"));
-                json_object_set_new(o, e[i].can ? "uuid" : "serial", cf_cli_json_text(e[i].value));
-                json_object_set_new(o, "section", cf_cli_json_text(e[i].section));
-                json_object_set_new(o, "source", cf_cli_json_text(e[i].source));
+                json_object_set_new(o, e[i].can ? "uuid" : "serial",
+                                    cf_front_json_text(e[i].value));
+                json_object_set_new(o, "section", cf_front_json_text(e[i].section));
+                json_object_set_new(o, "source", cf_front_json_text(e[i].source));
                 json_array_append_new(json, o);
             } else {
                 printf("Configured %s %s in [%s] (%s)\n", e[i].can ? "canbus_uuid" : "serial",
@@ -172,14 +173,14 @@ static void list_config(json_t *json)
     }
 }
 
-void cf_list_katapult(const cf_cli *cli, struct json_t *json)
+void cf_list_katapult(const cf_front *cli, struct json_t *json)
 {
     cf_kp_transport *sim = NULL;
     if (cli->simulate) {
-        if (!cf_cli_sim_is_katapult(cli->simulate))
+        if (!cf_front_sim_is_katapult(cli->simulate))
             return; /* simulating DFU: no Katapult hardware to show */
         cf_error err = {0};
-        if (cf_cli_sim_katapult(cli->simulate, &sim, &err) != CF_OK) {
+        if (cf_front_sim_katapult(cli->simulate, &sim, &err) != CF_OK) {
             fprintf(stderr, "cartoflash: %s\n", cf_safe(err.message));
             return;
         }
@@ -189,7 +190,7 @@ void cf_list_katapult(const cf_cli *cli, struct json_t *json)
         bool can = strncmp(cli->simulate, "katapult-can", 12) == 0;
         if (can)
             list_can(&env, "can0", json);
-        bool mainboard = cf_cli_sim_has_mainboard(sim);
+        bool mainboard = cf_front_sim_has_mainboard(sim);
         if (!can || mainboard) {
             /* Let the emulated devices enumerate, as plugged-in ones have: the
              * node when it is on USB, and the mainboard when there is one. */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/simulate.h"
+#include "front/simulate.h"
 #include "catalog/version.h"
 #include "cli/cli.h"
 #include "klipper/reach.h"
@@ -85,15 +85,15 @@ json_t *cf_cli_json_probe(const cf_probe_status *r)
 }
 
 /* The probe side of the environment: the simulated Katapult node or hardware. */
-static cf_code open_sides(const cf_cli *cli, cf_kp_transport **sim, cf_usb_backend **be,
+static cf_code open_sides(const cf_front *cli, cf_kp_transport **sim, cf_usb_backend **be,
                           bool *hardware, cf_error *err)
 {
     *sim = NULL;
     *be = NULL;
     *hardware = !cli->simulate;
-    if (cli->simulate && cf_cli_sim_is_katapult(cli->simulate))
-        return cf_cli_sim_katapult(cli->simulate, sim, err);
-    cf_code rc = cf_cli_open_backend(cli, be, err);
+    if (cli->simulate && cf_front_sim_is_katapult(cli->simulate))
+        return cf_front_sim_katapult(cli->simulate, sim, err);
+    cf_code rc = cf_front_open_backend(cli, be, err);
     if (rc != CF_OK && !cli->simulate) {
         /* No libusb access is no reason to hide the serial and CAN probes. */
         cf_error_reset(err);
@@ -103,38 +103,37 @@ static cf_code open_sides(const cf_cli *cli, cf_kp_transport **sim, cf_usb_backe
     return rc;
 }
 
-int cf_cmd_status(const cf_cli *cli, int argc, char **argv)
+static const struct option status_longopts[] = {
+    {"json", no_argument, NULL, 'j'},
+    {"interface", required_argument, NULL, 'i'},
+    {"source", required_argument, NULL, 's'},
+    {"branch", required_argument, NULL, 'b'},
+    {"offline", no_argument, NULL, 'o'},
+    {"help", no_argument, NULL, 'h'},
+    {0, 0, 0, 0},
+};
+
+/* The options into json, copts and so; -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, bool *json, cf_catalog_opts *copts, cf_status_opts *so)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"interface", required_argument, NULL, 'i'},
-        {"source", required_argument, NULL, 's'},
-        {"branch", required_argument, NULL, 'b'},
-        {"offline", no_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0},
-    };
-    bool json = false;
-    cf_catalog_opts copts = {0};
-    cf_status_opts so = {0};
     optind = 1;
-    for (int c; (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1;) {
+    for (int c; (c = getopt_long(argc, argv, "h", status_longopts, NULL)) != -1;) {
         switch (c) {
         case 'j':
-            json = true;
+            *json = true;
             break;
         case 'i':
-            if (so.can_if_count < sizeof(so.can_ifs) / sizeof(so.can_ifs[0]))
-                so.can_ifs[so.can_if_count++] = optarg;
+            if (so->can_if_count < sizeof(so->can_ifs) / sizeof(so->can_ifs[0]))
+                so->can_ifs[so->can_if_count++] = optarg;
             break;
         case 's':
-            copts.source = optarg;
+            copts->source = optarg;
             break;
         case 'b':
-            copts.branch = optarg;
+            copts->branch = optarg;
             break;
         case 'o':
-            copts.offline = true;
+            copts->offline = true;
             break;
         case 'h':
             fputs(usage_text, stdout);
@@ -148,13 +147,71 @@ int cf_cmd_status(const cf_cli *cli, int argc, char **argv)
         fputs(usage_text, stderr);
         return 64;
     }
+    return -1;
+}
+
+/* What status found, and where the catalogue is (or why there is none). */
+typedef struct status_found {
+    const cf_probe_status *rows;
+    size_t n;
+    const cf_catalog *cat;
+    const char *cat_why;
+    bool any_can_ident; /* a probe on CAN identified itself: the note about CAN */
+} status_found;
+
+static void print_json(const status_found *f)
+{
+    json_t *root = cf_cli_json_root("status"), *arr = json_array();
+    for (size_t i = 0; i < f->n; i++)
+        json_array_append_new(arr, cf_cli_json_probe(&f->rows[i]));
+    json_object_set_new(root, "probes", arr);
+    json_object_set_new(root, "catalog",
+                        f->cat ? json_string(cf_catalog_root_at(f->cat, 0)->label) : json_null());
+    json_object_set_new(root, "catalog_error", f->cat ? json_null() : json_string(f->cat_why));
+    json_object_set_new(root, "notes",
+                        f->any_can_ident ? json_string(cf_kl_can_note) : json_null());
+    cf_front_json_print(root);
+}
+
+static void print_text(const status_found *f)
+{
+    if (!f->n)
+        printf("No probes found (DFU, Katapult, or running firmware on USB or CAN).\n");
+    for (size_t i = 0; i < f->n; i++) {
+        const cf_probe_status *r = &f->rows[i];
+        char line[1024];
+        cf_status_line(r, line, sizeof(line));
+        printf("%s\n", line);
+        if (r->has_firmware && r->source_detail[0])
+            printf("    reported by %s (%s)\n", r->source, r->source_detail);
+        else if (r->has_firmware)
+            printf("    reported by the probe (%s)\n", r->source);
+        if (r->has_latest)
+            printf("    newest that fits: %s (%s)\n", r->latest.version, r->latest.rel_path);
+    }
+    if (f->cat)
+        printf("Catalogue: %s\n", cf_catalog_root_at(f->cat, 0)->label);
+    else
+        printf("Catalogue: none (%s)\n", f->cat_why);
+    if (f->any_can_ident)
+        printf("Note: %s.\n", cf_kl_can_note);
+}
+
+int cf_cmd_status(const cf_front *cli, int argc, char **argv)
+{
+    bool json = false;
+    cf_catalog_opts copts = {0};
+    cf_status_opts so = {0};
+    int status = parse_args(argc, argv, &json, &copts, &so);
+    if (status >= 0)
+        return status;
     cf_error err = {0};
     cf_kp_transport *sim = NULL;
     cf_usb_backend *be = NULL;
     bool hardware = false;
     cf_code rc = open_sides(cli, &sim, &be, &hardware, &err);
     if (rc != CF_OK)
-        return cf_cli_report_error(cli, &err);
+        return cf_front_report_error(cli, &err);
 
     cf_catalog *cat = NULL;
     cf_error cerr = {0};
@@ -169,52 +226,22 @@ int cf_cmd_status(const cf_cli *cli, int argc, char **argv)
     so.catalog = cat;
     so.catalog_why = cerr.message;
     cf_probe_status *rows = calloc(MAX_ROWS, sizeof(*rows));
-    size_t n = 0;
+    status_found f = {.rows = rows, .cat = cat, .cat_why = cerr.message};
     if (!rows)
         rc = cf_fail(&err, CF_ERR_NOMEM, "out of memory");
     else
-        rc = cf_status_scan(&so, rows, MAX_ROWS, &n, &err);
-    bool any_can_ident = false;
-    for (size_t i = 0; rc == CF_OK && i < n; i++)
-        any_can_ident |= rows[i].has_firmware && strcmp(rows[i].connection, "can") == 0;
-    if (rc == CF_OK && json) {
-        json_t *root = cf_cli_json_root("status"), *arr = json_array();
-        for (size_t i = 0; i < n; i++)
-            json_array_append_new(arr, cf_cli_json_probe(&rows[i]));
-        json_object_set_new(root, "probes", arr);
-        json_object_set_new(root, "catalog",
-                            cat ? json_string(cf_catalog_root_at(cat, 0)->label) : json_null());
-        json_object_set_new(root, "catalog_error", cat ? json_null() : json_string(cerr.message));
-        json_object_set_new(root, "notes",
-                            any_can_ident ? json_string(cf_kl_can_note) : json_null());
-        cf_cli_json_print(root);
-    } else if (rc == CF_OK) {
-        if (!n)
-            printf("No probes found (DFU, Katapult, or running firmware on USB or CAN).\n");
-        for (size_t i = 0; i < n; i++) {
-            char line[1024];
-            cf_status_line(&rows[i], line, sizeof(line));
-            printf("%s\n", line);
-            if (rows[i].has_firmware && rows[i].source_detail[0])
-                printf("    reported by %s (%s)\n", rows[i].source, rows[i].source_detail);
-            else if (rows[i].has_firmware)
-                printf("    reported by the probe (%s)\n", rows[i].source);
-            if (rows[i].has_latest)
-                printf("    newest that fits: %s (%s)\n", rows[i].latest.version,
-                       rows[i].latest.rel_path);
-        }
-        if (cat)
-            printf("Catalogue: %s\n", cf_catalog_root_at(cat, 0)->label);
-        else
-            printf("Catalogue: none (%s)\n", cerr.message);
-        if (any_can_ident)
-            printf("Note: %s.\n", cf_kl_can_note);
-    }
+        rc = cf_status_scan(&so, rows, MAX_ROWS, &f.n, &err);
+    for (size_t i = 0; rc == CF_OK && i < f.n; i++)
+        f.any_can_ident |= rows[i].has_firmware && strcmp(rows[i].connection, "can") == 0;
+    if (rc == CF_OK && json)
+        print_json(&f);
+    else if (rc == CF_OK)
+        print_text(&f);
     free(rows);
     cf_catalog_close(cat);
-    cf_cli_close_backend(be);
+    cf_front_close_backend(be);
     cf_kp_transport_free(sim);
     if (rc != CF_OK)
-        return cf_cli_report_error(cli, &err);
+        return cf_front_report_error(cli, &err);
     return 0;
 }

@@ -16,7 +16,7 @@
 
 #include <jansson.h>
 
-#include "cli/simulate.h"
+#include "front/simulate.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
@@ -40,7 +40,7 @@ static const char usage_text[] =
 
 typedef struct sw_args {
     bool yes;
-    const cf_cli *cli;
+    const cf_front *cli;
     FILE *out; /* the notes: stdout, stderr with --json */
 } sw_args;
 
@@ -198,7 +198,7 @@ static void print_json(const cf_switch_result *res)
     json_object_set_new(root, "app", entry_json(res->has_app, &res->app));
     json_object_set_new(root, "status",
                         res->has_status ? cf_cli_json_probe(&res->status) : json_null());
-    cf_cli_json_print(root);
+    cf_front_json_print(root);
 }
 
 static void print_status(const cf_switch_result *res)
@@ -210,11 +210,11 @@ static void print_status(const cf_switch_result *res)
     printf("Status: %s\n", line);
 }
 
-int cf_cmd_switch(const cf_cli *cli_in, int argc, char **argv)
+int cf_cmd_switch(const cf_front *cli_in, int argc, char **argv)
 {
-    cf_cli local = *cli_in;
+    cf_front local = *cli_in;
     local.json = cf_cli_wants_json(argc, argv);
-    const cf_cli *cli = &local;
+    const cf_front *cli = &local;
     sw_args a = {.cli = cli, .out = cli->json ? stderr : stdout};
     cf_switch_opts o = {.config = !cli->simulate};
     int status = parse_args(argc, argv, &a, &o);
@@ -223,11 +223,11 @@ int cf_cmd_switch(const cf_cli *cli_in, int argc, char **argv)
     cf_error err = {0};
     cf_kp_transport *sim = NULL;
     cf_code rc = CF_OK;
-    if (cli->simulate && !cf_cli_sim_is_katapult(cli->simulate)) {
+    if (cli->simulate && !cf_front_sim_is_katapult(cli->simulate)) {
         rc = cf_fail(&err, CF_ERR_USAGE, "switch simulates a probe running its firmware");
         cf_hint(&err, "use --simulate=katapult-usb or --simulate=katapult-can");
     } else if (cli->simulate) {
-        rc = cf_cli_sim_katapult(cli->simulate, &sim, &err);
+        rc = cf_front_sim_katapult(cli->simulate, &sim, &err);
     }
     cf_kp_env env = {.transport = sim};
     o.env = &env;
@@ -248,6 +248,6 @@ int cf_cmd_switch(const cf_cli *cli_in, int argc, char **argv)
     free(res);
     cf_kp_transport_free(sim);
     if (rc != CF_OK)
-        return cf_cli_report_error(cli, &err);
+        return cf_front_report_error(cli, &err);
     return 0;
 }

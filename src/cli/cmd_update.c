@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/simulate.h"
+#include "front/simulate.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/dryrun.h"
@@ -38,7 +38,7 @@ static const char usage_text[] =
 
 typedef struct up_args {
     bool yes;
-    const cf_cli *cli;
+    const cf_front *cli;
 } up_args;
 
 /* The library's choices, one line each, as they are made. */
@@ -62,7 +62,7 @@ static cf_code on_confirm(void *user, const cf_update_plan *plan, cf_error *err)
     return CF_OK;
 }
 
-static cf_code run_update(const cf_cli *cli, up_args *a, const cf_update_opts *o, cf_error *err)
+static cf_code run_update(const cf_front *cli, up_args *a, const cf_update_opts *o, cf_error *err)
 {
     cf_progress_view view;
     cf_flash_events fev;
@@ -81,83 +81,93 @@ static cf_code run_update(const cf_cli *cli, up_args *a, const cf_update_opts *o
     return rc;
 }
 
+static const struct option update_longopts[] = {
+    {"yes", no_argument, NULL, 'y'},
+    {"version", required_argument, NULL, 'V'},
+    {"device", required_argument, NULL, 'd'},
+    {"uuid", required_argument, NULL, 'u'},
+    {"interface", required_argument, NULL, 'i'},
+    {"source", required_argument, NULL, 's'},
+    {"branch", required_argument, NULL, 'b'},
+    {"offline", no_argument, NULL, 'o'},
+    {"firmware-interface", required_argument, NULL, 'F'},
+    {"bitrate", required_argument, NULL, 'B'},
+    {"dry-run", no_argument, NULL, 'D'},
+    {"help", no_argument, NULL, 'h'},
+    {0, 0, 0, 0},
+};
+
+/* Applies one option getopt_long() returned; -1 to go on, else the exit status. */
+static int take_update_option(int c, up_args *a, cf_update_opts *o, cf_catalog_opts *copts)
+{
+    switch (c) {
+    case 'y':
+        a->yes = true;
+        break;
+    case 'D':
+        o->dry_run = true;
+        break;
+    case 'V':
+        o->version = optarg;
+        break;
+    case 'd':
+        o->device = optarg;
+        break;
+    case 'u':
+        o->uuid = optarg;
+        break;
+    case 'i':
+        if (o->status.can_if_count < sizeof(o->status.can_ifs) / sizeof(o->status.can_ifs[0]))
+            o->status.can_ifs[o->status.can_if_count++] = optarg;
+        break;
+    case 's':
+        copts->source = optarg;
+        break;
+    case 'b':
+        copts->branch = optarg;
+        break;
+    case 'o':
+        copts->offline = true;
+        break;
+    case 'F':
+        if (strcmp(optarg, "usb") == 0) {
+            o->fw_iface = CF_IFACE_USB;
+        } else if (strcmp(optarg, "can") == 0) {
+            o->fw_iface = CF_IFACE_CAN;
+        } else {
+            fprintf(stderr, "cartoflash: --firmware-interface wants usb or can\n");
+            return 64;
+        }
+        break;
+    case 'B': {
+        char *end = NULL;
+        unsigned long v = strtoul(optarg, &end, 10);
+        /* ISO 11898-1 classic CAN tops out at 1 Mbit/s */
+        if (!end || *end || optarg[0] < '1' || optarg[0] > '9' || v > 1000000ul) {
+            fprintf(stderr, "cartoflash: --bitrate wants bit/s up to 1000000, e.g. 1000000\n");
+            return 64;
+        }
+        o->fw_bitrate = (uint32_t)v;
+        break;
+    }
+    case 'h':
+        fputs(usage_text, stdout);
+        return 0;
+    default:
+        fputs(usage_text, stderr);
+        return 64;
+    }
+    return -1;
+}
+
 /* The options into a, o and copts; -1 to go on, else the exit status. */
 static int parse_args(int argc, char **argv, up_args *a, cf_update_opts *o, cf_catalog_opts *copts)
 {
-    static const struct option longopts[] = {
-        {"yes", no_argument, NULL, 'y'},
-        {"version", required_argument, NULL, 'V'},
-        {"device", required_argument, NULL, 'd'},
-        {"uuid", required_argument, NULL, 'u'},
-        {"interface", required_argument, NULL, 'i'},
-        {"source", required_argument, NULL, 's'},
-        {"branch", required_argument, NULL, 'b'},
-        {"offline", no_argument, NULL, 'o'},
-        {"firmware-interface", required_argument, NULL, 'F'},
-        {"bitrate", required_argument, NULL, 'B'},
-        {"dry-run", no_argument, NULL, 'D'},
-        {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0},
-    };
     optind = 1;
-    for (int c; (c = getopt_long(argc, argv, "yh", longopts, NULL)) != -1;) {
-        switch (c) {
-        case 'y':
-            a->yes = true;
-            break;
-        case 'D':
-            o->dry_run = true;
-            break;
-        case 'V':
-            o->version = optarg;
-            break;
-        case 'd':
-            o->device = optarg;
-            break;
-        case 'u':
-            o->uuid = optarg;
-            break;
-        case 'i':
-            if (o->status.can_if_count < sizeof(o->status.can_ifs) / sizeof(o->status.can_ifs[0]))
-                o->status.can_ifs[o->status.can_if_count++] = optarg;
-            break;
-        case 's':
-            copts->source = optarg;
-            break;
-        case 'b':
-            copts->branch = optarg;
-            break;
-        case 'o':
-            copts->offline = true;
-            break;
-        case 'F':
-            if (strcmp(optarg, "usb") == 0) {
-                o->fw_iface = CF_IFACE_USB;
-            } else if (strcmp(optarg, "can") == 0) {
-                o->fw_iface = CF_IFACE_CAN;
-            } else {
-                fprintf(stderr, "cartoflash: --firmware-interface wants usb or can\n");
-                return 64;
-            }
-            break;
-        case 'B': {
-            char *end = NULL;
-            unsigned long v = strtoul(optarg, &end, 10);
-            /* ISO 11898-1 classic CAN tops out at 1 Mbit/s */
-            if (!end || *end || optarg[0] < '1' || optarg[0] > '9' || v > 1000000ul) {
-                fprintf(stderr, "cartoflash: --bitrate wants bit/s up to 1000000, e.g. 1000000\n");
-                return 64;
-            }
-            o->fw_bitrate = (uint32_t)v;
-            break;
-        }
-        case 'h':
-            fputs(usage_text, stdout);
-            return 0;
-        default:
-            fputs(usage_text, stderr);
-            return 64;
-        }
+    for (int c; (c = getopt_long(argc, argv, "yh", update_longopts, NULL)) != -1;) {
+        int status = take_update_option(c, a, o, copts);
+        if (status >= 0)
+            return status;
     }
     if (optind != argc) {
         fputs(usage_text, stderr);
@@ -170,7 +180,7 @@ static int parse_args(int argc, char **argv, up_args *a, cf_update_opts *o, cf_c
     return -1;
 }
 
-int cf_cmd_update(const cf_cli *cli, int argc, char **argv)
+int cf_cmd_update(const cf_front *cli, int argc, char **argv)
 {
     up_args a = {.cli = cli};
     cf_update_opts o = {0};
@@ -181,15 +191,15 @@ int cf_cmd_update(const cf_cli *cli, int argc, char **argv)
     cf_error err = {0};
     /* The Katapult simulation is a probe running its firmware; any other
      * simulation is the DFU side (a probe in DFU mode); hardware has both. */
-    bool kp_side = !cli->simulate || cf_cli_sim_is_katapult(cli->simulate);
+    bool kp_side = !cli->simulate || cf_front_sim_is_katapult(cli->simulate);
     cf_kp_transport *sim = NULL;
-    if (cli->simulate && kp_side && cf_cli_sim_katapult(cli->simulate, &sim, &err) != CF_OK)
-        return cf_cli_report_error(cli, &err);
+    if (cli->simulate && kp_side && cf_front_sim_katapult(cli->simulate, &sim, &err) != CF_OK)
+        return cf_front_report_error(cli, &err);
     cf_usb_backend *be = NULL;
     if (!cli->simulate || !kp_side) {
-        if (cf_cli_open_backend(cli, &be, &err) != CF_OK) {
+        if (cf_front_open_backend(cli, &be, &err) != CF_OK) {
             if (cli->simulate)
-                return cf_cli_report_error(cli, &err);
+                return cf_front_report_error(cli, &err);
             /* No libusb access is no reason to hide the serial and CAN probes. */
             cf_error_reset(&err);
             be = NULL;
@@ -208,9 +218,9 @@ int cf_cmd_update(const cf_cli *cli, int argc, char **argv)
     if (rc == CF_OK)
         rc = run_update(cli, &a, &o, &err);
     cf_catalog_close(cat);
-    cf_cli_close_backend(be);
+    cf_front_close_backend(be);
     cf_kp_transport_free(sim);
     if (rc != CF_OK)
-        return cf_cli_report_error(cli, &err);
+        return cf_front_report_error(cli, &err);
     return 0;
 }

@@ -85,7 +85,7 @@ json_t *cf_cli_dfu_plan_json(const cf_flash_report *rep)
     json_object_set_new(o, "bytes_to_write", json_integer((json_int_t)p->write_bytes));
     json_object_set_new(o, "bytes_to_verify", json_integer((json_int_t)p->verify_bytes));
     json_object_set_new(o, "backup_file",
-                        rep->backup_path[0] ? cf_cli_json_text(rep->backup_path) : json_null());
+                        rep->backup_path[0] ? cf_front_json_text(rep->backup_path) : json_null());
     json_object_set_new(o, "leave", json_boolean(p->leave));
     return o;
 }

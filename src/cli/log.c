@@ -20,7 +20,7 @@ static void join_args(int argc, char **argv, char *out, size_t cap)
     }
 }
 
-cf_code cf_cli_log_open(const cf_cli *cli, int argc, char **argv, cf_error *err)
+cf_code cf_cli_log_open(const cf_front *cli, int argc, char **argv, cf_error *err)
 {
     char path[PATH_MAX];
     cf_error local;

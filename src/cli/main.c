@@ -6,13 +6,13 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/simulate.h"
+#include "front/simulate.h"
 #include "common/log.h"
 
 static void usage(FILE *out)
 {
     fprintf(out, "usage: cartoflash %s[--no-color] [--log FILE] [COMMAND [ARGS]]\n",
-            cf_cli_simulate_usage());
+            cf_front_simulate_usage());
     fputs(
         "\n"
         "With no command, the interactive flasher starts (old script flags such as\n"
@@ -48,7 +48,7 @@ static void usage(FILE *out)
         "\n"
         "Global options:\n",
         out);
-    fputs(cf_cli_simulate_help(), out);
+    fputs(cf_front_simulate_help(), out);
     fputs("  --no-color         no colours (also NO_COLOR=1, or when output is not a terminal)\n"
           "  --log FILE         the debug log flash, backup and update append to (default\n"
           "                     $XDG_STATE_HOME/cartoflash/cli.log; rotated at 256 KiB, 3 kept;\n"
@@ -71,7 +71,7 @@ static void drop_arg(int *argc, char **argv, int i)
 }
 
 /* Global options may appear anywhere before a "--"; they are taken out of argv. */
-static void take_globals(cf_cli *cli, int *argc, char **argv, bool *no_color)
+static void take_globals(cf_front *cli, int *argc, char **argv, bool *no_color)
 {
     for (int i = 1; i < *argc;) {
         const char *a = argv[i];
@@ -99,7 +99,7 @@ static void take_globals(cf_cli *cli, int *argc, char **argv, bool *no_color)
     }
 }
 
-typedef int (*command_fn)(const cf_cli *cli, int argc, char **argv);
+typedef int (*command_fn)(const cf_front *cli, int argc, char **argv);
 /* The commands that touch a probe keep the debug log; the others (run by shell
  * completion too) do not. */
 static const struct {
@@ -109,24 +109,21 @@ static const struct {
 } commands[] = {
     {"list", cf_cmd_list, false},         {"inspect", cf_cmd_inspect, false},
     {"flash", cf_cmd_flash, true},        {"backup", cf_cmd_backup, true},
-    {"firmware", cf_cmd_firmware, false},
-#ifdef CF_HAVE_STATUS_CMD
-    {"status", cf_cmd_status, false},     {"update", cf_cmd_update, true},
-    {"switch", cf_cmd_switch, true},
-#endif
+    {"firmware", cf_cmd_firmware, false}, {"status", cf_cmd_status, false},
+    {"update", cf_cmd_update, true},      {"switch", cf_cmd_switch, true},
 };
 
 /* Runs one command, inside the debug log when it keeps one. */
-static int run_command(size_t i, const cf_cli *cli, int argc, char **argv)
+static int run_command(size_t i, const cf_front *cli, int argc, char **argv)
 {
     if (!commands[i].logs)
         return commands[i].run(cli, argc, argv);
     cf_error err;
     cf_error_reset(&err);
     if (cf_cli_log_open(cli, argc, argv, &err) != CF_OK) {
-        cf_cli local = *cli;
+        cf_front local = *cli;
         local.json = cf_cli_wants_json(argc, argv);
-        return cf_cli_report_error(&local, &err);
+        return cf_front_report_error(&local, &err);
     }
     int status = commands[i].run(cli, argc, argv);
     cf_log(false, "exit status %d", status);
@@ -136,14 +133,14 @@ static int run_command(size_t i, const cf_cli *cli, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    cf_cli cli = {0};
+    cf_front cli = {0};
     bool no_color = false;
     take_globals(&cli, &argc, argv, &no_color);
     cf_error err;
     cf_error_reset(&err);
-    if (cli.simulate && cf_cli_check_simulator(cli.simulate, &err) != CF_OK) {
+    if (cli.simulate && cf_front_check_simulator(cli.simulate, &err) != CF_OK) {
         cli.json = cf_cli_wants_json(argc, argv);
-        return cf_cli_report_error(&cli, &err);
+        return cf_front_report_error(&cli, &err);
     }
     const char *nc = getenv("NO_COLOR");
     cli.tty = isatty(STDOUT_FILENO);

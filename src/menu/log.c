@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #include "common/log.h"
-#include "menu/menu.h"
+#include "menu/engine.h"
 
 void menu_log_open(bool debug)
 {

@@ -1,5 +1,6 @@
-/* The interactive flasher: internal contract shared by the files of
- * src/menu/. The public entry point is cf_menu_main() in cli/cli.h.
+/* The interactive flasher: the session and the pages, the internal contract
+ * of src/menu/ on top of its terminal and engine (menu/engine.h). The public
+ * entry point is cf_menu_main() in menu/menu_main.h.
  *
  * Shape: a page is a function that draws one screen, asks one question and
  * returns the page to show next. menu_main.c runs them in a loop
@@ -16,37 +17,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli/cli.h"
+#include "front/front.h"
 #include "common/error.h"
 #include "flash/flash.h"
 #include "image/image.h"
+#include "menu/engine.h"
 #include "menu/settings.h"
 #include "usb/usb.h"
-
-#define MENU_WIDTH 89 /* firmware.py's PAGE_WIDTH; the screenshots are drawn at it */
-
-/* ---- colours (screen.c) ---- */
-typedef enum menu_color {
-    COL_NONE = 0,
-    COL_RED,
-    COL_GREEN,
-    COL_YELLOW,
-    COL_MAGENTA,
-    COL_CYAN
-} menu_color;
-
-/* Copies src into dst[size], cutting it if needed (always NUL-terminated). */
-static inline void menu_copy(char *dst, size_t size, const char *src)
-{
-    size_t n = 0;
-    if (size == 0)
-        return;
-    while (src[n] && n + 1 < size)
-        n++;
-    for (size_t i = 0; i < n; i++)
-        dst[i] = src[i];
-    dst[n] = '\0';
-}
 
 /* ---- pages ---- */
 typedef enum menu_page {
@@ -94,7 +71,7 @@ typedef struct menu_fw {
 
 /* The session. One per run of cf_menu_main(). */
 typedef struct menu_ctx {
-    const cf_cli *cli;
+    const cf_front *cli;
     menu_settings set;     /* settings in effect: the file + this run's flags */
     menu_settings persist; /* what the settings file holds (flags are not saved) */
     char notice[1400];     /* shown once under the next header (settings problems) */
@@ -151,17 +128,13 @@ typedef struct menu_ctx {
 
 typedef menu_page (*menu_page_fn)(menu_ctx *ctx);
 
+/* ---- the pages (one per file, page_*.c; the table is in menu_main.c) ---- */
 menu_page page_main(menu_ctx *ctx);
 menu_page page_dfu(menu_ctx *ctx);
 menu_page page_dfu_device(menu_ctx *ctx);
 menu_page page_dfu_firmware(menu_ctx *ctx);
 menu_page page_dfu_confirm(menu_ctx *ctx);
 menu_page page_dfu_klipper(menu_ctx *ctx);
-/* Before a flash from `page`: a running Klipper gets page_dfu_klipper's
- * question (stop it, keep it, back); true to go on (also when none runs). */
-bool menu_klipper_let_go(menu_ctx *ctx, menu_page page);
-/* After a flash that stopped Klipper: start it again, say how that went. */
-menu_page menu_klipper_start_page(menu_ctx *ctx);
 menu_page page_dfu_flash(menu_ctx *ctx);
 menu_page page_dfu_success(menu_ctx *ctx);
 menu_page page_dfu_failed(menu_ctx *ctx);
@@ -172,7 +145,6 @@ menu_page page_kp_firmware(menu_ctx *ctx);
 menu_page page_kp_confirm(menu_ctx *ctx);
 menu_page page_kp_flash(menu_ctx *ctx);
 menu_page page_kp_result(menu_ctx *ctx);
-void menu_kp_close(menu_ctx *ctx); /* frees the emulated Katapult node */
 menu_page page_prereq(menu_ctx *ctx);
 menu_page page_dirs(menu_ctx *ctx);
 menu_page page_mode(menu_ctx *ctx);
@@ -180,18 +152,32 @@ menu_page page_branch(menu_ctx *ctx);
 menu_page page_update(menu_ctx *ctx);
 menu_page page_switch(menu_ctx *ctx);
 
-/* "Device Selected:" / "Firmware Selected:" lines (page_dfu.c). */
-void menu_show_selection(const menu_ctx *ctx);
+/* ---- what the pages share (never a page file: no page depends on another) ---- */
 
-/* Waits up to timeout_s for a DFU-mode device matching selector with a visible
- * countdown that any key stops (page_device.c). CF_ERR_CANCELLED when stopped. */
+/* klipper_question.c: before a flash from `page`, a running Klipper gets
+ * page_dfu_klipper's question (stop it, keep it, back); true to go on (also when none runs). */
+bool menu_klipper_let_go(menu_ctx *ctx, menu_page page);
+/* After a flash that stopped Klipper: start it again, say how that went. */
+menu_page menu_klipper_start_page(menu_ctx *ctx);
+
+/* dfu_wait.c: waits up to timeout_s for a DFU-mode device matching selector
+ * with a visible countdown that any key stops. CF_ERR_CANCELLED when stopped. */
 cf_code menu_wait_dfu(menu_ctx *ctx, const char *selector, unsigned timeout_s,
                       cf_usb_dfu_info *found, cf_error *err);
 
-/* Opens the USB backend on first use; reports failures on screen. */
+/* Only a Cartographer chip is offered (a device whose strings cannot be read
+ * yet is offered too: the flash itself refuses it if it is not a probe). */
+bool menu_dfu_offerable(const cf_usb_dfu_info *d);
+
+/* session.c: where a chosen action leads when the page has nothing to do for
+ * it: the page an item carries (MENU_ACT_GO), PAGE_EXIT for "0. Exit",
+ * PAGE_INTERRUPT for Ctrl-C or end of input (and anything else). */
+menu_page menu_next_page(int action);
+
+/* session.c: opens the USB backend on first use; reports failures on screen. */
 cf_usb_backend *menu_backend(menu_ctx *ctx);
 
-/* page_advanced.c: the toggles of the main menu in advanced mode */
+/* toggles.c: the toggles of the main menu in advanced mode */
 typedef enum menu_toggle {
     TOGGLE_ALL = 0,
     TOGGLE_DEBUG,
@@ -239,20 +225,26 @@ cf_code menu_canlink_query(const char *iface, menu_canlink *out, cf_error *err);
 cf_code menu_canlink_parse(const char *json, size_t len, menu_canlink *out, cf_error *err);
 
 /* probe_line.c: the main screen's "Probe:" lines (what `cartoflash status`
- * says), and whether the probe already runs img's build (what it runs, or why
- * that is unknown, in what). */
+ * says). */
 void menu_probe_lines(menu_ctx *ctx);
 struct cf_kp_env;
 struct cf_kp_opts;
-bool menu_kp_already_runs(const struct cf_kp_env *env, bool can, const struct cf_kp_opts *o,
-                          const cf_image *img, char *what, size_t size);
-/* The same before the Katapult flash, refusing (CF_ERR_GATE in err) firmware
- * for another chip than the probe runs; *same when nothing is to do. */
+/* Before the Katapult flash: what the probe runs (or why that is unknown) in
+ * what, refusing (CF_ERR_GATE in err) firmware for another chip than the probe
+ * runs; *same when it already runs img's build (nothing to do). */
 cf_code menu_kp_precheck(const struct cf_kp_env *env, bool can, const struct cf_kp_opts *o,
                          const cf_image *img, char *what, size_t size, bool *same, cf_error *err);
 
-/* page_katapult.c: the one place that knows Katapult flashing is not in this build */
-bool menu_katapult_available(void);
+/* kp_session.c: what the Katapult pages share */
+bool menu_kp_via_can(const menu_ctx *ctx);         /* flashing over CAN (else USB) */
+const char *menu_kp_via_name(const menu_ctx *ctx); /* "CAN" or "USB" */
+struct cf_kp_env;
+/* Hardware, or the emulated node under --simulate=katapult-...; false (with
+ * a message) when the simulation is of something else, so that a simulated
+ * session never touches the real bus. */
+bool menu_kp_env(menu_ctx *ctx, struct cf_kp_env *env);
+menu_page menu_kp_back_page(const menu_ctx *ctx); /* Katapult - CAN or Katapult - USB */
+void menu_kp_close(menu_ctx *ctx);                /* frees the emulated Katapult node */
 
 /* usb_runtime.c: probes seen in run-time mode (Klipper 1d50:614e, Katapult
  * 1d50:6177), from sysfs (real hardware) or, under --simulate, from what the
@@ -269,88 +261,6 @@ typedef struct menu_runtime {
 size_t menu_runtime_scan(menu_ctx *ctx, menu_runtime *out, size_t cap, bool with_backend);
 /* One sentence for a probe seen in run-time mode and what to do about it. */
 void menu_runtime_advice(const menu_runtime *r, char *out, size_t size);
-
-/* ---- menu_engine.c: a numbered menu is data ---- */
-#define MENU_MAX_ITEMS 64
-enum { MENU_ACT_EXIT = -1, MENU_ACT_QUIT = -2 };
-
-typedef struct menu_item {
-    bool separator; /* a dashed line; it still takes a number, as in the old screens */
-    int number;
-    int action; /* what the page does when this number is chosen */
-    menu_color color;
-    char label[192];
-    char tag[64]; /* yellow note in a second column ("[For Flashing via CAN]") */
-} menu_item;
-
-typedef struct menu {
-    char title[96];
-    menu_item items[MENU_MAX_ITEMS];
-    size_t count;
-    int next_number;
-} menu;
-
-void menu_init(menu *m, const char *title);
-void menu_add(menu *m, int action, menu_color color, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-void menu_tag(menu *m, const char *tag); /* sets the tag of the last item */
-void menu_sep(menu *m);
-/* A dashed line that takes no number: an item added in a separator's place
- * keeps the numbers after it as they were. */
-void menu_rule(menu *m);
-void menu_add_exit(menu *m); /* "0. Exit" in red */
-void menu_render(const menu *m);
-/* Prompts until a listed number is typed; returns its action, MENU_ACT_EXIT for
- * 0, MENU_ACT_QUIT on Ctrl-C / end of input. Invalid input re-prompts. */
-int menu_ask(const menu *m);
-int menu_show(const menu *m); /* render + ask */
-/* Number shown for an action (tests of layout, pages that mention numbers). */
-int menu_number_of(const menu *m, int action);
-
-/* ---- screen.c: everything that prints ---- */
-void scr_init(bool color, bool tty);
-bool scr_color(void);
-bool scr_tty(void);
-const char *scr_code(menu_color c); /* escape sequence, "" without colour */
-const char *scr_reset(void);
-void scr_clear(void);
-void scr_rule(char ch); /* a MENU_WIDTH line of ch */
-void scr_center(menu_color c, const char *text);
-void scr_header(const menu_ctx *ctx); /* clear + logo + title + mode line */
-void scr_page(const char *title);     /* "=====\n  title (cyan)\n=====" */
-void scr_label(const char *label, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void scr_success(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void scr_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void scr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void scr_say(menu_color c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void scr_cf_error(const cf_error *err); /* "Error: message" + "Next: hint" */
-void scr_flush(void);
-/* The mode line text ("BRANCH: MASTER | ALL FIRMWARE | ..."), for tests and the header. */
-void scr_mode_line(const menu_ctx *ctx, char *out, size_t size);
-
-/* ---- term.c: input and terminal state ---- */
-void term_init(void);    /* saves termios, installs SIGINT/SIGTERM handlers */
-void term_restore(void); /* puts the terminal back; safe to call twice */
-bool term_interrupted(void);
-/* During a flash Ctrl-C is held until the flash ends (a half-written probe is worse). */
-void term_hold_interrupt(bool hold);
-/* Reads one line (without newline). false on Ctrl-C or end of input. */
-bool term_read_line(char *buf, size_t size);
-/* Raw, non-blocking key poll for countdowns: true if a key was pressed (consumed). */
-void term_raw_begin(void);
-void term_raw_end(void);
-bool term_key_pressed(void);
-/* Drops keys typed while we were busy, so they do not answer the next question. */
-void term_discard_input(void);
-/* "Press Enter to continue..." (yellow). false on Ctrl-C / end of input. */
-bool term_pause(const char *text);
-
-/* ---- log.c: debug log under $XDG_STATE_HOME/cartoflash ---- */
-void menu_log_open(bool debug);
-void menu_log_set_debug(bool debug);
-void menu_log(bool debug_only, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void menu_log_close(void);
-const char *menu_log_path(void);
 
 /* ---- fw_source.c: firmware for the DFU list, from the catalogue ---- */
 /* sources gets lines saying where the firmware came from (and catalogue notes). */
@@ -374,28 +284,9 @@ void menu_fw_item(const menu_fw *fw, int number, const char *chip, char *out, si
 /* Says why a refused image was refused (and the setting that allows it). */
 void menu_fw_explain_refusal(const menu_fw *fw, const char *via);
 
-/* ---- progress.c: flash progress bars ---- */
-#define MENU_BAR_COUNT 4
-#define MENU_MAX_NOTICES 8
-typedef struct menu_progress {
-    bool started[MENU_BAR_COUNT];
-    size_t done[MENU_BAR_COUNT], total[MENU_BAR_COUNT];
-    int pct[MENU_BAR_COUNT];
-    int drawn; /* bar lines on screen (terminal: redrawn in place) */
-    bool leave_said;
-    const char *after_verify; /* "Leaving DFU mode", printed when verify completes */
-    char notices[MENU_MAX_NOTICES][256];
-    bool notice_warn[MENU_MAX_NOTICES];
-    size_t nnotices;
-} menu_progress;
-void menu_progress_init(menu_progress *v, const char *after_verify, cf_flash_events *ev);
-void menu_progress_notices(const menu_progress *v);
-
-/* ---- run.c: child processes with argv vectors (never a shell string) ---- */
-/* Runs argv[0] (searched in PATH) with stdin from /dev/null; captures up to
- * out_size-1 bytes of stdout (stderr merged when merge_stderr). Returns the exit
- * status, or -1 if it could not be started (err filled). */
-int menu_run(const char *const argv[], char *out, size_t out_size, bool merge_stderr,
-             cf_error *err);
+/* ---- header.c: the top of every screen ---- */
+void scr_header(const menu_ctx *ctx); /* clear + logo + title + mode line */
+/* The mode line text ("BRANCH: MASTER | ALL FIRMWARE | ..."), for tests and the header. */
+void scr_mode_line(const menu_ctx *ctx, char *out, size_t size);
 
 #endif

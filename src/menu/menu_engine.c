@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "common/safe.h"
-#include "menu/menu.h"
+#include "menu/engine.h"
 
 #define TAG_COLUMN 18 /* "Katapult - CAN    [For Flashing via CAN]" */
 
@@ -77,6 +77,16 @@ void menu_add_exit(menu *m)
     it->action = MENU_ACT_EXIT;
     it->color = COL_RED;
     snprintf(it->label, sizeof(it->label), "Exit");
+}
+
+void menu_add_footer(menu *m, int back, int main_menu, const char *main_label)
+{
+    menu_sep(m);
+    if (back != MENU_ACT_NONE)
+        menu_add(m, back, COL_NONE, "Back");
+    menu_add(m, main_menu, COL_CYAN, "%s", main_label ? main_label : "Back to main menu");
+    menu_sep(m);
+    menu_add_exit(m);
 }
 
 void menu_render(const menu *m)

@@ -9,9 +9,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli/simulate.h"
+#include "front/simulate.h"
 #include "common/fileio.h"
 #include "menu/menu.h"
+#include "menu/menu_main.h"
 #include "menu/moonraker.h"
 
 static const menu_page_fn pages[PAGE_COUNT] = {
@@ -39,41 +40,10 @@ static const menu_page_fn pages[PAGE_COUNT] = {
     [PAGE_SWITCH] = page_switch,
 };
 
-const char *menu_mode_name(menu_flash_mode m)
-{
-    switch (m) {
-    case MODE_CAN:
-        return "CAN";
-    case MODE_USB:
-        return "USB";
-    case MODE_DFU:
-        return "DFU";
-    case MODE_NONE:
-        break;
-    }
-    return "";
-}
-
-cf_usb_backend *menu_backend(menu_ctx *ctx)
-{
-    if (ctx->be)
-        return ctx->be;
-    cf_error err;
-    cf_error_reset(&err);
-    if (cf_cli_open_backend(ctx->cli, &ctx->be, &err) != CF_OK) {
-        ctx->be = NULL;
-        scr_cf_error(&err);
-        menu_log(false, "opening the USB backend failed: %s", err.message);
-        return NULL;
-    }
-    menu_log(false, "USB backend opened%s", ctx->cli->simulate ? " (simulated probe)" : "");
-    return ctx->be;
-}
-
 static void usage(FILE *f)
 {
     fprintf(f, "usage: cartoflash %s[--no-color] [options of the old firmware.py]\n",
-            cf_cli_simulate_usage());
+            cf_front_simulate_usage());
     fputs("  -f, --flash CAN|USB|DFU   open that flashing menu directly (any case)\n"
           "  -d, --device ID           device to flash (DFU: 0483:df11 or a bus path)\n"
           "      --firmware FILE       firmware file to flash (with -f DFU -d ID: straight to\n"
@@ -92,107 +62,117 @@ static void usage(FILE *f)
 
 enum { OPT_FIRMWARE = 256, OPT_FIRMWARE_DIR, OPT_SIMULATE, OPT_NO_COLOR, OPT_HELP, OPT_MR_KEY };
 
-/* Parses firmware.py's flags on top of the loaded settings. */
+static const struct option flag_longopts[] = {
+    {"flash", required_argument, NULL, 'f'},
+    {"branch", required_argument, NULL, 'b'},
+    {"debug", no_argument, NULL, 'D'},
+    {"type", no_argument, NULL, 't'},
+    {"high-temp", no_argument, NULL, 'H'},
+    {"all", no_argument, NULL, 'a'},
+    {"kseries", no_argument, NULL, 'k'},
+    {"device", required_argument, NULL, 'd'},
+    {"firmware", required_argument, NULL, OPT_FIRMWARE},
+    {"firmware-dir", required_argument, NULL, OPT_FIRMWARE_DIR},
+    {"moonraker-key", required_argument, NULL, OPT_MR_KEY},
+    /* global options main.c has already applied; accepted here too */
+    {"simulate", optional_argument, NULL, OPT_SIMULATE},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+/* Applies one flag getopt_long() returned: 0 to go on, 1 after --help, -1 on an error. */
+static int take_flag(menu_ctx *ctx, int c, char **argv, cf_error *err)
+{
+    switch (c) {
+    case 'f':
+        if (strcasecmp(optarg, "can") == 0)
+            ctx->mode = MODE_CAN;
+        else if (strcasecmp(optarg, "usb") == 0)
+            ctx->mode = MODE_USB;
+        else if (strcasecmp(optarg, "dfu") == 0)
+            ctx->mode = MODE_DFU;
+        else {
+            cf_fail(err, CF_ERR_USAGE, "-f/--flash takes CAN, USB or DFU, not \"%s\"", optarg);
+            return -1;
+        }
+        break;
+    case 'b':
+        if (menu_settings_set(&ctx->set, "branch", optarg, err) != CF_OK)
+            return -1;
+        break;
+    case 'D':
+        ctx->set.debug = true;
+        break;
+    case 't':
+        ctx->set.katapult_type = true;
+        ctx->set.all_firmware = true; /* as firmware.py does */
+        break;
+    case 'H':
+        ctx->set.high_temp = true;
+        break;
+    case 'a':
+        ctx->set.all_firmware = true;
+        break;
+    case 'k':
+        ctx->set.kseries = true;
+        ctx->mode = MODE_USB; /* K-series probes are flashed over USB */
+        break;
+    case 'd':
+        if (strlen(optarg) >= sizeof(ctx->device) || optarg[0] == '\0') {
+            cf_fail(err, CF_ERR_USAGE, "-d/--device: \"%.40s\" is not a device id", optarg);
+            return -1;
+        }
+        menu_copy(ctx->device, sizeof(ctx->device), optarg);
+        menu_copy(ctx->device_label, sizeof(ctx->device_label), optarg);
+        break;
+    case OPT_FIRMWARE:
+        ctx->flag_firmware = optarg;
+        break;
+    case OPT_FIRMWARE_DIR: {
+        /* Settings hold absolute paths; a relative one is the user's current folder. */
+        char resolved[PATH_MAX];
+        if (!realpath(optarg, resolved)) {
+            cf_fail(err, CF_ERR_NOT_FOUND, "--firmware-dir %.200s: %s", optarg, strerror(errno));
+            cf_hint(err, "Give the folder that holds the firmware tree.");
+            return -1;
+        }
+        if (menu_settings_set(&ctx->set, "firmware_dir", resolved, err) != CF_OK)
+            return -1;
+        break;
+    }
+    case OPT_MR_KEY:
+        menu_moonraker_set_key(optarg); /* kept in memory only, never saved or logged */
+        break;
+    case OPT_SIMULATE:
+    case OPT_NO_COLOR:
+        break;
+    case 'h':
+    case OPT_HELP:
+        usage(stdout);
+        return 1;
+    case ':':
+        cf_fail(err, CF_ERR_USAGE, "option %s needs a value", argv[optind - 1]);
+        return -1;
+    default:
+        cf_fail(err, CF_ERR_USAGE, "unknown option %s", argv[optind - 1]);
+        cf_hint(err, "Run cartoflash --help for the options.");
+        return -1;
+    }
+    return 0;
+}
+
+/* Parses firmware.py's flags on top of the loaded settings: 0 to go on,
+ * 1 after --help, -1 on an error (in err). */
 static int parse_flags(menu_ctx *ctx, int argc, char **argv, cf_error *err)
 {
-    static const struct option longopts[] = {
-        {"flash", required_argument, NULL, 'f'},
-        {"branch", required_argument, NULL, 'b'},
-        {"debug", no_argument, NULL, 'D'},
-        {"type", no_argument, NULL, 't'},
-        {"high-temp", no_argument, NULL, 'H'},
-        {"all", no_argument, NULL, 'a'},
-        {"kseries", no_argument, NULL, 'k'},
-        {"device", required_argument, NULL, 'd'},
-        {"firmware", required_argument, NULL, OPT_FIRMWARE},
-        {"firmware-dir", required_argument, NULL, OPT_FIRMWARE_DIR},
-        {"moonraker-key", required_argument, NULL, OPT_MR_KEY},
-        /* global options main.c has already applied; accepted here too */
-        {"simulate", optional_argument, NULL, OPT_SIMULATE},
-        {"no-color", no_argument, NULL, OPT_NO_COLOR},
-        {"help", no_argument, NULL, OPT_HELP},
-        {NULL, 0, NULL, 0},
-    };
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":f:b:DtHakd:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (strcasecmp(optarg, "can") == 0)
-                ctx->mode = MODE_CAN;
-            else if (strcasecmp(optarg, "usb") == 0)
-                ctx->mode = MODE_USB;
-            else if (strcasecmp(optarg, "dfu") == 0)
-                ctx->mode = MODE_DFU;
-            else {
-                cf_fail(err, CF_ERR_USAGE, "-f/--flash takes CAN, USB or DFU, not \"%s\"", optarg);
-                return -1;
-            }
-            break;
-        case 'b':
-            if (menu_settings_set(&ctx->set, "branch", optarg, err) != CF_OK)
-                return -1;
-            break;
-        case 'D':
-            ctx->set.debug = true;
-            break;
-        case 't':
-            ctx->set.katapult_type = true;
-            ctx->set.all_firmware = true; /* as firmware.py does */
-            break;
-        case 'H':
-            ctx->set.high_temp = true;
-            break;
-        case 'a':
-            ctx->set.all_firmware = true;
-            break;
-        case 'k':
-            ctx->set.kseries = true;
-            ctx->mode = MODE_USB; /* K-series probes are flashed over USB */
-            break;
-        case 'd':
-            if (strlen(optarg) >= sizeof(ctx->device) || optarg[0] == '\0') {
-                cf_fail(err, CF_ERR_USAGE, "-d/--device: \"%.40s\" is not a device id", optarg);
-                return -1;
-            }
-            menu_copy(ctx->device, sizeof(ctx->device), optarg);
-            menu_copy(ctx->device_label, sizeof(ctx->device_label), optarg);
-            break;
-        case OPT_FIRMWARE:
-            ctx->flag_firmware = optarg;
-            break;
-        case OPT_FIRMWARE_DIR: {
-            /* Settings hold absolute paths; a relative one is the user's current folder. */
-            char resolved[PATH_MAX];
-            if (!realpath(optarg, resolved)) {
-                cf_fail(err, CF_ERR_NOT_FOUND, "--firmware-dir %.200s: %s", optarg,
-                        strerror(errno));
-                cf_hint(err, "Give the folder that holds the firmware tree.");
-                return -1;
-            }
-            if (menu_settings_set(&ctx->set, "firmware_dir", resolved, err) != CF_OK)
-                return -1;
-            break;
-        }
-        case OPT_MR_KEY:
-            menu_moonraker_set_key(optarg); /* kept in memory only, never saved or logged */
-            break;
-        case OPT_SIMULATE:
-        case OPT_NO_COLOR:
-            break;
-        case 'h':
-        case OPT_HELP:
-            usage(stdout);
-            return 1;
-        case ':':
-            cf_fail(err, CF_ERR_USAGE, "option %s needs a value", argv[optind - 1]);
-            return -1;
-        default:
-            cf_fail(err, CF_ERR_USAGE, "unknown option %s", argv[optind - 1]);
-            cf_hint(err, "Run cartoflash --help for the options.");
-            return -1;
-        }
+    while ((c = getopt_long(argc, argv, ":f:b:DtHakd:h", flag_longopts, NULL)) != -1) {
+        int r = take_flag(ctx, c, argv, err);
+        if (r != 0)
+            return r;
     }
     if (optind < argc) {
         cf_fail(err, CF_ERR_USAGE, "unexpected argument \"%s\"", argv[optind]);
@@ -245,7 +225,7 @@ static menu_page start_page(menu_ctx *ctx)
     return PAGE_MAIN;
 }
 
-int cf_menu_main(const cf_cli *cli, int argc, char **argv)
+int cf_menu_main(const cf_front *cli, int argc, char **argv)
 {
     menu_ctx *ctx = calloc(1, sizeof(*ctx));
     if (!ctx) {
@@ -260,7 +240,7 @@ int cf_menu_main(const cf_cli *cli, int argc, char **argv)
     int pr = parse_flags(ctx, argc, argv, &err);
     if (pr != 0) {
         free(ctx);
-        return pr > 0 ? 0 : cf_cli_report_error(cli, &err);
+        return pr > 0 ? 0 : cf_front_report_error(cli, &err);
     }
 
     scr_init(cli->color, cli->tty);
@@ -288,7 +268,7 @@ int cf_menu_main(const cf_cli *cli, int argc, char **argv)
     }
     term_restore();
     if (ctx->be)
-        cf_cli_close_backend(ctx->be);
+        cf_front_close_backend(ctx->be);
     menu_kp_close(ctx);
     if (ctx->klipper_stopped_by_us)
         printf("Klipper (%s) is still stopped: start it with systemctl start %s\n",

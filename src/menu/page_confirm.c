@@ -1,5 +1,4 @@
-/* Confirm DFU Flash (dfu-confirm.png) and, when Klipper is running, the
- * question of what to do with it before the probe goes away. */
+/* Confirm DFU Flash (dfu-confirm.png). */
 #include <stdio.h>
 #include <string.h>
 
@@ -7,7 +6,7 @@
 #include "menu/menu.h"
 #include "menu/moonraker.h"
 
-enum { A_YES = 1, A_NO, A_STOP, A_KEEP, A_FORCE };
+enum { A_YES = 1 };
 
 menu_page page_dfu_confirm(menu_ctx *ctx)
 {
@@ -40,10 +39,11 @@ menu_page page_dfu_confirm(menu_ctx *ctx)
         menu_add(&m, A_YES, COL_NONE, "Yes, proceed to flash");
     else
         m.next_number++; /* keep "2. No, return to DFU menu" where users expect it */
-    menu_add(&m, A_NO, COL_NONE, "No, return to DFU menu");
+    menu_add(&m, MENU_ACT_GO(PAGE_DFU), COL_NONE, "No, return to DFU menu");
     menu_add_exit(&m);
 
-    switch (menu_show(&m)) {
+    int a = menu_show(&m);
+    switch (a) {
     case A_YES: {
         char detail[256];
         menu_svc st = menu_klipper_state(ctx, detail, sizeof(detail));
@@ -53,112 +53,7 @@ menu_page page_dfu_confirm(menu_ctx *ctx)
         ctx->back_page = PAGE_DFU;
         return st == SVC_ACTIVE ? PAGE_DFU_KLIPPER : PAGE_DFU_FLASH;
     }
-    case A_NO:
-        return PAGE_DFU;
-    case MENU_ACT_EXIT:
-        return PAGE_EXIT;
     default:
-        return PAGE_INTERRUPT;
+        return menu_next_page(a);
     }
-}
-
-menu_page page_dfu_klipper(menu_ctx *ctx)
-{
-    scr_header(ctx);
-    scr_page("Klipper is running");
-    printf("%s is active. While the probe is being flashed Klipper cannot reach it, and after\n"
-           "the flash Klipper has to be started again to reconnect.\n\n",
-           ctx->set.klipper_service);
-
-    /* every Moonraker of the host is asked; if any cannot be, the state is unknown and
-     * stopping Klipper needs the word typed, not a number that could be a habit */
-    char detail[2048];
-    menu_print_state ps = menu_printer_state(ctx, detail, sizeof(detail));
-    if (ps == PRINT_UNKNOWN)
-        printf("Moonraker could not tell whether a print is running: %s\n", cf_safe(detail));
-    else
-        printf("Moonraker reports the printer as: %s\n", cf_safe(detail));
-
-    menu m;
-    menu_init(&m, "What should happen to Klipper?");
-    if (ps == PRINT_BUSY) {
-        scr_error("A print is in progress. Stopping Klipper would end it.");
-        menu_add(&m, A_NO, COL_CYAN, "Back (flash after the print)");
-        menu_sep(&m);
-        menu_add(&m, A_FORCE, COL_RED, "Stop Klipper anyway and end the print (type stop)");
-    } else if (ps == PRINT_UNKNOWN) {
-        scr_warn("The printer's state is unknown. If it is printing, stopping Klipper or "
-                 "flashing its probe ends the print.");
-        menu_add(&m, A_NO, COL_CYAN, "Back");
-        menu_sep(&m);
-        menu_add(&m, A_FORCE, COL_RED, "Stop Klipper for the flash (type stop to confirm)");
-    } else {
-        menu_add(&m, A_STOP, COL_NONE,
-                 "Stop Klipper for the flash (offered to start it again after)");
-        menu_add(&m, A_KEEP, COL_NONE, "Flash without stopping Klipper");
-        menu_sep(&m);
-        menu_add(&m, A_NO, COL_CYAN, "Back");
-    }
-    menu_sep(&m);
-    menu_add_exit(&m);
-
-    cf_error err;
-    switch (menu_show(&m)) {
-    case A_FORCE: {
-        char line[32];
-        printf("Type stop and press Enter to stop %s; anything else goes back: ",
-               ctx->set.klipper_service);
-        if (!term_read_line(line, sizeof(line)))
-            return PAGE_INTERRUPT;
-        if (strcmp(line, "stop") != 0) {
-            menu_log(false, "klipper not stopped: confirmation was \"%s\"", line);
-            return ctx->back_page;
-        }
-        menu_log(false, "klipper stop confirmed by typing (print state %s)",
-                 ps == PRINT_BUSY ? "printing" : "unknown");
-    }
-        /* fall through */
-    case A_STOP:
-        cf_error_reset(&err);
-        if (menu_klipper_stop(ctx, &err) != CF_OK) {
-            scr_cf_error(&err);
-            return term_pause(NULL) ? PAGE_DFU_KLIPPER : PAGE_INTERRUPT;
-        }
-        ctx->klipper_stopped_by_us = true;
-        scr_success("%s stopped.", ctx->set.klipper_service);
-        return ctx->flash_page;
-    case A_KEEP:
-        return ctx->flash_page;
-    case A_NO:
-        return ctx->back_page;
-    case MENU_ACT_EXIT:
-        return PAGE_EXIT;
-    default:
-        return PAGE_INTERRUPT;
-    }
-}
-
-bool menu_klipper_let_go(menu_ctx *ctx, menu_page page)
-{
-    char detail[256];
-    menu_svc st = menu_klipper_state(ctx, detail, sizeof(detail));
-    ctx->klipper_was_running = st == SVC_ACTIVE;
-    if (st != SVC_ACTIVE)
-        return true;
-    ctx->flash_page = page; /* page_dfu_klipper's "go on" */
-    ctx->back_page = PAGE_MAIN;
-    return page_dfu_klipper(ctx) == page;
-}
-
-menu_page menu_klipper_start_page(menu_ctx *ctx)
-{
-    cf_error err;
-    cf_error_reset(&err);
-    if (menu_klipper_start(ctx, &err) == CF_OK) {
-        scr_success("%s started.", ctx->set.klipper_service);
-        ctx->klipper_stopped_by_us = false;
-    } else {
-        scr_cf_error(&err);
-    }
-    return term_pause(NULL) ? PAGE_MAIN : PAGE_INTERRUPT;
 }

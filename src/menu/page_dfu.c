@@ -5,9 +5,7 @@
 
 #include "menu/menu.h"
 
-enum { A_DEVICE = 1, A_FIRMWARE, A_FLASH, A_MAIN };
-
-void menu_show_selection(const menu_ctx *ctx)
+static void show_selection(const menu_ctx *ctx)
 {
     if (ctx->device[0])
         scr_label("Device Selected:", "%s", ctx->device_label);
@@ -19,33 +17,17 @@ menu_page page_dfu(menu_ctx *ctx)
 {
     ctx->confirm_first = false;
     scr_header(ctx);
-    menu_show_selection(ctx);
+    show_selection(ctx);
 
     menu m;
     menu_init(&m, "What would you like to do?");
-    menu_add(&m, A_DEVICE, COL_NONE, "Find Cartographer Device");
-    menu_add(&m, A_FIRMWARE, COL_NONE, "Find DFU Firmware");
+    menu_add(&m, MENU_ACT_GO(PAGE_DFU_DEVICE), COL_NONE, "Find Cartographer Device");
+    menu_add(&m, MENU_ACT_GO(PAGE_DFU_FIRMWARE), COL_NONE, "Find DFU Firmware");
     if (ctx->device[0] && ctx->have_firmware) {
         menu_sep(&m);
-        menu_add(&m, A_FLASH, COL_NONE, "Flash Selected Firmware");
+        menu_add(&m, MENU_ACT_GO(PAGE_DFU_CONFIRM), COL_NONE, "Flash Selected Firmware");
     }
-    menu_sep(&m);
-    menu_add(&m, A_MAIN, COL_CYAN, "Back to main menu");
-    menu_sep(&m);
-    menu_add_exit(&m);
+    menu_add_footer(&m, MENU_ACT_NONE, MENU_ACT_GO(PAGE_MAIN), NULL);
 
-    switch (menu_show(&m)) {
-    case A_DEVICE:
-        return PAGE_DFU_DEVICE;
-    case A_FIRMWARE:
-        return PAGE_DFU_FIRMWARE;
-    case A_FLASH:
-        return PAGE_DFU_CONFIRM;
-    case A_MAIN:
-        return PAGE_MAIN;
-    case MENU_ACT_EXIT:
-        return PAGE_EXIT;
-    default:
-        return PAGE_INTERRUPT;
-    }
+    return menu_next_page(menu_show(&m));
 }

@@ -122,7 +122,7 @@ static void check_came_back(menu_ctx *ctx)
     cf_image_free(&img);
 }
 
-enum { A_START_KLIPPER = 1, A_MAIN, A_DFU, A_RETRY };
+enum { A_START_KLIPPER = 1, A_MAIN };
 
 menu_page page_dfu_success(menu_ctx *ctx)
 {
@@ -210,18 +210,9 @@ menu_page page_dfu_failed(menu_ctx *ctx)
 
     menu m;
     menu_init(&m, "Options");
-    menu_add(&m, A_RETRY, COL_NONE, "Retry");
-    menu_add(&m, A_DFU, COL_NONE, "Back");
+    menu_add(&m, MENU_ACT_GO(PAGE_DFU_FLASH), COL_NONE, "Retry");
+    menu_add(&m, MENU_ACT_GO(PAGE_DFU), COL_NONE, "Back");
     menu_sep(&m);
     menu_add_exit(&m);
-    switch (menu_show(&m)) {
-    case A_RETRY:
-        return PAGE_DFU_FLASH;
-    case A_DFU:
-        return PAGE_DFU;
-    case MENU_ACT_EXIT:
-        return PAGE_EXIT;
-    default:
-        return PAGE_INTERRUPT;
-    }
+    return menu_next_page(menu_show(&m));
 }

@@ -12,19 +12,7 @@
 
 #include "menu/menu.h"
 
-enum {
-    A_CAN = 1,
-    A_USB,
-    A_DFU,
-    A_ADVANCED,
-    A_PREREQ,
-    A_DIRS,
-    A_MODE,
-    A_BRANCH,
-    A_UPDATE,
-    A_SWITCH,
-    A_TOGGLE /* + menu_toggle */
-};
+enum { A_ADVANCED = 1, A_TOGGLE /* + menu_toggle */ };
 
 static void show_notice(menu_ctx *ctx)
 {
@@ -42,28 +30,28 @@ menu_page page_main(menu_ctx *ctx)
 
     menu m;
     menu_init(&m, "Main Menu");
-    menu_add(&m, A_CAN, COL_NONE, "Katapult - CAN");
+    menu_add(&m, MENU_ACT_GO(PAGE_KATAPULT_CAN), COL_NONE, "Katapult - CAN");
     menu_tag(&m, "[For Flashing via CAN]");
-    menu_add(&m, A_USB, COL_NONE, "Katapult - USB");
+    menu_add(&m, MENU_ACT_GO(PAGE_KATAPULT_USB), COL_NONE, "Katapult - USB");
     menu_tag(&m, "[For Flashing via USB]");
-    menu_add(&m, A_DFU, COL_NONE, "DFU");
+    menu_add(&m, MENU_ACT_GO(PAGE_DFU), COL_NONE, "DFU");
     menu_tag(&m, "[For Flashing with DFU via USB]");
-    menu_add(&m, A_UPDATE, COL_NONE, "Update Cartographer (automatic)");
+    menu_add(&m, MENU_ACT_GO(PAGE_UPDATE), COL_NONE, "Update Cartographer (automatic)");
     menu_rule(&m);
     if (ctx->advanced)
         menu_add(&m, A_ADVANCED, COL_RED, "Disable Advanced Mode");
     else
         menu_add(&m, A_ADVANCED, COL_GREEN, "Enable Advanced Mode");
-    menu_add(&m, A_PREREQ, COL_NONE, "Install Prerequisites");
+    menu_add(&m, MENU_ACT_GO(PAGE_PREREQ), COL_NONE, "Install Prerequisites");
     menu_tag(&m, "[udev rules, groups, CAN, Klipper]");
-    menu_add(&m, A_SWITCH, COL_NONE, "Switch USB <-> CAN");
+    menu_add(&m, MENU_ACT_GO(PAGE_SWITCH), COL_NONE, "Switch USB <-> CAN");
     menu_tag(&m, "[deployer, re-cable, application]");
     if (ctx->advanced) {
         menu_rule(&m);
-        menu_add(&m, A_DIRS, COL_CYAN, "Set Custom Directories");
+        menu_add(&m, MENU_ACT_GO(PAGE_DIRS), COL_CYAN, "Set Custom Directories");
         menu_sep(&m);
-        menu_add(&m, A_MODE, COL_CYAN, "Switch Flash Mode");
-        menu_add(&m, A_BRANCH, COL_CYAN, "Switch Branch");
+        menu_add(&m, MENU_ACT_GO(PAGE_MODE), COL_CYAN, "Switch Flash Mode");
+        menu_add(&m, MENU_ACT_GO(PAGE_BRANCH), COL_CYAN, "Switch Branch");
         menu_sep(&m);
         for (int t = 0; t < TOGGLE_COUNT; t++) {
             bool on = menu_toggle_state(ctx, (menu_toggle)t);
@@ -75,36 +63,14 @@ menu_page page_main(menu_ctx *ctx)
     menu_add_exit(&m);
 
     int a = menu_show(&m);
-    switch (a) {
-    case MENU_ACT_EXIT:
-        return PAGE_EXIT;
-    case MENU_ACT_QUIT:
-        return PAGE_INTERRUPT;
-    case A_CAN:
-        return PAGE_KATAPULT_CAN;
-    case A_USB:
-        return PAGE_KATAPULT_USB;
-    case A_DFU:
-        return PAGE_DFU;
-    case A_ADVANCED:
+    if (a == A_ADVANCED) {
         ctx->advanced = !ctx->advanced;
         menu_log(false, "advanced mode %s", ctx->advanced ? "on" : "off");
         return PAGE_MAIN;
-    case A_PREREQ:
-        return PAGE_PREREQ;
-    case A_DIRS:
-        return PAGE_DIRS;
-    case A_MODE:
-        return PAGE_MODE;
-    case A_BRANCH:
-        return PAGE_BRANCH;
-    case A_UPDATE:
-        return PAGE_UPDATE;
-    case A_SWITCH:
-        return PAGE_SWITCH;
-    default:
-        if (a >= A_TOGGLE && a < A_TOGGLE + TOGGLE_COUNT)
-            menu_toggle_setting(ctx, (menu_toggle)(a - A_TOGGLE));
+    }
+    if (a >= A_TOGGLE && a < A_TOGGLE + TOGGLE_COUNT) {
+        menu_toggle_setting(ctx, (menu_toggle)(a - A_TOGGLE));
         return PAGE_MAIN;
     }
+    return menu_next_page(a);
 }

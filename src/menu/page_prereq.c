@@ -11,7 +11,7 @@
 #include "common/fileio.h"
 #include "menu/menu.h"
 
-enum { A_RULES = 1, A_GROUPS, A_RECHECK, A_MAIN };
+enum { A_RULES = 1, A_GROUPS };
 
 /* One line of the checklist: [ OK ] in place, [ !! ] missing, [ -- ] nothing to
  * judge (unknown, or not needed here). */
@@ -186,25 +186,17 @@ menu_page page_prereq(menu_ctx *ctx)
     menu_init(&m, "Options");
     menu_add(&m, A_RULES, COL_NONE, "Install the udev rule (show the file first)");
     menu_add(&m, A_GROUPS, COL_NONE, "Add the user to plugdev and dialout");
-    menu_add(&m, A_RECHECK, COL_NONE, "Check Again");
-    menu_sep(&m);
-    menu_add(&m, A_MAIN, COL_CYAN, "Back to main menu");
-    menu_sep(&m);
-    menu_add_exit(&m);
-    switch (menu_show(&m)) {
+    menu_add(&m, MENU_ACT_GO(PAGE_PREREQ), COL_NONE, "Check Again");
+    menu_add_footer(&m, MENU_ACT_NONE, MENU_ACT_GO(PAGE_MAIN), NULL);
+    int a = menu_show(&m);
+    switch (a) {
     case A_RULES:
         install_rules();
         return term_pause(NULL) ? PAGE_PREREQ : PAGE_INTERRUPT;
     case A_GROUPS:
         fix_groups();
         return term_pause(NULL) ? PAGE_PREREQ : PAGE_INTERRUPT;
-    case A_RECHECK:
-        return PAGE_PREREQ;
-    case A_MAIN:
-        return PAGE_MAIN;
-    case MENU_ACT_EXIT:
-        return PAGE_EXIT;
     default:
-        return PAGE_INTERRUPT;
+        return menu_next_page(a);
     }
 }

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/simulate.h"
+#include "front/simulate.h"
 #include "common/safe.h"
 #include "katapult/katapult.h"
 #include "menu/menu.h"
@@ -68,9 +68,9 @@ static bool sides(menu_ctx *ctx, cf_kp_env *env, cf_update_opts *o)
 {
     memset(env, 0, sizeof(*env));
     const char *spec = ctx->cli->simulate;
-    if (spec && cf_cli_sim_is_katapult(spec)) {
+    if (spec && cf_front_sim_is_katapult(spec)) {
         cf_error err = {0};
-        if (!ctx->kp_sim && cf_cli_sim_katapult(spec, &ctx->kp_sim, &err) != CF_OK) {
+        if (!ctx->kp_sim && cf_front_sim_katapult(spec, &ctx->kp_sim, &err) != CF_OK) {
             scr_cf_error(&err);
             return false;
         }

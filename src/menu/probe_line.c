@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/simulate.h"
+#include "front/simulate.h"
 #include "katapult/katapult.h"
 #include "klipper/reach.h"
 #include "klipper/status.h"
@@ -17,11 +17,11 @@ void menu_probe_lines(menu_ctx *ctx)
     const char *spec = ctx->cli->simulate;
     /* A simulated DFU probe appears some time after it is first looked for:
      * the main screen must not start that clock. */
-    if (spec && !cf_cli_sim_is_katapult(spec))
+    if (spec && !cf_front_sim_is_katapult(spec))
         return;
     if (spec && !ctx->kp_sim) {
         cf_error err = {0};
-        if (cf_cli_sim_katapult(spec, &ctx->kp_sim, &err) != CF_OK)
+        if (cf_front_sim_katapult(spec, &ctx->kp_sim, &err) != CF_OK)
             return; /* the Katapult pages report it */
     }
     cf_kp_env env = {.transport = ctx->kp_sim};
@@ -71,12 +71,4 @@ cf_code menu_kp_precheck(const cf_kp_env *env, bool can, const cf_kp_opts *o, co
     menu_log(false, "before the Katapult flash: %s%s%s", pc.identified ? "the probe runs " : "",
              what, rc == CF_OK ? "" : " (refused: another chip)");
     return rc;
-}
-
-bool menu_kp_already_runs(const cf_kp_env *env, bool can, const cf_kp_opts *o, const cf_image *img,
-                          char *what, size_t size)
-{
-    bool same = false;
-    cf_error err = {0};
-    return menu_kp_precheck(env, can, o, img, what, size, &same, &err) == CF_OK && same;
 }

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "menu/menu.h"
+#include "menu/engine.h"
 
 #define BAR_WIDTH 25
 enum { BAR_BACKUP = 0, BAR_ERASE, BAR_WRITE, BAR_VERIFY };

@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "menu/menu.h"
+#include "menu/engine.h"
 
 int menu_run(const char *const argv[], char *out, size_t out_size, bool merge_stderr, cf_error *err)
 {

@@ -13,7 +13,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "menu/menu.h"
+#include "menu/engine.h"
 
 static struct termios saved;
 static bool have_saved;

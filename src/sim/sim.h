@@ -1,7 +1,7 @@
 /* The simulator (library cf_sim, built with -DCF_SIMULATOR=ON): what
  * `--simulate` puts in place of hardware, and what tests, fuzz targets and
  * the benchmark drive directly. Product code never includes this; the front
- * ends reach it only through their --simulate handling (cli/simulate.h).
+ * ends reach it only through their --simulate handling (front/simulate.h).
  *
  * Parts (one folder, one library):
  *  - stm32_dfu.h: the STM32 system-bootloader DFU emulator (emu_*.c);

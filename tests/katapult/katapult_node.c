@@ -22,9 +22,16 @@
  * device side, so this mode cannot see the 1200-baud touch: start it with
  * mode=katapult (the USB/IP mode above covers the touch).
  *
+ * The node is served on the link it talks on now (its spec's at start, or
+ * what the app in its flash is built for), and follows it when it changes:
+ * once a deployer has installed the other link's Katapult, the USB device
+ * is unplugged and the node answers on IF (or the reverse), as if the probe
+ * had been re-cabled. The usb_f_acm gadget mode does not move.
+ *
  * Log lines ("t=SECONDS event ..."): attached vid:pid, configured, detached,
- * line baud=N dtr=D, bootloader-request, complete, app-start, and at exit
- * stats completes=N blocks=N bootloader_requests=N app_starts=N.
+ * line baud=N dtr=D, bootloader-request, complete, app-start, deployer-run,
+ * moved to can IF, moved to usb, and at exit stats completes=N blocks=N
+ * bootloader_requests=N app_starts=N deployer_runs=N.
  * --ready FILE is created once the node is reachable (CAN: at start; USB:
  * when the host has configured the device).
  * Exit status: 0 on SIGTERM/SIGINT, 1 on errors, 2 on bad usage.
@@ -79,39 +86,48 @@ static void touch(const char *path)
         close(fd);
 }
 
-/* Logs what the node did since the last call. */
-static void log_stats(cf_kpn *n, cf_kpn_stats *last)
+/* Logs what the node did since the last call (whichever link it was on). */
+static void log_stats(cf_kpn *n)
 {
+    static cf_kpn_stats last;
     cf_kpn_stats st;
     cf_kpn_get_stats(n, &st);
-    if (st.bootloader_requests != last->bootloader_requests)
+    if (st.bootloader_requests != last.bootloader_requests)
         logf_("bootloader-request");
-    if (st.completes != last->completes)
+    if (st.completes != last.completes)
         logf_("complete");
-    if (st.app_starts != last->app_starts)
+    if (st.app_starts != last.app_starts)
         logf_("app-start");
-    *last = st;
+    if (st.deployer_runs != last.deployer_runs)
+        logf_("deployer-run");
+    last = st;
 }
+
+/* What a serve_* function ends with. SERVE_MOVED: the node now talks on the
+ * other link (a deployer installed the other link's Katapult, or an app
+ * built for the other link started), as a re-cabled probe would. */
+enum { SERVE_STOPPED = 0, SERVE_ERROR = 1, SERVE_MOVED = 3 };
 
 /* ------------------------------------------------------------------ CAN */
 
+/* Serves the node on the CAN interface until stopped or the node leaves CAN. */
 static int serve_can(cf_kpn *n, const char *ifname, const char *ready)
 {
     int fd = socket(PF_CAN, SOCK_RAW | SOCK_CLOEXEC, CAN_RAW);
     if (fd < 0) {
         logf_("error: socket: %s", strerror(errno));
-        return 1;
+        return SERVE_ERROR;
     }
     struct sockaddr_can addr = {.can_family = AF_CAN, .can_ifindex = (int)if_nametoindex(ifname)};
     if (!addr.can_ifindex || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
         logf_("error: cannot bind to %s: %s", ifname, strerror(errno));
         close(fd);
-        return 1;
+        return SERVE_ERROR;
     }
     logf_("listening on %s uuid=%s", ifname, cf_kpn_uuid_hex(n));
     touch(ready);
-    cf_kpn_stats last = {0};
-    while (!stop_requested) {
+    int rc = SERVE_STOPPED;
+    while (!stop_requested && rc == SERVE_STOPPED) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (poll(&p, 1, 5) > 0 && (p.revents & POLLIN)) {
             struct can_frame f;
@@ -138,10 +154,12 @@ static int serve_can(cf_kpn *n, const char *ifname, const char *ready)
                 cf_sleep_ns(200000);
             }
         }
-        log_stats(n, &last);
+        log_stats(n);
+        if (cf_kpn_get_link(n) != CF_KPN_CAN)
+            rc = SERVE_MOVED;
     }
     close(fd);
-    return 0;
+    return rc;
 }
 
 /* ------------------------------------------------------------------ USB */
@@ -178,117 +196,73 @@ static size_t put_string(uint8_t *buf, const char *s)
     return 2 + 2 * n;
 }
 
+/* The descriptor tables keep one descriptor (or field group) a line. */
+/* clang-format off */
+
+/* Device descriptor (USB 2.0 spec table 9-8): a full-speed CDC device, one
+ * configuration; idVendor/idProduct (offsets 8-11) follow the node's mode. */
+static const uint8_t device_desc[18] = {
+    18, 1,            /* bLength, DEVICE */
+    0x00, 0x02,       /* bcdUSB 2.00 */
+    0x02, 0x00, 0x00, /* class CDC, no subclass or protocol */
+    64,               /* bMaxPacketSize0 */
+    0, 0, 0, 0,       /* idVendor, idProduct: filled in */
+    0x00, 0x01,       /* bcdDevice 1.00 */
+    1, 2, 3,          /* iManufacturer, iProduct, iSerialNumber */
+    1,                /* bNumConfigurations */
+};
+
+/* Configuration descriptor, CDC ACM as Klipper's usb_cdc (CDC PSTN 1.2):
+ * a communication interface (header, call management, ACM, union functional
+ * descriptors; interrupt IN) and a data interface (bulk OUT and IN). */
+static const uint8_t config_desc[67] = {
+    9, 2, 67, 0, 2, 1, 0, 0xC0, 50,     /* CONFIGURATION: 2 interfaces, self-powered, 100 mA */
+    9, 4, 0, 0, 1, 2, 2, 1, 0,          /* INTERFACE 0: CDC, ACM, AT commands, 1 endpoint */
+    5, 0x24, 0x00, 0x10, 0x01,          /* header, CDC 1.10 */
+    5, 0x24, 0x01, 0x00, 0x01,          /* call management: data on interface 1 */
+    4, 0x24, 0x02, 0x02,                /* ACM: line coding and serial state */
+    5, 0x24, 0x06, 0x00, 0x01,          /* union: master 0, slave 1 */
+    7, 5, 0x80 | EP_INTR, 3, 8, 0, 255, /* interrupt IN, 8 bytes, every 255 ms */
+    9, 4, 1, 0, 2, 0x0A, 0, 0, 0,       /* INTERFACE 1: CDC data, 2 endpoints */
+    7, 5, EP_BULK, 2, 64, 0, 0,         /* bulk OUT, 64 bytes */
+    7, 5, 0x80 | EP_BULK, 2, 64, 0, 0,  /* bulk IN, 64 bytes */
+};
+
+/* clang-format on */
+
+static size_t copy_desc(uint8_t *buf, const uint8_t *desc, size_t len)
+{
+    memcpy(buf, desc, len);
+    return len;
+}
+
+/* String descriptor `index` of the node's current identity (0: US English). */
+static size_t string_desc(const cf_kpn_usb_id *id, uint8_t index, uint8_t *buf)
+{
+    static const uint8_t langs[4] = {4, 3, 0x09, 0x04};
+    if (index == 0)
+        return copy_desc(buf, langs, sizeof(langs));
+    const char *s = index == 1   ? id->manufacturer
+                    : index == 2 ? id->product
+                    : index == 3 ? id->serial
+                                 : NULL;
+    return s ? put_string(buf, s) : 0;
+}
+
 static size_t descriptor(usb_server *sv, uint8_t type, uint8_t index, uint8_t *buf)
 {
     cf_kpn_usb_id id;
     cf_kpn_usb_identity(sv->node, &id);
     if (type == 1) {
-        const uint8_t d[18] = {18,
-                               1,
-                               0x00,
-                               0x02,
-                               0x02,
-                               0x00,
-                               0x00,
-                               64,
-                               id.vid & 0xFF,
-                               id.vid >> 8,
-                               id.pid & 0xFF,
-                               id.pid >> 8,
-                               0x00,
-                               0x01,
-                               1,
-                               2,
-                               3,
-                               1};
-        memcpy(buf, d, sizeof(d));
-        return sizeof(d);
+        copy_desc(buf, device_desc, sizeof(device_desc));
+        buf[8] = id.vid & 0xFF, buf[9] = id.vid >> 8;
+        buf[10] = id.pid & 0xFF, buf[11] = id.pid >> 8;
+        return sizeof(device_desc);
     }
-    if (type == 2) {
-        /* CDC ACM: comm interface (header, call management, ACM, union,
-         * interrupt IN) + data interface (bulk OUT/IN), as Klipper's usb_cdc. */
-        const uint8_t c[67] = {9,
-                               2,
-                               67,
-                               0,
-                               2,
-                               1,
-                               0,
-                               0xC0,
-                               50,
-                               9,
-                               4,
-                               0,
-                               0,
-                               1,
-                               2,
-                               2,
-                               1,
-                               0,
-                               5,
-                               0x24,
-                               0x00,
-                               0x10,
-                               0x01,
-                               5,
-                               0x24,
-                               0x01,
-                               0x00,
-                               0x01,
-                               4,
-                               0x24,
-                               0x02,
-                               0x02,
-                               5,
-                               0x24,
-                               0x06,
-                               0x00,
-                               0x01,
-                               7,
-                               5,
-                               0x80 | EP_INTR,
-                               3,
-                               8,
-                               0,
-                               255,
-                               9,
-                               4,
-                               1,
-                               0,
-                               2,
-                               0x0A,
-                               0,
-                               0,
-                               0,
-                               7,
-                               5,
-                               EP_BULK,
-                               2,
-                               64,
-                               0,
-                               0,
-                               7,
-                               5,
-                               0x80 | EP_BULK,
-                               2,
-                               64,
-                               0,
-                               0};
-        memcpy(buf, c, sizeof(c));
-        return sizeof(c);
-    }
-    if (type == 3) {
-        if (index == 0) {
-            const uint8_t l[4] = {4, 3, 0x09, 0x04};
-            memcpy(buf, l, 4);
-            return 4;
-        }
-        const char *s = index == 1   ? id.manufacturer
-                        : index == 2 ? id.product
-                        : index == 3 ? id.serial
-                                     : NULL;
-        return s ? put_string(buf, s) : 0;
-    }
+    if (type == 2)
+        return copy_desc(buf, config_desc, sizeof(config_desc));
+    if (type == 3)
+        return string_desc(&id, index, buf);
     return 0;
 }
 
@@ -421,6 +395,7 @@ static int flush_in(usb_server *sv)
     return 0;
 }
 
+/* Serves the node as a USB/IP device until stopped or the node leaves USB. */
 static int serve_usb(cf_kpn *n, const char *ready)
 {
     usb_server sv = {.node = n, .ready = ready, .dev = {.fd = -1, .port = -1}};
@@ -428,7 +403,6 @@ static int serve_usb(cf_kpn *n, const char *ready)
     memcpy(sv.line_coding, lc, 7);
     sv.baud = 9600;
     unsigned gen = cf_kpn_generation(n);
-    cf_kpn_stats last = {0};
     while (!stop_requested) {
         uint64_t now = cf_now_ns();
         cf_kpn_mode mode = cf_kpn_get_mode(n, now);
@@ -441,7 +415,12 @@ static int serve_usb(cf_kpn *n, const char *ready)
             sv.attached = sv.configured = false;
             sv.n_bulk_in = sv.n_intr_in = sv.tx_len = 0;
         }
-        log_stats(n, &last);
+        log_stats(n);
+        if (cf_kpn_get_link(n) != CF_KPN_USB) {
+            if (sv.attached)
+                usbip_detach(&sv.dev);
+            return SERVE_MOVED;
+        }
         if (!sv.attached) {
             if (mode == CF_KPN_GONE) {
                 cf_sleep_ns(5000000);
@@ -450,7 +429,7 @@ static int serve_usb(cf_kpn *n, const char *ready)
             char msg[256];
             if (usbip_attach(&sv.dev, 2, msg, sizeof(msg)) != 0) {
                 logf_("error: %s", msg);
-                return 1;
+                return SERVE_ERROR;
             }
             sv.attached = true;
             sv.baud = 9600;
@@ -467,26 +446,26 @@ static int serve_usb(cf_kpn *n, const char *ready)
             int rc = usbip_read_cmd(&sv.dev, &cmd);
             if (rc == 0) {
                 logf_("host closed the connection");
-                return 1;
+                return SERVE_ERROR;
             }
             if (rc < 0 && errno != EINTR) {
                 logf_("error: reading from vhci: %s", strerror(errno));
-                return 1;
+                return SERVE_ERROR;
             }
             if (rc > 0 && handle_cmd(&sv, &cmd) != 0) {
                 logf_("error: writing to vhci: %s", strerror(errno));
-                return 1;
+                return SERVE_ERROR;
             }
         }
         uint64_t busy = cf_kpn_take_busy_ns(n);
         if (busy)
             cf_sleep_ns(busy);
         if (sv.attached && cf_kpn_generation(n) == gen && flush_in(&sv) != 0)
-            return 1;
+            return SERVE_ERROR;
     }
     if (sv.attached)
         usbip_detach(&sv.dev);
-    return 0;
+    return SERVE_STOPPED;
 }
 
 /* ----------------------------------------------------- usb_f_acm gadget */
@@ -532,7 +511,6 @@ static int serve_tty(cf_kpn *n, const char *tty, const char *dir, const char *ud
                      const char *ready)
 {
     unsigned gen = cf_kpn_generation(n);
-    cf_kpn_stats last = {0};
     int fd = -1;
     bool bound = false;
     while (!stop_requested) {
@@ -549,7 +527,7 @@ static int serve_tty(cf_kpn *n, const char *tty, const char *dir, const char *ud
             }
             bound = false;
         }
-        log_stats(n, &last);
+        log_stats(n);
         if (!bound) {
             if (mode == CF_KPN_GONE) {
                 cf_sleep_ns(5000000);
@@ -557,13 +535,13 @@ static int serve_tty(cf_kpn *n, const char *tty, const char *dir, const char *ud
             }
             if (gadget_plug(n, dir, udc) != 0) {
                 logf_("error: cannot configure the gadget in %s: %s", dir, strerror(errno));
-                return 1;
+                return SERVE_ERROR;
             }
             bound = true;
             fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
             if (fd < 0) {
                 logf_("error: cannot open %s: %s", tty, strerror(errno));
-                return 1;
+                return SERVE_ERROR;
             }
             struct termios t;
             if (tcgetattr(fd, &t) == 0) {
@@ -602,26 +580,51 @@ static int serve_tty(cf_kpn *n, const char *tty, const char *dir, const char *ud
         close(fd);
     if (bound)
         (void)write_attr(dir, "UDC", "\n");
-    return 0;
+    return SERVE_STOPPED;
+}
+
+typedef struct serve_opts {
+    const char *ifname, *ready;
+    const char *tty, *gadget, *udc; /* all three: the usb_f_acm gadget */
+} serve_opts;
+
+/* Serves the node on its link until stopped, following it when it moves:
+ * the deployer of a USB probe installs a CAN Katapult and the probe is on
+ * the CAN bus from then on (or the reverse). The usb_f_acm gadget stays. */
+static int serve(cf_kpn *n, const serve_opts *o)
+{
+    bool gadget = o->tty && o->gadget && o->udc;
+    int rc = SERVE_MOVED;
+    for (bool first = true; rc == SERVE_MOVED && !stop_requested; first = false) {
+        bool can = cf_kpn_get_link(n) == CF_KPN_CAN;
+        if (!first && can)
+            logf_("moved to can %s", o->ifname);
+        else if (!first)
+            logf_("moved to usb");
+        rc = can      ? serve_can(n, o->ifname, o->ready)
+             : gadget ? serve_tty(n, o->tty, o->gadget, o->udc, o->ready)
+                      : serve_usb(n, o->ready);
+    }
+    return rc == SERVE_MOVED ? SERVE_STOPPED : rc;
 }
 
 int main(int argc, char **argv)
 {
-    const char *log_path = NULL, *ready = NULL, *ifname = "vcan0", *spec = NULL;
-    const char *tty = NULL, *gadget = NULL, *udc = NULL;
+    const char *log_path = NULL, *spec = NULL;
+    serve_opts so = {.ifname = "vcan0"};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--log") == 0 && i + 1 < argc)
             log_path = argv[++i];
         else if (strcmp(argv[i], "--ready") == 0 && i + 1 < argc)
-            ready = argv[++i];
+            so.ready = argv[++i];
         else if (strcmp(argv[i], "--can") == 0 && i + 1 < argc)
-            ifname = argv[++i];
+            so.ifname = argv[++i];
         else if (strcmp(argv[i], "--tty") == 0 && i + 1 < argc)
-            tty = argv[++i];
+            so.tty = argv[++i];
         else if (strcmp(argv[i], "--gadget") == 0 && i + 1 < argc)
-            gadget = argv[++i];
+            so.gadget = argv[++i];
         else if (strcmp(argv[i], "--udc") == 0 && i + 1 < argc)
-            udc = argv[++i];
+            so.udc = argv[++i];
         else if (argv[i][0] != '-' && !spec)
             spec = argv[i];
         else {
@@ -651,17 +654,11 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    int rc;
-    if (cfg.link == CF_KPN_CAN)
-        rc = serve_can(n, ifname, ready);
-    else if (tty && gadget && udc)
-        rc = serve_tty(n, tty, gadget, udc, ready);
-    else
-        rc = serve_usb(n, ready);
+    int rc = serve(n, &so);
     cf_kpn_stats st;
     cf_kpn_get_stats(n, &st);
-    logf_("stats completes=%u blocks=%u bootloader_requests=%u app_starts=%u", st.completes,
-          st.blocks_written, st.bootloader_requests, st.app_starts);
+    logf_("stats completes=%u blocks=%u bootloader_requests=%u app_starts=%u deployer_runs=%u",
+          st.completes, st.blocks_written, st.bootloader_requests, st.app_starts, st.deployer_runs);
     cf_kpn_free(n);
     return rc;
 }

@@ -31,7 +31,48 @@ end_session() {
   done
   return 0
 }
-cleanup_hook() { end_session; }
+# The Moonraker stand-ins (moonraker_serve) go first, then the terminal.
+MR_PIDS=()
+cleanup_hook() {
+  local p
+  for p in "${MR_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  end_session
+}
+
+# ---- Klipper and Moonraker stand-ins ----
+# klipper_active: a fake systemctl (first in PATH) that says every unit is
+# active and logs what it is asked in $WORK/systemctl.log (emptied here).
+klipper_active() {
+  cat >"$WORK/bin/systemctl" <<SH
+#!/bin/sh
+echo "\$@" >>"$WORK/systemctl.log"
+case "\$1" in is-active) echo active; exit 0;; esac
+exit 0
+SH
+  chmod +x "$WORK/bin/systemctl"
+  : >"$WORK/systemctl.log"
+}
+# moonraker_serve NAME STATE: a local HTTP server (tests/catalog/server.py) that
+# answers Moonraker's print_stats query with STATE; its port goes in PORT_NAME.
+# It is stopped at the end of the test.
+moonraker_serve() {
+  local root="$WORK/mr-$1"
+  mkdir -p "$root/printer/objects"
+  echo "{\"result\":{\"status\":{\"print_stats\":{\"state\":\"$2\"}}}}" \
+    >"$root/printer/objects/query"
+  python3 "$(dirname "${BASH_SOURCE[0]}")/../catalog/server.py" "$root" "$WORK/port.$1" \
+    --lifetime 120 &
+  MR_PIDS+=($!)
+  for _ in $(seq 1 100); do [ -s "$WORK/port.$1" ] && break; sleep 0.05; done
+  eval "PORT_$1=$(cat "$WORK/port.$1")"
+}
+# moonraker_conf DIR PORT: ~/DIR/config/moonraker.conf (DIR: printer_data,
+# printer_data_2, ...) as Moonraker writes it, on PORT.
+moonraker_conf() {
+  mkdir -p "$WORK/home/$1/config"
+  printf '[server]\nhost: 0.0.0.0\nport: %s  # a comment after the value\n\n[authorization]\ncors_domains:\n  *.local\n' \
+    "$2" >"$WORK/home/$1/config/moonraker.conf"
+}
 
 # start [ENV=VALUE ...] -- cartoflash-args...
 # The shell line records the terminal settings before and after, and the exit

@@ -110,22 +110,9 @@ expect_exit 0
 # Klipper running (systemctl says active, Moonraker says standby): asked as on
 # the other flash pages before the switch looks at the probe; stopped, and
 # offered to start again at the end (here after a "no" to the deployer).
-SERVER="$(dirname "$0")/../catalog/server.py"
-mkdir -p "$WORK/mr/printer/objects" "$WORK/home/printer_data/config"
-echo '{"result":{"status":{"print_stats":{"state":"standby"}}}}' >"$WORK/mr/printer/objects/query"
-python3 "$SERVER" "$WORK/mr" "$WORK/mr.port" --lifetime 100 &
-MRPID=$!
-cleanup_hook() { kill "$MRPID" 2>/dev/null || true; end_session; }
-for _ in $(seq 1 100); do [ -s "$WORK/mr.port" ] && break; sleep 0.05; done
-printf '[server]\nport: %s\n' "$(cat "$WORK/mr.port")" >"$WORK/home/printer_data/config/moonraker.conf"
-cat >"$WORK/bin/systemctl" <<SH
-#!/bin/sh
-echo "\$@" >>"$WORK/systemctl.log"
-case "\$1" in is-active) echo active; exit 0;; esac
-exit 0
-SH
-chmod +x "$WORK/bin/systemctl"
-: >"$WORK/systemctl.log"
+moonraker_serve one standby
+moonraker_conf printer_data "$PORT_one"
+klipper_active
 F4=$WORK/f4.bin
 : >"$F4"
 start -- --simulate=katapult-usb,flash=$F4,app=$USB_APP,timing=off,record=$WORK/rec4 --firmware-dir "$CAT"

@@ -1,11 +1,11 @@
 /* --simulate in a build with the simulator: forwards to src/sim/ (sim/sim.h). */
-#include "cli/simulate.h"
+#include "front/simulate.h"
 
 #include <string.h>
 
 #include "sim/sim.h"
 
-const char *cf_cli_simulate_usage(void)
+const char *cf_front_simulate_usage(void)
 {
     return "[--simulate[=SPEC]] ";
 }
@@ -19,7 +19,7 @@ const char *cf_cli_simulate_usage(void)
 #define DFU_FAULTS_HELP "\n"
 #endif
 
-const char *cf_cli_simulate_help(void)
+const char *cf_front_simulate_help(void)
 {
     return "  --simulate[=SPEC]  use the simulated probe instead of hardware. SPEC is a comma\n"
            "                     list: dfu | dfu:f042 | dfu:g431, flash=PATH," DFU_FAULTS_HELP
@@ -42,7 +42,7 @@ static bool has_fault_item(const char *spec)
 }
 #endif
 
-cf_code cf_cli_check_simulator(const char *spec, cf_error *err)
+cf_code cf_front_check_simulator(const char *spec, cf_error *err)
 {
 #ifndef CF_SIM_FAULTS
     /* Said before any command runs, the same way for DFU and Katapult (the
@@ -58,17 +58,17 @@ cf_code cf_cli_check_simulator(const char *spec, cf_error *err)
     return CF_OK;
 }
 
-bool cf_cli_sim_is_katapult(const char *spec)
+bool cf_front_sim_is_katapult(const char *spec)
 {
     return cf_sim_spec_is_katapult(spec);
 }
 
-bool cf_cli_sim_has_usb(const char *spec)
+bool cf_front_sim_has_usb(const char *spec)
 {
     return cf_sim_spec_has_usb(spec);
 }
 
-cf_code cf_cli_sim_katapult(const char *spec, cf_kp_transport **out, cf_error *err)
+cf_code cf_front_sim_katapult(const char *spec, cf_kp_transport **out, cf_error *err)
 {
     cf_sim_kp *sim = NULL;
     cf_code rc = cf_sim_kp_new(spec, &sim, err);
@@ -76,13 +76,13 @@ cf_code cf_cli_sim_katapult(const char *spec, cf_kp_transport **out, cf_error *e
     return rc;
 }
 
-bool cf_cli_sim_has_mainboard(cf_kp_transport *t)
+bool cf_front_sim_has_mainboard(cf_kp_transport *t)
 {
     cf_sim_kp *sim = cf_sim_kp_of(t);
     return sim && cf_sim_kp_has_mainboard(sim);
 }
 
-cf_code cf_cli_sim_usb(const char *spec, cf_usb_backend **out, cf_error *err)
+cf_code cf_front_sim_usb(const char *spec, cf_usb_backend **out, cf_error *err)
 {
     return cf_sim_usb_open(spec, out, err);
 }
