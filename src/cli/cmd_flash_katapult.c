@@ -8,13 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "front/simulate.h"
 #include "cli/args.h"
 #include "cli/back.h"
 #include "cli/cli.h"
 #include "cli/dryrun.h"
 #include "cli/progress.h"
 #include "common/log.h"
+#include "front/simulate.h"
 #include "katapult/katapult.h"
 
 static const char can_usage[] =

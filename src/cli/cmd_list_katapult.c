@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "front/simulate.h"
 #include "common/safe.h"
 #include "cli/cli.h"
 #include "common/host.h"
+#include "front/simulate.h"
 #include "katapult/katapult.h"
 
 #define CAN_QUERY_MS 1000

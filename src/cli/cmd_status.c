@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "front/simulate.h"
 #include "catalog/version.h"
 #include "cli/cli.h"
+#include "front/simulate.h"
 #include "klipper/reach.h"
 #include "klipper/status.h"
 

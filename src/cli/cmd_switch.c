@@ -16,11 +16,11 @@
 
 #include <jansson.h>
 
-#include "front/simulate.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "common/log.h"
+#include "front/simulate.h"
 #include "update/switch.h"
 
 static const char usage_text[] =

@@ -14,12 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "front/simulate.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/dryrun.h"
 #include "cli/progress.h"
 #include "common/log.h"
+#include "front/simulate.h"
 #include "update/update.h"
 
 static const char usage_text[] =

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "front/simulate.h"
 #include "common/log.h"
+#include "front/simulate.h"
 
 static void usage(FILE *out)
 {

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "front/simulate.h"
 #include "common/fileio.h"
+#include "front/simulate.h"
 #include "menu/menu.h"
 #include "menu/menu_main.h"
 #include "menu/moonraker.h"

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "front/simulate.h"
 #include "common/safe.h"
+#include "front/simulate.h"
 #include "katapult/katapult.h"
 #include "menu/menu.h"
 #include "update/update.h"
