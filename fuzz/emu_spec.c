@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emu/stm32_dfu.h"
+#include "sim/stm32_dfu.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "katapult/node.h"
+#include "sim/node.h"
 #include "katapult/proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

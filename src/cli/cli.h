@@ -2,7 +2,7 @@
  * options themselves are front/front.h's cf_front, shared with the menu).
  *
  * main.c parses the global options (they may appear before the command):
- *   --simulate[=SPEC]   replace hardware with the emulators (SPEC: see emu/stm32_dfu.h;
+ *   --simulate[=SPEC]   replace hardware with the emulators (SPEC: see sim/stm32_dfu.h;
  *                       "katapult-can"/"katapult-usb" for the Katapult node)
  *   --no-color          (also NO_COLOR in the environment, or stdout not a terminal)
  *   --log FILE          the debug log that flash, backup and update append to

@@ -14,6 +14,7 @@
 #include "cli/dryrun.h"
 #include "cli/progress.h"
 #include "common/log.h"
+#include "front/simulate.h"
 #include "katapult/katapult.h"
 
 static const char can_usage[] =
@@ -164,7 +165,7 @@ static int parse(const cf_front *cli, bool can, int argc, char **argv, kp_args *
 }
 
 /* The emulated node for --simulate, or NULL for hardware. */
-static cf_code open_sim(const cf_front *cli, bool can, cf_kp_sim **sim, cf_error *err)
+static cf_code open_sim(const cf_front *cli, bool can, cf_kp_transport **sim, cf_error *err)
 {
     *sim = NULL;
     if (!cli->simulate)
@@ -173,14 +174,14 @@ static cf_code open_sim(const cf_front *cli, bool can, cf_kp_sim **sim, cf_error
     if (!spec[0])
         spec = can ? "katapult-can" : "katapult-usb";
     /* USB: the node on USB, or a simulated mainboard there (with the node on CAN). */
-    if (can ? !cf_kp_spec_is_katapult(spec) || strncmp(spec, "katapult-can", 12) != 0
-            : !cf_kp_spec_has_usb(spec)) {
+    if (can ? !cf_front_sim_is_katapult(spec) || strncmp(spec, "katapult-can", 12) != 0
+            : !cf_front_sim_has_usb(spec)) {
         cf_fail(err, CF_ERR_USAGE, "--simulate=%s does not simulate a probe on %s", spec,
                 can ? "CAN" : "USB");
         cf_hint(err, "use --simulate=%s[,OPTIONS]", can ? "katapult-can" : "katapult-usb");
         return CF_ERR_USAGE;
     }
-    return cf_kp_sim_new(spec, sim, err);
+    return cf_front_sim_katapult(spec, sim, err);
 }
 
 /* After a deployer: where the probe now waits, and what the user does next. */
@@ -293,10 +294,10 @@ static void print_json_dry(bool can, const char *file, const cf_image *img, cons
 }
 
 /* --dry-run: every check before the bootloader request, then the plan. */
-static cf_code plan_flash(const cf_front *cli, bool can, kp_args *a, cf_kp_sim *sim,
+static cf_code plan_flash(const cf_front *cli, bool can, kp_args *a, cf_kp_transport *sim,
                           const cf_image *img, cf_error *err)
 {
-    cf_kp_env env = {.sim = sim};
+    cf_kp_env env = {.transport = sim};
     cf_progress_view view;
     cf_flash_events ev;
     cf_kp_report rep;
@@ -319,10 +320,10 @@ static cf_code plan_flash(const cf_front *cli, bool can, kp_args *a, cf_kp_sim *
 
 /* Flashes, then looks for the probe: the same UUID on CAN, the same port
  * and chip serial on USB. */
-static cf_code run_flash(const cf_front *cli, bool can, kp_args *a, cf_kp_sim *sim,
+static cf_code run_flash(const cf_front *cli, bool can, kp_args *a, cf_kp_transport *sim,
                          const cf_image *img, cf_error *err)
 {
-    cf_kp_env env = {.sim = sim};
+    cf_kp_env env = {.transport = sim};
     cf_progress_view view;
     cf_flash_events ev;
     cf_kp_report rep;
@@ -366,7 +367,7 @@ static int flash_katapult(const cf_front *outer, bool can, int argc, char **argv
     if (status >= 0)
         return status;
     cf_error err = {0};
-    cf_kp_sim *sim = NULL;
+    cf_kp_transport *sim = NULL;
     cf_image img = {0};
     cf_code rc = open_sim(cli, can, &sim, &err);
     /* a UUID printer.cfg gives to another board ([mcu], a toolhead) is refused before
@@ -386,7 +387,7 @@ static int flash_katapult(const cf_front *outer, bool can, int argc, char **argv
             a.timing.block_reply_ms = 800;
         }
         a.opts.timing = &a.timing;
-        cf_kp_env env = {.sim = sim};
+        cf_kp_env env = {.transport = sim};
         cf_image_info info;
         cf_kp_canlink link = {0};
         uint32_t bitrate = 0;
@@ -406,7 +407,7 @@ static int flash_katapult(const cf_front *outer, bool can, int argc, char **argv
     }
     /* the running firmware's chip and build, before any bootloader request */
     if (rc == CF_OK) {
-        cf_kp_env env = {.sim = sim};
+        cf_kp_env env = {.transport = sim};
         bool same = false;
         rc = cf_cli_precheck(cli->json ? stderr : stdout, &env, can, &a.opts, &img, &same, &err);
         if (rc == CF_OK && same && !a.opts.force) {
@@ -414,7 +415,7 @@ static int flash_katapult(const cf_front *outer, bool can, int argc, char **argv
             if (cli->json)
                 print_json_current(can, a.file, &img);
             cf_image_free(&img);
-            cf_kp_sim_free(sim);
+            cf_kp_transport_free(sim);
             return 0;
         }
     }
@@ -426,7 +427,7 @@ static int flash_katapult(const cf_front *outer, bool can, int argc, char **argv
     else if (rc == CF_OK)
         rc = run_flash(cli, can, &a, sim, &img, &err);
     cf_image_free(&img);
-    cf_kp_sim_free(sim);
+    cf_kp_transport_free(sim);
     if (rc != CF_OK)
         return cf_front_report_error(cli, &err);
     return 0;

@@ -11,6 +11,7 @@
 #include "common/safe.h"
 #include "cli/cli.h"
 #include "common/host.h"
+#include "front/simulate.h"
 #include "katapult/katapult.h"
 
 #define CAN_QUERY_MS 1000
@@ -174,22 +175,22 @@ static void list_config(json_t *json)
 
 void cf_list_katapult(const cf_front *cli, struct json_t *json)
 {
-    cf_kp_sim *sim = NULL;
+    cf_kp_transport *sim = NULL;
     if (cli->simulate) {
-        if (!cf_kp_spec_is_katapult(cli->simulate))
+        if (!cf_front_sim_is_katapult(cli->simulate))
             return; /* simulating DFU: no Katapult hardware to show */
         cf_error err = {0};
-        if (cf_kp_sim_new(cli->simulate, &sim, &err) != CF_OK) {
+        if (cf_front_sim_katapult(cli->simulate, &sim, &err) != CF_OK) {
             fprintf(stderr, "cartoflash: %s\n", cf_safe(err.message));
             return;
         }
     }
-    cf_kp_env env = {.sim = sim};
+    cf_kp_env env = {.transport = sim};
     if (sim) {
         bool can = strncmp(cli->simulate, "katapult-can", 12) == 0;
         if (can)
             list_can(&env, "can0", json);
-        bool mainboard = cf_kp_sim_has_mainboard(sim);
+        bool mainboard = cf_front_sim_has_mainboard(sim);
         if (!can || mainboard) {
             /* Let the emulated devices enumerate, as plugged-in ones have: the
              * node when it is on USB, and the mainboard when there is one. */
@@ -206,7 +207,7 @@ void cf_list_katapult(const cf_front *cli, struct json_t *json)
             }
             list_usb(&env, json);
         }
-        cf_kp_sim_free(sim);
+        cf_kp_transport_free(sim);
         return;
     }
     list_usb(&env, json);

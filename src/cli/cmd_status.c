@@ -9,6 +9,7 @@
 
 #include "catalog/version.h"
 #include "cli/cli.h"
+#include "front/simulate.h"
 #include "klipper/reach.h"
 #include "klipper/status.h"
 
@@ -84,14 +85,14 @@ json_t *cf_cli_json_probe(const cf_probe_status *r)
 }
 
 /* The probe side of the environment: the simulated Katapult node or hardware. */
-static cf_code open_sides(const cf_front *cli, cf_kp_sim **sim, cf_usb_backend **be, bool *hardware,
-                          cf_error *err)
+static cf_code open_sides(const cf_front *cli, cf_kp_transport **sim, cf_usb_backend **be,
+                          bool *hardware, cf_error *err)
 {
     *sim = NULL;
     *be = NULL;
     *hardware = !cli->simulate;
-    if (cli->simulate && cf_kp_spec_is_katapult(cli->simulate))
-        return cf_kp_sim_new(cli->simulate, sim, err);
+    if (cli->simulate && cf_front_sim_is_katapult(cli->simulate))
+        return cf_front_sim_katapult(cli->simulate, sim, err);
     cf_code rc = cf_front_open_backend(cli, be, err);
     if (rc != CF_OK && !cli->simulate) {
         /* No libusb access is no reason to hide the serial and CAN probes. */
@@ -205,7 +206,7 @@ int cf_cmd_status(const cf_front *cli, int argc, char **argv)
     if (status >= 0)
         return status;
     cf_error err = {0};
-    cf_kp_sim *sim = NULL;
+    cf_kp_transport *sim = NULL;
     cf_usb_backend *be = NULL;
     bool hardware = false;
     cf_code rc = open_sides(cli, &sim, &be, &hardware, &err);
@@ -216,7 +217,7 @@ int cf_cmd_status(const cf_front *cli, int argc, char **argv)
     cf_error cerr = {0};
     if (cf_catalog_open(&copts, &cat, &cerr) != CF_OK)
         cat = NULL;
-    cf_kp_env env = {.sim = sim};
+    cf_kp_env env = {.transport = sim};
     so.dfu = be;
     /* A DFU simulation has no Katapult side; hardware has both. */
     so.env = (sim || hardware) ? &env : NULL;
@@ -239,7 +240,7 @@ int cf_cmd_status(const cf_front *cli, int argc, char **argv)
     free(rows);
     cf_catalog_close(cat);
     cf_front_close_backend(be);
-    cf_kp_sim_free(sim);
+    cf_kp_transport_free(sim);
     if (rc != CF_OK)
         return cf_front_report_error(cli, &err);
     return 0;

@@ -20,6 +20,7 @@
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "common/log.h"
+#include "front/simulate.h"
 #include "update/switch.h"
 
 static const char usage_text[] =
@@ -220,15 +221,15 @@ int cf_cmd_switch(const cf_front *cli_in, int argc, char **argv)
     if (status >= 0)
         return status;
     cf_error err = {0};
-    cf_kp_sim *sim = NULL;
+    cf_kp_transport *sim = NULL;
     cf_code rc = CF_OK;
-    if (cli->simulate && !cf_kp_spec_is_katapult(cli->simulate)) {
+    if (cli->simulate && !cf_front_sim_is_katapult(cli->simulate)) {
         rc = cf_fail(&err, CF_ERR_USAGE, "switch simulates a probe running its firmware");
         cf_hint(&err, "use --simulate=katapult-usb or --simulate=katapult-can");
     } else if (cli->simulate) {
-        rc = cf_kp_sim_new(cli->simulate, &sim, &err);
+        rc = cf_front_sim_katapult(cli->simulate, &sim, &err);
     }
-    cf_kp_env env = {.sim = sim};
+    cf_kp_env env = {.transport = sim};
     o.env = &env;
     cf_progress_view view;
     cf_flash_events fev;
@@ -245,7 +246,7 @@ int cf_cmd_switch(const cf_front *cli_in, int argc, char **argv)
     else if (rc == CF_OK)
         print_status(res);
     free(res);
-    cf_kp_sim_free(sim);
+    cf_kp_transport_free(sim);
     if (rc != CF_OK)
         return cf_front_report_error(cli, &err);
     return 0;

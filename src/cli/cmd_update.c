@@ -19,6 +19,7 @@
 #include "cli/dryrun.h"
 #include "cli/progress.h"
 #include "common/log.h"
+#include "front/simulate.h"
 #include "update/update.h"
 
 static const char usage_text[] =
@@ -190,9 +191,9 @@ int cf_cmd_update(const cf_front *cli, int argc, char **argv)
     cf_error err = {0};
     /* The Katapult simulation is a probe running its firmware; any other
      * simulation is the DFU side (a probe in DFU mode); hardware has both. */
-    bool kp_side = !cli->simulate || cf_kp_spec_is_katapult(cli->simulate);
-    cf_kp_sim *sim = NULL;
-    if (cli->simulate && kp_side && cf_kp_sim_new(cli->simulate, &sim, &err) != CF_OK)
+    bool kp_side = !cli->simulate || cf_front_sim_is_katapult(cli->simulate);
+    cf_kp_transport *sim = NULL;
+    if (cli->simulate && kp_side && cf_front_sim_katapult(cli->simulate, &sim, &err) != CF_OK)
         return cf_front_report_error(cli, &err);
     cf_usb_backend *be = NULL;
     if (!cli->simulate || !kp_side) {
@@ -208,7 +209,7 @@ int cf_cmd_update(const cf_front *cli, int argc, char **argv)
     cf_code rc = cf_catalog_open(&copts, &cat, &err);
     if (rc == CF_OK)
         printf("Catalogue: %s\n", cf_catalog_root_at(cat, 0)->label);
-    cf_kp_env env = {.sim = sim};
+    cf_kp_env env = {.transport = sim};
     o.status.env = kp_side ? &env : NULL;
     o.status.dfu = be;
     o.status.config = !cli->simulate;
@@ -218,7 +219,7 @@ int cf_cmd_update(const cf_front *cli, int argc, char **argv)
         rc = run_update(cli, &a, &o, &err);
     cf_catalog_close(cat);
     cf_front_close_backend(be);
-    cf_kp_sim_free(sim);
+    cf_kp_transport_free(sim);
     if (rc != CF_OK)
         return cf_front_report_error(cli, &err);
     return 0;

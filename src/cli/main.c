@@ -7,11 +7,13 @@
 
 #include "cli/cli.h"
 #include "common/log.h"
+#include "front/simulate.h"
 
 static void usage(FILE *out)
 {
+    fprintf(out, "usage: cartoflash %s[--no-color] [--log FILE] [COMMAND [ARGS]]\n",
+            cf_front_simulate_usage());
     fputs(
-        "usage: cartoflash [--simulate[=SPEC]] [--no-color] [--log FILE] [COMMAND [ARGS]]\n"
         "\n"
         "With no command, the interactive flasher starts (old script flags such as\n"
         "-f dfu|can|usb, -b BRANCH, -a, -H, -k, -t, -D, -d DEVICE go there).\n"
@@ -44,23 +46,19 @@ static void usage(FILE *out)
         "{\"schema\": 1, \"error\": {\"code\", \"class\", \"message\", \"hint\"}}); the rest goes\n"
         "to stderr. The schema is docs/schema/cartoflash.schema.json.\n"
         "\n"
-        "Global options:\n"
-        "  --simulate[=SPEC]  use the simulated probe instead of hardware. SPEC is a comma\n"
-        "                     list: dfu | dfu:f042 | dfu:g431, flash=PATH, fault=KIND@N\n"
-        "                     (stall, timeout, errwrite, errerase, bitflip, disconnect),\n"
-        "                     appear=SECONDS, timing=on|off, start=idle|error;\n"
-        "                     katapult-can | katapult-usb for the Katapult node (app=PATH:\n"
-        "                     the firmware it runs; record=PATH: what it was asked)\n"
-        "  --no-color         no colours (also NO_COLOR=1, or when output is not a terminal)\n"
-        "  --log FILE         the debug log flash, backup and update append to (default\n"
-        "                     $XDG_STATE_HOME/cartoflash/cli.log; rotated at 256 KiB, 3 kept;\n"
-        "                     a symbolic link there is never followed)\n"
-        "  --version, -h/--help\n"
-        "\n"
-        "DEVICE selectors: VID:PID (0483:df11), a bus path (1-1.3) or serial=XYZ.\n"
-        "\n"
-        "Exit status:\n",
+        "Global options:\n",
         out);
+    fputs(cf_front_simulate_help(), out);
+    fputs("  --no-color         no colours (also NO_COLOR=1, or when output is not a terminal)\n"
+          "  --log FILE         the debug log flash, backup and update append to (default\n"
+          "                     $XDG_STATE_HOME/cartoflash/cli.log; rotated at 256 KiB, 3 kept;\n"
+          "                     a symbolic link there is never followed)\n"
+          "  --version, -h/--help\n"
+          "\n"
+          "DEVICE selectors: VID:PID (0483:df11), a bus path (1-1.3) or serial=XYZ.\n"
+          "\n"
+          "Exit status:\n",
+          out);
     for (size_t i = 0; i < cf_exit_class_count; i++)
         fprintf(out, "  %3d  %s\n", cf_exit_classes[i].status, cf_exit_classes[i].meaning);
 }
@@ -138,6 +136,12 @@ int main(int argc, char **argv)
     cf_front cli = {0};
     bool no_color = false;
     take_globals(&cli, &argc, argv, &no_color);
+    cf_error err;
+    cf_error_reset(&err);
+    if (cli.simulate && cf_front_check_simulator(cli.simulate, &err) != CF_OK) {
+        cli.json = cf_cli_wants_json(argc, argv);
+        return cf_front_report_error(&cli, &err);
+    }
     const char *nc = getenv("NO_COLOR");
     cli.tty = isatty(STDOUT_FILENO);
     cli.color = cli.tty && !no_color && !(nc && nc[0]);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,4 +265,14 @@ cf_code cf_xdg_dir(const char *kind, char *out, size_t out_size, cf_error *err)
     if (n < 0 || (size_t)n >= out_size)
         return cf_fail(err, CF_ERR_USAGE, "XDG %s path too long", kind);
     return CF_OK;
+}
+
+bool cf_same_path(const char *a, const char *b)
+{
+    char ra[PATH_MAX], rb[PATH_MAX];
+    if (strcmp(a, b) == 0)
+        return true;
+    if (!realpath(a, ra) || !realpath(b, rb))
+        return false;
+    return strcmp(ra, rb) == 0;
 }

@@ -2,6 +2,7 @@
 #ifndef CF_COMMON_FILEIO_H
 #define CF_COMMON_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,9 @@ cf_code cf_write_file_new(const char *path, const void *data, size_t size, cf_er
 cf_code cf_open_append_nofollow(const char *path, int *fd_out, cf_error *err);
 
 /* mkdir -p with the given mode for created folders. */
+/* True when paths a and b name the same file (links resolved). */
+bool cf_same_path(const char *a, const char *b);
+
 cf_code cf_mkdirs(const char *path, unsigned mode, cf_error *err);
 
 /* XDG base folders for cartoflash: "$XDG_<KIND>_HOME/cartoflash", falling back to

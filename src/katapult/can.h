@@ -1,6 +1,6 @@
 /* CAN side of Katapult: a bus handle (SocketCAN raw socket, or any fd that
- * carries struct can_frame records, such as the simulator's socketpair), the
- * admin messages on 0x3F0/0x3F1, and one node's byte stream.
+ * carries struct can_frame records, such as a socketpair of a bus that may be
+ * simulated), the admin messages on 0x3F0/0x3F1, and one node's byte stream.
  * Facts: Katapult src/generic/canserial.c and scripts/flashtool.py, Klipper
  * src/generic/canserial.c and scripts/canbus_query.py. */
 #ifndef CF_KATAPULT_CAN_H

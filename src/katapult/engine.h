@@ -13,6 +13,12 @@
 
 cf_code cf_kp_connect(cf_kp_session *ss, cf_kp_connect_info *node, cf_error *err);
 
+/* Gates on CONNECT's answer (gates.c): a valid block size, the image's
+ * address as the application start, the image's MCU (required unless
+ * forced) and its fit in that MCU's flash. */
+cf_code cf_kp_connect_gates(const cf_kp_connect_info *node, const cf_image *img,
+                            const cf_image_info *info, bool force, cf_error *err);
+
 /* After a successful CONNECT: gates, (CAN) UUID check, write, EOF, verify,
  * COMPLETE only when everything was verified. */
 cf_code cf_kp_run(cf_kp_session *ss, const cf_kp_connect_info *node, const cf_image *img,

@@ -7,67 +7,6 @@
 
 #include "common/clock.h"
 #include "katapult/engine.h"
-#include "katapult/sim_internal.h"
-
-const char cf_kp_claimed_note[] =
-    "A node only answers a CAN query while it has no node id. A Klipper that is running and "
-    "connected to the probe has given it one, so the probe stays silent: stop Klipper (sudo "
-    "systemctl stop klipper) to see it, or use the UUID from printer.cfg/klippy.log.";
-
-static cf_code open_bus(const cf_kp_env *env, const char *ifname, cf_kp_can **can, cf_error *err)
-{
-    if (env && env->sim)
-        return cf_kp_sim_can_open(env->sim, ifname, can, err);
-    return cf_kp_can_open(ifname, can, err);
-}
-
-cf_code cf_kp_env_can_open(const cf_kp_env *env, const char *ifname, cf_kp_can **out, cf_error *err)
-{
-    return open_bus(env, ifname ? ifname : "can0", out, err);
-}
-
-cf_code cf_kp_can_bus_info(const cf_kp_env *env, const char *ifname, cf_kp_canlink *out,
-                           cf_error *err)
-{
-    if (env && env->sim) {
-        memset(out, 0, sizeof(*out));
-        if (!cf_kp_sim_is_can(env->sim))
-            return cf_fail(err, CF_ERR_UNSUPPORTED, "the simulated probe is on USB, not CAN");
-        out->up = true;
-        snprintf(out->kind, sizeof(out->kind), "can");
-        out->has_bitrate = true;
-        out->bitrate = cf_kp_sim_bitrate(env->sim);
-        out->has_state = true;
-        return CF_OK;
-    }
-    return cf_kp_canlink_get(ifname, out, err);
-}
-
-cf_code cf_kp_can_query_env(const cf_kp_env *env, const char *ifname, unsigned wait_ms,
-                            cf_kp_found_uuid *out, size_t cap, size_t *count, cf_error *err)
-{
-    *count = 0;
-    if (!ifname)
-        ifname = "can0";
-    cf_kp_can *can;
-    cf_code rc = open_bus(env, ifname, &can, err);
-    if (rc)
-        return rc;
-    cf_kp_can_node nodes[32];
-    size_t n = 0;
-    rc = cf_kp_can_query(can, (int)wait_ms, nodes, 32, &n, err);
-    cf_kp_can_close(can);
-    for (size_t i = 0; i < n && *count < cap; i++) {
-        cf_kp_found_uuid *f = &out[(*count)++];
-        memset(f, 0, sizeof(*f));
-        cf_kp_uuid_format(nodes[i].uuid, f->uuid);
-        f->app = nodes[i].app == 0x01   ? CF_KP_APP_KLIPPER
-                 : nodes[i].app == 0x11 ? CF_KP_APP_KATAPULT
-                                        : CF_KP_APP_UNKNOWN;
-        snprintf(f->source, sizeof(f->source), "CAN query on %s", ifname);
-    }
-    return rc;
-}
 
 /* PID of a running Klipper host (klippy), 0 if none. */
 static int klippy_pid(void)
@@ -181,25 +120,23 @@ static void after_deployer(cf_kp_can *can, const uint8_t uuid[6], const char *uh
                                   : "the installed Katapult did not answer a CAN query");
 }
 
-cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_opts *opts,
-                        const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
+/* The UUID opts names, as bytes; CF_ERR_USAGE when it is not 12 hex digits. */
+static cf_code parse_uuid(const cf_kp_opts *opts, uint8_t uuid[6], cf_error *err)
 {
-    uint64_t t0 = cf_now_ns();
-    memset(rep, 0, sizeof(*rep));
-    rep->failed_phase = CF_PHASE_CHECK;
-    const char *ifname = opts->interface ? opts->interface : "can0";
-    uint8_t uuid[6];
-    if (!cf_kp_uuid_parse(opts->uuid, uuid)) {
-        cf_fail(err, CF_ERR_USAGE, "'%s' is not a CAN UUID (12 hex digits)",
-                opts->uuid ? opts->uuid : "");
-        cf_hint(err, "find it with `cartoflash list` or in printer.cfg ([mcu scanner] "
-                     "canbus_uuid)");
-        return CF_ERR_USAGE;
-    }
-    char uhex[13];
-    cf_kp_uuid_format(uuid, uhex);
-    snprintf(rep->device, sizeof(rep->device), "%s uuid %s", ifname, uhex);
+    if (cf_kp_uuid_parse(opts->uuid, uuid))
+        return CF_OK;
+    cf_fail(err, CF_ERR_USAGE, "'%s' is not a CAN UUID (12 hex digits)",
+            opts->uuid ? opts->uuid : "");
+    cf_hint(err, "find it with `cartoflash list` or in printer.cfg ([mcu scanner] "
+                 "canbus_uuid)");
+    return CF_ERR_USAGE;
+}
 
+/* The interface must be up and not BUS-OFF; *bitrate is what it runs at
+ * (else opts->bitrate, which must agree when both are known). */
+static cf_code check_bus(const cf_kp_env *env, const char *ifname, const cf_kp_opts *opts,
+                         uint32_t *bitrate, cf_error *err)
+{
     cf_kp_canlink link;
     cf_code rc = cf_kp_can_bus_info(env, ifname, &link, err);
     if (rc)
@@ -218,22 +155,23 @@ cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_o
                      "then restart the interface");
         return CF_ERR_GATE;
     }
-    uint32_t bitrate = link.has_bitrate ? link.bitrate : 0;
-    if (bitrate && opts->bitrate && opts->bitrate != bitrate) {
+    *bitrate = link.has_bitrate ? link.bitrate : 0;
+    if (*bitrate && opts->bitrate && opts->bitrate != *bitrate) {
         cf_fail(err, CF_ERR_USAGE, "--bitrate %u disagrees with %s, which runs at %u bit/s",
-                (unsigned)opts->bitrate, ifname, (unsigned)bitrate);
+                (unsigned)opts->bitrate, ifname, (unsigned)*bitrate);
         return CF_ERR_USAGE;
     }
-    if (!bitrate)
-        bitrate = opts->bitrate;
-    rep->bus_bitrate = bitrate;
-    cf_image_info info;
-    rc = cf_kp_check_image(img, CF_IFACE_CAN, bitrate, opts->force, &info, err);
-    if (rc)
-        return rc;
-    /* A running Klipper owns the node: it would see its MCU vanish mid-print
-     * and claim the app again the moment it boots. */
-    int kpid = env && env->sim ? 0 : klippy_pid();
+    if (!*bitrate)
+        *bitrate = opts->bitrate;
+    return CF_OK;
+}
+
+/* A running Klipper owns the node: it would see its MCU vanish mid-print
+ * and claim the app again the moment it boots. Refused unless forced. */
+static cf_code refuse_klippy(const cf_kp_env *env, const cf_kp_opts *opts,
+                             const cf_flash_events *ev, cf_error *err)
+{
+    int kpid = cf_kp_env_on_machine(env) ? klippy_pid() : 0;
     if (kpid && !opts->force) {
         cf_fail(err, CF_ERR_GATE, "Klipper is running (process %d) and owns the probe's CAN node",
                 kpid);
@@ -243,52 +181,33 @@ cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_o
     }
     if (kpid)
         cf_kp_notice(ev, true, "Klipper is running (process %d); flashing anyway (--force)", kpid);
-    if (opts->dry_run) { /* every check before the bootloader request is done */
-        cf_kp_plan_image(img, CF_KP_PLAN_BLOCK, &rep->plan);
-        rep->plan.request = true;
-        return CF_OK;
-    }
+    return CF_OK;
+}
 
-    cf_kp_timing t;
-    if (opts->timing)
-        t = *opts->timing;
-    else
-        cf_kp_timing_default(&t);
-    unsigned wait = opts->wait_ms ? opts->wait_ms : 10000;
+/* Bus traffic counters at one moment. */
+typedef struct traffic {
+    unsigned long frames_out, frames_in;
+    unsigned long long bits_out, bits_in;
+} traffic;
 
-    cf_kp_can *can;
-    rep->failed_phase = CF_PHASE_CONNECT;
-    rc = open_bus(env, ifname, &can, err);
-    if (rc)
-        return rc;
-    cf_kp_stream *st;
-    rc = cf_kp_can_stream(can, CF_KP_FLASH_NODEID, &st, err);
-    if (rc) {
-        cf_kp_can_close(can);
-        return rc;
-    }
-    cf_kp_notice(ev, false, "asking node %s on %s to enter Katapult", uhex, ifname);
-    cf_kp_connect_info node;
-    rc = reach_katapult(can, st, uuid, &t, wait, &node, err);
-    /* Traffic and time are counted from CONNECT's answer to COMPLETE's. */
-    uint64_t t1 = cf_now_ns();
-    unsigned long fo0, fi0;
-    unsigned long long bo0, bi0;
-    cf_kp_can_counters(can, &fo0, &fi0, &bo0, &bi0);
-    if (!rc) {
-        cf_kp_session ss;
-        cf_kp_session_init(&ss, st, &t);
-        rc = cf_kp_run(&ss, &node, img, &info, uuid, opts->force, ev, rep, err);
-    }
-    rep->transfer_seconds = (double)(cf_now_ns() - t1) / 1e9;
+/* The traffic since `before`, into rep. */
+static void count_traffic(cf_kp_can *can, const traffic *before, cf_kp_report *rep)
+{
     cf_kp_can_counters(can, &rep->frames_out, &rep->frames_in, &rep->bits_out, &rep->bits_in);
-    rep->frames_out -= fo0;
-    rep->frames_in -= fi0;
-    rep->bits_out -= bo0;
-    rep->bits_in -= bi0;
-    if (!rc && info.kind == CF_KIND_DEPLOYER) {
-        after_deployer(can, uuid, uhex, &info, wait, ev, rep);
-    } else if (!rc && !opts->caller_waits) {
+    rep->frames_out -= before->frames_out;
+    rep->frames_in -= before->frames_in;
+    rep->bits_out -= before->bits_out;
+    rep->bits_in -= before->bits_in;
+}
+
+/* After COMPLETE: the app (or a deployer's Katapult) answering on the bus. */
+static void after_complete(cf_kp_can *can, const uint8_t uuid[6], const char *uhex,
+                           const cf_image_info *info, const cf_kp_opts *opts, unsigned wait,
+                           const cf_flash_events *ev, cf_kp_report *rep)
+{
+    if (info->kind == CF_KIND_DEPLOYER) {
+        after_deployer(can, uuid, uhex, info, wait, ev, rep);
+    } else if (!opts->caller_waits) {
         cf_kp_notice(ev, false, "waiting for the probe to come back running its application");
         rep->came_back = wait_app(can, uuid, wait, 0x01);
         if (!rep->came_back)
@@ -297,7 +216,88 @@ cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_o
                          "(a running Klipper may have claimed it already)",
                          wait / 1000.0);
     }
+}
+
+/* The node a CAN flash is for. */
+typedef struct can_target {
+    const char *ifname;
+    uint8_t uuid[6];
+    char uhex[13];
+} can_target;
+
+/* Steps 3-6 on an open bus: bootloader request, CONNECT, the engine, the wait. */
+static cf_code flash_on_bus(cf_kp_can *can, const can_target *to, const cf_image *img,
+                            const cf_image_info *info, const cf_kp_opts *opts,
+                            const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
+{
+    cf_kp_timing t;
+    if (opts->timing)
+        t = *opts->timing;
+    else
+        cf_kp_timing_default(&t);
+    unsigned wait = opts->wait_ms ? opts->wait_ms : 10000;
+    cf_kp_stream *st;
+    cf_code rc = cf_kp_can_stream(can, CF_KP_FLASH_NODEID, &st, err);
+    if (rc)
+        return rc;
+    cf_kp_notice(ev, false, "asking node %s on %s to enter Katapult", to->uhex, to->ifname);
+    cf_kp_connect_info node;
+    rc = reach_katapult(can, st, to->uuid, &t, wait, &node, err);
+    /* Traffic and time are counted from CONNECT's answer to COMPLETE's. */
+    uint64_t t1 = cf_now_ns();
+    traffic before;
+    cf_kp_can_counters(can, &before.frames_out, &before.frames_in, &before.bits_out,
+                       &before.bits_in);
+    if (!rc) {
+        cf_kp_session ss;
+        cf_kp_session_init(&ss, st, &t);
+        rc = cf_kp_run(&ss, &node, img, info, to->uuid, opts->force, ev, rep, err);
+    }
+    rep->transfer_seconds = (double)(cf_now_ns() - t1) / 1e9;
+    count_traffic(can, &before, rep);
+    if (!rc)
+        after_complete(can, to->uuid, to->uhex, info, opts, wait, ev, rep);
     cf_kp_stream_close(st);
+    return rc;
+}
+
+cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_opts *opts,
+                        const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
+{
+    uint64_t t0 = cf_now_ns();
+    memset(rep, 0, sizeof(*rep));
+    rep->failed_phase = CF_PHASE_CHECK;
+    can_target to = {.ifname = opts->interface ? opts->interface : "can0"};
+    const char *ifname = to.ifname;
+    cf_code rc = parse_uuid(opts, to.uuid, err);
+    if (rc)
+        return rc;
+    cf_kp_uuid_format(to.uuid, to.uhex);
+    snprintf(rep->device, sizeof(rep->device), "%s uuid %s", ifname, to.uhex);
+
+    uint32_t bitrate = 0;
+    rc = check_bus(env, ifname, opts, &bitrate, err);
+    if (rc)
+        return rc;
+    rep->bus_bitrate = bitrate;
+    cf_image_info info;
+    rc = cf_kp_check_image(img, CF_IFACE_CAN, bitrate, opts->force, &info, err);
+    if (!rc)
+        rc = refuse_klippy(env, opts, ev, err);
+    if (rc)
+        return rc;
+    if (opts->dry_run) { /* every check before the bootloader request is done */
+        cf_kp_plan_image(img, CF_KP_PLAN_BLOCK, &rep->plan);
+        rep->plan.request = true;
+        return CF_OK;
+    }
+
+    cf_kp_can *can;
+    rep->failed_phase = CF_PHASE_CONNECT;
+    rc = cf_kp_env_can_open(env, ifname, &can, err);
+    if (rc)
+        return rc;
+    rc = flash_on_bus(can, &to, img, &info, opts, ev, rep, err);
     cf_kp_can_close(can);
     rep->seconds = (double)(cf_now_ns() - t0) / 1e9;
     return rc;

@@ -1,84 +1,24 @@
 /* Flashing over USB (fact sheet §4): find the probe by sysfs, 1200-baud touch
  * when it runs Klipper, wait for Katapult on the same port with the same chip,
  * then the shared engine, then wait for the app to come back. */
-#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/chipid.h"
 #include "common/clock.h"
 #include "katapult/engine.h"
-#include "katapult/node.h"
-#include "katapult/sim_internal.h"
-
-cf_code cf_kp_usb_list(const cf_kp_env *env, cf_kp_usb_dev *devs, size_t cap, size_t *count,
-                       cf_error *err)
-{
-    if (env && env->sim) {
-        *count = cf_kp_sim_usb_list(env->sim, devs, cap);
-        return CF_OK;
-    }
-    return cf_kp_sysfs_scan(env && env->sysfs_root ? env->sysfs_root : "/sys", devs, cap, count,
-                            err);
-}
-
-static bool same_path(const char *a, const char *b)
-{
-    char ra[PATH_MAX], rb[PATH_MAX];
-    if (strcmp(a, b) == 0)
-        return true;
-    if (!realpath(a, ra) || !realpath(b, rb))
-        return false;
-    return strcmp(ra, rb) == 0;
-}
+#include "common/fileio.h"
 
 static bool matches(const cf_kp_usb_dev *d, const char *sel)
 {
     if (strncmp(sel, "/dev/", 5) == 0)
-        return same_path(sel, d->tty);
+        return cf_same_path(sel, d->tty);
     if (strncmp(sel, "/sys/", 5) == 0)
-        return same_path(sel, d->syspath);
+        return cf_same_path(sel, d->syspath);
     if (strncmp(sel, "serial=", 7) == 0)
         return strcasecmp(sel + 7, d->serial) == 0;
     return strcmp(sel, d->port) == 0 || strcasecmp(sel, d->serial) == 0;
-}
-
-/* Whether a /dev/serial/by-id name for this tty says Cartographer (udev builds
- * those names from the same USB strings; they are what users see and pass). */
-static bool by_id_says_cartographer(const cf_kp_env *env, const char *tty)
-{
-    if ((env && (env->sim || env->sysfs_root)) || !tty[0])
-        return false; /* a simulated or fake bus has no /dev/serial of its own */
-    DIR *dir = opendir("/dev/serial/by-id");
-    if (!dir)
-        return false;
-    bool found = false;
-    for (struct dirent *de; !found && (de = readdir(dir));) {
-        if (!strcasestr(de->d_name, "cartographer"))
-            continue;
-        char link[PATH_MAX];
-        if ((size_t)snprintf(link, sizeof(link), "/dev/serial/by-id/%s", de->d_name) < sizeof(link))
-            found = same_path(link, tty);
-    }
-    closedir(dir);
-    return found;
-}
-
-/* Without --device only a device that identifies as a Cartographer may be
- * chosen (and so be sent anything, even the 1200-baud bootloader request): the
- * Cartographer app by its USB strings or by-id name, or Katapult running on a
- * probe's MCU (Katapult's strings name only the MCU). A printer mainboard
- * running Klipper is 1d50:614e too. */
-bool cf_kp_usb_is_probe(const cf_kp_env *env, const cf_kp_usb_dev *d)
-{
-    if (d->app == CF_KP_APP_KLIPPER)
-        return d->cartographer || by_id_says_cartographer(env, d->tty);
-    if (d->app == CF_KP_APP_KATAPULT)
-        return strcasecmp(d->product, "stm32f042x6") == 0 ||
-               strcasecmp(d->product, "stm32g431xx") == 0 || by_id_says_cartographer(env, d->tty);
-    return false;
 }
 
 static bool candidate(const cf_kp_env *env, const cf_kp_usb_dev *d, const char *sel)
@@ -93,28 +33,28 @@ static void describe_dev(const cf_kp_usb_dev *d, char *out, size_t cap)
              cf_kp_app_name(d->app), d->vid, d->pid, d->manufacturer, d->product);
 }
 
-static cf_code select_device(const cf_kp_env *env, const char *sel, unsigned wait_ms,
-                             const cf_flash_events *ev, cf_kp_usb_dev *out, cf_error *err)
+/* Lists the USB devices until one is a candidate or wait_ms is over: a
+ * probe that is still enumerating (just plugged in, just reset) gets that
+ * long to show up. */
+static cf_code list_candidates(const cf_kp_env *env, const char *sel, unsigned wait_ms,
+                               const cf_flash_events *ev, cf_kp_usb_dev devs[16], size_t *n,
+                               cf_error *err)
 {
-    cf_kp_usb_dev devs[16];
-    size_t n = 0;
-    /* A probe that is still enumerating (just plugged in, just reset) gets
-     * wait_ms to show up. */
     uint64_t deadline = cf_now_ns() + (uint64_t)wait_ms * 1000000ull;
     bool told = false;
     for (;;) {
-        cf_code rc = cf_kp_usb_list(env, devs, 16, &n, err);
+        cf_code rc = cf_kp_usb_list(env, devs, 16, n, err);
         if (rc)
             return rc;
         size_t k = 0;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < *n; i++)
             k += candidate(env, &devs[i], sel);
         if (k || cf_now_ns() >= deadline)
-            break;
+            return CF_OK;
         if (!told) {
             cf_kp_notice(ev, false, "waiting up to %.0f s for the probe to appear on USB",
                          wait_ms / 1000.0);
-            for (size_t i = 0; !sel && i < n; i++) {
+            for (size_t i = 0; !sel && i < *n; i++) {
                 char what[256];
                 describe_dev(&devs[i], what, sizeof(what));
                 cf_kp_notice(ev, false, "%s is not a Cartographer: left alone", what);
@@ -123,6 +63,43 @@ static cf_code select_device(const cf_kp_env *env, const char *sel, unsigned wai
         told = true;
         cf_sleep_ns(50000000);
     }
+}
+
+/* No candidate: CF_ERR_NOT_FOUND, naming the n devices attached and left alone. */
+static cf_code no_candidate(const char *sel, const char *others, size_t n, cf_error *err)
+{
+    if (sel)
+        cf_fail(err, CF_ERR_NOT_FOUND,
+                "no Cartographer, Klipper or Katapult USB device "
+                "matches '%s'",
+                sel);
+    else if (others[0])
+        cf_fail(err, CF_ERR_NOT_FOUND,
+                "no Cartographer probe on USB: %s %s not a Cartographer, so nothing was sent "
+                "to %s",
+                others, n == 1 ? "is" : "are", n == 1 ? "it" : "them");
+    else
+        cf_fail(err, CF_ERR_NOT_FOUND,
+                "no Cartographer, Klipper or Katapult USB device is "
+                "attached");
+    if (!sel && others[0])
+        cf_hint(err, "If the probe is connected over CAN, flash it over CAN: cartoflash flash "
+                     "can --uuid UUID FILE (`cartoflash list` shows the UUIDs). To flash "
+                     "another board anyway, name it with --device PATH.");
+    else
+        cf_hint(err, "check the USB cable; `cartoflash list` shows what is attached (a probe in "
+                     "DFU mode needs `cartoflash flash dfu`)");
+    return CF_ERR_NOT_FOUND;
+}
+
+static cf_code select_device(const cf_kp_env *env, const char *sel, unsigned wait_ms,
+                             const cf_flash_events *ev, cf_kp_usb_dev *out, cf_error *err)
+{
+    cf_kp_usb_dev devs[16];
+    size_t n = 0;
+    cf_code rc = list_candidates(env, sel, wait_ms, ev, devs, &n, err);
+    if (rc)
+        return rc;
     size_t hits = 0;
     char list[600] = "", others[600] = "";
     for (size_t i = 0; i < n; i++) {
@@ -140,46 +117,23 @@ static cf_code select_device(const cf_kp_env *env, const char *sel, unsigned wai
         snprintf(list + l, sizeof(list) - l, "%s%s (%s, %s %s)", l ? "; " : "", devs[i].tty,
                  devs[i].port, cf_kp_app_name(devs[i].app), devs[i].serial);
     }
-    if (hits == 1) {
-        if (sel && !cf_kp_usb_is_probe(env, out)) {
-            char what[256];
-            describe_dev(out, what, sizeof(what));
-            cf_kp_notice(ev, true,
-                         "WARNING: %s does not identify as a Cartographer; using it because "
-                         "--device names it",
-                         what);
-        }
-        return CF_OK;
+    if (hits == 0)
+        return no_candidate(sel, others, n, err);
+    if (hits > 1) {
+        cf_fail(err, CF_ERR_AMBIGUOUS, "%zu USB devices could be the probe: %s", hits, list);
+        cf_hint(err, "choose one with --device PATH (a /dev/ttyACM* path, a sysfs path or a port "
+                     "such as 1-1.3); cartoflash never guesses");
+        return CF_ERR_AMBIGUOUS;
     }
-    if (hits == 0) {
-        if (sel)
-            cf_fail(err, CF_ERR_NOT_FOUND,
-                    "no Cartographer, Klipper or Katapult USB device "
-                    "matches '%s'",
-                    sel);
-        else if (others[0])
-            cf_fail(err, CF_ERR_NOT_FOUND,
-                    "no Cartographer probe on USB: %s %s not a Cartographer, so nothing was sent "
-                    "to %s",
-                    others, n == 1 ? "is" : "are", n == 1 ? "it" : "them");
-        else
-            cf_fail(err, CF_ERR_NOT_FOUND,
-                    "no Cartographer, Klipper or Katapult USB device is "
-                    "attached");
-        if (!sel && others[0])
-            cf_hint(err, "If the probe is connected over CAN, flash it over CAN: cartoflash flash "
-                         "can --uuid UUID FILE (`cartoflash list` shows the UUIDs). To flash "
-                         "another board anyway, name it with --device PATH.");
-        else
-            cf_hint(err,
-                    "check the USB cable; `cartoflash list` shows what is attached (a probe in "
-                    "DFU mode needs `cartoflash flash dfu`)");
-        return CF_ERR_NOT_FOUND;
+    if (sel && !cf_kp_usb_is_probe(env, out)) {
+        char what[256];
+        describe_dev(out, what, sizeof(what));
+        cf_kp_notice(ev, true,
+                     "WARNING: %s does not identify as a Cartographer; using it because "
+                     "--device names it",
+                     what);
     }
-    cf_fail(err, CF_ERR_AMBIGUOUS, "%zu USB devices could be the probe: %s", hits, list);
-    cf_hint(err, "choose one with --device PATH (a /dev/ttyACM* path, a sysfs path or a port "
-                 "such as 1-1.3); cartoflash never guesses");
-    return CF_ERR_AMBIGUOUS;
+    return CF_OK;
 }
 
 /* Refuses a port another program holds. A freshly enumerated tty is opened
@@ -280,15 +234,6 @@ static cf_code plan_only(const cf_kp_usb_dev *dev, const cf_image *img, const cf
     return CF_OK;
 }
 
-bool cf_kp_uuid_from_serial(const char *serial, char out[13])
-{
-    uint8_t uid[CF_CHIPID_LEN];
-    if (!cf_chipid_from_klipper_serial(serial, uid))
-        return false;
-    cf_chipid_can_uuid_hex(uid, out);
-    return true;
-}
-
 /* Waits for the device on `syspath` to leave USB; false if it stays. */
 static bool left_usb(const cf_kp_env *env, const char *syspath, unsigned wait_ms)
 {
@@ -363,6 +308,97 @@ static void after_complete(const cf_kp_env *env, const cf_kp_usb_dev *dev,
                      wait / 1000.0);
 }
 
+/* The probe runs Klipper: the 1200-baud touch, then Katapult on the same
+ * port with the same chip, which becomes *dev. */
+static cf_code enter_katapult(const cf_kp_env *env, cf_kp_usb_dev *dev, unsigned wait,
+                              const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
+{
+    cf_code rc = refuse_if_busy(dev->tty, err);
+    if (rc)
+        return rc;
+    cf_kp_notice(ev, false, "%s runs %s (%04x:%04x %s): asking it to enter Katapult", dev->tty,
+                 dev->manufacturer, dev->vid, dev->pid, dev->serial);
+    rc = cf_kp_serial_touch_1200(dev->tty, err);
+    if (rc)
+        return rc;
+    rep->was_klipper = true;
+    cf_kp_usb_dev kp;
+    if (!wait_for(env, dev->syspath, dev->serial, CF_KP_APP_KATAPULT, wait, &kp)) {
+        if (cf_kp_env_on_machine(env) && came_back_as_dfu(dev->syspath)) {
+            cf_fail(err, CF_ERR_UNSUPPORTED,
+                    "the probe came back on port %s as ST's DFU "
+                    "bootloader (0483:df11), not as Katapult",
+                    dev->port);
+            cf_hint(err, "it has no Katapult: use `cartoflash flash dfu` with a combined "
+                         "image");
+            return CF_ERR_UNSUPPORTED;
+        }
+        cf_fail(err, CF_ERR_TIMEOUT, "Katapult did not appear on USB port %s within %.1f s",
+                dev->port, wait / 1000.0);
+        cf_hint(err, "the probe's Klipper may be too old to jump to Katapult, or Katapult is "
+                     "missing: double-tap reset to enter it, or use DFU");
+        return CF_ERR_TIMEOUT;
+    }
+    *dev = kp;
+    snprintf(rep->device, sizeof(rep->device), "%s (%s)", dev->tty, dev->port);
+    cf_kp_notice(ev, false, "Katapult appeared on %s (same port %s, same chip %s)", dev->tty,
+                 dev->port, dev->serial);
+    return CF_OK;
+}
+
+/* Opens the serial port; a port node may take a moment to become usable
+ * after enumeration, so a missing or refusing one is tried for about 2 s. */
+static cf_code open_port(const char *tty, cf_kp_stream **st, cf_error *err)
+{
+    cf_code rc = CF_OK;
+    for (int i = 0; i < 40; i++) {
+        cf_error tmp;
+        cf_error_reset(&tmp);
+        rc = cf_kp_serial_open(tty, st, &tmp);
+        if (!rc)
+            return CF_OK;
+        if ((rc != CF_ERR_NOT_FOUND && rc != CF_ERR_IO && rc != CF_ERR_ACCESS) || i == 39) {
+            *err = tmp;
+            return rc;
+        }
+        cf_sleep_ns(50000000);
+    }
+    return rc;
+}
+
+/* Steps 3-5 and COMPLETE on Katapult's port, with the traffic counted. */
+static cf_code flash_on_port(const cf_kp_usb_dev *dev, const cf_image *img,
+                             const cf_image_info *info, const cf_kp_opts *opts,
+                             const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
+{
+    cf_kp_timing t;
+    if (opts->timing)
+        t = *opts->timing;
+    else
+        cf_kp_timing_default(&t);
+    cf_kp_stream *st = NULL;
+    cf_code rc = open_port(dev->tty, &st, err);
+    if (rc)
+        return rc;
+    uint64_t t1 = cf_now_ns();
+    cf_kp_session ss;
+    cf_kp_session_init(&ss, st, &t);
+    cf_kp_connect_info node;
+    rc = cf_kp_connect(&ss, &node, err);
+    if (rc)
+        cf_hint(err, "Katapult on %s does not answer: unplug and replug the probe, then retry",
+                dev->tty);
+    else
+        rc = cf_kp_run(&ss, &node, img, info, NULL, opts->force, ev, rep, err);
+    rep->transfer_seconds = (double)(cf_now_ns() - t1) / 1e9;
+    rep->frames_out = st->frames_out;
+    rep->frames_in = st->frames_in;
+    rep->bits_out = st->bits_out;
+    rep->bits_in = st->bits_in;
+    cf_kp_stream_close(st);
+    return rc;
+}
+
 cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_opts *opts,
                         const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
 {
@@ -373,11 +409,6 @@ cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_o
     cf_code rc = cf_kp_check_image(img, CF_IFACE_USB, 0, opts->force, &info, err);
     if (rc)
         return rc;
-    cf_kp_timing t;
-    if (opts->timing)
-        t = *opts->timing;
-    else
-        cf_kp_timing_default(&t);
     unsigned wait = opts->wait_ms ? opts->wait_ms : 10000;
 
     rep->failed_phase = CF_PHASE_CONNECT;
@@ -392,81 +423,18 @@ cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_o
         return rc;
     if (opts->dry_run)
         return plan_only(&dev, img, ev, rep, err);
-    if (dev.app == CF_KP_APP_KLIPPER) {
+    if (dev.app == CF_KP_APP_KLIPPER)
+        rc = enter_katapult(env, &dev, wait, ev, rep, err);
+    else if (dev.app != CF_KP_APP_KATAPULT)
+        rc = cf_fail(err, CF_ERR_UNSUPPORTED, "%s is neither Klipper nor Katapult", dev.tty);
+    if (!rc)
         rc = refuse_if_busy(dev.tty, err);
-        if (rc)
-            return rc;
-        cf_kp_notice(ev, false, "%s runs %s (%04x:%04x %s): asking it to enter Katapult", dev.tty,
-                     dev.manufacturer, dev.vid, dev.pid, dev.serial);
-        rc = cf_kp_serial_touch_1200(dev.tty, err);
-        if (rc)
-            return rc;
-        rep->was_klipper = true;
-        cf_kp_usb_dev kp;
-        if (!wait_for(env, dev.syspath, dev.serial, CF_KP_APP_KATAPULT, wait, &kp)) {
-            if (!(env && env->sim) && came_back_as_dfu(dev.syspath)) {
-                cf_fail(err, CF_ERR_UNSUPPORTED,
-                        "the probe came back on port %s as ST's DFU "
-                        "bootloader (0483:df11), not as Katapult",
-                        dev.port);
-                cf_hint(err, "it has no Katapult: use `cartoflash flash dfu` with a combined "
-                             "image");
-                return CF_ERR_UNSUPPORTED;
-            }
-            cf_fail(err, CF_ERR_TIMEOUT, "Katapult did not appear on USB port %s within %.1f s",
-                    dev.port, wait / 1000.0);
-            cf_hint(err, "the probe's Klipper may be too old to jump to Katapult, or Katapult is "
-                         "missing: double-tap reset to enter it, or use DFU");
-            return CF_ERR_TIMEOUT;
-        }
-        dev = kp;
-        snprintf(rep->device, sizeof(rep->device), "%s (%s)", dev.tty, dev.port);
-        cf_kp_notice(ev, false, "Katapult appeared on %s (same port %s, same chip %s)", dev.tty,
-                     dev.port, dev.serial);
-    } else if (dev.app != CF_KP_APP_KATAPULT) {
-        return cf_fail(err, CF_ERR_UNSUPPORTED, "%s is neither Klipper nor Katapult", dev.tty);
-    }
-    rc = refuse_if_busy(dev.tty, err);
     if (rc)
         return rc;
     snprintf(rep->port, sizeof(rep->port), "%s", dev.port);
     snprintf(rep->serial, sizeof(rep->serial), "%s", dev.serial);
 
-    cf_kp_stream *st = NULL;
-    /* The port node may take a moment to become usable after enumeration. */
-    for (int i = 0; i < 40; i++) {
-        cf_error tmp;
-        cf_error_reset(&tmp);
-        rc = cf_kp_serial_open(dev.tty, &st, &tmp);
-        if (!rc)
-            break;
-        if (rc != CF_ERR_NOT_FOUND && rc != CF_ERR_IO && rc != CF_ERR_ACCESS) {
-            *err = tmp;
-            return rc;
-        }
-        if (i == 39) {
-            *err = tmp;
-            return rc;
-        }
-        cf_sleep_ns(50000000);
-    }
-    uint64_t t1 = cf_now_ns();
-    cf_kp_session ss;
-    cf_kp_session_init(&ss, st, &t);
-    cf_kp_connect_info node;
-    rc = cf_kp_connect(&ss, &node, err);
-    if (rc) {
-        cf_hint(err, "Katapult on %s does not answer: unplug and replug the probe, then retry",
-                dev.tty);
-    } else {
-        rc = cf_kp_run(&ss, &node, img, &info, NULL, opts->force, ev, rep, err);
-    }
-    rep->transfer_seconds = (double)(cf_now_ns() - t1) / 1e9;
-    rep->frames_out = st->frames_out;
-    rep->frames_in = st->frames_in;
-    rep->bits_out = st->bits_out;
-    rep->bits_in = st->bits_in;
-    cf_kp_stream_close(st);
+    rc = flash_on_port(&dev, img, &info, opts, ev, rep, err);
     /* a deployer's own wait is the flow's; the app's may be the caller's */
     if (!rc && (info.kind == CF_KIND_DEPLOYER || !opts->caller_waits))
         after_complete(env, &dev, &info, wait, ev, rep);

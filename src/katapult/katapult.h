@@ -49,28 +49,25 @@
 #include "katapult/canlink.h"
 #include "katapult/proto.h"
 #include "katapult/session.h"
+#include "katapult/transport.h"
 
-/* ---- simulation (--simulate=katapult-can / katapult-usb) ---- */
-
-typedef struct cf_kp_sim cf_kp_sim;
-
-/* True when a --simulate SPEC names the Katapult node ("katapult-..."). */
-bool cf_kp_spec_is_katapult(const char *spec);
-/* True when such a SPEC puts something on USB: the node (katapult-usb) or the
- * simulated Klipper mainboard (mainboard=usb). */
-bool cf_kp_spec_has_usb(const char *spec);
-/* Starts the emulated node in-process (a thread serving a socketpair CAN bus
- * with bitrate timing, or a pty for USB). SPEC as in katapult/node.h. */
-cf_code cf_kp_sim_new(const char *spec, cf_kp_sim **out, cf_error *err);
-void cf_kp_sim_free(cf_kp_sim *sim);
-/* True when the simulated probe sits on CAN (else on USB). */
-bool cf_kp_sim_is_can(const cf_kp_sim *sim);
-
-/* Where the layer talks: hardware (sim == NULL) or the emulated node. */
+/* Where the layer talks: the buses of a transport (katapult/transport.h);
+ * NULL is this machine's (SocketCAN, netlink, sysfs). */
 typedef struct cf_kp_env {
-    cf_kp_sim *sim;
+    cf_kp_transport *transport;
     const char *sysfs_root; /* NULL = "/sys"; tests use a fake tree */
 } cf_kp_env;
+
+/* The transport env talks through (this machine's when env or its transport is NULL). */
+cf_kp_transport *cf_kp_env_transport(const cf_kp_env *env);
+/* True when env's buses are this machine's, so its files, processes and
+ * /dev/serial names describe them (false: buses inside this process, which
+ * also answer at once). */
+bool cf_kp_env_on_machine(const cf_kp_env *env);
+/* Whether a probe may be found on `link` (CF_IFACE_CAN or CF_IFACE_USB) there. */
+bool cf_kp_env_probe_may_be_on(const cf_kp_env *env, cf_iface link);
+/* The CAN interfaces env has (at most cap names); returns their count. */
+size_t cf_kp_env_can_interfaces(const cf_kp_env *env, char names[][CF_KP_IFNAME_MAX], size_t cap);
 
 typedef enum cf_kp_app {
     CF_KP_APP_UNKNOWN = 0,
@@ -149,11 +146,11 @@ cf_code cf_kp_klippy_log_scan_file(const char *path, cf_kp_cfg_entry *out, size_
 void cf_kp_klippy_log_scan_text(const char *text, size_t len, const char *name,
                                 cf_kp_cfg_entry *out, size_t cap, size_t *count);
 
-/* A bus handle on ifname: the simulated bus when env->sim is set, else SocketCAN. */
+/* A bus handle on ifname, through env's transport (SocketCAN on this machine). */
 cf_code cf_kp_env_can_open(const cf_kp_env *env, const char *ifname, cf_kp_can **out,
                            cf_error *err);
 
-/* Bus state and bitrate of a CAN interface (simulated or through netlink). */
+/* Bus state and bitrate of a CAN interface (through netlink on this machine). */
 cf_code cf_kp_can_bus_info(const cf_kp_env *env, const char *ifname, cf_kp_canlink *out,
                            cf_error *err);
 
@@ -241,27 +238,5 @@ cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_o
                         const cf_flash_events *ev, cf_kp_report *rep, cf_error *err);
 cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_opts *opts,
                         const cf_flash_events *ev, cf_kp_report *rep, cf_error *err);
-
-/* ---- for tests and the benchmark (simulated node only) ---- */
-/* Copies the emulated flash (whole chip) to buf; returns the bytes copied. */
-size_t cf_kp_sim_flash_copy(cf_kp_sim *sim, uint8_t *buf, size_t cap, uint32_t *base);
-const char *cf_kp_sim_uuid(cf_kp_sim *sim);
-uint32_t cf_kp_sim_bitrate(cf_kp_sim *sim);
-/* Bus time of every frame the simulated bus carried, and their count. */
-/* What the emulated node did: COMPLETEs acknowledged, blocks stored, bootloader requests. */
-void cf_kp_sim_node_stats(cf_kp_sim *sim, unsigned *completes, unsigned *blocks_written,
-                          unsigned *bootloader_requests);
-void cf_kp_sim_bus_stats(cf_kp_sim *sim, unsigned long *frames, unsigned long long *bits,
-                         uint64_t *flash_busy_ns);
-/* What the simulated mainboard (mainboard=usb) received from any host. */
-typedef struct cf_kp_sim_mainboard {
-    bool present;
-    char tty[64];
-    unsigned long bytes;          /* written to its port */
-    unsigned line_changes;        /* line rates set on its port */
-    unsigned bootloader_requests; /* of them, 1200 baud (Klipper's bootloader request) */
-} cf_kp_sim_mainboard;
-void cf_kp_sim_mainboard_record(cf_kp_sim *sim, cf_kp_sim_mainboard *out);
-bool cf_kp_sim_has_mainboard(const cf_kp_sim *sim);
 
 #endif

@@ -15,10 +15,8 @@
 
 /* A device on USB after the flash, from whichever bus lists it. */
 typedef struct cb_usb {
-    cf_usb_identity id;      /* its port is id.bus_path */
-    char tty[64];            /* "" on the simulated DFU bus */
-    const uint8_t *sim_code; /* the simulated app's bytes (identify is answered from them) */
-    size_t sim_code_len;
+    cf_usb_identity id; /* its port is id.bus_path */
+    char tty[64];       /* "" for a device the USB backend listed itself (no tty here) */
 } cb_usb;
 
 bool cf_came_back_same_chip(const char *before, const char *now)
@@ -43,14 +41,13 @@ static size_t list_usb(cf_usb_backend *be, const cf_kp_env *env, cb_usb *out, si
     cf_usb_runtime_info rt[8];
     size_t count = 0;
     cf_error tmp = {0};
-    /* a simulated bus: it alone is the machine's USB */
-    if (be && cf_usb_backend_simulated(be) &&
+    /* a backend that reaches run-time devices' firmware itself (one may be
+     * simulated): it alone is the machine's USB */
+    if (be && cf_usb_backend_has_runtime_lines(be) &&
         cf_usb_list_runtime(be, rt, 8, &count, &tmp) == CF_OK) {
         for (size_t i = 0; i < count && n < cap; i++, n++) {
             memset(&out[n], 0, sizeof(out[n]));
             out[n].id = rt[i].id;
-            out[n].sim_code = rt[i].sim_code;
-            out[n].sim_code_len = rt[i].sim_code_len;
         }
         return n;
     }
@@ -71,60 +68,17 @@ static size_t list_usb(cf_usb_backend *be, const cf_kp_env *env, cb_usb *out, si
     return n;
 }
 
-/* ---- identify of the simulated DFU bus's app: the real client over a line
- * whose other end is the simulated MCU (klipper.h cf_kl_mcu) ---- */
-
-typedef struct mem_line {
-    cf_kp_stream base;
-    cf_kl_mcu mcu;
-    uint8_t out[2048];
-    size_t out_len;
-} mem_line;
-
-static cf_code line_write(cf_kp_stream *s, const uint8_t *data, size_t len, cf_error *err)
+/* Asks a device the backend listed itself (it has no tty of this machine)
+ * over the line the backend gives to its firmware. */
+static cf_code identify_line(cf_usb_backend *be, const cb_usb *d, cf_kl_ident *id, cf_error *err)
 {
-    (void)err;
-    mem_line *m = (mem_line *)s;
-    cf_kl_mcu_input(&m->mcu, data, len, m->out, sizeof(m->out), &m->out_len);
-    return CF_OK;
-}
-
-static cf_code line_read(cf_kp_stream *s, uint8_t *buf, size_t cap, size_t *got, int timeout_ms,
-                         cf_error *err)
-{
-    (void)timeout_ms;
-    (void)err;
-    mem_line *m = (mem_line *)s;
-    size_t n = m->out_len < cap ? m->out_len : cap;
-    memcpy(buf, m->out, n);
-    memmove(m->out, m->out + n, m->out_len - n);
-    m->out_len -= n;
-    *got = n;
-    return CF_OK;
-}
-
-static void line_close(cf_kp_stream *s)
-{
-    (void)s;
-}
-
-static cf_code identify_sim(const cb_usb *d, cf_kl_ident *id, cf_error *err)
-{
-    size_t off = 0, zlen = 0;
-    if (!d->sim_code || !cf_image_dictionary_locate(d->sim_code, d->sim_code_len, &off, &zlen))
-        return cf_fail(err, CF_ERR_TIMEOUT, "the simulated firmware on %s does not answer identify",
-                       d->id.bus_path);
-    mem_line *m = calloc(1, sizeof(*m));
-    if (!m)
-        return cf_fail(err, CF_ERR_NOMEM, "out of memory asking the simulated probe");
-    m->base.write = line_write;
-    m->base.read = line_read;
-    m->base.close = line_close;
-    snprintf(m->base.name, sizeof(m->base.name), "simulated %s", d->id.bus_path);
-    cf_kl_mcu_reset(&m->mcu, d->sim_code + off, zlen);
-    cf_code rc = cf_kl_identify_stream(&m->base, d->id.bus_path, 50, id, err);
-    snprintf(id->source, sizeof(id->source), "identify over the simulated USB serial line");
-    free(m);
+    cf_kp_stream *st = NULL;
+    cf_code rc = cf_usb_open_runtime_line(be, d->id.bus_path, &st, err);
+    if (rc)
+        return rc;
+    rc = cf_kl_identify_stream(st, d->id.bus_path, 50, id, err);
+    snprintf(id->source, sizeof(id->source), "identify over %.48s", st->name);
+    cf_kp_stream_close(st);
     return rc;
 }
 
@@ -156,7 +110,8 @@ static void add_note(cf_came_back *cb, const char *fmt, ...)
 
 /* Asks the probe seen on USB; a port that stays busy (udev, ModemManager,
  * a Klipper that just started) leaves it seen without a version. */
-static void ask_usb(const cf_kp_env *env, const cf_cb_want *w, const cb_usb *d, cf_came_back *cb)
+static void ask_usb(cf_usb_backend *be, const cf_kp_env *env, const cf_cb_want *w, const cb_usb *d,
+                    cf_came_back *cb)
 {
     cf_kl_ident id = {0};
     cf_error ierr = {0};
@@ -165,7 +120,8 @@ static void ask_usb(const cf_kp_env *env, const cf_cb_want *w, const cb_usb *d, 
     do {
         cf_kl_ident_free(&id);
         cf_error_reset(&ierr);
-        rc = d->tty[0] ? cf_kl_identify_usb(env, d->tty, &id, &ierr) : identify_sim(d, &id, &ierr);
+        rc = d->tty[0] ? cf_kl_identify_usb(env, d->tty, &id, &ierr)
+                       : identify_line(be, d, &id, &ierr);
         if (rc == CF_OK || !d->tty[0])
             break;
         cf_sleep_ns(250000000ull);
@@ -215,7 +171,7 @@ static cf_code wait_usb(cf_usb_backend *be, const cf_kp_env *env, const cf_cb_wa
                 snprintf(cb->device, sizeof(cb->device), "%s (%s)", d->tty, d->id.bus_path);
             else
                 snprintf(cb->device, sizeof(cb->device), "%s", d->id.bus_path);
-            ask_usb(env, w, d, cb);
+            ask_usb(be, env, w, d, cb);
             return CF_OK;
         }
         if (cf_now_ns() >= deadline)

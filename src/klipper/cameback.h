@@ -15,9 +15,10 @@
  *    Without a UUID (a CAN image written over DFU: the ROM serial cannot be
  *    turned back into the chip's ID) it is the one node that did not answer
  *    before the flash and now runs the same build as the image.
- *  - What now runs is asked with Klipper's identify (klipper/reach.h; on the
- *    simulated DFU bus, the simulated app answers the same client over an
- *    in-memory line). A probe seen but not askable (its port held by another
+ *  - What now runs is asked with Klipper's identify (klipper/reach.h; a
+ *    device the USB backend lists itself, as a simulated bus does, is asked
+ *    the same way over the line the backend gives, cf_usb_open_runtime_line()).
+ *    A probe seen but not askable (its port held by another
  *    program) is still seen: the report says why the version is missing.
  *  - wait_ms 0 does not look (CF_OK, looked = false, and the note says so). A
  *    CAN image whose interface is not up is not looked for either (CF_OK):

@@ -184,7 +184,7 @@ cf_code cf_kl_identify_usb_select(const cf_kp_env *env, const char *selector, cf
     size_t count = 0;
     /* The simulated probe enumerates a moment after it is created; one that
      * appears later is left to the flash flow, which says it waits. */
-    for (int i = 0; i < (env->sim ? 20 : 1); i++) {
+    for (int i = 0; i < (cf_kp_env_on_machine(env) ? 1 : 20); i++) {
         cf_code rc = cf_kp_usb_list(env, devs, 16, &count, err);
         if (rc)
             return rc;

@@ -1,5 +1,4 @@
 /* cf_status_scan: every attached probe and what it runs (see status.h). */
-#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,10 +148,11 @@ static void scan_usb(const cf_status_opts *o, cf_probe_status *rows, size_t cap,
     cf_error err = {0};
     /* The simulated probe enumerates a moment after it is created, as a
      * probe just plugged in does. */
-    for (int i = 0; i < (o->env->sim ? 100 : 1); i++) {
+    bool in_process = !cf_kp_env_on_machine(o->env);
+    for (int i = 0; i < (in_process ? 100 : 1); i++) {
         if (cf_kp_usb_list(o->env, devs, 16, &count, &err) != CF_OK || count)
             break;
-        if (o->env->sim)
+        if (in_process)
             cf_sleep_ns(10000000);
     }
     for (size_t i = 0; i < count; i++) {
@@ -180,32 +180,6 @@ static void scan_usb(const cf_status_opts *o, cf_probe_status *rows, size_t cap,
         cf_code rc = cf_kl_identify_usb(o->env, d->tty, &id, &err);
         take_ident(r, rc, &id, &err);
     }
-}
-
-/* CAN interfaces (ARPHRD_CAN = 280 in /sys/class/net/IF/type). */
-static size_t can_interfaces(char names[][32], size_t cap)
-{
-    size_t n = 0;
-    DIR *d = opendir("/sys/class/net");
-    if (!d)
-        return 0;
-    struct dirent *de;
-    while ((de = readdir(d)) && n < cap) {
-        if (de->d_name[0] == '.' || strlen(de->d_name) >= 32)
-            continue;
-        char p[300], type[16] = "";
-        snprintf(p, sizeof(p), "/sys/class/net/%s/type", de->d_name);
-        FILE *f = fopen(p, "r");
-        if (!f)
-            continue;
-        if (!fgets(type, sizeof(type), f))
-            type[0] = 0;
-        fclose(f);
-        if (atoi(type) == 280)
-            cf_strlcpy(names[n++], 32, de->d_name);
-    }
-    closedir(d);
-    return n;
 }
 
 static void scan_can_if(const cf_status_opts *o, const char *ifname, cf_probe_status *rows,
@@ -401,17 +375,14 @@ cf_code cf_status_scan(const cf_status_opts *o, cf_probe_status *rows, size_t ca
     if (o->dfu)
         scan_dfu(o, rows, cap, n);
     if (o->env) {
-        bool sim_can = o->env->sim && cf_kp_sim_is_can(o->env->sim);
-        if (!o->env->sim || !sim_can)
+        if (cf_kp_env_probe_may_be_on(o->env, CF_IFACE_USB))
             scan_usb(o, rows, cap, n);
         if (o->can_if_count) {
             for (size_t i = 0; i < o->can_if_count; i++)
                 scan_can_if(o, o->can_ifs[i], rows, cap, n);
-        } else if (!o->env->sim || sim_can) {
-            char names[8][32];
-            size_t k = o->env->sim ? 1 : can_interfaces(names, 8);
-            if (o->env->sim)
-                snprintf(names[0], sizeof(names[0]), "can0");
+        } else if (cf_kp_env_probe_may_be_on(o->env, CF_IFACE_CAN)) {
+            char names[8][CF_KP_IFNAME_MAX];
+            size_t k = cf_kp_env_can_interfaces(o->env, names, 8);
             for (size_t i = 0; i < k; i++)
                 scan_can_if(o, names[i], rows, cap, n);
         }

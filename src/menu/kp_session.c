@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "front/simulate.h"
 #include "katapult/katapult.h"
 #include "menu/menu.h"
 
@@ -19,7 +20,7 @@ const char *menu_kp_via_name(const menu_ctx *ctx)
 
 void menu_kp_close(menu_ctx *ctx)
 {
-    cf_kp_sim_free(ctx->kp_sim);
+    cf_kp_transport_free(ctx->kp_sim);
     ctx->kp_sim = NULL;
 }
 
@@ -34,8 +35,8 @@ bool menu_kp_env(menu_ctx *ctx, cf_kp_env *env)
         return true;
     const char *want = menu_kp_via_can(ctx) ? "katapult-can" : "katapult-usb";
     bool usable = menu_kp_via_can(ctx)
-                      ? cf_kp_spec_is_katapult(spec) && strncmp(spec, want, 12) == 0
-                      : cf_kp_spec_has_usb(spec);
+                      ? cf_front_sim_is_katapult(spec) && strncmp(spec, want, 12) == 0
+                      : cf_front_sim_has_usb(spec);
     if (!usable) {
         scr_error("The simulated probe (--simulate=%s) is not on %s through Katapult.", spec,
                   menu_kp_via_name(ctx));
@@ -45,12 +46,12 @@ bool menu_kp_env(menu_ctx *ctx, cf_kp_env *env)
     if (!ctx->kp_sim) {
         cf_error err;
         cf_error_reset(&err);
-        if (cf_kp_sim_new(spec, &ctx->kp_sim, &err) != CF_OK) {
+        if (cf_front_sim_katapult(spec, &ctx->kp_sim, &err) != CF_OK) {
             scr_cf_error(&err);
             return false;
         }
     }
-    env->sim = ctx->kp_sim;
+    env->transport = ctx->kp_sim;
     return true;
 }
 

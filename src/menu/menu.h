@@ -101,9 +101,9 @@ typedef struct menu_ctx {
     bool kp_have_fw;
     menu_fw kp_fw;
     uint32_t kp_bitrate;
-    struct cf_kp_sim *kp_sim; /* --simulate=katapult-...: the emulated node */
-    bool kp_ok;               /* the last Katapult flash succeeded */
-    char kp_result[1536];     /* the outcome, and after a deployer the next steps */
+    struct cf_kp_transport *kp_sim; /* --simulate=katapult-...: the emulated node */
+    bool kp_ok;                     /* the last Katapult flash succeeded */
+    char kp_result[1536];           /* the outcome, and after a deployer the next steps */
     cf_flash_phase kp_failed_phase;
 
     /* the automatic update: what the user answered when the flow asked

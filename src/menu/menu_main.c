@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "common/fileio.h"
+#include "front/simulate.h"
 #include "menu/menu.h"
 #include "menu/menu_main.h"
 #include "menu/moonraker.h"
@@ -41,21 +42,22 @@ static const menu_page_fn pages[PAGE_COUNT] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: cartoflash [--simulate[=SPEC]] [--no-color] [options of the old firmware.py]\n"
-            "  -f, --flash CAN|USB|DFU   open that flashing menu directly (any case)\n"
-            "  -d, --device ID           device to flash (DFU: 0483:df11 or a bus path)\n"
-            "      --firmware FILE       firmware file to flash (with -f DFU -d ID: straight to\n"
-            "                            the confirmation screen)\n"
-            "      --firmware-dir DIR    also list firmware found in DIR\n"
-            "  -b, --branch NAME         firmware branch (master, beta, develop, ...)\n"
-            "  -a, --all                 show all firmware\n"
-            "  -D, --debug               debugging (verbose log)\n"
-            "  -k, --kseries             Creality K-series firmware (USB mode)\n"
-            "  -t, --type                Katapult bootloader (deployer) firmware\n"
-            "  -H, --high-temp           high-temperature probe firmware\n"
-            "      --moonraker-key KEY   Moonraker API key (else $MOONRAKER_API_KEY), to ask\n"
-            "                            whether a print is running before Klipper is stopped\n");
+    fprintf(f, "usage: cartoflash %s[--no-color] [options of the old firmware.py]\n",
+            cf_front_simulate_usage());
+    fputs("  -f, --flash CAN|USB|DFU   open that flashing menu directly (any case)\n"
+          "  -d, --device ID           device to flash (DFU: 0483:df11 or a bus path)\n"
+          "      --firmware FILE       firmware file to flash (with -f DFU -d ID: straight to\n"
+          "                            the confirmation screen)\n"
+          "      --firmware-dir DIR    also list firmware found in DIR\n"
+          "  -b, --branch NAME         firmware branch (master, beta, develop, ...)\n"
+          "  -a, --all                 show all firmware\n"
+          "  -D, --debug               debugging (verbose log)\n"
+          "  -k, --kseries             Creality K-series firmware (USB mode)\n"
+          "  -t, --type                Katapult bootloader (deployer) firmware\n"
+          "  -H, --high-temp           high-temperature probe firmware\n"
+          "      --moonraker-key KEY   Moonraker API key (else $MOONRAKER_API_KEY), to ask\n"
+          "                            whether a print is running before Klipper is stopped\n",
+          f);
 }
 
 enum { OPT_FIRMWARE = 256, OPT_FIRMWARE_DIR, OPT_SIMULATE, OPT_NO_COLOR, OPT_HELP, OPT_MR_KEY };

@@ -55,7 +55,7 @@ static size_t find_can(menu_ctx *ctx, const cf_kp_env *env, kp_choice *c)
     if (nf == 0)
         printf("%s\n", cf_kp_claimed_note);
 
-    if (env->sim)
+    if (!cf_kp_env_on_machine(env))
         return n; /* a simulated session reads no files of this machine */
     cf_kp_cfg_entry cfg[MAX_DEVS];
     size_t nc = 0;

@@ -101,7 +101,8 @@ menu_page page_kp_flash(menu_ctx *ctx)
 
     cf_kp_timing timing;
     cf_kp_timing_default(&timing);
-    if (env.sim) { /* the emulated node answers at once: fail fast in fault demos */
+    /* the emulated node answers at once: fail fast in fault demos */
+    if (!cf_kp_env_on_machine(&env)) {
         timing.reply_ms = 500;
         timing.block_reply_ms = 800;
     }

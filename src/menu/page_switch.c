@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "front/simulate.h"
 #include "katapult/katapult.h"
 #include "menu/menu.h"
 #include "update/switch.h"
@@ -165,17 +166,17 @@ static bool sides(menu_ctx *ctx, cf_kp_env *env)
     if (!spec)
         return true;
     cf_error err = {0};
-    if (!cf_kp_spec_is_katapult(spec)) {
+    if (!cf_front_sim_is_katapult(spec)) {
         cf_fail(&err, CF_ERR_USAGE, "the switch simulates a probe running its firmware");
         cf_hint(&err, "start with --simulate=katapult-usb or --simulate=katapult-can");
         scr_cf_error(&err);
         return false;
     }
-    if (!ctx->kp_sim && cf_kp_sim_new(spec, &ctx->kp_sim, &err) != CF_OK) {
+    if (!ctx->kp_sim && cf_front_sim_katapult(spec, &ctx->kp_sim, &err) != CF_OK) {
         scr_cf_error(&err);
         return false;
     }
-    env->sim = ctx->kp_sim;
+    env->transport = ctx->kp_sim;
     return true;
 }
 

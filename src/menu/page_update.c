@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/safe.h"
+#include "front/simulate.h"
 #include "katapult/katapult.h"
 #include "menu/menu.h"
 #include "update/update.h"
@@ -67,13 +68,13 @@ static bool sides(menu_ctx *ctx, cf_kp_env *env, cf_update_opts *o)
 {
     memset(env, 0, sizeof(*env));
     const char *spec = ctx->cli->simulate;
-    if (spec && cf_kp_spec_is_katapult(spec)) {
+    if (spec && cf_front_sim_is_katapult(spec)) {
         cf_error err = {0};
-        if (!ctx->kp_sim && cf_kp_sim_new(spec, &ctx->kp_sim, &err) != CF_OK) {
+        if (!ctx->kp_sim && cf_front_sim_katapult(spec, &ctx->kp_sim, &err) != CF_OK) {
             scr_cf_error(&err);
             return false;
         }
-        env->sim = ctx->kp_sim;
+        env->transport = ctx->kp_sim;
         o->status.env = env;
         return true;
     }

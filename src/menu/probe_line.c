@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "front/simulate.h"
 #include "katapult/katapult.h"
 #include "klipper/reach.h"
 #include "klipper/status.h"
@@ -16,14 +17,14 @@ void menu_probe_lines(menu_ctx *ctx)
     const char *spec = ctx->cli->simulate;
     /* A simulated DFU probe appears some time after it is first looked for:
      * the main screen must not start that clock. */
-    if (spec && !cf_kp_spec_is_katapult(spec))
+    if (spec && !cf_front_sim_is_katapult(spec))
         return;
     if (spec && !ctx->kp_sim) {
         cf_error err = {0};
-        if (cf_kp_sim_new(spec, &ctx->kp_sim, &err) != CF_OK)
+        if (cf_front_sim_katapult(spec, &ctx->kp_sim, &err) != CF_OK)
             return; /* the Katapult pages report it */
     }
-    cf_kp_env env = {.sim = ctx->kp_sim};
+    cf_kp_env env = {.transport = ctx->kp_sim};
     /* Never a download from the main screen: local trees or the cache only. */
     cf_catalog_opts copts = {
         .source = ctx->set.firmware_dir[0] ? ctx->set.firmware_dir : NULL,

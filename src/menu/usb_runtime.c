@@ -4,7 +4,7 @@
  * interface, so libusb's DFU listing cannot see them. sysfs can, read-only and
  * without opening the device: the usb layer's cf_usb_list_runtime reads it.
  * Under --simulate only the simulated bus is looked at: the backend lists what
- * the simulated probe runs after leaving DFU (boot/boot.h), as sysfs would
+ * the simulated probe runs after leaving DFU (sim/boot.h), as sysfs would
  * show it. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -356,7 +356,7 @@ cf_code cf_switch_run(const cf_switch_opts *o, const cf_switch_events *ev, cf_sw
     memset(res, 0, sizeof(*res));
     cf_sw_run c = {.o = o, .ev = ev, .res = res};
     cf_kp_timing_default(&c.timing);
-    if (o->env && o->env->sim) { /* the simulated node answers at once */
+    if (o->env && !cf_kp_env_on_machine(o->env)) { /* an in-process node answers at once */
         c.timing.reply_ms = 500;
         c.timing.block_reply_ms = 800;
     }

@@ -273,7 +273,7 @@ static cf_code flash_katapult(const cf_update_opts *o, const cf_update_events *e
     cf_kp_opts ko = {0};
     cf_kp_timing timing;
     cf_kp_timing_default(&timing);
-    if (env->sim) { /* the simulated node answers at once */
+    if (!cf_kp_env_on_machine(env)) { /* an in-process node answers at once */
         timing.reply_ms = 500;
         timing.block_reply_ms = 800;
     }

@@ -92,9 +92,20 @@ cf_code cf_usb_list_runtime(cf_usb_backend *be, cf_usb_runtime_info *out, size_t
     return be->ops->list_runtime(be, out, cap, count, err);
 }
 
-bool cf_usb_backend_simulated(const cf_usb_backend *be)
+bool cf_usb_backend_has_runtime_lines(const cf_usb_backend *be)
 {
-    return be && be->ops->simulated;
+    return be && be->ops->open_runtime_line;
+}
+
+cf_code cf_usb_open_runtime_line(cf_usb_backend *be, const char *bus_path,
+                                 struct cf_kp_stream **out, cf_error *err)
+{
+    *out = NULL;
+    if (!be->ops->open_runtime_line)
+        return cf_fail(err, CF_ERR_UNSUPPORTED,
+                       "the %s USB backend has no line to a device's firmware; open its tty",
+                       be->ops->name);
+    return be->ops->open_runtime_line(be, bus_path, out, err);
 }
 
 void cf_usb_close(cf_usb_dev *dev)

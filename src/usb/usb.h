@@ -1,9 +1,8 @@
 /* USB transport: the only thing the DFU engine knows about the bus.
  *
- * Two backends implement it (libusb's split, in small): usb_libusb.c talks to
- * real devices through libusb-1.0; usb_sim.c serves the in-process STM32
- * bootloader emulator (emu/stm32_dfu.h), and after leave what the simulated
- * probe boots (boot/boot.h). The engine cannot tell them apart.
+ * Backends implement it (libusb's split, in small): usb_libusb.c talks to
+ * real devices through libusb-1.0; another backend may be simulated (it
+ * fills in the same ops table, below). The engine cannot tell them apart.
  *
  * Contract:
  *  - cf_usb_list_dfu() lists every DFU-capable interface (class 0xFE,
@@ -83,19 +82,8 @@ typedef struct cf_usb_setup {
 typedef struct cf_usb_backend cf_usb_backend;
 typedef struct cf_usb_dev cf_usb_dev;
 
-/* Backends. The sim backend does not own the emulator. */
-struct cf_emu;
+/* Backends. */
 cf_code cf_usb_backend_libusb(cf_usb_backend **out, cf_error *err);
-cf_code cf_usb_backend_sim(struct cf_emu *emu, cf_usb_backend **out, cf_error *err);
-/* Puts a second emulated DFU device on the simulated bus, at port 1-1.4 (the
- * first is at 1-1.3); not owned either. Only the first boots after leave. */
-cf_code cf_usb_backend_sim_add(cf_usb_backend *be, struct cf_emu *emu, cf_error *err);
-/* What else the simulated bus shows after leave: `noapp` keeps the probe's
- * firmware off the bus (it never enumerates), `klipper_mainboard` adds a
- * printer mainboard running Klipper (1d50:614e "Klipper", another chip) at
- * port 1-1.4, which is not the probe. */
-cf_code cf_usb_backend_sim_runtime(cf_usb_backend *be, bool noapp, bool klipper_mainboard,
-                                   cf_error *err);
 void cf_usb_backend_free(cf_usb_backend *be);
 
 /* Enumeration; free the list with free(). */
@@ -124,23 +112,20 @@ void cf_usb_close(cf_usb_dev *dev);
  * as once it runs (Cartographer/Klipper 1d50:614e, Katapult 1d50:6177). */
 typedef struct cf_usb_runtime_info {
     cf_usb_identity id;
-    /* Simulated backend only: the bytes the firmware runs from (its flash
-     * from the vector table on), so the simulated app can be asked what it
-     * is the way a real one is (Klipper's identify, from the dictionary in
-     * them). NULL on hardware and for a device that answers nothing. */
-    const uint8_t *sim_code;
-    size_t sim_code_len;
 } cf_usb_runtime_info;
 
 /* Devices of the bus that are not DFU interfaces. The libusb backend reads
- * sysfs (cf_usb_sysfs_list: no device is opened, no permission needed). The
- * simulated backend lists what its probe runs after leave (boot/boot.h): the
- * Cartographer app appears here about a second later, on the same port.
- * Cheap and safe to call from a cf_usb_wait_dfu() tick. */
+ * sysfs (cf_usb_sysfs_list: no device is opened, no permission needed).
+ * Another backend may model them (a simulated one does: after leave its probe
+ * runs what its flash holds, so the Cartographer app appears here about a
+ * second later, on the same port). Cheap and safe to call from a
+ * cf_usb_wait_dfu() tick. */
 cf_code cf_usb_list_runtime(cf_usb_backend *be, cf_usb_runtime_info *out, size_t cap, size_t *count,
                             cf_error *err);
-/* True for the simulated backend, whose bus is the whole machine's USB. */
-bool cf_usb_backend_simulated(const cf_usb_backend *be);
+/* True when the backend reaches the firmware of the run-time devices it lists
+ * through cf_usb_open_runtime_line() (they have no tty of this machine): its
+ * cf_usb_list_runtime() is then the whole of the machine's USB. */
+bool cf_usb_backend_has_runtime_lines(const cf_usb_backend *be);
 
 /* ---- sysfs (usb/sysfs.c): the one reader of USB devices in /sys ---- */
 
@@ -158,6 +143,16 @@ typedef bool (*cf_usb_tty_fn)(void *user, const char *tty, const char *devdir,
 /* Walks sysfs_root/class/tty: the ttys whose device is a USB interface, with
  * the identity of the USB device above it. */
 cf_code cf_usb_sysfs_ttys(const char *sysfs_root, cf_usb_tty_fn fn, void *user, cf_error *err);
+
+struct cf_kp_stream; /* katapult/stream.h: a byte line */
+/* A byte line to the firmware of the run-time device on bus_path, as its
+ * serial port would carry it, for a backend that models what that firmware
+ * answers (a simulated one may), so a client can ask it what it runs (Klipper's
+ * identify). Close with cf_kp_stream_close(). On hardware open the device's
+ * tty instead: the libusb backend returns CF_ERR_UNSUPPORTED. A device whose
+ * firmware answers nothing is CF_ERR_TIMEOUT. */
+cf_code cf_usb_open_runtime_line(cf_usb_backend *be, const char *bus_path,
+                                 struct cf_kp_stream **out, cf_error *err);
 
 /* Finds the DFU functional descriptor (type 0x21) in a blob of descriptors
  * (an interface's or configuration's "extra" bytes, or a GET_DESCRIPTOR reply),
@@ -188,11 +183,12 @@ struct cf_usb_backend_ops {
                        unsigned timeout_ms, cf_error *err);
     void (*close)(cf_usb_dev *dev);
     void (*free)(cf_usb_backend *be);
-    /* True for the simulated backend. */
-    bool simulated;
     /* Optional: cf_usb_list_runtime(). NULL = CF_ERR_UNSUPPORTED. */
     cf_code (*list_runtime)(cf_usb_backend *be, cf_usb_runtime_info *out, size_t cap, size_t *count,
                             cf_error *err);
+    /* Optional: cf_usb_open_runtime_line(). NULL = CF_ERR_UNSUPPORTED. */
+    cf_code (*open_runtime_line)(cf_usb_backend *be, const char *bus_path,
+                                 struct cf_kp_stream **out, cf_error *err);
 };
 
 /* Every backend struct starts with this header. */

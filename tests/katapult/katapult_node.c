@@ -1,4 +1,4 @@
-/* katapult_node: the emulated Katapult node (src/katapult/node.h) on a real
+/* katapult_node: the emulated Katapult node (src/sim/node.h) on a real
  * Linux stack, for the guest tests.
  *
  *   katapult_node [--log FILE] [--ready FILE] [--can IF] SPEC
@@ -52,7 +52,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
-#include "katapult/node.h"
+#include "sim/node.h"
 #include "usbip_dev.h"
 
 static volatile sig_atomic_t stop_requested;

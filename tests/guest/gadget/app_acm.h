@@ -1,5 +1,5 @@
 /* What the probe runs after leave, as a real USB device: the Cartographer
- * (Klipper) app the boot model (boot/boot.h) says the flash starts, plugged
+ * (Klipper) app the boot model (sim/boot.h) says the flash starts, plugged
  * into the guest's USB/IP host controller as the CDC ACM serial device its
  * own descriptors describe (identity from cf_boot), answering Klipper's
  * identify from the dictionary in that flash (klipper/klipper.h cf_kl_mcu).
@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "boot/boot.h"
+#include "sim/boot.h"
 
 typedef void (*app_acm_log)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

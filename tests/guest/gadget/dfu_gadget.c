@@ -1,10 +1,10 @@
-/* dfu_gadget: the STM32 system bootloader emulator (src/emu) as a real USB
+/* dfu_gadget: the STM32 system bootloader emulator (src/sim) as a real USB
  * device on the guest's own USB stack, for end-to-end tests with cartoflash
  * and Debian's dfu-util.
  *
  *   dfu_gadget [options] [SPEC]
  *
- * SPEC is the --simulate SPEC (emu/stm32_dfu.h): "dfu", "dfu:g431",
+ * SPEC is the --simulate SPEC (sim/stm32_dfu.h): "dfu", "dfu:g431",
  * "flash=PATH", "fault=KIND@N", "appear=SECONDS", "timing=on|off",
  * "start=error", comma-separated. Every control transfer the host sends is
  * handed to cf_emu_control() unchanged; this program only carries bytes (see
@@ -23,7 +23,7 @@
  *   --app-ms MS    how long the booted app stays on the bus at most when no
  *                  host asks it anything (default 8000)
  *
- * After leave the chip runs what its flash holds (boot/boot.h, the same model
+ * After leave the chip runs what its flash holds (sim/boot.h, the same model
  * as the in-process simulation): a USB build of the Cartographer app is
  * plugged in as its CDC ACM serial device (app_acm.h) on the bus the ROM was
  * on, answering identify, until the host has asked it and closed the port (or
@@ -50,9 +50,9 @@
 #include <unistd.h>
 
 #include "app_acm.h"
-#include "boot/boot.h"
+#include "sim/boot.h"
 #include "common/clock.h"
-#include "emu/stm32_dfu.h"
+#include "sim/stm32_dfu.h"
 #include "image/image.h"
 #include "usbip_dev.h"
 

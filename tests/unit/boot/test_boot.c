@@ -1,4 +1,4 @@
-/* The boot model (boot/boot.h): what the probe runs after its ROM lets go,
+/* The boot model (sim/boot.h): what the probe runs after its ROM lets go,
  * judged from real firmware files placed in an emulated flash. Times are
  * passed in, so the boot delay is checked to the millisecond. */
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "boot/boot.h"
+#include "sim/boot.h"
 
 #define FLASH_BASE 0x08000000u
 #define MS 1000000ull

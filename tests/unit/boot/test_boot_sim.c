@@ -1,4 +1,4 @@
-/* The simulated bus after leave (usb/usb_sim.c + boot/boot.h, real clock):
+/* The simulated bus after leave (sim/usb_sim.c + sim/boot.h, real clock):
  * nothing but the ROM before leave; after it the firmware the emulated flash
  * holds appears on the same port about a second later, or never. */
 #include <setjmp.h>
@@ -12,10 +12,11 @@
 
 #include <cmocka.h>
 
-#include "boot/boot.h"
+#include "sim/boot.h"
 #include "common/clock.h"
-#include "emu/stm32_dfu.h"
+#include "sim/stm32_dfu.h"
 #include "usb/usb.h"
+#include "sim/sim.h"
 
 #define V23 "cartographer-klipper/firmware/v2-v3/combined-firmware/5.0.0/"
 
@@ -51,7 +52,7 @@ static void rig_up(rig *r, const char *rel)
     snprintf(spec, sizeof(spec), "dfu,timing=off,flash=%s", r->flash_path);
     assert_int_equal(cf_emu_parse_spec(spec, &cfg, &err), CF_OK);
     assert_int_equal(cf_emu_new(&cfg, &r->emu, &err), CF_OK);
-    assert_int_equal(cf_usb_backend_sim(r->emu, &r->be, &err), CF_OK);
+    assert_int_equal(cf_sim_usb_backend(r->emu, &r->be, &err), CF_OK);
 }
 
 static void rig_down(rig *r)

@@ -15,7 +15,8 @@
 #include "common/clock.h"
 #include "common/fileio.h"
 #include "dfu/dfu.h"
-#include "emu/stm32_dfu.h"
+#include "sim/stm32_dfu.h"
+#include "sim/sim.h"
 
 #define F042_IMAGE                                                                                 \
     "cartographer_firmware/firmware/v2-v3/combined-firmware/5.1.0/"                                \
@@ -52,7 +53,7 @@ static void rig_open(rig *r, const cf_emu_config *cfg)
     memset(r, 0, sizeof(*r));
     cf_error err = {0};
     assert_int_equal(cf_emu_new(cfg, &r->emu, &err), CF_OK);
-    assert_int_equal(cf_usb_backend_sim(r->emu, &r->be, &err), CF_OK);
+    assert_int_equal(cf_sim_usb_backend(r->emu, &r->be, &err), CF_OK);
     if (cf_usb_wait_dfu(r->be, "0483:df11", 2000, NULL, NULL, &r->info, &err) != CF_OK)
         fail_msg("wait: %s", err.message);
     assert_true(r->info.dfu_mode);

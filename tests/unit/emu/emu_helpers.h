@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "emu/stm32_dfu.h"
+#include "sim/stm32_dfu.h"
 
 /* DFU states and status codes the tests name (DFU 1.1). */
 enum {

@@ -12,12 +12,13 @@
 #include "common/clock.h"
 #include "emu_helpers.h"
 #include "usb/usb.h"
+#include "sim/sim.h"
 
 static cf_usb_backend *sim(cf_emu *emu)
 {
     cf_usb_backend *be = NULL;
     cf_error err = {0};
-    assert_int_equal(cf_usb_backend_sim(emu, &be, &err), CF_OK);
+    assert_int_equal(cf_sim_usb_backend(emu, &be, &err), CF_OK);
     assert_non_null(be);
     assert_string_equal(be->ops->name, "simulated");
     return be;

@@ -17,9 +17,10 @@
 #include <unistd.h>
 
 #include "common/fileio.h"
-#include "emu/stm32_dfu.h"
+#include "sim/stm32_dfu.h"
 #include "flash/flash.h"
 #include "image_gen.h"
+#include "sim/sim.h"
 
 #define FLASH_BASE 0x08000000u
 #define F042_OLD                                                                                   \
@@ -129,7 +130,7 @@ static void rig_open(rig *r, cf_emu_chip chip, cf_emu_fault fault, unsigned faul
     cfg.flash_path = r->flash_path;
     cf_error_reset(&r->err);
     assert_int_equal(cf_emu_new(&cfg, &r->emu, &r->err), CF_OK);
-    assert_int_equal(cf_usb_backend_sim(r->emu, &r->be, &r->err), CF_OK);
+    assert_int_equal(cf_sim_usb_backend(r->emu, &r->be, &r->err), CF_OK);
     r->ev = (cf_flash_events){.user = &r->seen, .notice = on_notice, .progress = on_progress};
     r->opts = (cf_flash_opts){.backup_dir = r->backup_dir};
 }

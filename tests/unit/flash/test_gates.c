@@ -18,7 +18,7 @@
 #include "flash/flash_internal.h"
 #include "image_gen.h"
 
-/* The alt 0 strings of the two probes' ROM bootloaders (src/emu/emu_chips.c). */
+/* The alt 0 strings of the two probes' ROM bootloaders (src/sim/emu_chips.c). */
 #define F042_FLASH "@Internal Flash  /0x08000000/032*0001Kg"
 #define G431_FLASH "@Internal Flash   /0x08000000/64*02Kg"
 #define F042 "stm32f042x6"

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "flashtest.h"
+#include "sim/sim.h"
 
 #define CAN_APP                                                                                    \
     "cartographer-klipper/firmware/v2-v3/survey/5.1.0/"                                            \
@@ -18,16 +19,16 @@
 static cf_code flash_once(const char *spec, const cf_image *img, const char *uuid,
                           cf_kp_report *rep, cf_error *err, unsigned *completes)
 {
-    cf_kp_sim *sim;
+    cf_sim_kp *sim;
     cf_error_reset(err);
-    assert_int_equal(cf_kp_sim_new(spec, &sim, err), CF_OK);
-    cf_kp_env env = {.sim = sim};
+    assert_int_equal(cf_sim_kp_new(spec, &sim, err), CF_OK);
+    cf_kp_env env = {.transport = cf_sim_kp_transport(sim)};
     cf_kp_timing t;
     fast_timing(&t);
     cf_kp_opts o = {.timing = &t,
                     .wait_ms = 3000,
                     .interface = "can0",
-                    .uuid = uuid ? uuid : cf_kp_sim_uuid(sim)};
+                    .uuid = uuid ? uuid : cf_sim_kp_uuid(sim)};
     events_seen seen = {0};
     cf_flash_events ev = {.user = &seen, .progress = on_progress, .notice = on_notice};
     cf_code rc = cf_kp_flash_can(&env, img, &o, &ev, rep, err);
@@ -39,8 +40,8 @@ static cf_code flash_once(const char *spec, const cf_image *img, const char *uui
         assert_int_equal(seen.write_done, seen.write_total);
         assert_int_equal(seen.verify_done, seen.write_total);
     }
-    cf_kp_sim_node_stats(sim, completes, NULL, NULL);
-    cf_kp_sim_free(sim);
+    cf_sim_kp_node_stats(sim, completes, NULL, NULL);
+    cf_sim_kp_free(sim);
     return rc;
 }
 
@@ -195,24 +196,24 @@ static void test_wrong_uuid_and_bitrate(void **state)
 static void test_query(void **state)
 {
     (void)state;
-    cf_kp_sim *sim;
+    cf_sim_kp *sim;
     cf_error err;
     cf_error_reset(&err);
-    assert_int_equal(cf_kp_sim_new("katapult-can,timing=off", &sim, &err), CF_OK);
-    cf_kp_env env = {.sim = sim};
+    assert_int_equal(cf_sim_kp_new("katapult-can,timing=off", &sim, &err), CF_OK);
+    cf_kp_env env = {.transport = cf_sim_kp_transport(sim)};
     cf_kp_found_uuid f[4];
     size_t n = 0;
     assert_int_equal(cf_kp_can_query_env(&env, "can0", 300, f, 4, &n, &err), CF_OK);
     assert_int_equal(n, 1);
-    assert_string_equal(f[0].uuid, cf_kp_sim_uuid(sim));
+    assert_string_equal(f[0].uuid, cf_sim_kp_uuid(sim));
     assert_int_equal(f[0].app, CF_KP_APP_KLIPPER);
-    cf_kp_sim_free(sim);
+    cf_sim_kp_free(sim);
     /* Claimed by a running Klipper: silent. */
-    assert_int_equal(cf_kp_sim_new("katapult-can,timing=off,claimed", &sim, &err), CF_OK);
-    env.sim = sim;
+    assert_int_equal(cf_sim_kp_new("katapult-can,timing=off,claimed", &sim, &err), CF_OK);
+    env.transport = cf_sim_kp_transport(sim);
     assert_int_equal(cf_kp_can_query_env(&env, "can0", 300, f, 4, &n, &err), CF_OK);
     assert_int_equal(n, 0);
-    cf_kp_sim_free(sim);
+    cf_sim_kp_free(sim);
 }
 
 int main(int argc, char **argv)

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include "flashtest.h"
+#include "sim/sim.h"
 
 #define USB_APP                                                                                    \
     "cartographer-klipper/firmware/v2-v3/survey/5.1.0/Survey_Cartographer_USB_8kib_offset.bin"
@@ -21,10 +22,10 @@
 static cf_code flash_once(const char *spec, const cf_image *img, cf_kp_report *rep, cf_error *err,
                           unsigned *completes)
 {
-    cf_kp_sim *sim;
+    cf_sim_kp *sim;
     cf_error_reset(err);
-    assert_int_equal(cf_kp_sim_new(spec, &sim, err), CF_OK);
-    cf_kp_env env = {.sim = sim};
+    assert_int_equal(cf_sim_kp_new(spec, &sim, err), CF_OK);
+    cf_kp_env env = {.transport = cf_sim_kp_transport(sim)};
     cf_kp_timing t;
     fast_timing(&t);
     cf_kp_opts o = {.timing = &t, .wait_ms = 4000};
@@ -39,8 +40,8 @@ static cf_code flash_once(const char *spec, const cf_image *img, cf_kp_report *r
     if (getenv("CF_TEST_VERBOSE"))
         fprintf(stderr, "  flash: %s in %.2f s (transfer %.2f s)\n", cf_code_name(rc), rep->seconds,
                 rep->transfer_seconds);
-    cf_kp_sim_node_stats(sim, completes, NULL, NULL);
-    cf_kp_sim_free(sim);
+    cf_sim_kp_node_stats(sim, completes, NULL, NULL);
+    cf_sim_kp_free(sim);
     return rc;
 }
 
@@ -238,11 +239,11 @@ static void test_deployer_usb_to_can(void **state)
     char spec[600], flash[512];
     snprintf(flash, sizeof(flash), "%s/flash.bin", tmpdir);
     snprintf(spec, sizeof(spec), "katapult-usb,flash=%s,boot=50,timing=off", flash);
-    cf_kp_sim *sim;
+    cf_sim_kp *sim;
     cf_error err;
     cf_error_reset(&err);
-    assert_int_equal(cf_kp_sim_new(spec, &sim, &err), CF_OK);
-    cf_kp_env env = {.sim = sim};
+    assert_int_equal(cf_sim_kp_new(spec, &sim, &err), CF_OK);
+    cf_kp_env env = {.transport = cf_sim_kp_transport(sim)};
     cf_kp_timing t;
     fast_timing(&t);
     cf_kp_opts o = {.timing = &t, .wait_ms = 4000};
@@ -252,8 +253,8 @@ static void test_deployer_usb_to_can(void **state)
         fail_msg("%s | %s", err.message, err.hint);
     assert_true(rep.completed);
     assert_int_equal(rep.installed_katapult, CF_IFACE_CAN);
-    assert_string_equal(rep.can_uuid, cf_kp_sim_uuid(sim));
-    assert_true(cf_kp_sim_is_can(sim)); /* the probe now talks CAN */
+    assert_string_equal(rep.can_uuid, cf_sim_kp_uuid(sim));
+    assert_true(cf_sim_kp_is_can(sim)); /* the probe now talks CAN */
     size_t n = 0;
     cf_kp_usb_dev devs[4];
     assert_int_equal(cf_kp_usb_list(&env, devs, 4, &n, &err), CF_OK);
@@ -261,13 +262,13 @@ static void test_deployer_usb_to_can(void **state)
     /* the bootloader area holds the Katapult the deployer embeds */
     static uint8_t chip[32 * 1024];
     uint32_t base;
-    assert_int_equal(cf_kp_sim_flash_copy(sim, chip, sizeof(chip), &base), sizeof(chip));
+    assert_int_equal(cf_sim_kp_flash_copy(sim, chip, sizeof(chip), &base), sizeof(chip));
     uint8_t b;
     for (uint32_t i = 0; i < 4096; i++) {
         assert_true(cf_image_byte(&img, 0x08002000u + info.katapult_offset + i, &b));
         assert_int_equal(chip[i], b);
     }
-    cf_kp_sim_free(sim);
+    cf_sim_kp_free(sim);
     cf_image_free(&img);
     rm_tmpdir();
 }
@@ -299,11 +300,11 @@ static void test_deployer_other_chip(void **state)
 static void test_selector_not_found(void **state)
 {
     (void)state;
-    cf_kp_sim *sim;
+    cf_sim_kp *sim;
     cf_error err;
     cf_error_reset(&err);
-    assert_int_equal(cf_kp_sim_new("katapult-usb,timing=off", &sim, &err), CF_OK);
-    cf_kp_env env = {.sim = sim};
+    assert_int_equal(cf_sim_kp_new("katapult-usb,timing=off", &sim, &err), CF_OK);
+    cf_kp_env env = {.transport = cf_sim_kp_transport(sim)};
     cf_image img;
     load_image(USB_APP, &img);
     cf_kp_opts o = {.device = "/dev/ttyACM7", .wait_ms = 300};
@@ -320,18 +321,18 @@ static void test_selector_not_found(void **state)
     assert_true(devs[0].cartographer);
     assert_int_equal(cf_kp_flash_usb(&env, &img, &o, NULL, &rep, &err), CF_ERR_NOT_FOUND);
     cf_image_free(&img);
-    cf_kp_sim_free(sim);
+    cf_sim_kp_free(sim);
 }
 
 /* A port held by another program (Klipper) is refused, naming the process. */
 static void test_port_in_use(void **state)
 {
     (void)state;
-    cf_kp_sim *sim;
+    cf_sim_kp *sim;
     cf_error err;
     cf_error_reset(&err);
-    assert_int_equal(cf_kp_sim_new("katapult-usb,timing=off", &sim, &err), CF_OK);
-    cf_kp_env env = {.sim = sim};
+    assert_int_equal(cf_sim_kp_new("katapult-usb,timing=off", &sim, &err), CF_OK);
+    cf_kp_env env = {.transport = cf_sim_kp_transport(sim)};
     cf_kp_usb_dev devs[2];
     size_t n = 0;
     for (int i = 0; i < 100 && n == 0; i++) {
@@ -367,16 +368,16 @@ static void test_port_in_use(void **state)
     close(ready[0]);
     close(ready[1]);
     cf_image_free(&img);
-    cf_kp_sim_free(sim);
+    cf_sim_kp_free(sim);
 }
 
 /* ---- a printer mainboard running Klipper on USB (1d50:614e, not a probe) ---- */
 
-static void expect_untouched(cf_kp_sim *sim)
+static void expect_untouched(cf_sim_kp *sim)
 {
     usleep(50000); /* the simulator notices line-rate changes within a few ms */
-    cf_kp_sim_mainboard mb;
-    cf_kp_sim_mainboard_record(sim, &mb);
+    cf_sim_kp_mainboard mb;
+    cf_sim_kp_mainboard_record(sim, &mb);
     assert_true(mb.present);
     assert_int_equal(mb.bytes, 0);
     assert_int_equal(mb.line_changes, 0);
@@ -388,11 +389,11 @@ static void expect_untouched(cf_kp_sim *sim)
 static void test_mainboard_probe_on_can(void **state)
 {
     (void)state;
-    cf_kp_sim *sim;
+    cf_sim_kp *sim;
     cf_error err;
     cf_error_reset(&err);
-    assert_int_equal(cf_kp_sim_new("katapult-can,mainboard=usb,timing=off", &sim, &err), CF_OK);
-    cf_kp_env env = {.sim = sim};
+    assert_int_equal(cf_sim_kp_new("katapult-can,mainboard=usb,timing=off", &sim, &err), CF_OK);
+    cf_kp_env env = {.transport = cf_sim_kp_transport(sim)};
     cf_image img;
     load_image(USB_APP, &img);
     cf_kp_opts o = {.wait_ms = 500};
@@ -406,7 +407,7 @@ static void test_mainboard_probe_on_can(void **state)
     assert_false(rep.was_klipper);
     expect_untouched(sim);
     cf_image_free(&img);
-    cf_kp_sim_free(sim);
+    cf_sim_kp_free(sim);
 }
 
 /* Both on USB (the mainboard listed first): the Cartographer is chosen and
@@ -418,11 +419,11 @@ static void test_mainboard_and_probe_on_usb(void **state)
     char spec[600];
     snprintf(spec, sizeof(spec),
              "katapult-usb,mainboard=usb,flash=%s/flash.bin,boot=100,timing=off", tmpdir);
-    cf_kp_sim *sim;
+    cf_sim_kp *sim;
     cf_error err;
     cf_error_reset(&err);
-    assert_int_equal(cf_kp_sim_new(spec, &sim, &err), CF_OK);
-    cf_kp_env env = {.sim = sim};
+    assert_int_equal(cf_sim_kp_new(spec, &sim, &err), CF_OK);
+    cf_kp_env env = {.transport = cf_sim_kp_transport(sim)};
     cf_image img;
     load_image(USB_APP, &img);
     cf_kp_timing t;
@@ -441,7 +442,7 @@ static void test_mainboard_and_probe_on_usb(void **state)
     assert_flash_holds(flash, &img);
     expect_untouched(sim);
     cf_image_free(&img);
-    cf_kp_sim_free(sim);
+    cf_sim_kp_free(sim);
     rm_tmpdir();
 }
 
@@ -451,13 +452,13 @@ static void test_mainboard_and_probe_on_usb(void **state)
 static void test_mainboard_named_explicitly(void **state)
 {
     (void)state;
-    cf_kp_sim *sim;
+    cf_sim_kp *sim;
     cf_error err;
     cf_error_reset(&err);
-    assert_int_equal(cf_kp_sim_new("katapult-can,mainboard=usb,timing=off", &sim, &err), CF_OK);
-    cf_kp_env env = {.sim = sim};
-    cf_kp_sim_mainboard mb;
-    cf_kp_sim_mainboard_record(sim, &mb);
+    assert_int_equal(cf_sim_kp_new("katapult-can,mainboard=usb,timing=off", &sim, &err), CF_OK);
+    cf_kp_env env = {.transport = cf_sim_kp_transport(sim)};
+    cf_sim_kp_mainboard mb;
+    cf_sim_kp_mainboard_record(sim, &mb);
     cf_image img;
     load_image(USB_APP, &img);
     cf_kp_opts o = {.device = mb.tty, .wait_ms = 300};
@@ -468,14 +469,14 @@ static void test_mainboard_named_explicitly(void **state)
     assert_int_equal(cf_kp_flash_usb(&env, &img, &o, &ev, &rep, &err), CF_ERR_TIMEOUT);
     assert_true(rep.was_klipper);
     for (int i = 0; i < 100; i++) {
-        cf_kp_sim_mainboard_record(sim, &mb);
+        cf_sim_kp_mainboard_record(sim, &mb);
         if (mb.bootloader_requests)
             break;
         usleep(10000);
     }
     assert_int_equal(mb.bootloader_requests, 1);
     cf_image_free(&img);
-    cf_kp_sim_free(sim);
+    cf_sim_kp_free(sim);
 }
 
 int main(int argc, char **argv)

@@ -9,7 +9,7 @@
 
 #include "katapult/canbits.h"
 #include "common/chipid.h"
-#include "katapult/node.h"
+#include "sim/node.h"
 #include "katapult/proto.h"
 
 #define MS 1000000ull

@@ -19,9 +19,10 @@
 #include "common/clock.h"
 #include "common/fileio.h"
 #include "katapult/katapult.h"
-#include "katapult/node.h"
+#include "sim/node.h"
 #include "klipper/reach.h"
 #include "klipper/klipper.h"
+#include "sim/sim.h"
 
 #define SURVEY "/cartographer_firmware/firmware/v2-v3/survey/"
 #define USB_500 SURVEY "5.0.0/Survey_Cartographer_USB_8kib_offset.bin"
@@ -352,7 +353,7 @@ static void test_same_build(void **state)
     cf_image_free(&c);
 }
 
-/* ---- the emulated node (katapult/node.h), driven with a fake clock ---- */
+/* ---- the emulated node (sim/node.h), driven with a fake clock ---- */
 
 typedef struct node_stream {
     cf_kp_stream base;
@@ -539,12 +540,12 @@ static void test_sim_can_identify_twice(void **state)
     char spec[1200], p[1024];
     fw_path(p, sizeof(p), CAN_510_1M);
     snprintf(spec, sizeof(spec), "katapult-can,app=%s", p);
-    cf_kp_sim *sim;
+    cf_sim_kp *sim;
     cf_error err = {0};
-    assert_int_equal(cf_kp_sim_new(spec, &sim, &err), CF_OK);
-    cf_kp_env env = {.sim = sim};
+    assert_int_equal(cf_sim_kp_new(spec, &sim, &err), CF_OK);
+    cf_kp_env env = {.transport = cf_sim_kp_transport(sim)};
     cf_kl_ident id = {0};
-    assert_int_equal(cf_kl_identify_can(&env, "can0", cf_kp_sim_uuid(sim), &id, &err), CF_OK);
+    assert_int_equal(cf_kl_identify_can(&env, "can0", cf_sim_kp_uuid(sim), &id, &err), CF_OK);
     assert_string_equal(id.info.version, "CARTOGRAPHER 5.1.0");
     assert_string_equal(id.source, "identify over CAN");
     cf_kl_ident_free(&id);
@@ -552,24 +553,24 @@ static void test_sim_can_identify_twice(void **state)
     size_t n = 9;
     assert_int_equal(cf_kp_can_query_env(&env, "can0", 200, f, 4, &n, &err), CF_OK);
     assert_int_equal(n, 0); /* it has a node id now */
-    assert_int_equal(cf_kl_identify_can(&env, "can0", cf_kp_sim_uuid(sim), &id, &err), CF_OK);
+    assert_int_equal(cf_kl_identify_can(&env, "can0", cf_sim_kp_uuid(sim), &id, &err), CF_OK);
     assert_non_null(strstr(id.source, "node id"));
     assert_string_equal(id.info.version, "CARTOGRAPHER 5.1.0");
     cf_kl_ident_free(&id);
     unsigned completes, blocks, requests;
-    cf_kp_sim_node_stats(sim, &completes, &blocks, &requests);
+    cf_sim_kp_node_stats(sim, &completes, &blocks, &requests);
     assert_int_equal(requests, 0); /* identify never asks for the bootloader */
-    cf_kp_sim_free(sim);
+    cf_sim_kp_free(sim);
     /* Without the remembered id, a silent node is left alone. */
-    assert_int_equal(cf_kp_sim_new(spec, &sim, &err), CF_OK);
-    env.sim = sim;
-    assert_int_equal(cf_kl_identify_can(&env, "can0", cf_kp_sim_uuid(sim), &id, &err), CF_OK);
+    assert_int_equal(cf_sim_kp_new(spec, &sim, &err), CF_OK);
+    env.transport = cf_sim_kp_transport(sim);
+    assert_int_equal(cf_kl_identify_can(&env, "can0", cf_sim_kp_uuid(sim), &id, &err), CF_OK);
     fresh_state();
     cf_error_reset(&err);
-    assert_int_equal(cf_kl_identify_can(&env, "can0", cf_kp_sim_uuid(sim), &id, &err), CF_ERR_GATE);
+    assert_int_equal(cf_kl_identify_can(&env, "can0", cf_sim_kp_uuid(sim), &id, &err), CF_ERR_GATE);
     assert_non_null(strstr(err.message, "does not answer a query"));
     cf_kl_ident_free(&id);
-    cf_kp_sim_free(sim);
+    cf_sim_kp_free(sim);
 }
 
 int main(void)

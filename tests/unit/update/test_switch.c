@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "update/switch.h"
+#include "sim/sim.h"
 
 typedef struct seen {
     cf_switch_note kinds[64];
@@ -64,10 +65,10 @@ static size_t index_of(const seen *s, cf_switch_note kind)
     return SIZE_MAX;
 }
 
-static cf_code run(seen *s, cf_kp_sim *sim, cf_iface to, const char *cat, cf_switch_result *res,
+static cf_code run(seen *s, cf_sim_kp *sim, cf_iface to, const char *cat, cf_switch_result *res,
                    cf_error *err)
 {
-    cf_kp_env env = {.sim = sim};
+    cf_kp_env env = {.transport = cf_sim_kp_transport(sim)};
     cf_switch_opts o = {.to = to,
                         .bitrate = to == CF_IFACE_CAN ? 1000000 : 0,
                         .wait_ms = 20000,
@@ -80,14 +81,14 @@ static cf_code run(seen *s, cf_kp_sim *sim, cf_iface to, const char *cat, cf_swi
     return cf_switch_run(&o, &ev, res, err);
 }
 
-static cf_kp_sim *node(const char *flash, const char *app)
+static cf_sim_kp *node(const char *flash, const char *app)
 {
     char spec[2400];
     snprintf(spec, sizeof(spec), "katapult-usb,timing=off,flash=%s%s%s", flash, app ? ",app=" : "",
              app ? app : "");
-    cf_kp_sim *sim = NULL;
+    cf_sim_kp *sim = NULL;
     cf_error err = {0};
-    assert_int_equal(cf_kp_sim_new(spec, &sim, &err), CF_OK);
+    assert_int_equal(cf_sim_kp_new(spec, &sim, &err), CF_OK);
     return sim;
 }
 
@@ -98,7 +99,7 @@ typedef struct scenario {
     cf_switch_result *res;
     seen s;
     cf_error err;
-    cf_kp_sim *sim;
+    cf_sim_kp *sim;
 } scenario;
 
 static void scenario_begin(scenario *t)
@@ -127,7 +128,7 @@ static void refused(scenario *t)
     t->sim = node(t->f1, t->app);
     assert_int_equal(run(&t->s, t->sim, CF_IFACE_CAN, t->cat, t->res, &t->err), CF_ERR_CANCELLED);
     assert_int_equal(t->s.confirms, 1);
-    cf_kp_sim_node_stats(t->sim, &completes, &blocks, &requests);
+    cf_sim_kp_node_stats(t->sim, &completes, &blocks, &requests);
     assert_int_equal(requests + blocks, 0);
     assert_true(t->res->has_state && t->res->has_deployer);
     assert_int_equal(t->res->state.step, CF_SW_FOUND);
@@ -144,7 +145,7 @@ static void refused(scenario *t)
 static void stopped_after_deployer(scenario *t)
 {
     t->s.answer = CF_OK;
-    cf_kp_env env = {.sim = t->sim};
+    cf_kp_env env = {.transport = cf_sim_kp_transport(t->sim)};
     cf_switch_opts o = {.wait_ms = 20000,
                         .stop_after_deployed = true,
                         .env = &env,
@@ -162,7 +163,7 @@ static void stopped_after_deployer(scenario *t)
 /* another probe that is not on CAN: the wait counts down and stops when told */
 static void other_probe_waits(scenario *t)
 {
-    cf_kp_sim *other = node(t->f2, t->app);
+    cf_sim_kp *other = node(t->f2, t->app);
     assert_int_equal(run(&t->s, other, CF_IFACE_UNKNOWN, t->cat, t->res, &t->err),
                      CF_ERR_CANCELLED);
     assert_int_equal(t->s.waits, 3);
@@ -171,7 +172,7 @@ static void other_probe_waits(scenario *t)
     assert_int_equal(t->s.confirms, 0);
     assert_int_equal(t->res->state.step, CF_SW_DEPLOYED);
     assert_int_equal(t->res->steps_done, 0);
-    cf_kp_sim_free(other);
+    cf_sim_kp_free(other);
 }
 
 /* the probe that is on CAN: found, the app flashed, its status on CAN */
@@ -201,7 +202,7 @@ static void nothing_to_do(scenario *t)
 
 static void scenario_end(scenario *t)
 {
-    cf_kp_sim_free(t->sim);
+    cf_sim_kp_free(t->sim);
     free(t->res);
     unlink(t->f1);
     unlink(t->f2);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "update/update.h"
+#include "sim/sim.h"
 
 typedef struct seen {
     cf_update_note kinds[32];
@@ -23,7 +24,7 @@ typedef struct seen {
     size_t count;
     unsigned confirms, flashed_before_confirm;
     cf_code answer;
-    cf_kp_sim *sim;
+    cf_sim_kp *sim;
 } seen;
 
 static void on_note(void *user, cf_update_note kind, const char *text)
@@ -44,7 +45,7 @@ static cf_code on_confirm(void *user, const cf_update_plan *plan, cf_error *err)
     assert_non_null(
         strstr(plan->target->rel_path, "CartographerV3_6.1.0_USB_full_8kib_offset.bin"));
     unsigned completes = 0, blocks = 0, requests = 0;
-    cf_kp_sim_node_stats(s->sim, &completes, &blocks, &requests);
+    cf_sim_kp_node_stats(s->sim, &completes, &blocks, &requests);
     s->flashed_before_confirm = blocks + requests;
     if (s->answer != CF_OK)
         return cf_fail(err, s->answer, "not confirmed");
@@ -61,7 +62,7 @@ static size_t index_of(const seen *s, cf_update_note kind)
 
 static cf_code run(seen *s, cf_catalog *cat, cf_update_result *res, cf_error *err)
 {
-    cf_kp_env env = {.sim = s->sim};
+    cf_kp_env env = {.transport = cf_sim_kp_transport(s->sim)};
     cf_update_opts o = {.status = {.env = &env, .catalog = cat}, .home = "/nonexistent"};
     cf_update_events ev = {.user = s, .note = on_note, .confirm = on_confirm};
     s->count = 0;
@@ -87,7 +88,7 @@ static void test_flow(void **state)
         flash, survey);
     seen s = {.answer = CF_ERR_CANCELLED};
     cf_error err = {0};
-    assert_int_equal(cf_kp_sim_new(spec, &s.sim, &err), CF_OK);
+    assert_int_equal(cf_sim_kp_new(spec, &s.sim, &err), CF_OK);
     cf_catalog_opts copts = {.source = survey, .offline = true};
     cf_catalog *cat = NULL;
     assert_int_equal(cf_catalog_open(&copts, &cat, &err), CF_OK);
@@ -106,7 +107,7 @@ static void test_flow(void **state)
     assert_non_null(strstr(s.texts[probe], "runs CARTOGRAPHER 5.0.0 (USB)"));
     assert_non_null(strstr(s.texts[image], "the newest app image"));
     unsigned completes = 0, blocks = 0, requests = 0;
-    cf_kp_sim_node_stats(s.sim, &completes, &blocks, &requests);
+    cf_sim_kp_node_stats(s.sim, &completes, &blocks, &requests);
     assert_int_equal(requests, 0);
 
     /* yes: flashed, read back */
@@ -118,7 +119,7 @@ static void test_flow(void **state)
     assert_string_equal(res->now, "CARTOGRAPHER V3 6.1.0 (USB)");
     size_t written = index_of(&s, CF_UPN_WRITTEN), confirmed = index_of(&s, CF_UPN_CONFIRMED);
     assert_true(written < confirmed && confirmed < s.count);
-    cf_kp_sim_node_stats(s.sim, &completes, &blocks, &requests);
+    cf_sim_kp_node_stats(s.sim, &completes, &blocks, &requests);
     assert_int_equal(requests, 1);
     assert_int_equal(completes, 1);
 
@@ -128,11 +129,11 @@ static void test_flow(void **state)
     assert_false(res->flashed);
     assert_int_equal(s.confirms, 0);
     assert_true(index_of(&s, CF_UPN_NOTHING) < s.count);
-    cf_kp_sim_node_stats(s.sim, &completes, &blocks, &requests);
+    cf_sim_kp_node_stats(s.sim, &completes, &blocks, &requests);
     assert_int_equal(requests, 1);
 
     /* a probe that is not there: named, with the flag's value */
-    cf_kp_env env = {.sim = s.sim};
+    cf_kp_env env = {.transport = cf_sim_kp_transport(s.sim)};
     cf_update_opts o = {.status = {.env = &env, .catalog = cat}, .device = "9-9.9"};
     assert_int_equal(cf_update_run(&o, NULL, res, &err), CF_ERR_NOT_FOUND);
     assert_non_null(strstr(err.message, "matching 9-9.9"));
@@ -140,7 +141,7 @@ static void test_flow(void **state)
 
     free(res);
     cf_catalog_close(cat);
-    cf_kp_sim_free(s.sim);
+    cf_sim_kp_free(s.sim);
     unlink(flash);
 }
 

@@ -1,7 +1,7 @@
 /* Emulated Katapult node core (see node.h). Facts: Katapult src/command.c,
  * src/flashcmd.c, src/generic/canserial.c, src/generic/usb_cdc.c and
  * src/stm32/flash.c. */
-#include "katapult/node.h"
+#include "sim/node.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -121,6 +121,7 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
     return true;
 }
 
+#ifdef CF_SIM_FAULTS
 static cf_code parse_fault(const char *v, cf_kpn_config *cfg, cf_error *err)
 {
     static const struct {
@@ -149,6 +150,16 @@ static cf_code parse_fault(const char *v, cf_kpn_config *cfg, cf_error *err)
     cf_hint(err, "use fault=KIND@N with KIND one of lost, nack, busy, disconnect, readback");
     return CF_ERR_USAGE;
 }
+#else
+/* Fault injection is for tests: a build without the test suite refuses the key. */
+static cf_code parse_fault(const char *v, cf_kpn_config *cfg, cf_error *err)
+{
+    (void)cfg;
+    cf_fail(err, CF_ERR_USAGE, "fault injection is not in this build (fault=%.60s)", v);
+    cf_hint(err, "It comes with the test suite: build with -DCF_TESTS=ON.");
+    return CF_ERR_USAGE;
+}
+#endif
 
 static cf_code parse_option(char *opt, cf_kpn_config *cfg, cf_error *err)
 {
@@ -423,7 +434,7 @@ static void klipper_app_start(cf_kpn *n)
     size_t doff = 0, dlen = 0;
     if (!cf_image_dictionary_locate(n->flash + off, n->size - off, &doff, &dlen))
         doff = dlen = 0;
-    /* An app built for the other MCU does not run on this one (boot/boot.h). */
+    /* An app built for the other MCU does not run on this one (sim/boot.h). */
     cf_kl_ident id = {0};
     if (dlen && (cf_kl_decode_dictionary(n->flash + off + doff, dlen, "flash", &id, NULL) ||
                  strcmp(id.info.mcu, cf_kpn_mcu(n)) != 0))
@@ -550,7 +561,7 @@ static bool inspect_flash(const cf_kpn *n, uint32_t off, size_t len, cf_image_in
  * that Katapult there; then it requests Katapult, which stays in its
  * bootloader on its own link: a CAN Katapult leaves USB for the CAN bus. A
  * deployer for the other chip faults at once, as any foreign image does
- * (boot/boot.h): nothing runs. `fresh`: it was just flashed, so this
+ * (sim/boot.h): nothing runs. `fresh`: it was just flashed, so this
  * session's extent bounds it. Returns false when the app is no deployer. */
 static bool deployer_start(cf_kpn *n, uint64_t now, bool fresh)
 {
@@ -635,30 +646,44 @@ static void cmd_connect(cf_kpn *n)
     send_ack(n, CF_KP_CMD_CONNECT, p, off);
 }
 
+/* The fault armed for this SEND_BLOCK, if any: true when it answered the
+ * block instead of the node (NACK, BUSY, gone). Only builds with the test
+ * suite inject faults. */
+static bool send_block_fault(cf_kpn *n)
+{
+#ifdef CF_SIM_FAULTS
+    if (n->cfg.fault_at != n->send_blocks_dispatched)
+        return false;
+    switch (n->cfg.fault) {
+    case CF_KPN_FAULT_NACK:
+        send_frame(n, CF_KP_RESP_NACK, NULL, 0);
+        return true;
+    case CF_KPN_FAULT_BUSY:
+        send_frame(n, CF_KP_RESP_BUSY, NULL, 0);
+        return true;
+    case CF_KPN_FAULT_DISCONNECT:
+        reset_session(n);
+        n->gone_forever = true;
+        n->generation++;
+        return true;
+    case CF_KPN_FAULT_READBACK:
+        n->corrupt_pending = true;
+        return false;
+    default:
+        return false;
+    }
+#else
+    (void)n;
+    return false;
+#endif
+}
+
 static void cmd_send_block(cf_kpn *n, const uint8_t *p, size_t len, uint64_t now)
 {
+    (void)now;
     n->send_blocks_dispatched++;
-    if (n->cfg.fault_at == n->send_blocks_dispatched) {
-        switch (n->cfg.fault) {
-        case CF_KPN_FAULT_NACK:
-            send_frame(n, CF_KP_RESP_NACK, NULL, 0);
-            return;
-        case CF_KPN_FAULT_BUSY:
-            send_frame(n, CF_KP_RESP_BUSY, NULL, 0);
-            return;
-        case CF_KPN_FAULT_DISCONNECT:
-            reset_session(n);
-            n->gone_forever = true;
-            n->generation++;
-            (void)now;
-            return;
-        case CF_KPN_FAULT_READBACK:
-            n->corrupt_pending = true;
-            break;
-        default:
-            break;
-        }
-    }
+    if (send_block_fault(n))
+        return;
     if (len != 4 + BLOCK_SIZE) {
         send_frame(n, CF_KP_RESP_ERROR, NULL, 0);
         return;
@@ -805,7 +830,11 @@ static bool watch_send_block(cf_kpn *n, uint8_t byte)
         return false;
     n->match_len = 0;
     n->send_blocks_seen++;
+#ifdef CF_SIM_FAULTS
     return n->cfg.fault == CF_KPN_FAULT_LOST && n->send_blocks_seen == n->cfg.fault_at;
+#else
+    return false; /* no fault injection without the test suite */
+#endif
 }
 
 static void stream_in(cf_kpn *n, uint64_t now, const uint8_t *data, size_t len)

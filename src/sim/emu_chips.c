@@ -72,7 +72,7 @@
 
 #include "common/chipid.h"
 #include "common/chips.h"
-#include "emu/emu_internal.h"
+#include "sim/emu_internal.h"
 
 static const uint8_t dfuse_commands[] = {0x00, 0x21, 0x41, 0x92};
 

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "emu/emu_internal.h"
+#include "sim/emu_internal.h"
 
 static cf_code write_all(int fd, const uint8_t *data, size_t len, off_t off)
 {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emu/emu_internal.h"
+#include "sim/emu_internal.h"
 
 #define SPEC_FORMS                                                                                 \
     "valid items: dfu, dfu:f042, dfu:g431, dfu:f446 (a mainboard, not a probe), flash=PATH, "      \
@@ -79,6 +79,7 @@ static bool word_is(const char *s, size_t len, const char *word)
     return strlen(word) == len && memcmp(s, word, len) == 0;
 }
 
+#ifdef CF_SIM_FAULTS
 static bool parse_fault(const char *s, size_t len, cf_emu_config *cfg)
 {
     static const struct {
@@ -108,6 +109,7 @@ static bool parse_fault(const char *s, size_t len, cf_emu_config *cfg)
     }
     return false;
 }
+#endif
 
 enum {
     SEEN_CHIP = 1,
@@ -120,6 +122,120 @@ enum {
     SEEN_NOAPP = 128
 };
 
+/* Fault injection is for tests: a build without the test suite refuses the key. */
+static cf_code fault_item(const char *item, size_t len, const char *v, size_t vlen,
+                          cf_emu_config *cfg, cf_error *err)
+{
+#ifdef CF_SIM_FAULTS
+    if (!parse_fault(v, vlen, cfg)) {
+        return bad_item(err, item, len, "bad fault (KIND@N, N >= 1) in");
+    }
+    return CF_OK;
+#else
+    (void)v;
+    (void)vlen;
+    (void)cfg;
+    cf_fail(err, CF_ERR_USAGE, "--simulate: fault injection is not in this build (\"%.*s\")",
+            (int)(len > 200 ? 200 : len), item);
+    cf_hint(err, "It comes with the test suite: build with -DCF_TESTS=ON.");
+    return CF_ERR_USAGE;
+#endif
+}
+
+/* A leading "katapult..." word names the other simulator: say so. */
+static cf_code katapult_item(const char *item, size_t len, cf_error *err)
+{
+    cf_fail(err, CF_ERR_UNSUPPORTED,
+            "--simulate: \"%.*s\" is a Katapult simulation, not the STM32 DFU bootloader",
+            (int)(len > 200 ? 200 : len), item);
+    cf_hint(err, "Use --simulate=katapult-can or katapult-usb with the Katapult commands "
+                 "(flash can / flash usb), or --simulate=dfu for DFU.");
+    return CF_ERR_UNSUPPORTED;
+}
+
+/* An item without "=": the chip, or noapp. Sets *bit to what it sets. */
+static cf_code word_item(const char *item, size_t len, unsigned *bit, cf_emu_config *cfg,
+                         cf_error *err)
+{
+    *bit = SEEN_CHIP;
+    if (word_is(item, len, "dfu") || word_is(item, len, "dfu:f042")) {
+        cfg->chip = CF_EMU_CHIP_F042;
+    } else if (word_is(item, len, "dfu:g431")) {
+        cfg->chip = CF_EMU_CHIP_G431;
+    } else if (word_is(item, len, "dfu:f446")) {
+        cfg->chip = CF_EMU_CHIP_F446;
+    } else if (word_is(item, len, "noapp")) {
+        *bit = SEEN_NOAPP;
+        cfg->noapp = true;
+    } else {
+        return bad_item(err, item, len, "unknown item");
+    }
+    return CF_OK;
+}
+
+/* on|off, idle|error and the mainboard: the keys with a fixed set of values. */
+static cf_code choice_item(const char *item, size_t len, size_t klen, const char *v, size_t vlen,
+                           unsigned *bit, cf_emu_config *cfg, cf_error *err)
+{
+    if (word_is(item, klen, "timing")) {
+        *bit = SEEN_TIMING;
+        if (!word_is(v, vlen, "on") && !word_is(v, vlen, "off")) {
+            return bad_item(err, item, len, "timing must be on or off in");
+        }
+        cfg->timing = word_is(v, vlen, "on");
+    } else if (word_is(item, klen, "mainboard")) {
+        *bit = SEEN_MAINBOARD;
+        if (word_is(v, vlen, "usb")) {
+            cfg->mainboard_klipper = true;
+        } else if (word_is(v, vlen, "f446")) {
+            cfg->mainboard = true;
+            cfg->mainboard_chip = CF_EMU_CHIP_F446;
+        } else {
+            return bad_item(err, item, len, "the simulated mainboard is f446 or usb, not");
+        }
+    } else if (word_is(item, klen, "start")) {
+        *bit = SEEN_START;
+        if (!word_is(v, vlen, "idle") && !word_is(v, vlen, "error")) {
+            return bad_item(err, item, len, "start must be idle or error in");
+        }
+        cfg->start_in_error = word_is(v, vlen, "error");
+    } else {
+        return bad_item(err, item, len, "unknown item");
+    }
+    return CF_OK;
+}
+
+/* A KEY=VALUE item (eq points at its "="). Sets *bit to what it sets. */
+static cf_code key_item(const char *item, size_t len, const char *eq, unsigned *bit,
+                        cf_emu_config *cfg, cf_error *err)
+{
+    size_t klen = (size_t)(eq - item);
+    const char *v = eq + 1;
+    size_t vlen = len - klen - 1;
+    if (word_is(item, klen, "flash")) {
+        *bit = SEEN_FLASH;
+        if (vlen == 0 || vlen >= sizeof cfg->flash_path_buf || memchr(v, '\0', vlen)) {
+            return bad_item(err, item, len, "flash=PATH needs a path (under 4096 bytes) in");
+        }
+        memcpy(cfg->flash_path_buf, v, vlen);
+        cfg->flash_path_buf[vlen] = '\0';
+        cfg->flash_path = cfg->flash_path_buf;
+        return CF_OK;
+    }
+    if (word_is(item, klen, "fault")) {
+        *bit = SEEN_FAULT;
+        return fault_item(item, len, v, vlen, cfg, err);
+    }
+    if (word_is(item, klen, "appear")) {
+        *bit = SEEN_APPEAR;
+        if (!parse_seconds(v, vlen, &cfg->appear_ms)) {
+            return bad_item(err, item, len, "bad appear=SECONDS (0 to 3600) in");
+        }
+        return CF_OK;
+    }
+    return choice_item(item, len, klen, v, vlen, bit, cfg, err);
+}
+
 /* One item of the list; `first` is true for the leading item. */
 static cf_code parse_item(const char *item, size_t len, bool first, unsigned *seen,
                           cf_emu_config *cfg, cf_error *err)
@@ -129,81 +245,13 @@ static cf_code parse_item(const char *item, size_t len, bool first, unsigned *se
         return bad_item(err, item, len, "empty item in");
     }
     if (first && len >= 8 && memcmp(item, "katapult", 8) == 0 && !eq) {
-        cf_fail(err, CF_ERR_UNSUPPORTED,
-                "--simulate: \"%.*s\" is a Katapult simulation, not the STM32 DFU bootloader",
-                (int)(len > 200 ? 200 : len), item);
-        cf_hint(err, "Use --simulate=katapult-can or katapult-usb with the Katapult commands "
-                     "(flash can / flash usb), or --simulate=dfu for DFU.");
-        return CF_ERR_UNSUPPORTED;
+        return katapult_item(item, len, err);
     }
-    unsigned bit;
-    if (!eq) {
-        bit = SEEN_CHIP;
-        if (word_is(item, len, "dfu") || word_is(item, len, "dfu:f042")) {
-            cfg->chip = CF_EMU_CHIP_F042;
-        } else if (word_is(item, len, "dfu:g431")) {
-            cfg->chip = CF_EMU_CHIP_G431;
-        } else if (word_is(item, len, "dfu:f446")) {
-            cfg->chip = CF_EMU_CHIP_F446;
-        } else if (word_is(item, len, "noapp")) {
-            bit = SEEN_NOAPP;
-            cfg->noapp = true;
-        } else {
-            return bad_item(err, item, len, "unknown item");
-        }
-    } else {
-        size_t klen = (size_t)(eq - item);
-        const char *v = eq + 1;
-        size_t vlen = len - klen - 1;
-        if (word_is(item, klen, "flash")) {
-            bit = SEEN_FLASH;
-            if (vlen == 0 || vlen >= sizeof cfg->flash_path_buf || memchr(v, '\0', vlen)) {
-                return bad_item(err, item, len, "flash=PATH needs a path (under 4096 bytes) in");
-            }
-            memcpy(cfg->flash_path_buf, v, vlen);
-            cfg->flash_path_buf[vlen] = '\0';
-            cfg->flash_path = cfg->flash_path_buf;
-        } else if (word_is(item, klen, "fault")) {
-            bit = SEEN_FAULT;
-            if (!parse_fault(v, vlen, cfg)) {
-                return bad_item(err, item, len, "bad fault (KIND@N, N >= 1) in");
-            }
-        } else if (word_is(item, klen, "appear")) {
-            bit = SEEN_APPEAR;
-            if (!parse_seconds(v, vlen, &cfg->appear_ms)) {
-                return bad_item(err, item, len, "bad appear=SECONDS (0 to 3600) in");
-            }
-        } else if (word_is(item, klen, "timing")) {
-            bit = SEEN_TIMING;
-            if (word_is(v, vlen, "on")) {
-                cfg->timing = true;
-            } else if (word_is(v, vlen, "off")) {
-                cfg->timing = false;
-            } else {
-                return bad_item(err, item, len, "timing must be on or off in");
-            }
-        } else if (word_is(item, klen, "mainboard")) {
-            bit = SEEN_MAINBOARD;
-            if (word_is(v, vlen, "usb")) {
-                cfg->mainboard_klipper = true;
-            } else if (word_is(v, vlen, "f446")) {
-                cfg->mainboard = true;
-                cfg->mainboard_chip = CF_EMU_CHIP_F446;
-            } else {
-                return bad_item(err, item, len, "the simulated mainboard is f446 or usb, not");
-            }
-        } else if (word_is(item, klen, "start")) {
-            bit = SEEN_START;
-            if (word_is(v, vlen, "idle")) {
-                cfg->start_in_error = false;
-            } else if (word_is(v, vlen, "error")) {
-                cfg->start_in_error = true;
-            } else {
-                return bad_item(err, item, len, "start must be idle or error in");
-            }
-        } else {
-            return bad_item(err, item, len, "unknown item");
-        }
+    unsigned bit = 0;
+    cf_code rc =
+        eq ? key_item(item, len, eq, &bit, cfg, err) : word_item(item, len, &bit, cfg, err);
+    if (rc != CF_OK) {
+        return rc;
     }
     if (*seen & bit) {
         return bad_item(err, item, len, "repeated setting");

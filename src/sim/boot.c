@@ -1,4 +1,4 @@
-/* The boot model of boot/boot.h: vector tables, Katapult's start rule, and the
+/* The boot model of sim/boot.h: vector tables, Katapult's start rule, and the
  * app's identity from its own bytes (Klipper dictionary, USB descriptor table).
  *
  * The USB identity is read the way the firmware answers GET_DESCRIPTOR:
@@ -11,7 +11,7 @@
  * not in it: both fill it at run time from the chip's unique ID, as upper-case
  * hex (Klipper's usb_fill_serial / CONFIG_USB_SERIAL_NUMBER_CHIPID).
  */
-#include "boot/boot.h"
+#include "sim/boot.h"
 #include "common/chipid.h"
 #include "image/vectors.h"
 

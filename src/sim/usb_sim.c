@@ -1,5 +1,5 @@
 /* The simulated USB backend: the in-process STM32 bootloader emulator
- * (emu/stm32_dfu.h) behind the cf_usb_backend interface, so the DFU engine
+ * (sim/stm32_dfu.h) behind the cf_usb_backend interface, so the DFU engine
  * cannot tell it from a real probe.
  *
  * list() builds the device entry the way a host does, by parsing the
@@ -9,13 +9,13 @@
  * old handle only ever gets CF_ERR_GONE, as with libusb.
  *
  * After leave the bus does not stay empty: the probe runs what its flash
- * holds. boot/boot.h decides that once per leave (the emulator only knows the
+ * holds. sim/boot.h decides that once per leave (the emulator only knows the
  * ROM), and list_runtime() shows the result the way sysfs shows a real
  * probe's firmware: on the same port, after its boot delay, with the identity
  * the firmware's own descriptors give it. A replug puts the probe back in the
  * ROM (DFU mode) and its firmware off the bus.
  *
- * A second DFU device may share the bus (cf_usb_backend_sim_add(), e.g. a
+ * A second DFU device may share the bus (cf_sim_usb_add(), e.g. a
  * printer mainboard's STM32F446 ROM on another port): listed and opened like
  * the probe, so front ends can be shown to tell them apart.
  */
@@ -23,9 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "boot/boot.h"
+#include "sim/boot.h"
 #include "common/clock.h"
-#include "emu/stm32_dfu.h"
+#include "sim/stm32_dfu.h"
+#include "sim/app_line.h"
+#include "sim/sim.h"
 #include "usb/usb.h"
 
 /* Where the simulated probe sits on the simulated bus. */
@@ -39,7 +41,7 @@
  * CF_ERR_TIMEOUT after at most this long so tests stay fast. */
 #define SIM_NO_ANSWER_MAX_MS 50u
 
-/* The simulated chip's unique ID (boot/boot.h) is what its firmware reports as
+/* The simulated chip's unique ID (sim/boot.h) is what its firmware reports as
  * USB serial; the F042 ROM itself reports the fixed serial FFFFFFFEFFFF. */
 
 typedef struct sim_backend {
@@ -52,6 +54,7 @@ typedef struct sim_backend {
     unsigned boot_generation;
     bool noapp;             /* the probe's firmware never enumerates */
     bool klipper_mainboard; /* a mainboard running Klipper sits on SIM_EXTRA_PATH */
+    bool owns_emus;         /* cf_sim_usb_open(): emu and extra are freed with the backend */
 } sim_backend;
 
 typedef struct sim_dev {
@@ -313,15 +316,37 @@ static bool probe_entry(sim_backend *be, cf_usb_runtime_info *out)
     memset(out, 0, sizeof *out);
     out->id = u;
     snprintf(out->id.bus_path, sizeof out->id.bus_path, "%s", SIM_PATH); /* the same port */
+    return true;
+}
+
+/* The bytes the probe's app runs from (its flash from the vector table on),
+ * where its Klipper dictionary is; NULL when what runs is not the app. */
+static const uint8_t *app_code(sim_backend *be, size_t *len)
+{
     uint32_t base = 0;
     size_t size = 0;
     const uint8_t *flash = cf_emu_flash(be->emu, &base, &size);
     uint32_t entry = be->boot.boot.entry;
-    if (be->boot.boot.runs == CF_BOOT_APP && entry >= base && entry - base < size) {
-        out->sim_code = flash + (entry - base);
-        out->sim_code_len = size - (entry - base);
+    if (be->boot.boot.runs != CF_BOOT_APP || entry < base || entry - base >= size) {
+        return NULL;
     }
-    return true;
+    *len = size - (entry - base);
+    return flash + (entry - base);
+}
+
+/* The app answers identify on its port; the mainboard (and a probe that
+ * runs no app) answers nothing. */
+static cf_code sim_open_runtime_line(cf_usb_backend *be_, const char *bus_path,
+                                     struct cf_kp_stream **out, cf_error *err)
+{
+    sim_backend *be = (sim_backend *)be_;
+    cf_usb_runtime_info rt;
+    const uint8_t *code = NULL;
+    size_t len = 0;
+    if (strcmp(bus_path, SIM_PATH) == 0 && probe_entry(be, &rt)) {
+        code = app_code(be, &len);
+    }
+    return cf_sim_app_line_open(code, len, bus_path, out, err);
 }
 
 static cf_code sim_list_runtime(cf_usb_backend *be_, cf_usb_runtime_info *out, size_t cap,
@@ -344,14 +369,18 @@ static void sim_close(cf_usb_dev *dev)
     free(dev);
 }
 
-static void sim_free(cf_usb_backend *be)
+static void sim_free(cf_usb_backend *be_)
 {
+    sim_backend *be = (sim_backend *)be_;
+    if (be->owns_emus) {
+        cf_emu_free(be->emu);
+        cf_emu_free(be->extra);
+    }
     free(be);
 }
 
 static const struct cf_usb_backend_ops sim_ops = {
     .name = "simulated",
-    .simulated = true,
     .list = sim_list,
     .wait_arrival = NULL,
     .open = sim_open,
@@ -360,9 +389,10 @@ static const struct cf_usb_backend_ops sim_ops = {
     .close = sim_close,
     .free = sim_free,
     .list_runtime = sim_list_runtime,
+    .open_runtime_line = sim_open_runtime_line,
 };
 
-cf_code cf_usb_backend_sim(struct cf_emu *emu, cf_usb_backend **out, cf_error *err)
+cf_code cf_sim_usb_backend(struct cf_emu *emu, cf_usb_backend **out, cf_error *err)
 {
     *out = NULL;
     if (!emu) {
@@ -378,8 +408,7 @@ cf_code cf_usb_backend_sim(struct cf_emu *emu, cf_usb_backend **out, cf_error *e
     return CF_OK;
 }
 
-cf_code cf_usb_backend_sim_runtime(cf_usb_backend *be_, bool noapp, bool klipper_mainboard,
-                                   cf_error *err)
+cf_code cf_sim_usb_runtime(cf_usb_backend *be_, bool noapp, bool klipper_mainboard, cf_error *err)
 {
     if (!be_ || be_->ops != &sim_ops) {
         return cf_fail(err, CF_ERR_USAGE, "only the simulated USB backend has a simulated bus");
@@ -390,7 +419,7 @@ cf_code cf_usb_backend_sim_runtime(cf_usb_backend *be_, bool noapp, bool klipper
     return CF_OK;
 }
 
-cf_code cf_usb_backend_sim_add(cf_usb_backend *be_, struct cf_emu *emu, cf_error *err)
+cf_code cf_sim_usb_add(cf_usb_backend *be_, struct cf_emu *emu, cf_error *err)
 {
     if (!be_ || be_->ops != &sim_ops || !emu) {
         return cf_fail(err, CF_ERR_USAGE, "a second device needs the simulated USB backend");
@@ -401,4 +430,54 @@ cf_code cf_usb_backend_sim_add(cf_usb_backend *be_, struct cf_emu *emu, cf_error
     }
     be->extra = emu;
     return CF_OK;
+}
+
+/* The mainboard next to the probe (mainboard=CHIP): its ROM, with the probe's timing. */
+static cf_code add_mainboard(cf_usb_backend *be, const cf_emu_config *probe, cf_error *err)
+{
+    cf_emu_config mb;
+    cf_emu_config_default(&mb);
+    mb.chip = probe->mainboard_chip;
+    mb.timing = probe->timing;
+    cf_emu *emu = NULL;
+    cf_code rc = cf_emu_new(&mb, &emu, err);
+    if (rc == CF_OK)
+        rc = cf_sim_usb_add(be, emu, err);
+    if (rc != CF_OK)
+        cf_emu_free(emu);
+    return rc;
+}
+
+cf_code cf_sim_usb_open(const char *spec, cf_usb_backend **out, cf_error *err)
+{
+    *out = NULL;
+    if (spec && strncmp(spec, "katapult", 8) == 0) {
+        cf_fail(err, CF_ERR_USAGE, "--simulate=%s simulates a Katapult node, not a DFU device",
+                spec);
+        cf_hint(err, "Use --simulate=dfu (or dfu:g431) for DFU commands.");
+        return CF_ERR_USAGE;
+    }
+    cf_emu_config cfg;
+    cf_emu_config_default(&cfg);
+    cf_emu *emu = NULL;
+    cf_code rc = cf_emu_parse_spec(spec, &cfg, err);
+    if (rc == CF_OK)
+        rc = cf_emu_new(&cfg, &emu, err);
+    if (rc == CF_OK)
+        rc = cf_sim_usb_backend(emu, out, err);
+    if (rc != CF_OK) {
+        cf_emu_free(emu);
+        return rc;
+    }
+    sim_backend *be = (sim_backend *)*out;
+    be->owns_emus = true;
+    be->noapp = cfg.noapp;
+    be->klipper_mainboard = cfg.mainboard_klipper;
+    if (cfg.mainboard)
+        rc = add_mainboard(*out, &cfg, err);
+    if (rc != CF_OK) {
+        cf_usb_backend_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }

@@ -1,11 +1,11 @@
 /* What the probe runs after its ROM bootloader lets go: a model for the
  * simulated probe (--simulate=dfu), decided from the bytes its flash holds.
  *
- * Why a layer of its own: the emulator core (emu/) is the STM32 system
+ * Why apart from the emulator: its core (emu_*.c) is the STM32 system
  * bootloader and stops at the jump; judging what the jump lands in needs the
  * image layer (vector tables, Katapult's signature, the Klipper dictionary),
  * which the ROM emulator must not depend on (it is also served as a real USB
- * device in the guest tests). The simulated USB backend (usb/usb_sim.c) asks
+ * device in the guest tests). The simulated USB backend (sim/usb_sim.c) asks
  * this model what to show on the simulated bus after leave; real hardware
  * never comes here (the menu reads sysfs for run-time devices).
  *

@@ -1,5 +1,5 @@
-/* Private to src/emu: chip tables, the flash model and the emulator state.
- * Nothing outside src/emu (and its tests) includes this. */
+/* Private to the emulator (src/sim/emu_*.c): chip tables, the flash model and the emulator state.
+ * Nothing outside those files (and their tests) includes this. */
 #ifndef CF_EMU_INTERNAL_H
 #define CF_EMU_INTERNAL_H
 
@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "emu/stm32_dfu.h"
+#include "sim/stm32_dfu.h"
 
 /* DFU 1.1 states (bState). */
 enum {

@@ -22,10 +22,12 @@
 
 #include "common/clock.h"
 #include "katapult/canbits.h"
-#include "katapult/node.h"
-#include "katapult/sim_internal.h"
+#include "katapult/katapult.h"
+#include "sim/node.h"
+#include "sim/sim.h"
 
-struct cf_kp_sim {
+struct cf_sim_kp {
+    cf_kp_transport base; /* first: the node's buses as a Katapult transport */
     cf_kpn_config cfg;
     cf_kpn *node;
     pthread_t thread;
@@ -53,8 +55,10 @@ struct cf_kp_sim {
     int mb_master;
     char mb_pty[64];
     speed_t mb_speed;
-    cf_kp_sim_mainboard mb; /* its record */
+    cf_sim_kp_mainboard mb; /* its record */
 };
+
+static const struct cf_kp_transport_ops sim_ops; /* below: the node's buses as a transport */
 
 /* The mainboard's identity, as Klipper builds for an STM32F446 enumerate
  * (Klipper's src/generic/usb_cdc.c: 1d50:614e, manufacturer "Klipper", product
@@ -64,13 +68,13 @@ struct cf_kp_sim {
 #define MB_PRODUCT "stm32f446xx"
 #define MB_SERIAL "33003A000851333034373738"
 
-bool cf_kp_spec_is_katapult(const char *spec)
+bool cf_sim_spec_is_katapult(const char *spec)
 {
     return spec && strncmp(spec, "katapult-", 9) == 0;
 }
 
 /* The link the node talks on now (a deployer it ran may have changed it). */
-static cf_kpn_link node_link(cf_kp_sim *s)
+static cf_kpn_link node_link(cf_sim_kp *s)
 {
     pthread_mutex_lock(&s->mu);
     cf_kpn_link l = cf_kpn_get_link(s->node);
@@ -78,15 +82,15 @@ static cf_kpn_link node_link(cf_kp_sim *s)
     return l;
 }
 
-bool cf_kp_sim_is_can(const cf_kp_sim *sim)
+bool cf_sim_kp_is_can(const cf_sim_kp *sim)
 {
-    return node_link((cf_kp_sim *)sim) == CF_KPN_CAN;
+    return node_link((cf_sim_kp *)sim) == CF_KPN_CAN;
 }
 
-bool cf_kp_spec_has_usb(const char *spec)
+bool cf_sim_spec_has_usb(const char *spec)
 {
     cf_kpn_config cfg;
-    if (!cf_kp_spec_is_katapult(spec) || cf_kpn_parse_spec(spec, &cfg, NULL) != CF_OK)
+    if (!cf_sim_spec_is_katapult(spec) || cf_kpn_parse_spec(spec, &cfg, NULL) != CF_OK)
         return false;
     return cfg.link == CF_KPN_USB || cfg.mainboard_usb;
 }
@@ -99,7 +103,7 @@ bool cf_kp_spec_has_usb(const char *spec)
  * the previous frame at once: it starts when the bus became free, not when
  * this thread woke up — otherwise every wake-up's latency (tens of us) would
  * be added to every frame and the bus would look up to 50% slower than it is. */
-static void bus_transmit(cf_kp_sim *s, uint32_t id, const uint8_t *data, uint8_t dlc, bool queued)
+static void bus_transmit(cf_sim_kp *s, uint32_t id, const uint8_t *data, uint8_t dlc, bool queued)
 {
     unsigned bits = cf_can_frame_bits(id, data, dlc);
     uint64_t now = cf_now_ns();
@@ -112,7 +116,7 @@ static void bus_transmit(cf_kp_sim *s, uint32_t id, const uint8_t *data, uint8_t
     cf_sleep_until_ns(s->bus_free_at);
 }
 
-static void can_deliver_to_hosts(cf_kp_sim *s, int except, const struct can_frame *f)
+static void can_deliver_to_hosts(cf_sim_kp *s, int except, const struct can_frame *f)
 {
     pthread_mutex_lock(&s->mu);
     for (size_t i = 0; i < s->nfds; i++)
@@ -121,7 +125,7 @@ static void can_deliver_to_hosts(cf_kp_sim *s, int except, const struct can_fram
     pthread_mutex_unlock(&s->mu);
 }
 
-static void can_node_output(cf_kp_sim *s)
+static void can_node_output(cf_sim_kp *s)
 {
     pthread_mutex_lock(&s->mu);
     uint64_t busy = cf_kpn_take_busy_ns(s->node);
@@ -145,7 +149,7 @@ static void can_node_output(cf_kp_sim *s)
     }
 }
 
-static void can_step(cf_kp_sim *s)
+static void can_step(cf_sim_kp *s)
 {
     struct pollfd p[8];
     pthread_mutex_lock(&s->mu);
@@ -187,7 +191,7 @@ static void can_step(cf_kp_sim *s)
 
 /* ---- USB (pty) ---- */
 
-static void usb_close_port(cf_kp_sim *s)
+static void usb_close_port(cf_sim_kp *s)
 {
     pthread_mutex_lock(&s->mu);
     if (s->master >= 0)
@@ -221,7 +225,7 @@ static int open_pty(char *name, size_t cap)
     return m;
 }
 
-static void usb_open_port(cf_kp_sim *s)
+static void usb_open_port(cf_sim_kp *s)
 {
     char name[64];
     int m = open_pty(name, sizeof(name));
@@ -254,7 +258,7 @@ static uint32_t speed_value(speed_t sp)
     }
 }
 
-static void usb_step(cf_kp_sim *s)
+static void usb_step(cf_sim_kp *s)
 {
     uint64_t now = cf_now_ns();
     pthread_mutex_lock(&s->mu);
@@ -322,7 +326,7 @@ static void usb_step(cf_kp_sim *s)
 }
 
 /* The mainboard takes whatever comes and records it; it never answers. */
-static void mainboard_step(cf_kp_sim *s)
+static void mainboard_step(cf_sim_kp *s)
 {
     struct termios t;
     if (tcgetattr(s->mb_master, &t) == 0 && cfgetospeed(&t) != s->mb_speed) {
@@ -344,7 +348,7 @@ static void mainboard_step(cf_kp_sim *s)
 
 static void *sim_main(void *arg)
 {
-    cf_kp_sim *s = arg;
+    cf_sim_kp *s = arg;
     /* Bit times are ~1 us: the default 50 us timer slack would dominate. */
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     for (;;) {
@@ -363,12 +367,13 @@ static void *sim_main(void *arg)
     return NULL;
 }
 
-cf_code cf_kp_sim_new(const char *spec, cf_kp_sim **out, cf_error *err)
+cf_code cf_sim_kp_new(const char *spec, cf_sim_kp **out, cf_error *err)
 {
     *out = NULL;
-    cf_kp_sim *s = calloc(1, sizeof(*s));
+    cf_sim_kp *s = calloc(1, sizeof(*s));
     if (!s)
         return cf_fail(err, CF_ERR_NOMEM, "out of memory");
+    s->base.ops = &sim_ops;
     s->master = -1;
     s->mb_master = -1;
     pthread_mutex_init(&s->mu, NULL);
@@ -386,12 +391,12 @@ cf_code cf_kp_sim_new(const char *spec, cf_kp_sim **out, cf_error *err)
         snprintf(s->mb.tty, sizeof(s->mb.tty), "%s", s->mb_pty);
     }
     if (rc) {
-        cf_kp_sim_free(s);
+        cf_sim_kp_free(s);
         return rc;
     }
     s->gen_seen = cf_kpn_generation(s->node);
     if (pthread_create(&s->thread, NULL, sim_main, s) != 0) {
-        cf_kp_sim_free(s);
+        cf_sim_kp_free(s);
         return cf_fail(err, CF_ERR_IO, "cannot start the simulator thread");
     }
     s->running = true;
@@ -402,7 +407,7 @@ cf_code cf_kp_sim_new(const char *spec, cf_kp_sim **out, cf_error *err)
 /* record=PATH: what the node was asked, one "name=N" per line, so a CLI
  * test can tell from the simulator's own account whether e.g. a bootloader
  * request was sent. */
-static void write_record(cf_kp_sim *s)
+static void write_record(cf_sim_kp *s)
 {
     if (!s->cfg.record_path || !s->node)
         return;
@@ -420,7 +425,7 @@ static void write_record(cf_kp_sim *s)
     fclose(f);
 }
 
-void cf_kp_sim_free(cf_kp_sim *s)
+void cf_sim_kp_free(cf_sim_kp *s)
 {
     if (!s)
         return;
@@ -443,8 +448,9 @@ void cf_kp_sim_free(cf_kp_sim *s)
     free(s);
 }
 
-cf_code cf_kp_sim_can_open(cf_kp_sim *s, const char *ifname, cf_kp_can **out, cf_error *err)
+static cf_code sim_can_open(cf_kp_transport *t, const char *ifname, cf_kp_can **out, cf_error *err)
 {
+    cf_sim_kp *s = (cf_sim_kp *)t;
     if (node_link(s) != CF_KPN_CAN) {
         cf_fail(err, CF_ERR_UNSUPPORTED, "the simulated probe is on USB, not CAN");
         cf_hint(err, "use --simulate=katapult-can for CAN");
@@ -475,7 +481,8 @@ cf_code cf_kp_sim_can_open(cf_kp_sim *s, const char *ifname, cf_kp_can **out, cf
     return cf_kp_can_from_fd(sv[0], name, out, err);
 }
 
-size_t cf_kp_sim_usb_list(cf_kp_sim *s, cf_kp_usb_dev *devs, size_t cap)
+/* The node (on USB) and the mainboard as sysfs would show them. */
+static size_t usb_list(cf_sim_kp *s, cf_kp_usb_dev *devs, size_t cap)
 {
     size_t n = 0;
     if (cap > 0 && s->mb_master >= 0) { /* first on the bus, as a hub's port 2 would be */
@@ -516,7 +523,72 @@ size_t cf_kp_sim_usb_list(cf_kp_sim *s, cf_kp_usb_dev *devs, size_t cap)
     return n;
 }
 
-size_t cf_kp_sim_flash_copy(cf_kp_sim *s, uint8_t *buf, size_t cap, uint32_t *base)
+static cf_code sim_usb_list(cf_kp_transport *t, const char *sysfs_root, cf_kp_usb_dev *devs,
+                            size_t cap, size_t *count, cf_error *err)
+{
+    (void)sysfs_root; /* the simulated bus is not in any sysfs */
+    (void)err;
+    *count = usb_list((cf_sim_kp *)t, devs, cap);
+    return CF_OK;
+}
+
+static cf_code sim_can_info(cf_kp_transport *t, const char *ifname, cf_kp_canlink *out,
+                            cf_error *err)
+{
+    (void)ifname; /* every interface name reaches the one simulated bus */
+    cf_sim_kp *s = (cf_sim_kp *)t;
+    memset(out, 0, sizeof(*out));
+    if (node_link(s) != CF_KPN_CAN)
+        return cf_fail(err, CF_ERR_UNSUPPORTED, "the simulated probe is on USB, not CAN");
+    out->up = true;
+    snprintf(out->kind, sizeof(out->kind), "can");
+    out->has_bitrate = true;
+    out->bitrate = s->cfg.bitrate;
+    out->has_state = true;
+    return CF_OK;
+}
+
+static size_t sim_can_interfaces(cf_kp_transport *t, char names[][CF_KP_IFNAME_MAX], size_t cap)
+{
+    if (cap == 0 || node_link((cf_sim_kp *)t) != CF_KPN_CAN)
+        return 0;
+    snprintf(names[0], CF_KP_IFNAME_MAX, "can0");
+    return 1;
+}
+
+static bool sim_probe_may_be_on(cf_kp_transport *t, cf_iface link)
+{
+    bool can = node_link((cf_sim_kp *)t) == CF_KPN_CAN;
+    return link == CF_IFACE_CAN ? can : !can;
+}
+
+static void sim_free(cf_kp_transport *t)
+{
+    cf_sim_kp_free((cf_sim_kp *)t);
+}
+
+static const struct cf_kp_transport_ops sim_ops = {
+    .name = "simulated",
+    .machine = false,
+    .can_open = sim_can_open,
+    .can_info = sim_can_info,
+    .can_interfaces = sim_can_interfaces,
+    .usb_list = sim_usb_list,
+    .probe_may_be_on = sim_probe_may_be_on,
+    .free = sim_free,
+};
+
+cf_kp_transport *cf_sim_kp_transport(cf_sim_kp *sim)
+{
+    return sim ? &sim->base : NULL;
+}
+
+cf_sim_kp *cf_sim_kp_of(cf_kp_transport *t)
+{
+    return t && t->ops == &sim_ops ? (cf_sim_kp *)t : NULL;
+}
+
+size_t cf_sim_kp_flash_copy(cf_sim_kp *s, uint8_t *buf, size_t cap, uint32_t *base)
 {
     pthread_mutex_lock(&s->mu);
     size_t size;
@@ -527,17 +599,17 @@ size_t cf_kp_sim_flash_copy(cf_kp_sim *s, uint8_t *buf, size_t cap, uint32_t *ba
     return n;
 }
 
-const char *cf_kp_sim_uuid(cf_kp_sim *s)
+const char *cf_sim_kp_uuid(cf_sim_kp *s)
 {
     return cf_kpn_uuid_hex(s->node);
 }
 
-uint32_t cf_kp_sim_bitrate(cf_kp_sim *s)
+uint32_t cf_sim_kp_bitrate(cf_sim_kp *s)
 {
     return s->cfg.bitrate;
 }
 
-void cf_kp_sim_bus_stats(cf_kp_sim *s, unsigned long *frames, unsigned long long *bits,
+void cf_sim_kp_bus_stats(cf_sim_kp *s, unsigned long *frames, unsigned long long *bits,
                          uint64_t *busy)
 {
     pthread_mutex_lock(&s->mu);
@@ -550,7 +622,7 @@ void cf_kp_sim_bus_stats(cf_kp_sim *s, unsigned long *frames, unsigned long long
     pthread_mutex_unlock(&s->mu);
 }
 
-void cf_kp_sim_node_stats(cf_kp_sim *s, unsigned *completes, unsigned *blocks_written,
+void cf_sim_kp_node_stats(cf_sim_kp *s, unsigned *completes, unsigned *blocks_written,
                           unsigned *bootloader_requests)
 {
     cf_kpn_stats st;
@@ -565,14 +637,14 @@ void cf_kp_sim_node_stats(cf_kp_sim *s, unsigned *completes, unsigned *blocks_wr
         *bootloader_requests = st.bootloader_requests;
 }
 
-void cf_kp_sim_mainboard_record(cf_kp_sim *s, cf_kp_sim_mainboard *out)
+void cf_sim_kp_mainboard_record(cf_sim_kp *s, cf_sim_kp_mainboard *out)
 {
     pthread_mutex_lock(&s->mu);
     *out = s->mb;
     pthread_mutex_unlock(&s->mu);
 }
 
-bool cf_kp_sim_has_mainboard(const cf_kp_sim *s)
+bool cf_sim_kp_has_mainboard(const cf_sim_kp *s)
 {
     return s->mb_master >= 0;
 }

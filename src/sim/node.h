@@ -70,7 +70,7 @@ typedef struct cf_kpn_config {
     bool timing;         /* model flash erase/program time (reported by cf_kpn_busy_ns) */
     uint32_t bitrate;    /* CAN bitrate the node was built for (bus model), default 1000000 */
     uint8_t uid[12];     /* chip unique ID: USB serial and CAN UUID derive from it */
-    /* Not the node: the in-process host (sim.c) also puts a printer mainboard
+    /* Not the node: the in-process host (kp_sim.c) also puts a printer mainboard
      * running Klipper on USB (1d50:614e, "Klipper", "stm32f446xx"), which
      * records whatever it receives and answers nothing ("mainboard=usb"). */
     bool mainboard_usb;

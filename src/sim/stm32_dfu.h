@@ -1,6 +1,6 @@
 /* Emulator of the STM32 system-memory bootloader's DFU interface (ST DfuSe).
  *
- * One core, two hosts: usb/usb_sim.c calls it in-process behind --simulate,
+ * One core, two hosts: sim/usb_sim.c calls it in-process behind --simulate,
  * and tests/guest's USB/IP device server serves it as a real USB device. It has no
  * libusb or kernel dependency: it answers SETUP packets and owns a flash model.
  *
@@ -139,7 +139,7 @@ const char *cf_emu_chip_name(cf_emu_chip chip); /* "stm32f042x6", "stm32g431xx",
 /* After leave the ROM is done: it jumped through the vector table at the jump
  * address at this cf_now_ns() time (0 while it has not left). What the chip
  * runs from there is not the ROM's business and not modelled here (no image
- * knowledge in the emulator): boot/boot.h decides it from cf_emu_flash(), and
+ * knowledge in the emulator): sim/boot.h decides it from cf_emu_flash(), and
  * the simulated USB backend shows the result. */
 uint64_t cf_emu_left_ns(const cf_emu *emu);
 cf_emu_chip cf_emu_chip_of(const cf_emu *emu);
