@@ -109,22 +109,26 @@ static cf_code command(cf_dfu *dfu, const uint8_t *cmd, uint16_t len, const char
     return poll_until_done(dfu, true, what, op, addr, err);
 }
 
+/* A DfuSe command that names an address: its code byte, then the address
+ * (32-bit little-endian). */
+static cf_code address_command(cf_dfu *dfu, uint8_t code, uint32_t addr, const char *what,
+                               const char *op, cf_error *err)
+{
+    if (!is_dfuse(dfu, op, err))
+        return CF_ERR_UNSUPPORTED;
+    uint8_t cmd[5] = {code};
+    put_le32(cmd + 1, addr);
+    return command(dfu, cmd, sizeof(cmd), what, op, addr, err);
+}
+
 cf_code cf_dfuse_set_address(cf_dfu *dfu, uint32_t addr, cf_error *err)
 {
-    if (!is_dfuse(dfu, "set address", err))
-        return CF_ERR_UNSUPPORTED;
-    uint8_t cmd[5] = {CMD_SET_ADDRESS};
-    put_le32(cmd + 1, addr);
-    return command(dfu, cmd, sizeof(cmd), "SET_ADDRESS", "set address", addr, err);
+    return address_command(dfu, CMD_SET_ADDRESS, addr, "SET_ADDRESS", "set address", err);
 }
 
 cf_code cf_dfuse_erase_page(cf_dfu *dfu, uint32_t addr, cf_error *err)
 {
-    if (!is_dfuse(dfu, "page erase", err))
-        return CF_ERR_UNSUPPORTED;
-    uint8_t cmd[5] = {CMD_ERASE};
-    put_le32(cmd + 1, addr);
-    return command(dfu, cmd, sizeof(cmd), "ERASE_PAGE", "page erase", addr, err);
+    return address_command(dfu, CMD_ERASE, addr, "ERASE_PAGE", "page erase", err);
 }
 
 cf_code cf_dfuse_mass_erase(cf_dfu *dfu, cf_error *err)

@@ -140,22 +140,12 @@ cf_code cf_kp_cmd(cf_kp_session *ss, uint8_t cmd, const uint8_t *payload, size_t
         rc = await_answer(ss, cmd, payload, len, timeout, reply, cap, reply_len, &last, err);
         if (rc)
             return rc;
-        switch (last) {
-        case TRY_OK:
+        if (last == TRY_OK)
             return CF_OK;
-        case TRY_NACK:
-            ss->nacks++;
-            break;
-        case TRY_ERROR:
-            ss->errors++;
-            break;
-        case TRY_BUSY:
-            ss->busy++;
-            break;
-        case TRY_TIMEOUT:
-            ss->timeouts++;
-            break;
-        }
+        ss->nacks += last == TRY_NACK;
+        ss->errors += last == TRY_ERROR;
+        ss->busy += last == TRY_BUSY;
+        ss->timeouts += last == TRY_TIMEOUT;
     }
     const char *name = cf_kp_code_name(cmd);
     switch (last) {
