@@ -74,22 +74,31 @@ static const char *mcu_of_probe(const char *probe_version)
     return NULL;
 }
 
-static cf_image_kind kind_of_process(const char *process)
+/* A word of the manifest and what it stands for. */
+typedef struct word_value {
+    const char *word;
+    int value;
+} word_value;
+
+/* The value of `word` (in any case) in map, or `none`. */
+static int value_of(const word_value *map, size_t n, const char *word, int none)
 {
-    if (strcasecmp(process, "DFU") == 0)
-        return CF_KIND_COMBINED;
-    if (strcasecmp(process, "Update") == 0)
-        return CF_KIND_APP;
-    return CF_KIND_UNKNOWN;
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(word, map[i].word) == 0)
+            return map[i].value;
+    return none;
 }
 
-static cf_iface iface_of_protocol(const char *p)
+static cf_image_kind kind_of_process(const char *process)
 {
-    if (strcasecmp(p, "CAN") == 0)
-        return CF_IFACE_CAN;
-    if (strcasecmp(p, "USB") == 0)
-        return CF_IFACE_USB;
-    return CF_IFACE_UNKNOWN;
+    static const word_value map[] = {{"DFU", CF_KIND_COMBINED}, {"Update", CF_KIND_APP}};
+    return (cf_image_kind)value_of(map, 2, process, CF_KIND_UNKNOWN);
+}
+
+static cf_iface iface_of_protocol(const char *protocol)
+{
+    static const word_value map[] = {{"CAN", CF_IFACE_CAN}, {"USB", CF_IFACE_USB}};
+    return (cf_iface)value_of(map, 2, protocol, CF_IFACE_UNKNOWN);
 }
 
 /* Loads the bytes as an image, placing a raw binary where its vectors say it

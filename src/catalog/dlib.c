@@ -47,35 +47,21 @@ typedef struct dlib {
     char problem[400]; /* dlerror() of the failed load */
 } dlib;
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-static dlib curl_lib = {
-    .name = "libcurl",
-    .soname = CF_SONAME_CURL,
-    .package = CF_DEBPKG_CURL,
-    .needed_for = "to download firmware and to ask Moonraker whether a print is running",
-    .syms = curl_syms,
-    .nsyms = COUNT(curl_syms),
-    .once = PTHREAD_ONCE_INIT,
-};
-static dlib archive_lib = {
-    .name = "libarchive",
-    .soname = CF_SONAME_ARCHIVE,
-    .package = CF_DEBPKG_ARCHIVE,
-    .needed_for = "to unpack downloaded firmware",
-    .syms = archive_syms,
-    .nsyms = COUNT(archive_syms),
-    .once = PTHREAD_ONCE_INIT,
-};
-static dlib crypto_lib = {
-    .name = "libcrypto",
-    .soname = CF_SONAME_CRYPTO,
-    .package = CF_DEBPKG_CRYPTO,
-    .needed_for = "to compute the sha256 of firmware in the catalogue",
-    .syms = crypto_syms,
-    .nsyms = COUNT(crypto_syms),
-    .once = PTHREAD_ONCE_INIT,
-};
-#undef COUNT
+/* One library's record: KEY picks its CF_SONAME_KEY and CF_DEBPKG_KEY. */
+#define CF_DLIB_LIB(lib_name, KEY, why, sym_table)                                                 \
+    {                                                                                              \
+        .name = lib_name, .soname = CF_SONAME_##KEY, .package = CF_DEBPKG_##KEY,                   \
+        .needed_for = why, .syms = sym_table, .nsyms = sizeof(sym_table) / sizeof((sym_table)[0]), \
+        .once = PTHREAD_ONCE_INIT,                                                                 \
+    }
+static dlib curl_lib =
+    CF_DLIB_LIB("libcurl", CURL,
+                "to download firmware and to ask Moonraker whether a print is running", curl_syms);
+static dlib archive_lib =
+    CF_DLIB_LIB("libarchive", ARCHIVE, "to unpack downloaded firmware", archive_syms);
+static dlib crypto_lib = CF_DLIB_LIB(
+    "libcrypto", CRYPTO, "to compute the sha256 of firmware in the catalogue", crypto_syms);
+#undef CF_DLIB_LIB
 
 static void dlib_open(dlib *lib)
 {
@@ -120,38 +106,22 @@ static cf_code dlib_result(const dlib *lib, cf_error *err)
     return rc;
 }
 
-static void open_curl(void)
-{
-    dlib_open(&curl_lib);
-}
-
-static void open_archive(void)
-{
-    dlib_open(&archive_lib);
-}
-
-static void open_crypto(void)
-{
-    dlib_open(&crypto_lib);
-}
-
-cf_code cf_dlib_curl(cf_error *err)
-{
-    pthread_once(&curl_lib.once, open_curl);
-    return dlib_result(&curl_lib, err);
-}
-
-cf_code cf_dlib_archive(cf_error *err)
-{
-    pthread_once(&archive_lib.once, open_archive);
-    return dlib_result(&archive_lib, err);
-}
-
-cf_code cf_dlib_crypto(cf_error *err)
-{
-    pthread_once(&crypto_lib.once, open_crypto);
-    return dlib_result(&crypto_lib, err);
-}
+/* cf_dlib_<lib>(): the library's first use loads it, once (pthread_once
+ * runs a function without arguments, hence open_<lib>). */
+#define CF_DLIB_LOADER(lib)                                                                        \
+    static void open_##lib(void)                                                                   \
+    {                                                                                              \
+        dlib_open(&lib##_lib);                                                                     \
+    }                                                                                              \
+    cf_code cf_dlib_##lib(cf_error *err)                                                           \
+    {                                                                                              \
+        pthread_once(&lib##_lib.once, open_##lib);                                                 \
+        return dlib_result(&lib##_lib, err);                                                       \
+    }
+CF_DLIB_LOADER(curl)
+CF_DLIB_LOADER(archive)
+CF_DLIB_LOADER(crypto)
+#undef CF_DLIB_LOADER
 
 bool cf_dlib_test_soname(const char *name, const char *soname)
 {

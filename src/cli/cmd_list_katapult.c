@@ -23,34 +23,6 @@ static const char *mode_word(cf_kp_app app)
                                       : "unknown";
 }
 
-/* CAN interfaces (ARPHRD_CAN = 280) named in /sys/class/net. */
-static size_t can_interfaces(char names[][32], size_t cap)
-{
-    size_t n = 0;
-    DIR *d = opendir("/sys/class/net");
-    if (!d)
-        return 0;
-    struct dirent *de;
-    while ((de = readdir(d)) && n < cap) {
-        if (de->d_name[0] == '.' || strlen(de->d_name) >= 32)
-            continue;
-        char p[300], type[16] = "";
-        snprintf(p, sizeof(p), "/sys/class/net/%s/type", de->d_name);
-        FILE *f = fopen(p, "r");
-        if (!f)
-            continue;
-        if (!fgets(type, sizeof(type), f))
-            type[0] = 0;
-        fclose(f);
-        if (atoi(type) == 280) {
-            memcpy(names[n], de->d_name, strlen(de->d_name) + 1); /* length checked above */
-            n++;
-        }
-    }
-    closedir(d);
-    return n;
-}
-
 static void list_usb(const cf_kp_env *env, json_t *json)
 {
     cf_kp_usb_dev devs[16];
@@ -212,7 +184,7 @@ void cf_list_katapult(const cf_front *cli, struct json_t *json)
     }
     list_usb(&env, json);
     char names[8][32];
-    size_t n = can_interfaces(names, 8);
+    size_t n = cf_kp_env_can_interfaces(&env, names, 8);
     if (!n && !json)
         printf("No CAN interfaces.\n");
     for (size_t i = 0; i < n; i++)

@@ -27,10 +27,10 @@ cf_code cf_write_file_new(const char *path, const void *data, size_t size, cf_er
  * regular file at path is refused. */
 cf_code cf_open_append_nofollow(const char *path, int *fd_out, cf_error *err);
 
-/* mkdir -p with the given mode for created folders. */
 /* True when paths a and b name the same file (links resolved). */
 bool cf_same_path(const char *a, const char *b);
 
+/* mkdir -p with the given mode for created folders. */
 cf_code cf_mkdirs(const char *path, unsigned mode, cf_error *err);
 
 /* XDG base folders for cartoflash: "$XDG_<KIND>_HOME/cartoflash", falling back to

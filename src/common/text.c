@@ -34,3 +34,11 @@ const char *cf_next_line(const char *text, size_t len, size_t *pos, size_t *n)
     *pos += *n + 1;
     return line;
 }
+
+const char *cf_next_line_crlf(const char *text, size_t len, size_t *pos, size_t *n)
+{
+    const char *line = cf_next_line(text, len, pos, n);
+    if (line && *n && line[*n - 1] == '\r')
+        (*n)--;
+    return line;
+}

@@ -109,22 +109,26 @@ static cf_code command(cf_dfu *dfu, const uint8_t *cmd, uint16_t len, const char
     return poll_until_done(dfu, true, what, op, addr, err);
 }
 
+/* A DfuSe command that names an address: its code byte, then the address
+ * (32-bit little-endian). */
+static cf_code address_command(cf_dfu *dfu, uint8_t code, uint32_t addr, const char *what,
+                               const char *op, cf_error *err)
+{
+    if (!is_dfuse(dfu, op, err))
+        return CF_ERR_UNSUPPORTED;
+    uint8_t cmd[5] = {code};
+    put_le32(cmd + 1, addr);
+    return command(dfu, cmd, sizeof(cmd), what, op, addr, err);
+}
+
 cf_code cf_dfuse_set_address(cf_dfu *dfu, uint32_t addr, cf_error *err)
 {
-    if (!is_dfuse(dfu, "set address", err))
-        return CF_ERR_UNSUPPORTED;
-    uint8_t cmd[5] = {CMD_SET_ADDRESS};
-    put_le32(cmd + 1, addr);
-    return command(dfu, cmd, sizeof(cmd), "SET_ADDRESS", "set address", addr, err);
+    return address_command(dfu, CMD_SET_ADDRESS, addr, "SET_ADDRESS", "set address", err);
 }
 
 cf_code cf_dfuse_erase_page(cf_dfu *dfu, uint32_t addr, cf_error *err)
 {
-    if (!is_dfuse(dfu, "page erase", err))
-        return CF_ERR_UNSUPPORTED;
-    uint8_t cmd[5] = {CMD_ERASE};
-    put_le32(cmd + 1, addr);
-    return command(dfu, cmd, sizeof(cmd), "ERASE_PAGE", "page erase", addr, err);
+    return address_command(dfu, CMD_ERASE, addr, "ERASE_PAGE", "page erase", err);
 }
 
 cf_code cf_dfuse_mass_erase(cf_dfu *dfu, cf_error *err)
@@ -194,27 +198,6 @@ static bool chunks_next(chunk_iter *it)
     return true;
 }
 
-cf_code cf_dfuse_write(cf_dfu *dfu, uint32_t addr, const uint8_t *data, size_t len,
-                       cf_dfu_progress_fn progress, void *user, cf_error *err)
-{
-    if (!is_dfuse(dfu, "write", err))
-        return CF_ERR_UNSUPPORTED;
-    if (len > (uint64_t)UINT32_MAX + 1 - addr)
-        return cf_fail(err, CF_ERR_USAGE, "write of %zu bytes at 0x%08x runs past 4 GiB", len,
-                       (unsigned)addr);
-    chunk_iter it;
-    for (chunks_begin(&it, addr, len, dfu->transfer_size); chunks_next(&it);) {
-        cf_code rc = it.set_address ? cf_dfuse_set_address(dfu, it.at, err) : CF_OK;
-        if (rc == CF_OK)
-            rc = write_block(dfu, (uint16_t)it.block, it.at, data + it.off, it.n, err);
-        if (rc != CF_OK)
-            return rc;
-        if (progress)
-            progress(user, it.off + it.n, len);
-    }
-    return CF_OK;
-}
-
 /* ---- read ---- */
 
 /* ABORT, then GETSTATUS must show dfuIDLE/OK (UPLOAD needs dfuIDLE). */
@@ -235,16 +218,22 @@ static cf_code abort_to_idle(cf_dfu *dfu, const char *op, uint32_t addr, cf_erro
     return CF_OK;
 }
 
-/* Set Address, then back to dfuIDLE so UPLOAD is allowed. */
-static cf_code point_for_upload(cf_dfu *dfu, uint32_t at, cf_error *err)
+/* Set Address to `at` from any state: it is a DNLOAD, refused in
+ * dfuUPLOAD-IDLE (mid-read) and the like, so such a state is left first. */
+static cf_code set_address_anywhere(cf_dfu *dfu, const char *op, uint32_t at, cf_error *err)
 {
-    /* Set Address is a DNLOAD, refused in dfuUPLOAD-IDLE (mid-read): idle first. */
     if (dfu->state != CF_DFU_IDLE && dfu->state != CF_DFU_DNLOAD_IDLE) {
-        cf_code rc = abort_to_idle(dfu, "read", at, err);
+        cf_code rc = abort_to_idle(dfu, op, at, err);
         if (rc != CF_OK)
             return rc;
     }
-    cf_code rc = cf_dfuse_set_address(dfu, at, err);
+    return cf_dfuse_set_address(dfu, at, err);
+}
+
+/* Set Address, then back to dfuIDLE so UPLOAD is allowed. */
+static cf_code point_for_upload(cf_dfu *dfu, uint32_t at, cf_error *err)
+{
+    cf_code rc = set_address_anywhere(dfu, "read", at, err);
     if (rc != CF_OK)
         return rc;
     return abort_to_idle(dfu, "read", at, err);
@@ -267,29 +256,68 @@ static cf_code upload_block(cf_dfu *dfu, uint16_t block, uint32_t at, uint8_t *o
     return CF_OK;
 }
 
-cf_code cf_dfuse_read(cf_dfu *dfu, uint32_t addr, uint8_t *out, size_t len,
-                      cf_dfu_progress_fn progress, void *user, cf_error *err)
+/* ---- transfers: write and read ---- */
+
+/* A read or write of len bytes at addr: DfuSe only, and not past 4 GiB. */
+static cf_code check_transfer(cf_dfu *dfu, const char *op, uint32_t addr, size_t len, cf_error *err)
 {
-    if (!is_dfuse(dfu, "read", err))
+    if (!is_dfuse(dfu, op, err))
         return CF_ERR_UNSUPPORTED;
     if (len > (uint64_t)UINT32_MAX + 1 - addr)
-        return cf_fail(err, CF_ERR_USAGE, "read of %zu bytes at 0x%08x runs past 4 GiB", len,
+        return cf_fail(err, CF_ERR_USAGE, "%s of %zu bytes at 0x%08x runs past 4 GiB", op, len,
                        (unsigned)addr);
-    if (dfu->state != CF_DFU_IDLE) {
-        cf_code rc = abort_to_idle(dfu, "read", addr, err);
-        if (rc != CF_OK)
-            return rc;
+    return CF_OK;
+}
+
+/* One block of a transfer, after its Set Address when one is due: read
+ * into out when it is given, else written from data. */
+static cf_code transfer_block(cf_dfu *dfu, const chunk_iter *it, const uint8_t *data, uint8_t *out,
+                              cf_error *err)
+{
+    uint16_t block = (uint16_t)it->block;
+    if (out) {
+        cf_code rc = it->set_address ? point_for_upload(dfu, it->at, err) : CF_OK;
+        return rc != CF_OK ? rc : upload_block(dfu, block, it->at, out + it->off, it->n, err);
     }
+    cf_code rc = it->set_address ? cf_dfuse_set_address(dfu, it->at, err) : CF_OK;
+    return rc != CF_OK ? rc : write_block(dfu, block, it->at, data + it->off, it->n, err);
+}
+
+/* Every block of a transfer of len bytes at addr, in order, with progress
+ * after each. */
+static cf_code transfer(cf_dfu *dfu, uint32_t addr, const uint8_t *data, uint8_t *out, size_t len,
+                        cf_dfu_progress_fn progress, void *user, cf_error *err)
+{
     chunk_iter it;
     for (chunks_begin(&it, addr, len, dfu->transfer_size); chunks_next(&it);) {
-        cf_code rc = it.set_address ? point_for_upload(dfu, it.at, err) : CF_OK;
-        if (rc == CF_OK)
-            rc = upload_block(dfu, (uint16_t)it.block, it.at, out + it.off, it.n, err);
+        cf_code rc = transfer_block(dfu, &it, data, out, err);
         if (rc != CF_OK)
             return rc;
         if (progress)
             progress(user, it.off + it.n, len);
     }
+    return CF_OK;
+}
+
+cf_code cf_dfuse_write(cf_dfu *dfu, uint32_t addr, const uint8_t *data, size_t len,
+                       cf_dfu_progress_fn progress, void *user, cf_error *err)
+{
+    cf_code rc = check_transfer(dfu, "write", addr, len, err);
+    if (rc != CF_OK)
+        return rc;
+    return transfer(dfu, addr, data, NULL, len, progress, user, err);
+}
+
+cf_code cf_dfuse_read(cf_dfu *dfu, uint32_t addr, uint8_t *out, size_t len,
+                      cf_dfu_progress_fn progress, void *user, cf_error *err)
+{
+    cf_code rc = check_transfer(dfu, "read", addr, len, err);
+    if (rc == CF_OK && dfu->state != CF_DFU_IDLE)
+        rc = abort_to_idle(dfu, "read", addr, err);
+    if (rc == CF_OK)
+        rc = transfer(dfu, addr, NULL, out, len, progress, user, err);
+    if (rc != CF_OK)
+        return rc;
     /* Leave the device idle for whatever comes next. */
     cf_error e = {0};
     if (cf_dfu_abort(dfu, &e) != CF_OK)
@@ -303,12 +331,7 @@ cf_code cf_dfuse_leave(cf_dfu *dfu, uint32_t jump_address, cf_error *err)
 {
     if (!is_dfuse(dfu, "leave", err))
         return CF_ERR_UNSUPPORTED;
-    if (dfu->state != CF_DFU_IDLE && dfu->state != CF_DFU_DNLOAD_IDLE) {
-        cf_code rc = abort_to_idle(dfu, "leave", jump_address, err);
-        if (rc != CF_OK)
-            return rc;
-    }
-    cf_code rc = cf_dfuse_set_address(dfu, jump_address, err);
+    cf_code rc = set_address_anywhere(dfu, "leave", jump_address, err);
     if (rc != CF_OK)
         return rc;
 

@@ -165,10 +165,8 @@ static void scan_text(scan *sc, const char *text, size_t len, const char *name, 
 {
     size_t lineno = 0, pos = 0, n;
     const char *l;
-    while ((l = cf_next_line(text, len, &pos, &n)) != NULL) {
+    while ((l = cf_next_line_crlf(text, len, &pos, &n)) != NULL) {
         lineno++;
-        if (n && l[n - 1] == '\r')
-            n--;
         scan_line(sc, l, n, name, lineno, inc, inc_ctx);
     }
 }
@@ -390,10 +388,8 @@ static void scan_log(bool all_sections, const char *text, size_t len, const char
     bool in_cfg = false;
     size_t lineno = 0, pos = 0, n;
     const char *l;
-    while ((l = cf_next_line(text, len, &pos, &n)) != NULL) {
+    while ((l = cf_next_line_crlf(text, len, &pos, &n)) != NULL) {
         lineno++;
-        if (n && l[n - 1] == '\r')
-            n--;
         if (starts(l, n, "===== Config file =====")) {
             in_cfg = true;
             sc.section[0] = 0;

@@ -19,6 +19,18 @@ const char *cf_kp_app_name(cf_kp_app app)
     }
 }
 
+unsigned cf_kp_wait_ms(const cf_kp_opts *opts)
+{
+    return opts->wait_ms ? opts->wait_ms : 10000;
+}
+
+uint64_t cf_kp_report_begin(cf_kp_report *rep)
+{
+    memset(rep, 0, sizeof(*rep));
+    rep->failed_phase = CF_PHASE_CHECK;
+    return cf_now_ns();
+}
+
 /* The image as one buffer from its start, gaps 0xFF, padded to whole blocks. */
 static cf_code flatten(const cf_image *img, uint32_t block, uint8_t **out, size_t *len,
                        cf_error *err)

@@ -11,6 +11,14 @@
 /* The flows' name for the shared notice (common/events.h). */
 #define cf_kp_notice cf_flash_notice
 
+/* What a flow waits for the bootloader or the app: opts->wait_ms, 10 s
+ * when it is 0 (katapult.h). */
+unsigned cf_kp_wait_ms(const cf_kp_opts *opts);
+
+/* Clears rep for a flow that starts with its checks (failed_phase
+ * CF_PHASE_CHECK); returns the time it starts at, for rep->seconds. */
+uint64_t cf_kp_report_begin(cf_kp_report *rep);
+
 cf_code cf_kp_connect(cf_kp_session *ss, cf_kp_connect_info *node, cf_error *err);
 
 /* Gates on CONNECT's answer (gates.c): a valid block size, the image's

@@ -230,29 +230,23 @@ static cf_code flash_on_bus(cf_kp_can *can, const can_target *to, const cf_image
                             const cf_image_info *info, const cf_kp_opts *opts,
                             const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
 {
-    cf_kp_timing t;
-    if (opts->timing)
-        t = *opts->timing;
-    else
-        cf_kp_timing_default(&t);
-    unsigned wait = opts->wait_ms ? opts->wait_ms : 10000;
+    unsigned wait = cf_kp_wait_ms(opts);
     cf_kp_stream *st;
     cf_code rc = cf_kp_can_stream(can, CF_KP_FLASH_NODEID, &st, err);
     if (rc)
         return rc;
+    cf_kp_session ss;
+    cf_kp_session_init(&ss, st, opts->timing);
     cf_kp_notice(ev, false, "asking node %s on %s to enter Katapult", to->uhex, to->ifname);
     cf_kp_connect_info node;
-    rc = reach_katapult(can, st, to->uuid, &t, wait, &node, err);
+    rc = reach_katapult(can, st, to->uuid, &ss.t, wait, &node, err);
     /* Traffic and time are counted from CONNECT's answer to COMPLETE's. */
     uint64_t t1 = cf_now_ns();
     traffic before;
     cf_kp_can_counters(can, &before.frames_out, &before.frames_in, &before.bits_out,
                        &before.bits_in);
-    if (!rc) {
-        cf_kp_session ss;
-        cf_kp_session_init(&ss, st, &t);
+    if (!rc)
         rc = cf_kp_run(&ss, &node, img, info, to->uuid, opts->force, ev, rep, err);
-    }
     rep->transfer_seconds = (double)(cf_now_ns() - t1) / 1e9;
     count_traffic(can, &before, rep);
     if (!rc)
@@ -264,9 +258,7 @@ static cf_code flash_on_bus(cf_kp_can *can, const can_target *to, const cf_image
 cf_code cf_kp_flash_can(const cf_kp_env *env, const cf_image *img, const cf_kp_opts *opts,
                         const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
 {
-    uint64_t t0 = cf_now_ns();
-    memset(rep, 0, sizeof(*rep));
-    rep->failed_phase = CF_PHASE_CHECK;
+    uint64_t t0 = cf_kp_report_begin(rep);
     can_target to = {.ifname = opts->interface ? opts->interface : "can0"};
     const char *ifname = to.ifname;
     cf_code rc = parse_uuid(opts, to.uuid, err);

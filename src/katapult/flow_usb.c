@@ -371,18 +371,13 @@ static cf_code flash_on_port(const cf_kp_usb_dev *dev, const cf_image *img,
                              const cf_image_info *info, const cf_kp_opts *opts,
                              const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
 {
-    cf_kp_timing t;
-    if (opts->timing)
-        t = *opts->timing;
-    else
-        cf_kp_timing_default(&t);
     cf_kp_stream *st = NULL;
     cf_code rc = open_port(dev->tty, &st, err);
     if (rc)
         return rc;
     uint64_t t1 = cf_now_ns();
     cf_kp_session ss;
-    cf_kp_session_init(&ss, st, &t);
+    cf_kp_session_init(&ss, st, opts->timing);
     cf_kp_connect_info node;
     rc = cf_kp_connect(&ss, &node, err);
     if (rc)
@@ -402,14 +397,12 @@ static cf_code flash_on_port(const cf_kp_usb_dev *dev, const cf_image *img,
 cf_code cf_kp_flash_usb(const cf_kp_env *env, const cf_image *img, const cf_kp_opts *opts,
                         const cf_flash_events *ev, cf_kp_report *rep, cf_error *err)
 {
-    uint64_t t0 = cf_now_ns();
-    memset(rep, 0, sizeof(*rep));
-    rep->failed_phase = CF_PHASE_CHECK;
+    uint64_t t0 = cf_kp_report_begin(rep);
     cf_image_info info;
     cf_code rc = cf_kp_check_image(img, CF_IFACE_USB, 0, opts->force, &info, err);
     if (rc)
         return rc;
-    unsigned wait = opts->wait_ms ? opts->wait_ms : 10000;
+    unsigned wait = cf_kp_wait_ms(opts);
 
     rep->failed_phase = CF_PHASE_CONNECT;
     cf_kp_usb_dev dev;

@@ -31,6 +31,25 @@ void cf_kp_session_init(cf_kp_session *ss, cf_kp_stream *s, const cf_kp_timing *
 
 typedef enum try_result { TRY_OK, TRY_TIMEOUT, TRY_NACK, TRY_ERROR, TRY_BUSY } try_result;
 
+/* One read of what arrives before deadline (its wait rounded up to whole
+ * ms), handed to the decoder when `feed`; *over, and no read, when the
+ * deadline has passed. */
+static cf_code read_before(cf_kp_session *ss, uint64_t deadline, bool feed, bool *over,
+                           cf_error *err)
+{
+    uint64_t now = cf_now_ns();
+    *over = now >= deadline;
+    if (*over)
+        return CF_OK;
+    uint8_t buf[256];
+    size_t got = 0;
+    cf_code rc =
+        ss->s->read(ss->s, buf, sizeof(buf), &got, (int)((deadline - now + 999999) / 1000000), err);
+    if (!rc && feed)
+        cf_kp_decoder_feed(&ss->dec, buf, got);
+    return rc;
+}
+
 /* Reads until a frame answering (cmd, addr) arrives or the time is up. */
 static cf_code await_answer(cf_kp_session *ss, uint8_t cmd, const uint8_t *req, size_t req_len,
                             unsigned timeout_ms, uint8_t *reply, size_t cap, size_t *reply_len,
@@ -70,32 +89,22 @@ static cf_code await_answer(cf_kp_session *ss, uint8_t cmd, const uint8_t *req, 
             *res = TRY_OK;
             return CF_OK;
         }
-        uint64_t now = cf_now_ns();
-        if (now >= deadline) {
+        bool over;
+        cf_code rc = read_before(ss, deadline, true, &over, err);
+        if (rc)
+            return rc;
+        if (over) {
             *res = TRY_TIMEOUT;
             return CF_OK;
         }
-        uint8_t buf[256];
-        size_t got = 0;
-        cf_code rc = ss->s->read(ss->s, buf, sizeof(buf), &got,
-                                 (int)((deadline - now + 999999) / 1000000), err);
-        if (rc)
-            return rc;
-        cf_kp_decoder_feed(&ss->dec, buf, got);
     }
 }
 
 static cf_code drain(cf_kp_session *ss, cf_error *err)
 {
     uint64_t deadline = cf_now_ns() + (uint64_t)ss->t.drain_ms * 1000000ull;
-    for (;;) {
-        uint64_t now = cf_now_ns();
-        if (now >= deadline)
-            break;
-        uint8_t buf[256];
-        size_t got = 0;
-        cf_code rc = ss->s->read(ss->s, buf, sizeof(buf), &got,
-                                 (int)((deadline - now + 999999) / 1000000), err);
+    for (bool over = false; !over;) {
+        cf_code rc = read_before(ss, deadline, false, &over, err);
         if (rc)
             return rc;
     }
@@ -131,22 +140,12 @@ cf_code cf_kp_cmd(cf_kp_session *ss, uint8_t cmd, const uint8_t *payload, size_t
         rc = await_answer(ss, cmd, payload, len, timeout, reply, cap, reply_len, &last, err);
         if (rc)
             return rc;
-        switch (last) {
-        case TRY_OK:
+        if (last == TRY_OK)
             return CF_OK;
-        case TRY_NACK:
-            ss->nacks++;
-            break;
-        case TRY_ERROR:
-            ss->errors++;
-            break;
-        case TRY_BUSY:
-            ss->busy++;
-            break;
-        case TRY_TIMEOUT:
-            ss->timeouts++;
-            break;
-        }
+        ss->nacks += last == TRY_NACK;
+        ss->errors += last == TRY_ERROR;
+        ss->busy += last == TRY_BUSY;
+        ss->timeouts += last == TRY_TIMEOUT;
     }
     const char *name = cf_kp_code_name(cmd);
     switch (last) {

@@ -77,9 +77,7 @@ cf_code cf_plugin_parse_metadata(const char *buf, size_t len, const char *name, 
 {
     size_t pos = 0, n;
     const char *line;
-    while ((line = cf_next_line(buf, len, &pos, &n)) != NULL) {
-        if (n && line[n - 1] == '\r')
-            n--;
+    while ((line = cf_next_line_crlf(buf, len, &pos, &n)) != NULL) {
         if (n == 0)
             break; /* the header block ends at the first empty line; the body follows */
         if (n > 8 && strncasecmp(line, "Version:", 8) == 0) {

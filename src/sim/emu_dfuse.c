@@ -23,15 +23,15 @@ void cf_emu_config_default(cf_emu_config *cfg)
     cfg->appear_ms = 0;
     cfg->timing = true;
     cfg->start_in_error = false;
-    cfg->not_erased_status = EMU_ERR_PROG;
+    cfg->not_erased_status = CF_DFU_ERR_PROG;
 }
 
 /* Power-on / USB reset state: dfuIDLE, or the dfuERROR/errFIRMWARE many ROMs
  * come up with. */
 static void reinit(cf_emu *emu)
 {
-    emu->state = emu->cfg.start_in_error ? EMU_DFU_ERROR : EMU_DFU_IDLE;
-    emu->status = emu->cfg.start_in_error ? EMU_ERR_FIRMWARE : EMU_OK;
+    emu->state = emu->cfg.start_in_error ? CF_DFU_ERROR : CF_DFU_IDLE;
+    emu->status = emu->cfg.start_in_error ? CF_DFU_ERR_FIRMWARE : CF_DFU_STATUS_OK;
     emu->pointer = emu->chip->flash_base;
     emu->alt = 0;
     emu->op = EMU_OP_NONE;
@@ -332,7 +332,7 @@ static uint8_t write_memory(cf_emu *emu, uint32_t addr, uint8_t *data, size_t le
 {
     const emu_region *r = emu_chip_region(emu->chip, addr);
     if (!r || !r->writable || len > r->size - (addr - r->base)) {
-        return EMU_ERR_TARGET;
+        return CF_DFU_ERR_TARGET;
     }
     uint32_t off = addr - r->base;
     switch (r->kind) {
@@ -344,58 +344,57 @@ static uint8_t write_memory(cf_emu *emu, uint32_t addr, uint8_t *data, size_t le
     case EMU_REGION_OPTION:
         /* The ROM takes the whole option area from its start. */
         if (off != 0) {
-            return EMU_ERR_TARGET;
+            return CF_DFU_ERR_TARGET;
         }
         memcpy(emu->option, data, len);
-        return EMU_OK;
+        return CF_DFU_STATUS_OK;
     case EMU_REGION_RAM:
         memcpy(emu->ram + off, data, len);
-        return EMU_OK;
+        return CF_DFU_STATUS_OK;
     case EMU_REGION_SYSMEM:
-        return EMU_ERR_TARGET;
+        return CF_DFU_ERR_TARGET;
     }
-    return EMU_ERR_TARGET;
+    return CF_DFU_ERR_TARGET;
+}
+
+/* A page or mass erase; errERASE instead where the fault plan says so. */
+static uint8_t run_erase(cf_emu *emu, bool mass)
+{
+    emu->erases++;
+    if (fault_now(emu, CF_EMU_FAULT_ERRERASE, emu->erases)) {
+        return CF_DFU_ERR_ERASE;
+    }
+    return mass ? emu_flash_mass_erase(&emu->flash)
+                : emu_flash_erase_page(&emu->flash, emu->op_addr);
 }
 
 /* Runs the buffered op; sets op_status. */
 static void run_op(cf_emu *emu)
 {
-    uint8_t st = EMU_OK;
+    uint8_t st = CF_DFU_STATUS_OK;
     switch (emu->op) {
     case EMU_OP_SET_ADDRESS:
         if (emu_chip_region(emu->chip, emu->op_addr)) {
             emu->pointer = emu->op_addr;
         } else {
-            st = EMU_ERR_TARGET;
+            st = CF_DFU_ERR_TARGET;
         }
         break;
     case EMU_OP_ERASE_PAGE:
-        emu->erases++;
-        if (fault_now(emu, CF_EMU_FAULT_ERRERASE, emu->erases)) {
-            st = EMU_ERR_ERASE;
-        } else {
-            st = emu_flash_erase_page(&emu->flash, emu->op_addr);
-        }
-        break;
     case EMU_OP_MASS_ERASE:
-        emu->erases++;
-        if (fault_now(emu, CF_EMU_FAULT_ERRERASE, emu->erases)) {
-            st = EMU_ERR_ERASE;
-        } else {
-            st = emu_flash_mass_erase(&emu->flash);
-        }
+        st = run_erase(emu, emu->op == EMU_OP_MASS_ERASE);
         break;
     case EMU_OP_UNPROTECT:
         /* ROP is never active in this model; unprotect still mass-erases. */
         st = emu_flash_mass_erase(&emu->flash);
         break;
     case EMU_OP_BAD_COMMAND:
-        st = EMU_ERR_STALLEDPKT;
+        st = CF_DFU_ERR_STALLEDPKT;
         break;
     case EMU_OP_WRITE: {
         uint32_t addr = (uint32_t)(emu->op_block - 2) * EMU_TRANSFER_SIZE + emu->pointer;
         if (emu->op_fault_errwrite) {
-            st = EMU_ERR_WRITE;
+            st = CF_DFU_ERR_WRITE;
             break;
         }
         if (emu->op_fault_bitflip) {
@@ -403,7 +402,7 @@ static void run_op(cf_emu *emu)
         }
         st = write_memory(emu, addr, emu->buf, emu->op_len);
         const emu_region *r = emu_chip_region(emu->chip, addr);
-        if (st == EMU_OK && r && r->kind == EMU_REGION_OPTION) {
+        if (st == CF_DFU_STATUS_OK && r && r->kind == EMU_REGION_OPTION) {
             emu->option_reset = true;
         }
         break;
@@ -433,22 +432,22 @@ static void status_reply(uint8_t *data, size_t *len, size_t cap, uint8_t status,
 
 static cf_emu_result do_getstatus(cf_emu *emu, uint8_t *data, size_t *len, size_t cap)
 {
-    if (emu->busy_forever && emu->state == EMU_DNLOAD_SYNC) {
+    if (emu->busy_forever && emu->state == CF_DFU_DNLOAD_SYNC) {
         /* a hung flash controller: busy, ask again in 50 ms, never done */
-        status_reply(data, len, cap, EMU_OK, 50, EMU_DNBUSY);
+        status_reply(data, len, cap, CF_DFU_STATUS_OK, 50, CF_DFU_DNBUSY);
         return CF_EMU_ACK;
     }
-    if (emu->state == EMU_DNLOAD_SYNC && emu->op != EMU_OP_NONE && !emu->op_done) {
+    if (emu->state == CF_DFU_DNLOAD_SYNC && emu->op != EMU_OP_NONE && !emu->op_done) {
         uint64_t dur = op_duration(emu);
         uint32_t poll_ms = (uint32_t)((dur + 999999u) / 1000000u);
-        status_reply(data, len, cap, EMU_OK, poll_ms, EMU_DNBUSY);
+        status_reply(data, len, cap, CF_DFU_STATUS_OK, poll_ms, CF_DFU_DNBUSY);
         run_op(emu);
         emu->busy_total_ns += dur;
         if (dur) {
             emu->busy_until_ns = cf_now_ns() + dur;
         }
         /* dfuDNBUSY ends when the work does; the next request sees SYNC. */
-        emu->state = EMU_DNLOAD_SYNC;
+        emu->state = CF_DFU_DNLOAD_SYNC;
         if (emu->option_reset) {
             /* New option bytes take effect through a system reset: the chip
              * drops off the bus and enumerates again (in the bootloader, as
@@ -461,19 +460,19 @@ static cf_emu_result do_getstatus(cf_emu *emu, uint8_t *data, size_t *len, size_
         }
         return CF_EMU_ACK;
     }
-    if (emu->state == EMU_DNLOAD_SYNC) {
-        bool ok = emu->op_status == EMU_OK;
-        emu->state = ok ? EMU_DNLOAD_IDLE : EMU_DFU_ERROR;
+    if (emu->state == CF_DFU_DNLOAD_SYNC) {
+        bool ok = emu->op_status == CF_DFU_STATUS_OK;
+        emu->state = ok ? CF_DFU_DNLOAD_IDLE : CF_DFU_ERROR;
         emu->status = emu->op_status;
         emu->op = EMU_OP_NONE;
         emu->op_done = false;
         status_reply(data, len, cap, emu->status, 0, emu->state);
         return CF_EMU_ACK;
     }
-    if (emu->state == EMU_MANIFEST_SYNC) {
+    if (emu->state == CF_DFU_MANIFEST_SYNC) {
         /* The ROM answers dfuMANIFEST, then disconnects and jumps. */
-        status_reply(data, len, cap, EMU_OK, 0, EMU_MANIFEST);
-        emu->state = EMU_MANIFEST;
+        status_reply(data, len, cap, CF_DFU_STATUS_OK, 0, CF_DFU_MANIFEST);
+        emu->state = CF_DFU_MANIFEST;
         emu->left = true;
         emu->jump_address = emu->pointer;
         emu->left_ns = cf_now_ns();
@@ -513,11 +512,11 @@ static cf_emu_result do_dnload(cf_emu *emu, const cf_usb_setup *s, const uint8_t
     if (s->length > EMU_TRANSFER_SIZE || s->value == 1) {
         return CF_EMU_STALL;
     }
-    if (emu->state != EMU_DFU_IDLE && emu->state != EMU_DNLOAD_IDLE) {
+    if (emu->state != CF_DFU_IDLE && emu->state != CF_DFU_DNLOAD_IDLE) {
         return CF_EMU_STALL; /* ST: STALL, state unchanged */
     }
     if (s->length == 0) {
-        emu->state = EMU_MANIFEST_SYNC; /* leave request */
+        emu->state = CF_DFU_MANIFEST_SYNC; /* leave request */
         emu->op = EMU_OP_NONE;
         return CF_EMU_ACK;
     }
@@ -546,7 +545,7 @@ static cf_emu_result do_dnload(cf_emu *emu, const cf_usb_setup *s, const uint8_t
         memcpy(emu->buf, data, s->length);
     }
     emu->op_done = false;
-    emu->state = EMU_DNLOAD_SYNC;
+    emu->state = CF_DFU_DNLOAD_SYNC;
     return CF_EMU_ACK;
 }
 
@@ -555,7 +554,7 @@ static cf_emu_result do_upload(cf_emu *emu, const cf_usb_setup *s, uint8_t *data
     if (s->length == 0 || s->length > EMU_TRANSFER_SIZE || s->value == 1) {
         return CF_EMU_STALL;
     }
-    if (emu->state != EMU_DFU_IDLE && emu->state != EMU_UPLOAD_IDLE) {
+    if (emu->state != CF_DFU_IDLE && emu->state != CF_DFU_UPLOAD_IDLE) {
         return CF_EMU_STALL;
     }
     size_t n;
@@ -566,15 +565,15 @@ static cf_emu_result do_upload(cf_emu *emu, const cf_usb_setup *s, uint8_t *data
         uint32_t addr = (uint32_t)(s->value - 2) * EMU_TRANSFER_SIZE + emu->pointer;
         long got = read_memory(emu, addr, data, s->length);
         if (got < 0) {
-            emu->state = EMU_DFU_ERROR;
-            emu->status = EMU_ERR_TARGET;
+            emu->state = CF_DFU_ERROR;
+            emu->status = CF_DFU_ERR_TARGET;
             return CF_EMU_STALL;
         }
         n = (size_t)got;
     }
     *len = n;
     /* A short frame ends the upload. */
-    emu->state = n < s->length ? EMU_DFU_IDLE : EMU_UPLOAD_IDLE;
+    emu->state = n < s->length ? CF_DFU_IDLE : CF_DFU_UPLOAD_IDLE;
     return CF_EMU_ACK;
 }
 
@@ -597,13 +596,13 @@ static cf_emu_result class_request(cf_emu *emu, const cf_usb_setup *s, uint8_t *
         if (in) {
             return CF_EMU_STALL;
         }
-        if (emu->state == EMU_DFU_ERROR) {
-            emu->state = EMU_DFU_IDLE;
-            emu->status = EMU_OK;
+        if (emu->state == CF_DFU_ERROR) {
+            emu->state = CF_DFU_IDLE;
+            emu->status = CF_DFU_STATUS_OK;
         } else {
             /* ST stacks treat it as an error outside dfuERROR. */
-            emu->state = EMU_DFU_ERROR;
-            emu->status = EMU_ERR_UNKNOWN;
+            emu->state = CF_DFU_ERROR;
+            emu->status = CF_DFU_ERR_UNKNOWN;
         }
         emu->op = EMU_OP_NONE;
         return CF_EMU_ACK;
@@ -620,9 +619,9 @@ static cf_emu_result class_request(cf_emu *emu, const cf_usb_setup *s, uint8_t *
         if (in) {
             return CF_EMU_STALL;
         }
-        if (emu->state != EMU_DFU_ERROR) {
-            emu->state = EMU_DFU_IDLE;
-            emu->status = EMU_OK;
+        if (emu->state != CF_DFU_ERROR) {
+            emu->state = CF_DFU_IDLE;
+            emu->status = CF_DFU_STATUS_OK;
             emu->op = EMU_OP_NONE;
             emu->op_done = false;
         }

@@ -20,39 +20,34 @@
 
 #include "sim/emu_internal.h"
 
-static cf_code write_all(int fd, const uint8_t *data, size_t len, off_t off)
+/* Moves len bytes between the file at off and memory, resuming after signals
+ * and short transfers: from `out` to the file when it is given, else from
+ * the file into `in`. */
+static cf_code transfer_all(int fd, const uint8_t *out, uint8_t *in, size_t len, off_t off)
 {
-    while (len > 0) {
-        ssize_t n = pwrite(fd, data, len, off);
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = out ? pwrite(fd, out + done, len - done, off + (off_t)done)
+                        : pread(fd, in + done, len - done, off + (off_t)done);
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n <= 0) {
             return CF_ERR_IO;
         }
-        data += n;
-        len -= (size_t)n;
-        off += n;
+        done += (size_t)n;
     }
     return CF_OK;
 }
 
+static cf_code write_all(int fd, const uint8_t *data, size_t len, off_t off)
+{
+    return transfer_all(fd, data, NULL, len, off);
+}
+
 static cf_code read_all(int fd, uint8_t *data, size_t len)
 {
-    off_t off = 0;
-    while (len > 0) {
-        ssize_t n = pread(fd, data, len, off);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return CF_ERR_IO;
-        }
-        data += n;
-        len -= (size_t)n;
-        off += n;
-    }
-    return CF_OK;
+    return transfer_all(fd, NULL, data, len, 0);
 }
 
 static cf_code open_backing(emu_flash *fl, const char *path, cf_error *err)
@@ -137,21 +132,21 @@ void emu_flash_close(emu_flash *fl)
 static uint8_t sync_range(emu_flash *fl, uint32_t offset, size_t len)
 {
     if (fl->fd < 0) {
-        return EMU_OK;
+        return CF_DFU_STATUS_OK;
     }
-    return write_all(fl->fd, fl->mem + offset, len, (off_t)offset) == CF_OK ? EMU_OK
-                                                                            : EMU_ERR_WRITE;
+    return write_all(fl->fd, fl->mem + offset, len, (off_t)offset) == CF_OK ? CF_DFU_STATUS_OK
+                                                                            : CF_DFU_ERR_WRITE;
 }
 
 uint8_t emu_flash_erase_page(emu_flash *fl, uint32_t addr)
 {
     if (addr < fl->base || addr - fl->base >= fl->size) {
-        return EMU_ERR_TARGET;
+        return CF_DFU_ERR_TARGET;
     }
     uint32_t offset = 0, size = 0;
     uint64_t ns = 0;
     if (!emu_chip_erase_unit(fl->chip, addr - fl->base, &offset, &size, &ns)) {
-        return EMU_ERR_TARGET;
+        return CF_DFU_ERR_TARGET;
     }
     memset(fl->mem + offset, 0xFF, size);
     return sync_range(fl, offset, size);
@@ -190,19 +185,19 @@ uint8_t emu_program_bits(uint8_t *mem, size_t offset, const uint8_t *data, size_
     for (size_t i = 0; i < len; i++) {
         mem[offset + i] &= data[i];
     }
-    return EMU_OK;
+    return CF_DFU_STATUS_OK;
 }
 
 uint8_t emu_flash_program(emu_flash *fl, uint32_t addr, const uint8_t *data, size_t len)
 {
     if (addr < fl->base || addr - fl->base >= fl->size || len > fl->size - (addr - fl->base)) {
-        return EMU_ERR_TARGET;
+        return CF_DFU_ERR_TARGET;
     }
     uint32_t offset = addr - fl->base;
     /* A unit straddling the end of flash cannot exist: flash size is a
      * multiple of the unit, so the padded tail stays inside. */
     uint8_t st = emu_program_bits(fl->mem, offset, data, len, fl->unit, fl->not_erased_status);
-    if (st != EMU_OK) {
+    if (st != CF_DFU_STATUS_OK) {
         return st;
     }
     size_t first = offset / fl->unit * fl->unit;

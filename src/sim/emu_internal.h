@@ -7,42 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dfu/dfu.h"
 #include "sim/stm32_dfu.h"
 
-/* DFU 1.1 states (bState). */
-enum {
-    EMU_APP_IDLE = 0,
-    EMU_APP_DETACH = 1,
-    EMU_DFU_IDLE = 2,
-    EMU_DNLOAD_SYNC = 3,
-    EMU_DNBUSY = 4,
-    EMU_DNLOAD_IDLE = 5,
-    EMU_MANIFEST_SYNC = 6,
-    EMU_MANIFEST = 7,
-    EMU_MANIFEST_WAIT_RESET = 8,
-    EMU_UPLOAD_IDLE = 9,
-    EMU_DFU_ERROR = 10
-};
-
-/* DFU 1.1 status codes (bStatus). */
-enum {
-    EMU_OK = 0x00,
-    EMU_ERR_TARGET = 0x01,
-    EMU_ERR_FILE = 0x02,
-    EMU_ERR_WRITE = 0x03,
-    EMU_ERR_ERASE = 0x04,
-    EMU_ERR_CHECK_ERASED = 0x05,
-    EMU_ERR_PROG = 0x06,
-    EMU_ERR_VERIFY = 0x07,
-    EMU_ERR_ADDRESS = 0x08,
-    EMU_ERR_NOTDONE = 0x09,
-    EMU_ERR_FIRMWARE = 0x0A,
-    EMU_ERR_VENDOR = 0x0B,
-    EMU_ERR_USBR = 0x0C,
-    EMU_ERR_POR = 0x0D,
-    EMU_ERR_UNKNOWN = 0x0E,
-    EMU_ERR_STALLEDPKT = 0x0F
-};
+/* The DFU 1.1 states (bState) and statuses (bStatus) the emulated ROM
+ * reports are the specification's numbers, which dfu/dfu.h already names
+ * (CF_DFU_IDLE, CF_DFU_ERR_WRITE, ...): the emulator uses those. */
 
 #define EMU_TRANSFER_SIZE 2048u
 #define EMU_MAX_ALTS 4
@@ -123,7 +93,7 @@ typedef struct emu_flash {
 cf_code emu_flash_open(emu_flash *fl, const emu_chip *chip, const char *path,
                        uint8_t not_erased_status, cf_error *err);
 void emu_flash_close(emu_flash *fl);
-/* Each returns a DFU status: EMU_OK or the error the chip would report. */
+/* Each returns a DFU status: CF_DFU_STATUS_OK or the error the chip would report. */
 uint8_t emu_flash_erase_page(emu_flash *fl, uint32_t addr);
 uint8_t emu_flash_mass_erase(emu_flash *fl);
 uint8_t emu_flash_program(emu_flash *fl, uint32_t addr, const uint8_t *data, size_t len);

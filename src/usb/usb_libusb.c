@@ -27,6 +27,7 @@ typedef struct lu_cached {
 
 typedef struct lu_backend {
     cf_usb_backend base;
+    struct cf_usb_backend_ops ops; /* lu_ops, with wait_arrival when hotplug works */
     libusb_context *ctx;
     lu_cached cache[LU_CACHE_MAX];
     size_t cached;
@@ -503,35 +504,50 @@ static cf_code claim(lu_dev *d, cf_error *err)
     return CF_OK;
 }
 
+/* The device info names, on the bus now; referenced (the caller unrefs it)
+ * so that the list it was found in can go. */
+static cf_code find_attached(lu_backend *lb, const cf_usb_dfu_info *info, libusb_device **out,
+                             cf_error *err)
+{
+    libusb_device **devs = NULL;
+    ssize_t n = 0;
+    cf_code rc = device_list(lb, &devs, &n, err);
+    if (rc != CF_OK)
+        return rc;
+    libusb_device *dev = find_device(devs, n, info);
+    if (dev)
+        libusb_ref_device(dev);
+    libusb_free_device_list(devs, 1);
+    if (!dev) {
+        cf_fail(err, CF_ERR_GONE, "the USB device %04x:%04x at %s is no longer connected",
+                info->vid, info->pid, info->bus_path);
+        cf_hint(err, "check the cable; put the probe back in DFU mode and try again");
+        return CF_ERR_GONE;
+    }
+    *out = dev;
+    return CF_OK;
+}
+
 static void lu_close(cf_usb_dev *dev);
 
 static cf_code lu_open(cf_usb_backend *be, const cf_usb_dfu_info *info, cf_usb_dev **out,
                        cf_error *err)
 {
     lu_backend *lb = (lu_backend *)be;
-    libusb_device **devs = NULL;
-    ssize_t n = 0;
-    cf_code crc = device_list(lb, &devs, &n, err);
+    libusb_device *dev = NULL;
+    cf_code crc = find_attached(lb, info, &dev, err);
     if (crc != CF_OK)
         return crc;
-    libusb_device *dev = find_device(devs, n, info);
-    if (!dev) {
-        libusb_free_device_list(devs, 1);
-        cf_fail(err, CF_ERR_GONE, "the USB device %04x:%04x at %s is no longer connected",
-                info->vid, info->pid, info->bus_path);
-        cf_hint(err, "check the cable; put the probe back in DFU mode and try again");
-        return CF_ERR_GONE;
-    }
     lu_dev *d = calloc(1, sizeof(*d));
     if (!d) {
-        libusb_free_device_list(devs, 1);
+        libusb_unref_device(dev);
         return cf_fail(err, CF_ERR_NOMEM, "out of memory opening the USB device");
     }
     d->base.ops = &lu_ops;
     d->lb = lb;
     d->interface_number = info->interface_number;
-    int rc = libusb_open(dev, &d->handle);
-    libusb_free_device_list(devs, 1);
+    int rc = libusb_open(dev, &d->handle); /* the handle holds its own reference */
+    libusb_unref_device(dev);
     if (rc != 0) {
         free(d);
         return cf_usb_libusb_error(rc, err, "opening %04x:%04x at %s", info->vid, info->pid,
@@ -593,22 +609,12 @@ static cf_code lu_list_runtime(cf_usb_backend *be, cf_usb_runtime_info *out, siz
     return cf_usb_sysfs_list("/sys", out, cap, count, err);
 }
 
+/* Without hotplug there is no wait_arrival: usb.c then polls the bus.
+ * A backend whose context has hotplug uses a copy with it (lu_backend.ops). */
 static const struct cf_usb_backend_ops lu_ops = {
     .name = "libusb",
     .list = lu_list_dfu,
-    .wait_arrival = NULL, /* lu_ops_hotplug below has it */
-    .open = lu_open,
-    .set_alt = lu_set_alt,
-    .control = lu_control,
-    .close = lu_close,
-    .free = lu_free,
-    .list_runtime = lu_list_runtime,
-};
-
-static const struct cf_usb_backend_ops lu_ops_hotplug = {
-    .name = "libusb",
-    .list = lu_list_dfu,
-    .wait_arrival = lu_wait_arrival,
+    .wait_arrival = NULL,
     .open = lu_open,
     .set_alt = lu_set_alt,
     .control = lu_control,
@@ -631,7 +637,10 @@ cf_code cf_usb_backend_libusb(cf_usb_backend **out, cf_error *err)
     /* The fingerprint is only needed where udevd does not keep libusb current. */
     lb->have_signature = !udevd_running() && bus_signature(&lb->signature);
     /* Hotplug only shortens waits; listing stays correct without it. */
-    lb->base.ops = lb->hotplug ? &lu_ops_hotplug : &lu_ops;
+    lb->ops = lu_ops;
+    if (lb->hotplug)
+        lb->ops.wait_arrival = lu_wait_arrival;
+    lb->base.ops = &lb->ops;
     *out = &lb->base;
     return CF_OK;
 }

@@ -256,6 +256,17 @@ static void test_text_and_mem(void **state)
     l = cf_next_line(text, sizeof(text) - 1, &pos, &len);
     assert_memory_equal(l, "last", len);
     assert_null(cf_next_line(text, sizeof(text) - 1, &pos, &len));
+    const char crlf[] = "one\r\n\r\nlast\r";
+    pos = 0;
+    l = cf_next_line_crlf(crlf, sizeof(crlf) - 1, &pos, &len);
+    assert_int_equal(len, 3); /* the \r is dropped */
+    assert_memory_equal(l, "one", 3);
+    l = cf_next_line_crlf(crlf, sizeof(crlf) - 1, &pos, &len);
+    assert_int_equal(len, 0);
+    l = cf_next_line_crlf(crlf, sizeof(crlf) - 1, &pos, &len);
+    assert_int_equal(len, 4); /* and at the end of text without a '\n' */
+    assert_memory_equal(l, "last", 4);
+    assert_null(cf_next_line_crlf(crlf, sizeof(crlf) - 1, &pos, &len));
 
     size_t cap = 0;
     int *v = cf_grow(NULL, &cap, 5, sizeof(int), 4);
