@@ -9,6 +9,7 @@
 #include "common/safe.h"
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "front/options.h"
 #include "dfu/dfu.h"
 #include "flash/flash.h"
 
@@ -113,14 +114,9 @@ static const char list_usage[] = "usage: cartoflash list [--json] [--wait SECOND
 
 int cf_cmd_list(const cf_front *outer, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"wait", required_argument, NULL, 'w'},
-        {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0},
-    };
-    cf_front local = *outer;
-    local.json = cf_cli_wants_json(argc, argv);
+    struct option longopts[4];
+    cf_front_longopts("json wait help", longopts, 4);
+    cf_front local = cf_cli_front_of(outer, argc, argv);
     const cf_front *cli = &local;
     bool json = local.json;
     uint64_t wait_ms = 0;
@@ -132,11 +128,8 @@ int cf_cmd_list(const cf_front *outer, int argc, char **argv)
         } else if (c == 'w') {
             if (cf_parse_seconds(optarg, &wait_ms, &err) != CF_OK)
                 return cf_front_report_error(cli, &err);
-        } else if (c == 'h') {
-            fputs(list_usage, stdout);
-            return 0;
         } else {
-            return cf_cli_usage_error(cli, list_usage);
+            return cf_cli_help_or_usage_error(cli, c, list_usage);
         }
     }
     if (optind != argc)
