@@ -218,15 +218,21 @@ static void print_result(bool can, const cf_kp_report *rep)
         printf("Written, verified and started in %.1f s.\n", rep->seconds);
 }
 
+/* The "device" object of the flash can|usb JSON: the transport and the node. */
+static json_t *device_json(bool can, const cf_kp_report *rep)
+{
+    json_t *dev = json_object();
+    json_object_set_new(dev, "transport", json_string(can ? "can" : "usb"));
+    json_object_set_new(dev, "name", cf_front_json_text(rep->device));
+    return dev;
+}
+
 static void print_json(bool can, const char *file, const cf_image *img,
                        const cf_progress_view *view, const cf_kp_report *rep,
                        const cf_came_back *cb)
 {
     json_t *root = cf_cli_json_root(can ? "flash can" : "flash usb");
-    json_t *dev = json_object();
-    json_object_set_new(dev, "transport", json_string(can ? "can" : "usb"));
-    json_object_set_new(dev, "name", cf_front_json_text(rep->device));
-    json_object_set_new(root, "device", dev);
+    json_object_set_new(root, "device", device_json(can, rep));
     json_object_set_new(root, "firmware", cf_cli_json_firmware(file, img));
     json_object_set_new(root, "result", json_string("flashed"));
     json_object_set_new(root, "phases", cf_progress_view_phases_json(view));
@@ -270,10 +276,7 @@ static void print_json_dry(bool can, const char *file, const cf_image *img, cons
 {
     json_t *root = cf_cli_json_root(can ? "flash can" : "flash usb");
     json_object_set_new(root, "dry_run", json_true());
-    json_t *dev = json_object();
-    json_object_set_new(dev, "transport", json_string(can ? "can" : "usb"));
-    json_object_set_new(dev, "name", cf_front_json_text(rep->device));
-    json_object_set_new(root, "device", dev);
+    json_object_set_new(root, "device", device_json(can, rep));
     json_object_set_new(root, "firmware", cf_cli_json_firmware(file, img));
     json_object_set_new(root, "result", json_string("would-flash"));
     json_object_set_new(root, "bus_bitrate",

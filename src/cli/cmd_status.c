@@ -172,17 +172,11 @@ int cf_cmd_status(const cf_front *cli, int argc, char **argv)
         return status;
     cf_error err = {0};
     cf_cli_sides sides;
-    if (cf_cli_sides_open(cli, &sides, &err) != CF_OK)
+    if (cf_cli_sides_open(cli, &a.copts, &sides, &a.so, &err) != CF_OK)
         return cf_front_report_error(cli, &err);
-
-    cf_catalog *cat = NULL;
-    cf_error cerr = {0};
-    if (cf_catalog_open(&a.copts, &cat, &cerr) != CF_OK)
-        cat = NULL;
-    cf_cli_sides_scan(cli, &sides, cat, &a.so);
-    a.so.catalog_why = cerr.message;
+    a.so.catalog_why = sides.cat_err.message;
     cf_probe_status *rows = calloc(MAX_ROWS, sizeof(*rows));
-    status_found f = {.rows = rows, .cat = cat, .cat_why = cerr.message};
+    status_found f = {.rows = rows, .cat = sides.cat, .cat_why = sides.cat_err.message};
     cf_code rc = CF_OK;
     if (!rows)
         rc = cf_fail(&err, CF_ERR_NOMEM, "out of memory");
@@ -195,7 +189,6 @@ int cf_cmd_status(const cf_front *cli, int argc, char **argv)
     else if (rc == CF_OK)
         print_text(&f);
     free(rows);
-    cf_catalog_close(cat);
     cf_cli_sides_close(&sides);
     return rc == CF_OK ? 0 : cf_front_report_error(cli, &err);
 }

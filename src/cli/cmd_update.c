@@ -89,16 +89,15 @@ typedef struct update_args {
     cf_catalog_opts copts;
 } update_args;
 
-/* --firmware-interface usb|can; false for anything else. */
+/* --firmware-interface usb|can (the names cf_iface_name() gives); false for
+ * anything else. */
 static bool parse_fw_iface(const char *v, cf_iface *out)
 {
-    if (strcmp(v, "usb") == 0)
-        *out = CF_IFACE_USB;
-    else if (strcmp(v, "can") == 0)
-        *out = CF_IFACE_CAN;
-    else
-        return false;
-    return true;
+    static const cf_iface known[] = {CF_IFACE_USB, CF_IFACE_CAN};
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (strcmp(v, cf_iface_name(known[i])) == 0)
+            return (*out = known[i], true);
+    return false;
 }
 
 /* --bitrate N: bit/s, up to ISO 11898-1's 1 Mbit/s for classic CAN. */
@@ -169,16 +168,15 @@ int cf_cmd_update(const cf_front *cli, int argc, char **argv)
         return status;
     cf_error err = {0};
     cf_cli_sides sides;
-    if (cf_cli_sides_open(cli, &sides, &err) != CF_OK)
+    if (cf_cli_sides_open(cli, &a.copts, &sides, &a.o.status, &err) != CF_OK)
         return cf_front_report_error(cli, &err);
-    cf_catalog *cat = NULL;
-    cf_code rc = cf_catalog_open(&a.copts, &cat, &err);
+    cf_code rc = sides.cat_rc;
     if (rc == CF_OK)
-        printf("Catalogue: %s\n", cf_catalog_root_at(cat, 0)->label);
-    cf_cli_sides_scan(cli, &sides, cat, &a.o.status);
+        printf("Catalogue: %s\n", cf_catalog_root_at(sides.cat, 0)->label);
+    else
+        err = sides.cat_err; /* there is no update without a catalogue */
     if (rc == CF_OK)
         rc = run_update(cli, &a.up, &a.o, &err);
-    cf_catalog_close(cat);
     cf_cli_sides_close(&sides);
     return rc == CF_OK ? 0 : cf_front_report_error(cli, &err);
 }

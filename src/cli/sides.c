@@ -1,9 +1,9 @@
 #include "cli/sides.h"
 #include "front/simulate.h"
 
-cf_code cf_cli_sides_open(const cf_front *cli, cf_cli_sides *s, cf_error *err)
+/* The probe sides alone (see cf_cli_sides_open). */
+static cf_code open_sides(const cf_front *cli, cf_cli_sides *s, cf_error *err)
 {
-    *s = (cf_cli_sides){0};
     /* The Katapult simulation is a probe running its firmware; any other
      * simulation is the DFU side (a probe in DFU mode); hardware has both. */
     s->kp_side = !cli->simulate || cf_front_sim_is_katapult(cli->simulate);
@@ -18,14 +18,23 @@ cf_code cf_cli_sides_open(const cf_front *cli, cf_cli_sides *s, cf_error *err)
     return rc;
 }
 
-void cf_cli_sides_scan(const cf_front *cli, cf_cli_sides *s, cf_catalog *cat, cf_status_opts *so)
+cf_code cf_cli_sides_open(const cf_front *cli, const cf_catalog_opts *copts, cf_cli_sides *s,
+                          cf_status_opts *so, cf_error *err)
 {
+    *s = (cf_cli_sides){0};
+    cf_code rc = open_sides(cli, s, err);
+    if (rc != CF_OK)
+        return rc;
+    s->cat_rc = cf_catalog_open(copts, &s->cat, &s->cat_err);
+    if (s->cat_rc != CF_OK)
+        s->cat = NULL;
     s->env.transport = s->sim;
     so->env = s->kp_side ? &s->env : NULL;
     so->dfu = s->dfu;
     so->config = !cli->simulate;
     so->moonraker = true;
-    so->catalog = cat;
+    so->catalog = s->cat;
+    return CF_OK;
 }
 
 void cf_cli_add_can_if(cf_status_opts *so, const char *name)
@@ -36,6 +45,7 @@ void cf_cli_add_can_if(cf_status_opts *so, const char *name)
 
 void cf_cli_sides_close(cf_cli_sides *s)
 {
+    cf_catalog_close(s->cat);
     cf_front_close_backend(s->dfu);
     cf_kp_transport_free(s->sim);
 }

@@ -16,15 +16,20 @@ typedef struct cf_cli_sides {
     cf_usb_backend *dfu;  /* the DFU side, else NULL */
     bool kp_side;         /* there is a Katapult (serial and CAN) side */
     cf_kp_env env;        /* that side: sim, or the real buses */
+    cf_catalog *cat;      /* the catalogue, NULL when it could not be opened: */
+    cf_code cat_rc;       /* why (cat_err) */
+    cf_error cat_err;
 } cf_cli_sides;
 
-/* Opens the sides. On hardware a USB backend that cannot be opened leaves
- * only the serial and CAN side (no libusb access is no reason to hide those
- * probes); under --simulate it is an error. Close with cf_cli_sides_close(). */
-cf_code cf_cli_sides_open(const cf_front *cli, cf_cli_sides *s, cf_error *err);
-/* Points a status scan at the sides, at printer.cfg on hardware, at Moonraker
- * and at the catalogue cat (NULL: none). s must outlive the scan. */
-void cf_cli_sides_scan(const cf_front *cli, cf_cli_sides *s, cf_catalog *cat, cf_status_opts *so);
+/* Opens the sides, then the catalogue copts names, and points the status scan
+ * so at them (and at printer.cfg on hardware, and at Moonraker). On hardware a
+ * USB backend that cannot be opened leaves only the serial and CAN side (no
+ * libusb access is no reason to hide those probes); under --simulate it is
+ * an error, as is a side that cannot be opened. A catalogue that cannot be
+ * opened is no error here: each command decides. s must outlive the scan;
+ * close it with cf_cli_sides_close() after a success. */
+cf_code cf_cli_sides_open(const cf_front *cli, const cf_catalog_opts *copts, cf_cli_sides *s,
+                          cf_status_opts *so, cf_error *err);
 /* Adds one --interface IF to the CAN interfaces a scan asks (past the
  * table's room, ignored). */
 void cf_cli_add_can_if(cf_status_opts *so, const char *name);
