@@ -204,13 +204,11 @@ static void print_result(const cf_flash_report *rep)
 
 static json_t *device_json(const cf_usb_dfu_info *dev)
 {
-    char id[16];
     cf_dfu_kind kind;
     cf_dfu_identify(dev, &kind);
     const cf_chip *chip = cf_chip_from_device(dev);
     json_t *o = json_object();
-    snprintf(id, sizeof(id), "%04x:%04x", dev->vid, dev->pid);
-    json_object_set_new(o, "id", json_string(id));
+    json_object_set_new(o, "id", cf_cli_json_usb_id(dev->vid, dev->pid));
     json_object_set_new(o, "bus_path", cf_front_json_text(dev->bus_path));
     json_object_set_new(o, "serial", cf_front_json_text(dev->serial));
     json_object_set_new(o, "chip", chip ? json_string(chip->mcu) : json_null());

@@ -22,13 +22,11 @@ static const char *type_text(uint8_t type, char *buf)
 
 static json_t *device_json(const cf_usb_dfu_info *d)
 {
-    char id[16];
     const cf_chip *chip = cf_chip_from_device(d);
     cf_dfu_kind kind;
     cf_dfu_identify(d, &kind);
     json_t *o = json_object();
-    snprintf(id, sizeof(id), "%04x:%04x", d->vid, d->pid);
-    json_object_set_new(o, "id", json_string(id));
+    json_object_set_new(o, "id", cf_cli_json_usb_id(d->vid, d->pid));
     json_object_set_new(o, "vid", json_integer(d->vid));
     json_object_set_new(o, "pid", json_integer(d->pid));
     json_object_set_new(o, "bus_path", json_string(d->bus_path));

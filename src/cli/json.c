@@ -33,6 +33,13 @@ int cf_cli_help_or_usage_error(const cf_front *cli, int c, const char *usage)
     return 0;
 }
 
+json_t *cf_cli_json_usb_id(unsigned vid, unsigned pid)
+{
+    char id[16];
+    snprintf(id, sizeof(id), "%04x:%04x", vid, pid);
+    return json_string(id);
+}
+
 json_t *cf_cli_json_root(const char *command)
 {
     json_t *root = json_object();
