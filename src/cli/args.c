@@ -1,7 +1,10 @@
 #include "common/safe.h"
 #include "cli/args.h"
+#include "cli/back.h"
+#include "cli/cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,4 +80,45 @@ cf_code cf_cli_ask(bool yes, bool json, cf_error *err)
     if (!confirm_on(json ? stderr : stdout))
         return cf_fail(err, CF_ERR_CANCELLED, "cancelled; nothing was changed");
     return CF_OK;
+}
+
+bool cf_cli_take_catalog_option(int c, const char *arg, cf_catalog_opts *o)
+{
+    if (c == 's')
+        o->source = arg;
+    else if (c == 'b')
+        o->branch = arg;
+    else if (c == 'o')
+        o->offline = true;
+    return c == 's' || c == 'b' || c == 'o';
+}
+
+int cf_cli_usage_exit(const char *usage, bool asked)
+{
+    fputs(usage, asked ? stdout : stderr);
+    return asked ? 0 : 64;
+}
+
+int cf_cli_take_flash_option(const cf_front *cli, int c, const char *usage, cf_cli_flash_flags *f,
+                             cf_error *err)
+{
+    switch (c) {
+    case 'f':
+        *f->force = true;
+        return -1;
+    case 'y':
+        f->yes = true;
+        return -1;
+    case 'B':
+        if (cf_cli_parse_back_wait(optarg, &f->back_wait_ms, &f->back_wait_given, err))
+            return cf_front_report_error(cli, err);
+        return -1;
+    case 'j':
+        return -1; /* taken before parsing (cf_cli_wants_json) */
+    case 'D':
+        *f->dry_run = true;
+        return -1;
+    default:
+        return cf_cli_help_or_usage_error(cli, c, usage);
+    }
 }

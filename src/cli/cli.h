@@ -41,6 +41,14 @@ cf_code cf_cli_log_open(const cf_front *cli, int argc, char **argv, cf_error *er
 /* True when "--json" is among argv[1..] (before any "--"), so that even an
  * error found while parsing the options is reported as JSON. */
 bool cf_cli_wants_json(int argc, char **argv);
+/* The global options as a command sees them: json also when "--json" is
+ * among its argv (cf_cli_wants_json). */
+cf_front cf_cli_front_of(const cf_front *outer, int argc, char **argv);
+/* --help (c 'h'): the usage on stdout, exit 0; any other option getopt_long()
+ * returned is a usage error (cf_cli_usage_error). */
+int cf_cli_help_or_usage_error(const cf_front *cli, int c, const char *usage);
+/* A USB id as the JSON gives it: "vvvv:pppp" in hex. */
+struct json_t *cf_cli_json_usb_id(unsigned vid, unsigned pid);
 /* A new top-level object holding "schema" and "command". */
 struct json_t *cf_cli_json_root(const char *command);
 /* What a firmware file is: file, format, kind, version, mcu, interface,

@@ -6,6 +6,7 @@
 
 #include "common/safe.h"
 #include "cli/cli.h"
+#include "front/options.h"
 #include "cli/progress.h"
 #include "flash/flash.h"
 
@@ -13,14 +14,9 @@ static const char backup_usage[] = "usage: cartoflash backup dfu [--device SEL] 
 
 int cf_cmd_backup(const cf_front *outer, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"device", required_argument, NULL, 'd'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0},
-    };
-    cf_front local = *outer;
-    local.json = cf_cli_wants_json(argc, argv);
+    struct option longopts[4];
+    cf_front_longopts("device json help", longopts, 4);
+    cf_front local = cf_cli_front_of(outer, argc, argv);
     const cf_front *cli = &local;
     if (argc < 2 || strcmp(argv[1], "dfu") != 0)
         return cf_cli_usage_error(cli, backup_usage);
@@ -31,11 +27,8 @@ int cf_cmd_backup(const cf_front *outer, int argc, char **argv)
     for (int c; (c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1;) {
         if (c == 'd') {
             device = optarg;
-        } else if (c == 'h') {
-            fputs(backup_usage, stdout);
-            return 0;
         } else if (c != 'j') {
-            return cf_cli_usage_error(cli, backup_usage);
+            return cf_cli_help_or_usage_error(cli, c, backup_usage);
         }
     }
     if (optind != argc - 1)
@@ -47,8 +40,7 @@ int cf_cmd_backup(const cf_front *outer, int argc, char **argv)
         cf_progress_view view;
         cf_flash_events ev;
         cf_flash_report rep;
-        cf_progress_view_init(&view, cli->json ? stderr : stdout, cli->json ? false : cli->tty);
-        cf_progress_view_events(&view, &ev);
+        cf_cli_progress_start(cli, &view, &ev);
         rc = cf_backup_dfu(be, device, argv[optind], &ev, &rep, &err);
         if (rc == CF_OK && cli->json) {
             json_t *root = cf_cli_json_root("backup dfu");

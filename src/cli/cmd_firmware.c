@@ -19,6 +19,7 @@
 #include "common/safe.h"
 #include "catalog/catalog.h"
 #include "cli/cli.h"
+#include "front/options.h"
 
 typedef struct fw_args {
     cf_catalog_opts opts;
@@ -109,66 +110,37 @@ static bool parse_bitrate(const char *s, uint32_t *out)
     return true;
 }
 
-/* The options of `firmware list|pick`; the values past 255 are this file's own. */
-enum {
-    O_SOURCE = 256,
-    O_BRANCH,
-    O_MODE,
-    O_MCU,
-    O_IFACE,
-    O_BITRATE,
-    O_HT,
-    O_KSERIES,
-    O_LITE,
-    O_ALL,
-    O_JSON,
-    O_OFFLINE,
-    O_DOWNLOAD,
-    O_MAX,
-    O_HELP
-};
-
-static const struct option fw_longopts[] = {
-    {"source", required_argument, NULL, O_SOURCE},
-    {"firmware-dir", required_argument, NULL, O_SOURCE},
-    {"branch", required_argument, NULL, O_BRANCH},
-    {"mode", required_argument, NULL, O_MODE},
-    {"mcu", required_argument, NULL, O_MCU},
-    {"interface", required_argument, NULL, O_IFACE},
-    {"bitrate", required_argument, NULL, O_BITRATE},
-    {"high-temp", no_argument, NULL, O_HT},
-    {"kseries", no_argument, NULL, O_KSERIES},
-    {"lite", no_argument, NULL, O_LITE},
-    {"all", no_argument, NULL, O_ALL},
-    {"json", no_argument, NULL, O_JSON},
-    {"offline", no_argument, NULL, O_OFFLINE},
-    {"download", no_argument, NULL, O_DOWNLOAD},
-    {"max-download", required_argument, NULL, O_MAX},
-    {"help", no_argument, NULL, O_HELP},
-    {NULL, 0, NULL, 0},
-};
+/* What an option is applied with: the command line and its arguments. */
+typedef struct fw_parse {
+    const cf_front *cli;
+    char **argv;
+    fw_args *a;
+} fw_parse;
 
 /* Applies one option getopt_long() returned; -1 to go on, else the exit status. */
-static int take_option(const cf_front *cli, int c, char **argv, fw_args *a)
+static int take_option(void *user, int c)
 {
+    const cf_front *cli = ((fw_parse *)user)->cli;
+    fw_args *a = ((fw_parse *)user)->a;
     switch (c) {
-    case O_SOURCE:
+    case 's':
+    case CF_OPT_FIRMWARE_DIR:
         a->opts.source = optarg;
         break;
-    case O_BRANCH:
+    case 'b':
         a->opts.branch = optarg;
         a->opts.download = true; /* a branch is a download's */
         break;
-    case O_MODE:
+    case CF_OPT_MODE:
         if (!cf_catalog_mode_parse(optarg, &a->filter.mode))
             return usage_error(cli, "unknown mode \"%s\" (dfu, katapult or deployer)", optarg);
         break;
-    case O_MCU:
+    case CF_OPT_MCU:
         if (strcmp(optarg, "stm32f042x6") != 0 && strcmp(optarg, "stm32g431xx") != 0)
             return usage_error(cli, "unknown MCU \"%s\" (stm32f042x6 or stm32g431xx)", optarg);
         a->filter.mcu = optarg;
         break;
-    case O_IFACE:
+    case 'i':
         if (strcmp(optarg, "can") == 0)
             a->filter.iface = CF_IFACE_CAN;
         else if (strcmp(optarg, "usb") == 0)
@@ -176,32 +148,32 @@ static int take_option(const cf_front *cli, int c, char **argv, fw_args *a)
         else
             return usage_error(cli, "unknown interface \"%s\" (can or usb)", optarg);
         break;
-    case O_BITRATE:
+    case CF_OPT_BITRATE:
         if (!parse_bitrate(optarg, &a->filter.bitrate))
             return usage_error(cli, "\"%s\" is not a CAN bitrate in bit/s", optarg);
         break;
-    case O_HT:
+    case 'H':
         a->filter.high_temp = true;
         break;
-    case O_KSERIES:
+    case 'k':
         a->filter.kseries = true;
         break;
-    case O_LITE:
+    case CF_OPT_LITE:
         a->filter.lite = true;
         break;
-    case O_ALL:
+    case 'a':
         a->filter.all = true;
         break;
-    case O_JSON:
+    case 'j':
         a->json = true;
         break;
-    case O_OFFLINE:
+    case 'o':
         a->opts.offline = true;
         break;
-    case O_DOWNLOAD:
+    case CF_OPT_DOWNLOAD:
         a->opts.download = true;
         break;
-    case O_MAX: {
+    case CF_OPT_MAX_DOWNLOAD: {
         char *end;
         errno = 0;
         unsigned long long v = strtoull(optarg, &end, 10);
@@ -211,11 +183,10 @@ static int take_option(const cf_front *cli, int c, char **argv, fw_args *a)
         break;
     }
     case 'h':
-    case O_HELP:
         usage(stdout);
         return 0;
     default:
-        return usage_error(cli, "unknown option \"%s\"", argv[optind - 1]);
+        return usage_error(cli, "unknown option \"%s\"", ((fw_parse *)user)->argv[optind - 1]);
     }
     return -1;
 }
@@ -223,14 +194,15 @@ static int take_option(const cf_front *cli, int c, char **argv, fw_args *a)
 /* Returns -1 when parsing succeeded, else the exit status. */
 static int parse_args(const cf_front *cli, int argc, char **argv, fw_args *a)
 {
-    optind = 0; /* glibc: full re-initialisation, scanning from argv[1] */
     opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "+h", fw_longopts, NULL)) != -1) {
-        int status = take_option(cli, c, argv, a);
-        if (status >= 0)
-            return status;
-    }
+    fw_parse p = {cli, argv, a};
+    struct option longopts[20];
+    cf_front_longopts("source firmware-dir branch mode mcu interface bitrate high-temp kseries "
+                      "lite all json offline download max-download help",
+                      longopts, 20);
+    int status = cf_front_getopt(argc, argv, "+h", longopts, take_option, &p, -1);
+    if (status >= 0)
+        return status;
     if (optind < argc)
         return usage_error(cli, "unexpected argument \"%s\"", argv[optind]);
     if (a->filter.bitrate && a->filter.iface == CF_IFACE_USB)
@@ -444,8 +416,7 @@ static int do_pick(const cf_front *cli, cf_catalog *cat, const fw_args *a)
 
 int cf_cmd_firmware(const cf_front *outer, int argc, char **argv)
 {
-    cf_front local = *outer;
-    local.json = cf_cli_wants_json(argc, argv);
+    cf_front local = cf_cli_front_of(outer, argc, argv);
     const cf_front *cli = &local;
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         if (argc < 2)

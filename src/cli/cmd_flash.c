@@ -13,6 +13,7 @@
 #include "cli/progress.h"
 #include "common/log.h"
 #include "flash/flash.h"
+#include "front/options.h"
 
 static const char flash_dfu_usage[] =
     "usage: cartoflash flash dfu [--device SEL] [--address A] [--full] [--force] [--yes]\n"
@@ -30,38 +31,42 @@ static const char flash_dfu_usage[] =
 
 typedef struct flash_args {
     cf_flash_opts opts;
-    bool yes;
+    cf_cli_flash_flags flags;
     bool address_given;
     uint32_t address;
     uint64_t wait_ms;
-    unsigned back_wait_ms;
-    bool back_wait_given;
     const char *can_if;
     const char *file;
 } flash_args;
 
-static const struct option flash_dfu_longopts[] = {
-    {"device", required_argument, NULL, 'd'},
-    {"address", required_argument, NULL, 'a'},
-    {"full", no_argument, NULL, 'F'},
-    {"force", no_argument, NULL, 'f'},
-    {"yes", no_argument, NULL, 'y'},
-    {"mass-erase", no_argument, NULL, 'm'},
-    {"erase", required_argument, NULL, 'e'},
-    {"no-leave", no_argument, NULL, 'n'},
-    {"backup-dir", required_argument, NULL, 'b'},
-    {"wait", required_argument, NULL, 'w'},
-    {"back-wait", required_argument, NULL, 'B'},
-    {"interface", required_argument, NULL, 'i'},
-    {"json", no_argument, NULL, 'j'},
-    {"dry-run", no_argument, NULL, 'D'},
-    {"help", no_argument, NULL, 'h'},
-    {0, 0, 0, 0},
-};
+/* What an option is applied with: the command's arguments and where an
+ * error in a value goes. */
+typedef struct dfu_parse {
+    const cf_front *cli;
+    flash_args *a;
+    cf_error err;
+} dfu_parse;
+
+/* --erase auto|pages|mass; false for anything else. */
+static bool parse_erase(const char *v, cf_erase_method *out)
+{
+    if (strcmp(v, "auto") == 0)
+        *out = CF_ERASE_AUTO;
+    else if (strcmp(v, "pages") == 0)
+        *out = CF_ERASE_PAGES;
+    else if (strcmp(v, "mass") == 0)
+        *out = CF_ERASE_MASS;
+    else
+        return false;
+    return true;
+}
 
 /* Applies one option getopt_long() returned; -1 to go on, else the exit status. */
-static int take_flash_dfu_option(const cf_front *cli, int c, flash_args *a, cf_error *err)
+static int take_flash_dfu_option(void *user, int c)
 {
+    const cf_front *cli = ((dfu_parse *)user)->cli;
+    flash_args *a = ((dfu_parse *)user)->a;
+    cf_error *err = &((dfu_parse *)user)->err;
     switch (c) {
     case 'd':
         a->opts.device = optarg;
@@ -74,23 +79,11 @@ static int take_flash_dfu_option(const cf_front *cli, int c, flash_args *a, cf_e
     case 'F':
         a->opts.full = true;
         break;
-    case 'f':
-        a->opts.force = true;
-        break;
-    case 'y':
-        a->yes = true;
-        break;
     case 'm':
         a->opts.erase = CF_ERASE_MASS;
         break;
     case 'e':
-        if (strcmp(optarg, "auto") == 0) {
-            a->opts.erase = CF_ERASE_AUTO;
-        } else if (strcmp(optarg, "pages") == 0) {
-            a->opts.erase = CF_ERASE_PAGES;
-        } else if (strcmp(optarg, "mass") == 0) {
-            a->opts.erase = CF_ERASE_MASS;
-        } else {
+        if (!parse_erase(optarg, &a->opts.erase)) {
             cf_fail(err, CF_ERR_USAGE, "--erase takes auto, pages or mass, not '%s'", optarg);
             return cf_front_report_error(cli, err);
         }
@@ -105,36 +98,27 @@ static int take_flash_dfu_option(const cf_front *cli, int c, flash_args *a, cf_e
         if (cf_parse_seconds(optarg, &a->wait_ms, err) != CF_OK)
             return cf_front_report_error(cli, err);
         break;
-    case 'B':
-        if (cf_cli_parse_back_wait(optarg, &a->back_wait_ms, &a->back_wait_given, err))
-            return cf_front_report_error(cli, err);
-        break;
     case 'i':
         a->can_if = optarg;
         break;
-    case 'j':
-        break; /* taken before parsing (cf_cli_wants_json) */
-    case 'D':
-        a->opts.dry_run = true;
-        break;
-    case 'h':
-        fputs(flash_dfu_usage, stdout);
-        return 0;
     default:
-        return cf_cli_usage_error(cli, flash_dfu_usage);
+        return cf_cli_take_flash_option(cli, c, flash_dfu_usage, &a->flags, err);
     }
     return -1;
 }
 
 static int parse_flash_dfu(const cf_front *cli, int argc, char **argv, flash_args *a)
 {
-    cf_error err = {0};
-    optind = 1;
-    for (int c; (c = getopt_long(argc, argv, "d:a:yh", flash_dfu_longopts, NULL)) != -1;) {
-        int status = take_flash_dfu_option(cli, c, a, &err);
-        if (status >= 0)
-            return status;
-    }
+    dfu_parse p = {.cli = cli, .a = a};
+    a->flags.force = &a->opts.force;
+    a->flags.dry_run = &a->opts.dry_run;
+    struct option longopts[20];
+    cf_front_longopts("device address full force yes mass-erase erase no-leave backup-dir wait "
+                      "back-wait interface json dry-run help",
+                      longopts, 20);
+    int status = cf_front_getopt(argc, argv, "d:a:yh", longopts, take_flash_dfu_option, &p, -1);
+    if (status >= 0)
+        return status;
     if (optind != argc - 1)
         return cf_cli_usage_error(cli, flash_dfu_usage);
     a->file = argv[optind];
@@ -220,13 +204,11 @@ static void print_result(const cf_flash_report *rep)
 
 static json_t *device_json(const cf_usb_dfu_info *dev)
 {
-    char id[16];
     cf_dfu_kind kind;
     cf_dfu_identify(dev, &kind);
     const cf_chip *chip = cf_chip_from_device(dev);
     json_t *o = json_object();
-    snprintf(id, sizeof(id), "%04x:%04x", dev->vid, dev->pid);
-    json_object_set_new(o, "id", json_string(id));
+    json_object_set_new(o, "id", cf_cli_json_usb_id(dev->vid, dev->pid));
     json_object_set_new(o, "bus_path", cf_front_json_text(dev->bus_path));
     json_object_set_new(o, "serial", cf_front_json_text(dev->serial));
     json_object_set_new(o, "chip", chip ? json_string(chip->mcu) : json_null());
@@ -272,18 +254,27 @@ static void print_json_dry(const cf_usb_dfu_info *dev, const char *file, const c
     cf_front_json_print(root);
 }
 
+/* Runs the flow (the dry run with a->opts.dry_run) on the device that was
+ * shown (by its bus path), its progress in view; rep says how far it came. */
+static cf_code dfu_flow(const cf_front *cli, cf_usb_backend *be, flash_args *a,
+                        const cf_usb_dfu_info *dev, const cf_image *img, cf_progress_view *view,
+                        cf_flash_report *rep, cf_error *err)
+{
+    a->opts.device = dev->bus_path;
+    cf_flash_events ev;
+    cf_cli_progress_start(cli, view, &ev);
+    cf_code rc = cf_flash_dfu(be, img, &a->opts, &ev, rep, err);
+    log_gates(rep, rc);
+    return rc;
+}
+
 /* --dry-run: the gates and the plan; nothing is erased, written or left. */
 static cf_code plan_dfu(const cf_front *cli, cf_usb_backend *be, flash_args *a,
                         const cf_usb_dfu_info *dev, const cf_image *img, cf_error *err)
 {
-    a->opts.device = dev->bus_path;
     cf_progress_view view;
-    cf_flash_events ev;
     cf_flash_report rep;
-    cf_progress_view_init(&view, cli->json ? stderr : stdout, cli->json ? false : cli->tty);
-    cf_progress_view_events(&view, &ev);
-    cf_code rc = cf_flash_dfu(be, img, &a->opts, &ev, &rep, err);
-    log_gates(&rep, rc);
+    cf_code rc = dfu_flow(cli, be, a, dev, img, &view, &rep, err);
     if (rc != CF_OK)
         return rc;
     cf_cli_log_dfu_plan(&rep);
@@ -300,7 +291,7 @@ static cf_code plan_dfu(const cf_front *cli, cf_usb_backend *be, flash_args *a,
 static void dfu_want(const cf_front *cli, const flash_args *a, const cf_usb_dfu_info *dev,
                      const cf_image *img, char (*before)[13], cf_cb_want *w)
 {
-    cf_cli_back_want(img, a->back_wait_ms, a->back_wait_given, w);
+    cf_cli_back_want(img, a->flags.back_wait_ms, a->flags.back_wait_given, w);
     w->port = dev->bus_path;
     w->serial = dev->serial;
     w->can_if = a->can_if ? a->can_if : "can0";
@@ -315,18 +306,12 @@ static void dfu_want(const cf_front *cli, const flash_args *a, const cf_usb_dfu_
 static cf_code run_dfu(const cf_front *cli, cf_usb_backend *be, flash_args *a,
                        const cf_usb_dfu_info *dev, const cf_image *img, cf_error *err)
 {
-    a->opts.device = dev->bus_path;
     char before[CF_CB_MAX_BEFORE][13];
     cf_cb_want want;
     dfu_want(cli, a, dev, img, before, &want);
     cf_progress_view view;
-    cf_flash_events ev;
     cf_flash_report rep;
-    FILE *out = cli->json ? stderr : stdout; /* with --json, stdout is the document */
-    cf_progress_view_init(&view, out, cli->json ? false : cli->tty);
-    cf_progress_view_events(&view, &ev);
-    cf_code rc = cf_flash_dfu(be, img, &a->opts, &ev, &rep, err);
-    log_gates(&rep, rc);
+    cf_code rc = dfu_flow(cli, be, a, dev, img, &view, &rep, err);
     if (rc != CF_OK) {
         if (rep.failed_phase > CF_PHASE_CHECK && err->code != CF_ERR_VERIFY) {
             if (rep.failed_address)
@@ -348,7 +333,7 @@ static cf_code run_dfu(const cf_front *cli, cf_usb_backend *be, flash_args *a,
     }
     cf_came_back cb;
     cf_kp_env env = {0};
-    rc = cf_cli_came_back(out, be, &env, &want, &cb, err);
+    rc = cf_cli_came_back(view.out, be, &env, &want, &cb, err);
     if (rc == CF_OK && cli->json)
         print_json(dev, a->file, img, &view, &rep, &cb);
     return rc;
@@ -356,8 +341,7 @@ static cf_code run_dfu(const cf_front *cli, cf_usb_backend *be, flash_args *a,
 
 static int flash_dfu(const cf_front *outer, int argc, char **argv)
 {
-    cf_front local = *outer;
-    local.json = cf_cli_wants_json(argc, argv);
+    cf_front local = cf_cli_front_of(outer, argc, argv);
     const cf_front *cli = &local;
     flash_args a = {0};
     int status = parse_flash_dfu(cli, argc, argv, &a);
@@ -385,7 +369,7 @@ static int flash_dfu(const cf_front *outer, int argc, char **argv)
     if (!cli->json)
         describe(&dev, a.file, &img);
     /* a dry run changes nothing, so it needs no yes */
-    rc = a.opts.dry_run ? CF_OK : cf_cli_ask(a.yes, cli->json, &err);
+    rc = a.opts.dry_run ? CF_OK : cf_cli_ask(a.flags.yes, cli->json, &err);
     if (rc == CF_OK && a.opts.dry_run)
         rc = plan_dfu(cli, be, &a, &dev, &img, &err);
     else if (rc == CF_OK)
@@ -397,8 +381,7 @@ static int flash_dfu(const cf_front *outer, int argc, char **argv)
 
 int cf_cmd_flash(const cf_front *cli, int argc, char **argv)
 {
-    cf_front local = *cli;
-    local.json = cf_cli_wants_json(argc, argv);
+    cf_front local = cf_cli_front_of(cli, argc, argv);
     if (argc < 2)
         return cf_cli_usage_error(&local, "usage: cartoflash flash dfu|can|usb [options] FILE\n");
     if (strcmp(argv[1], "dfu") == 0)

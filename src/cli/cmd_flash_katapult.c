@@ -14,6 +14,7 @@
 #include "cli/dryrun.h"
 #include "cli/progress.h"
 #include "common/log.h"
+#include "front/options.h"
 #include "front/simulate.h"
 #include "katapult/katapult.h"
 
@@ -47,73 +48,65 @@ typedef struct kp_args {
     cf_kp_opts opts;
     cf_kp_timing timing;
     bool timing_given;
-    bool yes;
-    unsigned back_wait_ms;
-    bool back_wait_given;
+    cf_cli_flash_flags flags;
     const char *file;
 } kp_args;
 
-/* The options of flash can and flash usb (each refuses the other's). */
-static const struct option kp_longopts[] = {
-    {"uuid", required_argument, NULL, 'u'},
-    {"interface", required_argument, NULL, 'i'},
-    {"bitrate", required_argument, NULL, 'b'},
-    {"device", required_argument, NULL, 'd'},
-    {"force", no_argument, NULL, 'f'},
-    {"yes", no_argument, NULL, 'y'},
-    {"wait", required_argument, NULL, 'w'},
-    {"timeout", required_argument, NULL, 't'},
-    {"back-wait", required_argument, NULL, 'B'},
-    {"json", no_argument, NULL, 'j'},
-    {"dry-run", no_argument, NULL, 'D'},
-    {"help", no_argument, NULL, 'h'},
-    {0, 0, 0, 0},
-};
+/* What an option is applied with: which command, its arguments and where an
+ * error in a value goes. */
+typedef struct kp_parse {
+    const cf_front *cli;
+    bool can;
+    kp_args *a;
+    cf_error err;
+} kp_parse;
+
+/* The options only flash can takes (--uuid, --interface, --bitrate); -1 to
+ * go on, else the exit status. */
+static int take_can_option(const cf_front *cli, int c, kp_args *a, cf_error *err)
+{
+    if (c == 'u') {
+        a->opts.uuid = optarg;
+    } else if (c == 'i') {
+        a->opts.interface = optarg;
+    } else {
+        char *end;
+        unsigned long v = strtoul(optarg, &end, 10);
+        if (*end || v < 10000 || v > 8000000) {
+            cf_fail(err, CF_ERR_USAGE, "--bitrate wants bits per second, e.g. 1000000");
+            return cf_front_report_error(cli, err);
+        }
+        a->opts.bitrate = (uint32_t)v;
+    }
+    return -1;
+}
 
 /* Applies one option getopt_long() returned; -1 to go on, else the exit status. */
-static int take_kp_option(const cf_front *cli, bool can, int c, kp_args *a, cf_error *err)
+static int take_kp_option(void *user, int c)
 {
-    const char *usage = can ? can_usage : usb_usage;
+    kp_parse *p = user;
+    const cf_front *cli = p->cli;
+    kp_args *a = p->a;
+    cf_error *err = &p->err;
+    const char *usage = p->can ? can_usage : usb_usage;
     uint64_t ms;
     char *end;
     switch (c) {
     case 'u':
     case 'i':
-    case 'b':
-        if (!can)
-            goto bad;
-        if (c == 'u')
-            a->opts.uuid = optarg;
-        else if (c == 'i')
-            a->opts.interface = optarg;
-        else {
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (*end || v < 10000 || v > 8000000) {
-                cf_fail(err, CF_ERR_USAGE, "--bitrate wants bits per second, e.g. 1000000");
-                return cf_front_report_error(cli, err);
-            }
-            a->opts.bitrate = (uint32_t)v;
-        }
-        break;
+    case CF_OPT_BITRATE:
+        if (!p->can)
+            return cf_cli_usage_error(cli, usage);
+        return take_can_option(cli, c, a, err);
     case 'd':
-        if (can)
-            goto bad;
+        if (p->can)
+            return cf_cli_usage_error(cli, usage);
         a->opts.device = optarg;
-        break;
-    case 'f':
-        a->opts.force = true;
-        break;
-    case 'y':
-        a->yes = true;
         break;
     case 'w':
         if (cf_parse_seconds(optarg, &ms, err) != CF_OK)
             return cf_front_report_error(cli, err);
         a->opts.wait_ms = ms > 600000 ? 600000 : (unsigned)ms;
-        break;
-    case 'B':
-        if (cf_cli_parse_back_wait(optarg, &a->back_wait_ms, &a->back_wait_given, err))
-            return cf_front_report_error(cli, err);
         break;
     case 't': {
         unsigned long v = strtoul(optarg, &end, 10);
@@ -126,17 +119,8 @@ static int take_kp_option(const cf_front *cli, bool can, int c, kp_args *a, cf_e
         a->timing_given = true;
         break;
     }
-    case 'j':
-        break; /* taken before parsing (cf_cli_wants_json) */
-    case 'D':
-        a->opts.dry_run = true;
-        break;
-    case 'h':
-        fputs(usage, stdout);
-        return 0;
     default:
-    bad:
-        return cf_cli_usage_error(cli, usage);
+        return cf_cli_take_flash_option(cli, c, usage, &a->flags, err);
     }
     return -1;
 }
@@ -145,20 +129,25 @@ static int take_kp_option(const cf_front *cli, bool can, int c, kp_args *a, cf_e
 static int parse(const cf_front *cli, bool can, int argc, char **argv, kp_args *a)
 {
     const char *usage = can ? can_usage : usb_usage;
-    cf_error err = {0};
+    kp_parse p = {.cli = cli, .can = can, .a = a};
+    a->flags.force = &a->opts.force;
+    a->flags.dry_run = &a->opts.dry_run;
     cf_kp_timing_default(&a->timing);
-    optind = 1;
-    for (int c; (c = getopt_long(argc, argv, can ? "u:i:yh" : "d:yh", kp_longopts, NULL)) != -1;) {
-        int status = take_kp_option(cli, can, c, a, &err);
-        if (status >= 0)
-            return status;
-    }
+    /* flash can and flash usb know each other's options, to refuse them */
+    struct option longopts[16];
+    cf_front_longopts("uuid interface bitrate device force yes wait timeout back-wait json dry-run "
+                      "help",
+                      longopts, 16);
+    int status =
+        cf_front_getopt(argc, argv, can ? "u:i:yh" : "d:yh", longopts, take_kp_option, &p, -1);
+    if (status >= 0)
+        return status;
     if (optind != argc - 1)
         return cf_cli_usage_error(cli, usage);
     if (can && !a->opts.uuid) {
-        cf_fail(&err, CF_ERR_USAGE, "flash can needs --uuid UUID");
-        cf_hint(&err, "`cartoflash list` queries the CAN bus; printer.cfg has it as canbus_uuid");
-        return cf_front_report_error(cli, &err);
+        cf_fail(&p.err, CF_ERR_USAGE, "flash can needs --uuid UUID");
+        cf_hint(&p.err, "`cartoflash list` queries the CAN bus; printer.cfg has it as canbus_uuid");
+        return cf_front_report_error(cli, &p.err);
     }
     a->file = argv[optind];
     return -1;
@@ -229,15 +218,21 @@ static void print_result(bool can, const cf_kp_report *rep)
         printf("Written, verified and started in %.1f s.\n", rep->seconds);
 }
 
+/* The "device" object of the flash can|usb JSON: the transport and the node. */
+static json_t *device_json(bool can, const cf_kp_report *rep)
+{
+    json_t *dev = json_object();
+    json_object_set_new(dev, "transport", json_string(can ? "can" : "usb"));
+    json_object_set_new(dev, "name", cf_front_json_text(rep->device));
+    return dev;
+}
+
 static void print_json(bool can, const char *file, const cf_image *img,
                        const cf_progress_view *view, const cf_kp_report *rep,
                        const cf_came_back *cb)
 {
     json_t *root = cf_cli_json_root(can ? "flash can" : "flash usb");
-    json_t *dev = json_object();
-    json_object_set_new(dev, "transport", json_string(can ? "can" : "usb"));
-    json_object_set_new(dev, "name", cf_front_json_text(rep->device));
-    json_object_set_new(root, "device", dev);
+    json_object_set_new(root, "device", device_json(can, rep));
     json_object_set_new(root, "firmware", cf_cli_json_firmware(file, img));
     json_object_set_new(root, "result", json_string("flashed"));
     json_object_set_new(root, "phases", cf_progress_view_phases_json(view));
@@ -281,10 +276,7 @@ static void print_json_dry(bool can, const char *file, const cf_image *img, cons
 {
     json_t *root = cf_cli_json_root(can ? "flash can" : "flash usb");
     json_object_set_new(root, "dry_run", json_true());
-    json_t *dev = json_object();
-    json_object_set_new(dev, "transport", json_string(can ? "can" : "usb"));
-    json_object_set_new(dev, "name", cf_front_json_text(rep->device));
-    json_object_set_new(root, "device", dev);
+    json_object_set_new(root, "device", device_json(can, rep));
     json_object_set_new(root, "firmware", cf_cli_json_firmware(file, img));
     json_object_set_new(root, "result", json_string("would-flash"));
     json_object_set_new(root, "bus_bitrate",
@@ -293,74 +285,71 @@ static void print_json_dry(bool can, const char *file, const cf_image *img, cons
     cf_front_json_print(root);
 }
 
-/* --dry-run: every check before the bootloader request, then the plan. */
-static cf_code plan_flash(const cf_front *cli, bool can, kp_args *a, cf_kp_transport *sim,
-                          const cf_image *img, cf_error *err)
+/* --dry-run: every check before the bootloader request passed; the plan. */
+static void show_plan(const cf_front *cli, bool can, const char *file, const cf_image *img,
+                      const cf_kp_report *rep)
+{
+    cf_cli_log_kp_plan(rep);
+    if (cli->json)
+        print_json_dry(can, file, img, rep);
+    else
+        cf_cli_print_kp_plan(can, rep);
+}
+
+/* After the flash: says how it went, then looks for the probe (the same UUID
+ * on CAN, the same port and chip serial on USB). */
+static cf_code look_for_probe(const cf_front *cli, bool can, const kp_args *a, const cf_kp_env *env,
+                              const cf_image *img, const cf_progress_view *view,
+                              const cf_kp_report *rep, cf_error *err)
+{
+    if (!cli->json)
+        print_result(can, rep);
+    cf_cb_want want;
+    cf_cli_back_want(img, a->flags.back_wait_ms, a->flags.back_wait_given, &want);
+    want.port = rep->port;
+    want.serial = rep->serial;
+    want.can_if = a->opts.interface;
+    want.uuid = can ? a->opts.uuid : NULL;
+    cf_came_back cb;
+    cf_code rc = cf_cli_came_back(view->out, NULL, env, &want, &cb, err);
+    if (rc == CF_OK && cli->json)
+        print_json(can, a->file, img, view, rep, &cb);
+    return rc;
+}
+
+/* Runs the flow with its progress shown: with --dry-run every check before
+ * the bootloader request and then the plan, else the flash and the look for
+ * the probe. */
+static cf_code flash_or_plan(const cf_front *cli, bool can, kp_args *a, cf_kp_transport *sim,
+                             const cf_image *img, cf_error *err)
 {
     cf_kp_env env = {.transport = sim};
     cf_progress_view view;
     cf_flash_events ev;
     cf_kp_report rep;
-    cf_progress_view_init(&view, cli->json ? stderr : stdout, cli->json ? false : cli->tty);
-    cf_progress_view_events(&view, &ev);
+    bool dry = a->opts.dry_run;
+    a->opts.caller_waits = !dry;
+    cf_cli_progress_start(cli, &view, &ev);
     cf_code rc = can ? cf_kp_flash_can(&env, img, &a->opts, &ev, &rep, err)
                      : cf_kp_flash_usb(&env, img, &a->opts, &ev, &rep, err);
     cf_log(false, "device %s: %s", rep.device[0] ? rep.device : "not found",
            rc != CF_OK ? "stopped (see the error)"
-                       : "every check before the bootloader request passed");
-    if (rc != CF_OK)
-        return rc;
-    cf_cli_log_kp_plan(&rep);
-    if (cli->json)
-        print_json_dry(can, a->file, img, &rep);
-    else
-        cf_cli_print_kp_plan(can, &rep);
-    return CF_OK;
-}
-
-/* Flashes, then looks for the probe: the same UUID on CAN, the same port
- * and chip serial on USB. */
-static cf_code run_flash(const cf_front *cli, bool can, kp_args *a, cf_kp_transport *sim,
-                         const cf_image *img, cf_error *err)
-{
-    cf_kp_env env = {.transport = sim};
-    cf_progress_view view;
-    cf_flash_events ev;
-    cf_kp_report rep;
-    FILE *out = cli->json ? stderr : stdout;
-    cf_progress_view_init(&view, out, cli->json ? false : cli->tty);
-    cf_progress_view_events(&view, &ev);
-    a->opts.caller_waits = true;
-    cf_code rc = can ? cf_kp_flash_can(&env, img, &a->opts, &ev, &rep, err)
-                     : cf_kp_flash_usb(&env, img, &a->opts, &ev, &rep, err);
-    cf_log(false, "device %s: %s", rep.device[0] ? rep.device : "not found",
-           rc != CF_OK ? "stopped (see the error)" : "written, verified and started");
-    if (rc != CF_OK) {
-        if (rep.failed_phase >= CF_PHASE_WRITE && rep.failed_phase <= CF_PHASE_VERIFY)
-            fprintf(stderr, "cartoflash: %s failed after %zu bytes written, %zu verified%s.\n",
-                    cf_flash_phase_name(rep.failed_phase), rep.bytes_written, rep.bytes_verified,
-                    rep.completed ? "" : "; COMPLETE was not sent");
-        return rc;
-    }
-    if (!cli->json)
-        print_result(can, &rep);
-    cf_cb_want want;
-    cf_cli_back_want(img, a->back_wait_ms, a->back_wait_given, &want);
-    want.port = rep.port;
-    want.serial = rep.serial;
-    want.can_if = a->opts.interface;
-    want.uuid = can ? a->opts.uuid : NULL;
-    cf_came_back cb;
-    rc = cf_cli_came_back(out, NULL, &env, &want, &cb, err);
-    if (rc == CF_OK && cli->json)
-        print_json(can, a->file, img, &view, &rep, &cb);
+           : dry       ? "every check before the bootloader request passed"
+                       : "written, verified and started");
+    if (rc == CF_OK && dry)
+        show_plan(cli, can, a->file, img, &rep);
+    else if (rc == CF_OK)
+        rc = look_for_probe(cli, can, a, &env, img, &view, &rep, err);
+    else if (!dry && rep.failed_phase >= CF_PHASE_WRITE && rep.failed_phase <= CF_PHASE_VERIFY)
+        fprintf(stderr, "cartoflash: %s failed after %zu bytes written, %zu verified%s.\n",
+                cf_flash_phase_name(rep.failed_phase), rep.bytes_written, rep.bytes_verified,
+                rep.completed ? "" : "; COMPLETE was not sent");
     return rc;
 }
 
 static int flash_katapult(const cf_front *outer, bool can, int argc, char **argv)
 {
-    cf_front local = *outer;
-    local.json = cf_cli_wants_json(argc, argv);
+    cf_front local = cf_cli_front_of(outer, argc, argv);
     const cf_front *cli = &local;
     kp_args a = {0};
     int status = parse(cli, can, argc, argv, &a);
@@ -421,11 +410,9 @@ static int flash_katapult(const cf_front *outer, bool can, int argc, char **argv
     }
     /* asked the same way as flash dfu: without a terminal, only with --yes */
     if (rc == CF_OK && !a.opts.dry_run) /* a dry run changes nothing: no yes needed */
-        rc = cf_cli_ask(a.yes, cli->json, &err);
-    if (rc == CF_OK && a.opts.dry_run)
-        rc = plan_flash(cli, can, &a, sim, &img, &err);
-    else if (rc == CF_OK)
-        rc = run_flash(cli, can, &a, sim, &img, &err);
+        rc = cf_cli_ask(a.flags.yes, cli->json, &err);
+    if (rc == CF_OK)
+        rc = flash_or_plan(cli, can, &a, sim, &img, &err);
     cf_image_free(&img);
     cf_kp_transport_free(sim);
     if (rc != CF_OK)

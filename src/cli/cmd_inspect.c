@@ -7,6 +7,7 @@
 #include "common/safe.h"
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "front/options.h"
 #include "image/image.h"
 
 #define FLASH_START 0x08000000u
@@ -147,14 +148,9 @@ static const char inspect_usage[] = "usage: cartoflash inspect [--json] [--addre
 
 int cf_cmd_inspect(const cf_front *outer, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"address", required_argument, NULL, 'a'},
-        {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0},
-    };
-    cf_front local = *outer;
-    local.json = cf_cli_wants_json(argc, argv);
+    struct option longopts[4];
+    cf_front_longopts("json address help", longopts, 4);
+    cf_front local = cf_cli_front_of(outer, argc, argv);
     const cf_front *cli = &local;
     bool json = local.json, address_given = false;
     uint32_t address = 0;
@@ -167,11 +163,8 @@ int cf_cmd_inspect(const cf_front *outer, int argc, char **argv)
             if (cf_parse_address(optarg, &address, &err) != CF_OK)
                 return cf_front_report_error(cli, &err);
             address_given = true;
-        } else if (c == 'h') {
-            fputs(inspect_usage, stdout);
-            return 0;
         } else {
-            return cf_cli_usage_error(cli, inspect_usage);
+            return cf_cli_help_or_usage_error(cli, c, inspect_usage);
         }
     }
     if (optind >= argc)

@@ -9,6 +9,7 @@
 #include "common/safe.h"
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "front/options.h"
 #include "dfu/dfu.h"
 #include "flash/flash.h"
 
@@ -21,13 +22,11 @@ static const char *type_text(uint8_t type, char *buf)
 
 static json_t *device_json(const cf_usb_dfu_info *d)
 {
-    char id[16];
     const cf_chip *chip = cf_chip_from_device(d);
     cf_dfu_kind kind;
     cf_dfu_identify(d, &kind);
     json_t *o = json_object();
-    snprintf(id, sizeof(id), "%04x:%04x", d->vid, d->pid);
-    json_object_set_new(o, "id", json_string(id));
+    json_object_set_new(o, "id", cf_cli_json_usb_id(d->vid, d->pid));
     json_object_set_new(o, "vid", json_integer(d->vid));
     json_object_set_new(o, "pid", json_integer(d->pid));
     json_object_set_new(o, "bus_path", json_string(d->bus_path));
@@ -113,14 +112,9 @@ static const char list_usage[] = "usage: cartoflash list [--json] [--wait SECOND
 
 int cf_cmd_list(const cf_front *outer, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"wait", required_argument, NULL, 'w'},
-        {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0},
-    };
-    cf_front local = *outer;
-    local.json = cf_cli_wants_json(argc, argv);
+    struct option longopts[4];
+    cf_front_longopts("json wait help", longopts, 4);
+    cf_front local = cf_cli_front_of(outer, argc, argv);
     const cf_front *cli = &local;
     bool json = local.json;
     uint64_t wait_ms = 0;
@@ -132,11 +126,8 @@ int cf_cmd_list(const cf_front *outer, int argc, char **argv)
         } else if (c == 'w') {
             if (cf_parse_seconds(optarg, &wait_ms, &err) != CF_OK)
                 return cf_front_report_error(cli, &err);
-        } else if (c == 'h') {
-            fputs(list_usage, stdout);
-            return 0;
         } else {
-            return cf_cli_usage_error(cli, list_usage);
+            return cf_cli_help_or_usage_error(cli, c, list_usage);
         }
     }
     if (optind != argc)

@@ -41,9 +41,7 @@ static void list_usb(const cf_kp_env *env, json_t *json)
             json_object_set_new(o, "tty", cf_front_json_text(d->tty));
             json_object_set_new(o, "port", cf_front_json_text(d->port));
             json_object_set_new(o, "syspath", cf_front_json_text(d->syspath));
-            char id[16];
-            snprintf(id, sizeof(id), "%04x:%04x", d->vid, d->pid);
-            json_object_set_new(o, "usb_id", json_string(id));
+            json_object_set_new(o, "usb_id", cf_cli_json_usb_id(d->vid, d->pid));
             json_object_set_new(o, "manufacturer", cf_front_json_text(d->manufacturer));
             json_object_set_new(o, "product", cf_front_json_text(d->product));
             json_object_set_new(o, "serial", cf_front_json_text(d->serial));

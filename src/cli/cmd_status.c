@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "catalog/version.h"
+#include "cli/args.h"
 #include "cli/cli.h"
-#include "front/simulate.h"
+#include "cli/sides.h"
+#include "front/options.h"
 #include "klipper/reach.h"
 #include "klipper/status.h"
 
@@ -84,70 +86,35 @@ json_t *cf_cli_json_probe(const cf_probe_status *r)
     return o;
 }
 
-/* The probe side of the environment: the simulated Katapult node or hardware. */
-static cf_code open_sides(const cf_front *cli, cf_kp_transport **sim, cf_usb_backend **be,
-                          bool *hardware, cf_error *err)
+/* What the options ask for. */
+typedef struct status_args {
+    bool json;
+    cf_catalog_opts copts;
+    cf_status_opts so;
+} status_args;
+
+/* Applies one option getopt_long() returned; -1 to go on, else the exit status. */
+static int take_status_option(void *user, int c)
 {
-    *sim = NULL;
-    *be = NULL;
-    *hardware = !cli->simulate;
-    if (cli->simulate && cf_front_sim_is_katapult(cli->simulate))
-        return cf_front_sim_katapult(cli->simulate, sim, err);
-    cf_code rc = cf_front_open_backend(cli, be, err);
-    if (rc != CF_OK && !cli->simulate) {
-        /* No libusb access is no reason to hide the serial and CAN probes. */
-        cf_error_reset(err);
-        *be = NULL;
-        return CF_OK;
-    }
-    return rc;
+    status_args *a = user;
+    if (c == 'j')
+        a->json = true;
+    else if (c == 'i')
+        cf_cli_add_can_if(&a->so, optarg);
+    else if (!cf_cli_take_catalog_option(c, optarg, &a->copts))
+        return cf_cli_usage_exit(usage_text, c == 'h');
+    return -1;
 }
 
-static const struct option status_longopts[] = {
-    {"json", no_argument, NULL, 'j'},
-    {"interface", required_argument, NULL, 'i'},
-    {"source", required_argument, NULL, 's'},
-    {"branch", required_argument, NULL, 'b'},
-    {"offline", no_argument, NULL, 'o'},
-    {"help", no_argument, NULL, 'h'},
-    {0, 0, 0, 0},
-};
-
-/* The options into json, copts and so; -1 to go on, else the exit status. */
-static int parse_args(int argc, char **argv, bool *json, cf_catalog_opts *copts, cf_status_opts *so)
+/* The options into a; -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, status_args *a)
 {
-    optind = 1;
-    for (int c; (c = getopt_long(argc, argv, "h", status_longopts, NULL)) != -1;) {
-        switch (c) {
-        case 'j':
-            *json = true;
-            break;
-        case 'i':
-            if (so->can_if_count < sizeof(so->can_ifs) / sizeof(so->can_ifs[0]))
-                so->can_ifs[so->can_if_count++] = optarg;
-            break;
-        case 's':
-            copts->source = optarg;
-            break;
-        case 'b':
-            copts->branch = optarg;
-            break;
-        case 'o':
-            copts->offline = true;
-            break;
-        case 'h':
-            fputs(usage_text, stdout);
-            return 0;
-        default:
-            fputs(usage_text, stderr);
-            return 64;
-        }
-    }
-    if (optind != argc) {
-        fputs(usage_text, stderr);
-        return 64;
-    }
-    return -1;
+    struct option longopts[8];
+    cf_front_longopts("json interface source branch offline help", longopts, 8);
+    int status = cf_front_getopt(argc, argv, "h", longopts, take_status_option, a, -1);
+    if (status < 0 && optind != argc)
+        return cf_cli_usage_exit(usage_text, false);
+    return status;
 }
 
 /* What status found, and where the catalogue is (or why there is none). */
@@ -199,49 +166,29 @@ static void print_text(const status_found *f)
 
 int cf_cmd_status(const cf_front *cli, int argc, char **argv)
 {
-    bool json = false;
-    cf_catalog_opts copts = {0};
-    cf_status_opts so = {0};
-    int status = parse_args(argc, argv, &json, &copts, &so);
+    status_args a = {0};
+    int status = parse_args(argc, argv, &a);
     if (status >= 0)
         return status;
     cf_error err = {0};
-    cf_kp_transport *sim = NULL;
-    cf_usb_backend *be = NULL;
-    bool hardware = false;
-    cf_code rc = open_sides(cli, &sim, &be, &hardware, &err);
-    if (rc != CF_OK)
+    cf_cli_sides sides;
+    if (cf_cli_sides_open(cli, &a.copts, &sides, &a.so, &err) != CF_OK)
         return cf_front_report_error(cli, &err);
-
-    cf_catalog *cat = NULL;
-    cf_error cerr = {0};
-    if (cf_catalog_open(&copts, &cat, &cerr) != CF_OK)
-        cat = NULL;
-    cf_kp_env env = {.transport = sim};
-    so.dfu = be;
-    /* A DFU simulation has no Katapult side; hardware has both. */
-    so.env = (sim || hardware) ? &env : NULL;
-    so.config = hardware;
-    so.moonraker = true;
-    so.catalog = cat;
-    so.catalog_why = cerr.message;
+    a.so.catalog_why = sides.cat_err.message;
     cf_probe_status *rows = calloc(MAX_ROWS, sizeof(*rows));
-    status_found f = {.rows = rows, .cat = cat, .cat_why = cerr.message};
+    status_found f = {.rows = rows, .cat = sides.cat, .cat_why = sides.cat_err.message};
+    cf_code rc = CF_OK;
     if (!rows)
         rc = cf_fail(&err, CF_ERR_NOMEM, "out of memory");
     else
-        rc = cf_status_scan(&so, rows, MAX_ROWS, &f.n, &err);
+        rc = cf_status_scan(&a.so, rows, MAX_ROWS, &f.n, &err);
     for (size_t i = 0; rc == CF_OK && i < f.n; i++)
         f.any_can_ident |= rows[i].has_firmware && strcmp(rows[i].connection, "can") == 0;
-    if (rc == CF_OK && json)
+    if (rc == CF_OK && a.json)
         print_json(&f);
     else if (rc == CF_OK)
         print_text(&f);
     free(rows);
-    cf_catalog_close(cat);
-    cf_front_close_backend(be);
-    cf_kp_transport_free(sim);
-    if (rc != CF_OK)
-        return cf_front_report_error(cli, &err);
-    return 0;
+    cf_cli_sides_close(&sides);
+    return rc == CF_OK ? 0 : cf_front_report_error(cli, &err);
 }

@@ -20,6 +20,7 @@
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "common/log.h"
+#include "front/options.h"
 #include "front/simulate.h"
 #include "update/switch.h"
 
@@ -64,63 +65,66 @@ static bool parse_to(const char *v, cf_iface *to, uint32_t *bitrate)
     return true;
 }
 
-static int parse_args(int argc, char **argv, sw_args *a, cf_switch_opts *o)
+/* What the options ask for. */
+typedef struct switch_args {
+    sw_args *a;
+    cf_switch_opts *o;
+} switch_args;
+
+/* The options that take a value that can be wrong: --to, --wait, --stop-after;
+ * -1 when c is none of them or its value is good, else the exit status. */
+static int take_checked_option(int c, cf_switch_opts *o)
 {
-    static const struct option longopts[] = {
-        {"to", required_argument, NULL, 't'},
-        {"yes", no_argument, NULL, 'y'},
-        {"device", required_argument, NULL, 'd'},
-        {"uuid", required_argument, NULL, 'u'},
-        {"interface", required_argument, NULL, 'i'},
-        {"source", required_argument, NULL, 's'},
-        {"branch", required_argument, NULL, 'b'},
-        {"offline", no_argument, NULL, 'o'},
-        {"wait", required_argument, NULL, 'w'},
-        {"stop-after", required_argument, NULL, 'S'},
-        {"restart", no_argument, NULL, 'R'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0},
-    };
-    o->wait_ms = 120000;
-    optind = 1;
-    for (int c; (c = getopt_long(argc, argv, "yh", longopts, NULL)) != -1;) {
-        uint64_t ms;
-        cf_error err = {0};
-        if (c == 't' && !parse_to(optarg, &o->to, &o->bitrate)) {
-            fprintf(stderr, "cartoflash: --to wants usb, can or can@BITRATE (up to 1000000)\n");
-            return 64;
-        } else if (c == 'w') {
-            if (cf_parse_seconds(optarg, &ms, &err) != CF_OK) {
-                fprintf(stderr, "cartoflash: %s\n", err.message);
-                return 64;
-            }
-            o->wait_ms = ms > 3600000 ? 3600000 : (unsigned)ms;
-        } else if (c == 'S' && strcmp(optarg, "deployed") != 0) {
-            fprintf(stderr, "cartoflash: --stop-after knows one step: deployed\n");
-            return 64;
-        } else if (c == 'h') {
-            fputs(usage_text, stdout);
-            return 0;
-        } else if (c == '?' || c == ':') {
-            fputs(usage_text, stderr);
+    uint64_t ms;
+    cf_error err = {0};
+    if (c == 't' && !parse_to(optarg, &o->to, &o->bitrate)) {
+        fprintf(stderr, "cartoflash: --to wants usb, can or can@BITRATE (up to 1000000)\n");
+        return 64;
+    } else if (c == 'w') {
+        if (cf_parse_seconds(optarg, &ms, &err) != CF_OK) {
+            fprintf(stderr, "cartoflash: %s\n", err.message);
             return 64;
         }
-        a->yes |= c == 'y';
-        o->restart |= c == 'R';
-        o->stop_after_deployed |= c == 'S';
-        o->device = c == 'd' ? optarg : o->device;
-        o->uuid = c == 'u' ? optarg : o->uuid;
-        o->interface = c == 'i' ? optarg : o->interface;
-        o->catalog.source = c == 's' ? optarg : o->catalog.source;
-        o->catalog.branch = c == 'b' ? optarg : o->catalog.branch;
-        o->catalog.offline |= c == 'o';
-    }
-    if (optind != argc) {
-        fputs(usage_text, stderr);
+        o->wait_ms = ms > 3600000 ? 3600000 : (unsigned)ms;
+    } else if (c == 'S' && strcmp(optarg, "deployed") != 0) {
+        fprintf(stderr, "cartoflash: --stop-after knows one step: deployed\n");
         return 64;
     }
     return -1;
+}
+
+/* Applies one option getopt_long() returned; -1 to go on, else the exit status. */
+static int take_switch_option(void *user, int c)
+{
+    sw_args *a = ((switch_args *)user)->a;
+    cf_switch_opts *o = ((switch_args *)user)->o;
+    int status = take_checked_option(c, o);
+    if (status >= 0)
+        return status;
+    if (c == 'h' || c == '?' || c == ':')
+        return cf_cli_usage_exit(usage_text, c == 'h');
+    a->yes |= c == 'y';
+    o->restart |= c == 'R';
+    o->stop_after_deployed |= c == 'S';
+    o->device = c == 'd' ? optarg : o->device;
+    o->uuid = c == 'u' ? optarg : o->uuid;
+    o->interface = c == 'i' ? optarg : o->interface;
+    cf_cli_take_catalog_option(c, optarg, &o->catalog);
+    return -1;
+}
+
+static int parse_args(int argc, char **argv, sw_args *a, cf_switch_opts *o)
+{
+    o->wait_ms = 120000;
+    switch_args both = {a, o};
+    struct option longopts[16];
+    cf_front_longopts("to yes device uuid interface source branch offline wait stop-after restart "
+                      "json help",
+                      longopts, 16);
+    int status = cf_front_getopt(argc, argv, "yh", longopts, take_switch_option, &both, -1);
+    if (status < 0 && optind != argc)
+        return cf_cli_usage_exit(usage_text, false);
+    return status;
 }
 
 /* The layer's notes as lines; a step, the re-cabling and the end stand apart. */
@@ -212,8 +216,7 @@ static void print_status(const cf_switch_result *res)
 
 int cf_cmd_switch(const cf_front *cli_in, int argc, char **argv)
 {
-    cf_front local = *cli_in;
-    local.json = cf_cli_wants_json(argc, argv);
+    cf_front local = cf_cli_front_of(cli_in, argc, argv);
     const cf_front *cli = &local;
     sw_args a = {.cli = cli, .out = cli->json ? stderr : stdout};
     cf_switch_opts o = {.config = !cli->simulate};
@@ -233,8 +236,7 @@ int cf_cmd_switch(const cf_front *cli_in, int argc, char **argv)
     o.env = &env;
     cf_progress_view view;
     cf_flash_events fev;
-    cf_progress_view_init(&view, a.out, cli->json ? false : cli->tty);
-    cf_progress_view_events(&view, &fev);
+    cf_cli_progress_start(cli, &view, &fev); /* on a.out */
     cf_switch_events ev = {.user = &a, .note = on_note, .confirm = on_confirm, .flash = &fev};
     cf_switch_result *res = calloc(1, sizeof(*res));
     if (rc == CF_OK && !res)

@@ -18,8 +18,9 @@
 #include "cli/cli.h"
 #include "cli/dryrun.h"
 #include "cli/progress.h"
+#include "cli/sides.h"
 #include "common/log.h"
-#include "front/simulate.h"
+#include "front/options.h"
 #include "update/update.h"
 
 static const char usage_text[] =
@@ -81,99 +82,78 @@ static cf_code run_update(const cf_front *cli, up_args *a, const cf_update_opts 
     return rc;
 }
 
-static const struct option update_longopts[] = {
-    {"yes", no_argument, NULL, 'y'},
-    {"version", required_argument, NULL, 'V'},
-    {"device", required_argument, NULL, 'd'},
-    {"uuid", required_argument, NULL, 'u'},
-    {"interface", required_argument, NULL, 'i'},
-    {"source", required_argument, NULL, 's'},
-    {"branch", required_argument, NULL, 'b'},
-    {"offline", no_argument, NULL, 'o'},
-    {"firmware-interface", required_argument, NULL, 'F'},
-    {"bitrate", required_argument, NULL, 'B'},
-    {"dry-run", no_argument, NULL, 'D'},
-    {"help", no_argument, NULL, 'h'},
-    {0, 0, 0, 0},
-};
+/* What the options ask for. */
+typedef struct update_args {
+    up_args up;
+    cf_update_opts o;
+    cf_catalog_opts copts;
+} update_args;
+
+/* --firmware-interface usb|can (the names cf_iface_name() gives); false for
+ * anything else. */
+static bool parse_fw_iface(const char *v, cf_iface *out)
+{
+    static const cf_iface known[] = {CF_IFACE_USB, CF_IFACE_CAN};
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (strcmp(v, cf_iface_name(known[i])) == 0)
+            return (*out = known[i], true);
+    return false;
+}
+
+/* --bitrate N: bit/s, up to ISO 11898-1's 1 Mbit/s for classic CAN. */
+static bool parse_fw_bitrate(const char *v, uint32_t *out)
+{
+    char *end = NULL;
+    unsigned long b = strtoul(v, &end, 10);
+    if (!end || *end || v[0] < '1' || v[0] > '9' || b > 1000000ul)
+        return false;
+    *out = (uint32_t)b;
+    return true;
+}
 
 /* Applies one option getopt_long() returned; -1 to go on, else the exit status. */
-static int take_update_option(int c, up_args *a, cf_update_opts *o, cf_catalog_opts *copts)
+static int take_update_option(void *user, int c)
 {
-    switch (c) {
-    case 'y':
-        a->yes = true;
-        break;
-    case 'D':
-        o->dry_run = true;
-        break;
-    case 'V':
-        o->version = optarg;
-        break;
-    case 'd':
-        o->device = optarg;
-        break;
-    case 'u':
-        o->uuid = optarg;
-        break;
-    case 'i':
-        if (o->status.can_if_count < sizeof(o->status.can_ifs) / sizeof(o->status.can_ifs[0]))
-            o->status.can_ifs[o->status.can_if_count++] = optarg;
-        break;
-    case 's':
-        copts->source = optarg;
-        break;
-    case 'b':
-        copts->branch = optarg;
-        break;
-    case 'o':
-        copts->offline = true;
-        break;
-    case 'F':
-        if (strcmp(optarg, "usb") == 0) {
-            o->fw_iface = CF_IFACE_USB;
-        } else if (strcmp(optarg, "can") == 0) {
-            o->fw_iface = CF_IFACE_CAN;
-        } else {
-            fprintf(stderr, "cartoflash: --firmware-interface wants usb or can\n");
-            return 64;
-        }
-        break;
-    case 'B': {
-        char *end = NULL;
-        unsigned long v = strtoul(optarg, &end, 10);
-        /* ISO 11898-1 classic CAN tops out at 1 Mbit/s */
-        if (!end || *end || optarg[0] < '1' || optarg[0] > '9' || v > 1000000ul) {
-            fprintf(stderr, "cartoflash: --bitrate wants bit/s up to 1000000, e.g. 1000000\n");
-            return 64;
-        }
-        o->fw_bitrate = (uint32_t)v;
-        break;
-    }
-    case 'h':
-        fputs(usage_text, stdout);
-        return 0;
-    default:
-        fputs(usage_text, stderr);
+    update_args *a = user;
+    cf_update_opts *o = &a->o;
+    if (c == 'F' && !parse_fw_iface(optarg, &o->fw_iface)) {
+        fprintf(stderr, "cartoflash: --firmware-interface wants usb or can\n");
         return 64;
     }
+    if (c == CF_OPT_BITRATE && !parse_fw_bitrate(optarg, &o->fw_bitrate)) {
+        fprintf(stderr, "cartoflash: --bitrate wants bit/s up to 1000000, e.g. 1000000\n");
+        return 64;
+    }
+    if (c == 'y')
+        a->up.yes = true;
+    else if (c == 'D')
+        o->dry_run = true;
+    else if (c == 'V')
+        o->version = optarg;
+    else if (c == 'd')
+        o->device = optarg;
+    else if (c == 'u')
+        o->uuid = optarg;
+    else if (c == 'i')
+        cf_cli_add_can_if(&o->status, optarg);
+    else if (c != 'F' && c != CF_OPT_BITRATE && !cf_cli_take_catalog_option(c, optarg, &a->copts))
+        return cf_cli_usage_exit(usage_text, c == 'h');
     return -1;
 }
 
-/* The options into a, o and copts; -1 to go on, else the exit status. */
-static int parse_args(int argc, char **argv, up_args *a, cf_update_opts *o, cf_catalog_opts *copts)
+/* The options into a; -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, update_args *a)
 {
-    optind = 1;
-    for (int c; (c = getopt_long(argc, argv, "yh", update_longopts, NULL)) != -1;) {
-        int status = take_update_option(c, a, o, copts);
-        if (status >= 0)
-            return status;
-    }
-    if (optind != argc) {
-        fputs(usage_text, stderr);
-        return 64;
-    }
-    if (o->fw_bitrate && o->fw_iface != CF_IFACE_CAN) {
+    struct option longopts[16];
+    cf_front_longopts("yes version device uuid interface source branch offline firmware-interface "
+                      "bitrate dry-run help",
+                      longopts, 16);
+    int status = cf_front_getopt(argc, argv, "yh", longopts, take_update_option, a, -1);
+    if (status >= 0)
+        return status;
+    if (optind != argc)
+        return cf_cli_usage_exit(usage_text, false);
+    if (a->o.fw_bitrate && a->o.fw_iface != CF_IFACE_CAN) {
         fprintf(stderr, "cartoflash: --bitrate goes with --firmware-interface can\n");
         return 64;
     }
@@ -182,45 +162,21 @@ static int parse_args(int argc, char **argv, up_args *a, cf_update_opts *o, cf_c
 
 int cf_cmd_update(const cf_front *cli, int argc, char **argv)
 {
-    up_args a = {.cli = cli};
-    cf_update_opts o = {0};
-    cf_catalog_opts copts = {0};
-    int status = parse_args(argc, argv, &a, &o, &copts);
+    update_args a = {.up = {.cli = cli}};
+    int status = parse_args(argc, argv, &a);
     if (status >= 0)
         return status;
     cf_error err = {0};
-    /* The Katapult simulation is a probe running its firmware; any other
-     * simulation is the DFU side (a probe in DFU mode); hardware has both. */
-    bool kp_side = !cli->simulate || cf_front_sim_is_katapult(cli->simulate);
-    cf_kp_transport *sim = NULL;
-    if (cli->simulate && kp_side && cf_front_sim_katapult(cli->simulate, &sim, &err) != CF_OK)
+    cf_cli_sides sides;
+    if (cf_cli_sides_open(cli, &a.copts, &sides, &a.o.status, &err) != CF_OK)
         return cf_front_report_error(cli, &err);
-    cf_usb_backend *be = NULL;
-    if (!cli->simulate || !kp_side) {
-        if (cf_front_open_backend(cli, &be, &err) != CF_OK) {
-            if (cli->simulate)
-                return cf_front_report_error(cli, &err);
-            /* No libusb access is no reason to hide the serial and CAN probes. */
-            cf_error_reset(&err);
-            be = NULL;
-        }
-    }
-    cf_catalog *cat = NULL;
-    cf_code rc = cf_catalog_open(&copts, &cat, &err);
+    cf_code rc = sides.cat_rc;
     if (rc == CF_OK)
-        printf("Catalogue: %s\n", cf_catalog_root_at(cat, 0)->label);
-    cf_kp_env env = {.transport = sim};
-    o.status.env = kp_side ? &env : NULL;
-    o.status.dfu = be;
-    o.status.config = !cli->simulate;
-    o.status.moonraker = true;
-    o.status.catalog = cat;
+        printf("Catalogue: %s\n", cf_catalog_root_at(sides.cat, 0)->label);
+    else
+        err = sides.cat_err; /* there is no update without a catalogue */
     if (rc == CF_OK)
-        rc = run_update(cli, &a, &o, &err);
-    cf_catalog_close(cat);
-    cf_front_close_backend(be);
-    cf_kp_transport_free(sim);
-    if (rc != CF_OK)
-        return cf_front_report_error(cli, &err);
-    return 0;
+        rc = run_update(cli, &a.up, &a.o, &err);
+    cf_cli_sides_close(&sides);
+    return rc == CF_OK ? 0 : cf_front_report_error(cli, &err);
 }

@@ -18,6 +18,28 @@ bool cf_cli_wants_json(int argc, char **argv)
     return false;
 }
 
+cf_front cf_cli_front_of(const cf_front *outer, int argc, char **argv)
+{
+    cf_front local = *outer;
+    local.json = cf_cli_wants_json(argc, argv);
+    return local;
+}
+
+int cf_cli_help_or_usage_error(const cf_front *cli, int c, const char *usage)
+{
+    if (c != 'h')
+        return cf_cli_usage_error(cli, usage);
+    fputs(usage, stdout);
+    return 0;
+}
+
+json_t *cf_cli_json_usb_id(unsigned vid, unsigned pid)
+{
+    char id[16];
+    snprintf(id, sizeof(id), "%04x:%04x", vid, pid);
+    return json_string(id);
+}
+
 json_t *cf_cli_json_root(const char *command)
 {
     json_t *root = json_object();

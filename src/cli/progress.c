@@ -124,6 +124,12 @@ void cf_progress_view_events(cf_progress_view *v, cf_flash_events *ev)
     ev->notice = on_notice;
 }
 
+void cf_cli_progress_start(const cf_front *cli, cf_progress_view *v, cf_flash_events *ev)
+{
+    cf_progress_view_init(v, cli->json ? stderr : stdout, cli->json ? false : cli->tty);
+    cf_progress_view_events(v, ev);
+}
+
 json_t *cf_progress_view_phases_json(const cf_progress_view *v)
 {
     json_t *arr = json_array();

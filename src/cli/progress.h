@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "flash/flash.h"
+#include "front/front.h"
 
 /* One phase as the progress events reported it, for --json reports. */
 typedef struct cf_progress_phase {
@@ -33,6 +34,9 @@ typedef struct cf_progress_view {
 void cf_progress_view_init(cf_progress_view *v, FILE *out, bool tty);
 /* Fills ev with callbacks drawing into v. */
 void cf_progress_view_events(cf_progress_view *v, cf_flash_events *ev);
+/* Starts v for a command's flash and fills ev: on stderr without bars under
+ * --json (stdout is the document), else on stdout with bars on a terminal. */
+void cf_cli_progress_start(const cf_front *cli, cf_progress_view *v, cf_flash_events *ev);
 /* The phases seen so far as a JSON array of {"name", "bytes", "seconds"}. */
 struct json_t;
 struct json_t *cf_progress_view_phases_json(const cf_progress_view *v);

@@ -97,7 +97,7 @@ bool menu_klipper_let_go(menu_ctx *ctx, menu_page page)
     return page_dfu_klipper(ctx) == page;
 }
 
-menu_page menu_klipper_start_page(menu_ctx *ctx)
+bool menu_klipper_restart(menu_ctx *ctx)
 {
     cf_error err;
     cf_error_reset(&err);
@@ -107,5 +107,34 @@ menu_page menu_klipper_start_page(menu_ctx *ctx)
     } else {
         scr_cf_error(&err);
     }
-    return term_pause(NULL) ? PAGE_MAIN : PAGE_INTERRUPT;
+    return term_pause(NULL);
+}
+
+menu_page menu_klipper_start_page(menu_ctx *ctx)
+{
+    return menu_klipper_restart(ctx) ? PAGE_MAIN : PAGE_INTERRUPT;
+}
+
+menu_page menu_klipper_what_next(menu_ctx *ctx, const char *flow, const char *again_label,
+                                 menu_page again_page)
+{
+    enum { A_MAIN = 1, A_AGAIN, A_START };
+    if (ctx->klipper_stopped_by_us)
+        printf("\nKlipper (%s) was stopped for the %s.\n", ctx->set.klipper_service, flow);
+    menu m;
+    menu_init(&m, "What next?");
+    if (ctx->klipper_stopped_by_us)
+        menu_add(&m, A_START, COL_NONE, "Start Klipper again (%s)", ctx->set.klipper_service);
+    menu_add(&m, A_MAIN, COL_CYAN, "Back to main menu");
+    if (again_label)
+        menu_add(&m, A_AGAIN, COL_NONE, "%s", again_label);
+    menu_sep(&m);
+    menu_add_exit(&m);
+    int a = menu_show(&m);
+    if (a == A_START)
+        return menu_klipper_start_page(ctx);
+    return a == A_AGAIN         ? again_page
+           : a == MENU_ACT_EXIT ? PAGE_EXIT
+           : a == MENU_ACT_QUIT ? PAGE_INTERRUPT
+                                : PAGE_MAIN;
 }

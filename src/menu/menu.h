@@ -159,6 +159,14 @@ menu_page page_switch(menu_ctx *ctx);
 bool menu_klipper_let_go(menu_ctx *ctx, menu_page page);
 /* After a flash that stopped Klipper: start it again, say how that went. */
 menu_page menu_klipper_start_page(menu_ctx *ctx);
+/* Starts Klipper again, says how that went and waits for a key: false when
+ * that wait was interrupted. */
+bool menu_klipper_restart(menu_ctx *ctx);
+/* The "What next?" end of an update or a switch (`flow` names it): a note and
+ * an entry to start Klipper again when it was stopped for it, back to the main
+ * menu, and, with again_label, that entry going to again_page. */
+menu_page menu_klipper_what_next(menu_ctx *ctx, const char *flow, const char *again_label,
+                                 menu_page again_page);
 
 /* dfu_wait.c: waits up to timeout_s for a DFU-mode device matching selector
  * with a visible countdown that any key stops. CF_ERR_CANCELLED when stopped. */

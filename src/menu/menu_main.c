@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "common/fileio.h"
+#include "front/options.h"
 #include "front/simulate.h"
 #include "menu/menu.h"
 #include "menu/menu_main.h"
@@ -60,30 +61,19 @@ static void usage(FILE *f)
           f);
 }
 
-enum { OPT_FIRMWARE = 256, OPT_FIRMWARE_DIR, OPT_SIMULATE, OPT_NO_COLOR, OPT_HELP, OPT_MR_KEY };
-
-static const struct option flag_longopts[] = {
-    {"flash", required_argument, NULL, 'f'},
-    {"branch", required_argument, NULL, 'b'},
-    {"debug", no_argument, NULL, 'D'},
-    {"type", no_argument, NULL, 't'},
-    {"high-temp", no_argument, NULL, 'H'},
-    {"all", no_argument, NULL, 'a'},
-    {"kseries", no_argument, NULL, 'k'},
-    {"device", required_argument, NULL, 'd'},
-    {"firmware", required_argument, NULL, OPT_FIRMWARE},
-    {"firmware-dir", required_argument, NULL, OPT_FIRMWARE_DIR},
-    {"moonraker-key", required_argument, NULL, OPT_MR_KEY},
-    /* global options main.c has already applied; accepted here too */
-    {"simulate", optional_argument, NULL, OPT_SIMULATE},
-    {"no-color", no_argument, NULL, OPT_NO_COLOR},
-    {"help", no_argument, NULL, OPT_HELP},
-    {NULL, 0, NULL, 0},
-};
+/* What a flag is applied with: the menu, the command line and where an error goes. */
+typedef struct flag_parse {
+    menu_ctx *ctx;
+    char **argv;
+    cf_error *err;
+} flag_parse;
 
 /* Applies one flag getopt_long() returned: 0 to go on, 1 after --help, -1 on an error. */
-static int take_flag(menu_ctx *ctx, int c, char **argv, cf_error *err)
+static int take_flag(void *user, int c)
 {
+    menu_ctx *ctx = ((flag_parse *)user)->ctx;
+    char **argv = ((flag_parse *)user)->argv;
+    cf_error *err = ((flag_parse *)user)->err;
     switch (c) {
     case 'f':
         if (strcasecmp(optarg, "can") == 0)
@@ -126,10 +116,10 @@ static int take_flag(menu_ctx *ctx, int c, char **argv, cf_error *err)
         menu_copy(ctx->device, sizeof(ctx->device), optarg);
         menu_copy(ctx->device_label, sizeof(ctx->device_label), optarg);
         break;
-    case OPT_FIRMWARE:
+    case CF_OPT_FIRMWARE:
         ctx->flag_firmware = optarg;
         break;
-    case OPT_FIRMWARE_DIR: {
+    case CF_OPT_FIRMWARE_DIR: {
         /* Settings hold absolute paths; a relative one is the user's current folder. */
         char resolved[PATH_MAX];
         if (!realpath(optarg, resolved)) {
@@ -141,14 +131,13 @@ static int take_flag(menu_ctx *ctx, int c, char **argv, cf_error *err)
             return -1;
         break;
     }
-    case OPT_MR_KEY:
+    case CF_OPT_MOONRAKER_KEY:
         menu_moonraker_set_key(optarg); /* kept in memory only, never saved or logged */
         break;
-    case OPT_SIMULATE:
-    case OPT_NO_COLOR:
+    case CF_OPT_SIMULATE: /* global options main.c has already applied; accepted here too */
+    case CF_OPT_NO_COLOR:
         break;
     case 'h':
-    case OPT_HELP:
         usage(stdout);
         return 1;
     case ':':
@@ -166,14 +155,15 @@ static int take_flag(menu_ctx *ctx, int c, char **argv, cf_error *err)
  * 1 after --help, -1 on an error (in err). */
 static int parse_flags(menu_ctx *ctx, int argc, char **argv, cf_error *err)
 {
-    optind = 1;
     opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":f:b:DtHakd:h", flag_longopts, NULL)) != -1) {
-        int r = take_flag(ctx, c, argv, err);
-        if (r != 0)
-            return r;
-    }
+    flag_parse p = {ctx, argv, err};
+    struct option longopts[16];
+    cf_front_longopts("flash branch debug type high-temp all kseries device firmware firmware-dir "
+                      "moonraker-key simulate no-color help",
+                      longopts, 16);
+    int r = cf_front_getopt(argc, argv, ":f:b:DtHakd:h", longopts, take_flag, &p, 0);
+    if (r != 0)
+        return r;
     if (optind < argc) {
         cf_fail(err, CF_ERR_USAGE, "unexpected argument \"%s\"", argv[optind]);
         cf_hint(err, "Run cartoflash --help for the commands and options.");

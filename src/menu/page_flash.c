@@ -164,19 +164,8 @@ menu_page page_dfu_success(menu_ctx *ctx)
     menu_add_exit(&m);
     for (;;) {
         int a = menu_show(&m);
-        if (a == A_START_KLIPPER) {
-            cf_error err;
-            cf_error_reset(&err);
-            if (menu_klipper_start(ctx, &err) == CF_OK) {
-                scr_success("%s started.", ctx->set.klipper_service);
-                ctx->klipper_stopped_by_us = false;
-            } else {
-                scr_cf_error(&err);
-            }
-            if (!term_pause(NULL))
-                return PAGE_INTERRUPT;
-            return PAGE_DFU_SUCCESS;
-        }
+        if (a == A_START_KLIPPER)
+            return menu_klipper_restart(ctx) ? PAGE_DFU_SUCCESS : PAGE_INTERRUPT;
         if (a == A_MAIN) {
             ctx->have_firmware = false; /* a new flash starts from a clean selection */
             return PAGE_MAIN;

@@ -42,17 +42,8 @@ menu_page page_kp_result(menu_ctx *ctx)
     switch (a) {
     case A_BACKR:
         return menu_kp_back_page(ctx);
-    case A_START_KLIPPER: {
-        cf_error err;
-        cf_error_reset(&err);
-        if (menu_klipper_start(ctx, &err) == CF_OK) {
-            scr_success("%s started.", ctx->set.klipper_service);
-            ctx->klipper_stopped_by_us = false;
-        } else {
-            scr_cf_error(&err);
-        }
-        return term_pause(NULL) ? PAGE_KP_RESULT : PAGE_INTERRUPT;
-    }
+    case A_START_KLIPPER:
+        return menu_klipper_restart(ctx) ? PAGE_KP_RESULT : PAGE_INTERRUPT;
     case A_MAINR:
         ctx->kp_have_fw = false;
         return PAGE_MAIN;

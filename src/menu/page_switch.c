@@ -15,7 +15,7 @@
 #include "menu/menu.h"
 #include "update/switch.h"
 
-enum { A_YES = 1, A_NO, A_MAIN, A_AGAIN, A_START, A_GO_ON, A_AFRESH, A_USB, A_CAN = 100 };
+enum { A_YES = 1, A_NO, A_MAIN, A_GO_ON, A_AFRESH, A_USB, A_CAN = 100 };
 
 static const uint32_t rates[] = {1000000, 500000, 250000};
 
@@ -220,24 +220,8 @@ static menu_page finish(menu_ctx *ctx, cf_code rc, const cf_switch_result *res, 
                cf_sw_step_name(res->state.step));
     menu_log(false, "switch: %s",
              rc == CF_OK ? (res->nothing_to_do ? "nothing to do" : line) : err->message);
-    if (ctx->klipper_stopped_by_us)
-        printf("\nKlipper (%s) was stopped for the switch.\n", ctx->set.klipper_service);
-    menu m;
-    menu_init(&m, "What next?");
-    if (ctx->klipper_stopped_by_us)
-        menu_add(&m, A_START, COL_NONE, "Start Klipper again (%s)", ctx->set.klipper_service);
-    menu_add(&m, A_MAIN, COL_CYAN, "Back to main menu");
-    if (rc != CF_OK)
-        menu_add(&m, A_AGAIN, COL_NONE, "Continue the switch");
-    menu_sep(&m);
-    menu_add_exit(&m);
-    int a = menu_show(&m);
-    if (a == A_START)
-        return menu_klipper_start_page(ctx);
-    return a == A_AGAIN         ? PAGE_SWITCH
-           : a == MENU_ACT_EXIT ? PAGE_EXIT
-           : a == MENU_ACT_QUIT ? PAGE_INTERRUPT
-                                : PAGE_MAIN;
+    return menu_klipper_what_next(ctx, "switch", rc != CF_OK ? "Continue the switch" : NULL,
+                                  PAGE_SWITCH);
 }
 
 menu_page page_switch(menu_ctx *ctx)

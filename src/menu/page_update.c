@@ -15,7 +15,7 @@
 #include "menu/menu.h"
 #include "update/update.h"
 
-enum { A_YES = 1, A_NO, A_MAIN, A_AGAIN, A_START, A_PICK = 100 };
+enum { A_YES = 1, A_NO, A_MAIN, A_PICK = 100 };
 
 typedef struct up_view {
     menu_ctx *ctx;
@@ -198,24 +198,8 @@ static menu_page finish(menu_ctx *ctx, cf_code rc, const cf_update_result *res, 
         scr_cf_error(err);
     menu_log(false, "update: %s",
              rc == CF_OK ? (res->nothing_to_do ? "nothing to do" : res->now) : err->message);
-    if (ctx->klipper_stopped_by_us)
-        printf("\nKlipper (%s) was stopped for the update.\n", ctx->set.klipper_service);
-    menu m;
-    menu_init(&m, "What next?");
-    if (ctx->klipper_stopped_by_us)
-        menu_add(&m, A_START, COL_NONE, "Start Klipper again (%s)", ctx->set.klipper_service);
-    menu_add(&m, A_MAIN, COL_CYAN, "Back to main menu");
-    if (rc != CF_OK && rc != CF_ERR_CANCELLED)
-        menu_add(&m, A_AGAIN, COL_NONE, "Try again");
-    menu_sep(&m);
-    menu_add_exit(&m);
-    int a = menu_show(&m);
-    if (a == A_START)
-        return menu_klipper_start_page(ctx);
-    return a == A_AGAIN         ? PAGE_UPDATE
-           : a == MENU_ACT_EXIT ? PAGE_EXIT
-           : a == MENU_ACT_QUIT ? PAGE_INTERRUPT
-                                : PAGE_MAIN;
+    bool again = rc != CF_OK && rc != CF_ERR_CANCELLED;
+    return menu_klipper_what_next(ctx, "update", again ? "Try again" : NULL, PAGE_UPDATE);
 }
 
 menu_page page_update(menu_ctx *ctx)

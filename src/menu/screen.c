@@ -113,29 +113,19 @@ void scr_label(const char *label, const char *fmt, ...)
     va_end(ap);
 }
 
-void scr_success(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsay(COL_GREEN, "Success:", fmt, ap);
-    va_end(ap);
-}
+/* scr_success, scr_error and scr_warn differ only in their colour and prefix. */
+#define SCR_PREFIXED(name, colour, prefix)                                                         \
+    void name(const char *fmt, ...)                                                                \
+    {                                                                                              \
+        va_list ap;                                                                                \
+        va_start(ap, fmt);                                                                         \
+        vsay(colour, prefix, fmt, ap);                                                             \
+        va_end(ap);                                                                                \
+    }
 
-void scr_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsay(COL_RED, "Error:", fmt, ap);
-    va_end(ap);
-}
-
-void scr_warn(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsay(COL_YELLOW, "Warning:", fmt, ap);
-    va_end(ap);
-}
+SCR_PREFIXED(scr_success, COL_GREEN, "Success:")
+SCR_PREFIXED(scr_error, COL_RED, "Error:")
+SCR_PREFIXED(scr_warn, COL_YELLOW, "Warning:")
 
 void scr_say(menu_color c, const char *fmt, ...)
 {
