@@ -35,13 +35,12 @@ void cf_cli_back_want(const cf_image *img, unsigned wait_ms, bool given, cf_cb_w
         w->wait_ms = wait_ms;
     else
         w->wait_ms = w->iface == CF_IFACE_CAN ? CF_CB_CAN_WAIT_MS : CF_CB_USB_WAIT_MS;
-    w->can_reachable = true;
 }
 
 cf_code cf_cli_came_back(FILE *out, cf_usb_backend *be, const cf_kp_env *env, const cf_cb_want *w,
                          cf_came_back *cb, cf_error *err)
 {
-    if (w->wait_ms && (w->iface == CF_IFACE_USB || (w->iface == CF_IFACE_CAN && w->can_reachable)))
+    if (w->wait_ms && (w->iface == CF_IFACE_USB || (w->iface == CF_IFACE_CAN && !w->no_can)))
         fprintf(out, "Looking for the probe running its new firmware on %s (up to %.0f s)...\n",
                 w->iface == CF_IFACE_CAN ? "CAN" : "USB", w->wait_ms / 1000.0);
     fflush(out);

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "flash/flash.h"
 #include "front/options.h"
+#include "front/simulate.h"
 
 static const char flash_dfu_usage[] =
     "usage: cartoflash flash dfu [--device SEL] [--address A] [--full] [--force] [--yes]\n"
@@ -295,9 +296,9 @@ static void dfu_want(const cf_front *cli, const flash_args *a, const cf_usb_dfu_
     w->port = dev->bus_path;
     w->serial = dev->serial;
     w->can_if = a->can_if ? a->can_if : "can0";
-    w->can_reachable = !cli->simulate;
+    w->no_can = cf_front_sim_no_can(cli->simulate);
     w->before = before;
-    if (w->iface == CF_IFACE_CAN && w->wait_ms && w->can_reachable)
+    if (w->iface == CF_IFACE_CAN && w->wait_ms && !w->no_can)
         cf_came_back_can_before(NULL, w->can_if, before, CF_CB_MAX_BEFORE, &w->before_count);
 }
 

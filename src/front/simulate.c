@@ -86,3 +86,8 @@ cf_code cf_front_sim_usb(const char *spec, cf_usb_backend **out, cf_error *err)
 {
     return cf_sim_usb_open(spec, out, err);
 }
+
+const char *cf_front_sim_no_can(const char *spec)
+{
+    return spec ? "the simulated probe has no CAN bus" : NULL;
+}

@@ -35,6 +35,9 @@ bool cf_front_sim_has_usb(const char *spec);
 cf_code cf_front_sim_katapult(const char *spec, cf_kp_transport **out, cf_error *err);
 /* True when that node's bus also holds a printer mainboard (mainboard=usb). */
 bool cf_front_sim_has_mainboard(cf_kp_transport *t);
+/* Why a probe simulated by SPEC cannot be looked for on CAN after a DFU flash
+ * (the emulated ROM's bus is USB alone); NULL for no SPEC (hardware). */
+const char *cf_front_sim_no_can(const char *spec);
 /* The simulated USB bus of a DFU SPEC (free with cf_usb_backend_free()). */
 cf_code cf_front_sim_usb(const char *spec, cf_usb_backend **out, cf_error *err);
 

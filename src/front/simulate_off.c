@@ -54,3 +54,9 @@ cf_code cf_front_sim_usb(const char *spec, cf_usb_backend **out, cf_error *err)
     *out = NULL;
     return cf_front_check_simulator(spec, err);
 }
+
+const char *cf_front_sim_no_can(const char *spec)
+{
+    (void)spec;
+    return NULL;
+}

@@ -281,9 +281,8 @@ static cf_code can_not_up(const cf_cb_want *w, const char *ifname, cf_came_back 
              "interface up (sudo ip link set %s up type can bitrate %u), then check with "
              "`cartoflash status --interface %s` or ~/klippy-env/bin/python "
              "~/klipper/scripts/canbus_query.py %s",
-             w->can_reachable ? "the CAN interface is not up"
-                              : "the simulated probe has no CAN bus",
-             ifname, info.can_bitrate ? (unsigned)info.can_bitrate : 1000000u, ifname, ifname);
+             w->no_can ? w->no_can : "the CAN interface is not up", ifname,
+             info.can_bitrate ? (unsigned)info.can_bitrate : 1000000u, ifname, ifname);
     return CF_OK;
 }
 
@@ -292,7 +291,7 @@ static cf_code wait_can(const cf_kp_env *env, const cf_cb_want *w, cf_came_back 
     const char *ifname = w->can_if ? w->can_if : "can0";
     cf_kp_canlink link;
     cf_error tmp = {0};
-    if (!w->can_reachable || cf_kp_can_bus_info(env, ifname, &link, &tmp) != CF_OK || !link.up)
+    if (w->no_can || cf_kp_can_bus_info(env, ifname, &link, &tmp) != CF_OK || !link.up)
         return can_not_up(w, ifname, cb);
     char uuid[13] = "";
     wanted_uuid(w, uuid);

@@ -57,8 +57,10 @@ typedef struct cf_cb_want {
     /* UUIDs that answered on can_if before the flash (cf_came_back_can_before). */
     char (*before)[13];
     size_t before_count;
-    /* Where CAN is looked for: false under a simulation without a CAN bus. */
-    bool can_reachable;
+    /* Why the probe cannot be looked for on CAN from here, in words for the
+     * note (the front end knows: a simulated DFU probe has no CAN bus); NULL
+     * when it can. */
+    const char *no_can;
 } cf_cb_want;
 
 typedef struct cf_came_back {

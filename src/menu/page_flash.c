@@ -6,6 +6,7 @@
 
 #include "common/safe.h"
 #include "common/clock.h"
+#include "front/simulate.h"
 #include "klipper/cameback.h"
 #include "menu/menu.h"
 
@@ -99,7 +100,7 @@ static void check_came_back(menu_ctx *ctx)
                     .port = ctx->device_port,
                     .serial = ctx->device_serial,
                     .can_if = ctx->set.can_interface,
-                    .can_reachable = !ctx->cli->simulate};
+                    .no_can = cf_front_sim_no_can(ctx->cli->simulate)};
     w.wait_ms = w.iface == CF_IFACE_CAN ? CF_CB_CAN_WAIT_MS : CF_CB_USB_WAIT_MS;
     printf("\nChecking that the probe comes back running its firmware (up to %u s)...\n",
            w.wait_ms / 1000);

@@ -59,8 +59,7 @@ static void kp_came_back(menu_ctx *ctx, const cf_kp_env *env, const cf_image *im
                     .port = rep->port,
                     .serial = rep->serial,
                     .can_if = ctx->set.can_interface,
-                    .uuid = menu_kp_via_can(ctx) ? ctx->kp_device : NULL,
-                    .can_reachable = true};
+                    .uuid = menu_kp_via_can(ctx) ? ctx->kp_device : NULL};
     w.wait_ms = w.iface == CF_IFACE_CAN ? CF_CB_CAN_WAIT_MS : CF_CB_USB_WAIT_MS;
     if (w.iface == CF_IFACE_UNKNOWN)
         w.why_not = "a deployer installs Katapult and leaves the probe in it (`cartoflash list`)";

@@ -255,8 +255,7 @@ static cf_code read_back(const cf_update_events *ev, const cf_kp_env *env, bool 
                     .port = rep->port,
                     .serial = rep->serial,
                     .can_if = ko->interface,
-                    .uuid = can ? ko->uuid : NULL,
-                    .can_reachable = true};
+                    .uuid = can ? ko->uuid : NULL};
     cf_came_back cb;
     cf_code rc = cf_came_back_wait(NULL, env, &w, &cb, err);
     if (rc != CF_OK)

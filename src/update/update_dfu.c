@@ -57,8 +57,7 @@ static cf_code confirm_dfu(const cf_update_opts *o, const cf_update_events *ev, 
                     .wait_ms = CF_CB_USB_WAIT_MS,
                     .img = img,
                     .port = r->port,
-                    .serial = r->serial,
-                    .can_reachable = true};
+                    .serial = r->serial};
     cf_came_back cb;
     cf_code rc =
         cf_came_back_wait(o->status.dfu, o->status.env ? o->status.env : &hw, &w, &cb, err);

@@ -47,10 +47,12 @@ static void test_not_looked(void **state)
     assert_false(cb.looked);
     /* CAN with no bus reachable: not an error, and the note says how to check */
     w.iface = CF_IFACE_CAN;
-    w.can_reachable = false;
+    w.no_can = "no CAN bus reaches this probe";
     assert_int_equal(cf_came_back_wait(NULL, NULL, &w, &cb, &err), CF_OK);
     assert_false(cb.looked);
     assert_non_null(strstr(cb.note, "canbus_query.py can0"));
+    assert_non_null(
+        strstr(cb.note, "no CAN bus reaches this probe, so the probe was not looked for"));
 }
 
 int main(void)
