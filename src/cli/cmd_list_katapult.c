@@ -1,7 +1,6 @@
 /* The Katapult part of `cartoflash list`: probes on USB (running Klipper or in
  * Katapult, found through sysfs) and on every CAN interface that is up (a
  * QUERY_UNASSIGNED), plus the UUIDs printer.cfg / klippy.log name. */
-#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,7 +91,7 @@ static void list_can(const cf_kp_env *env, const char *ifname, json_t *json)
                                                        : "unknown application");
         if (!n)
             printf("  no unassigned node answered.\n");
-        printf("  Note: %s\n", cf_kp_claimed_note);
+        printf("  Note: %s\n", cf_front_can_claimed_note);
         return;
     }
     for (size_t i = 0; i < n; i++) {

@@ -47,4 +47,8 @@ struct json_t *cf_front_json_text(const char *s);
 /* Dumps root on stdout (ASCII, indented, keys in order) and frees it. */
 void cf_front_json_print(struct json_t *root);
 
+/* Why a probe running Klipper may not answer a CAN query (shown by `list`
+ * and the menu's Katapult CAN page next to an empty answer). */
+extern const char cf_front_can_claimed_note[];
+
 #endif

@@ -58,3 +58,10 @@ int cf_front_report_error(const cf_front *fe, const cf_error *err)
         fprintf(stderr, "  next: %s\n", cf_safe_text_buf(hint, sizeof(hint), err->hint));
     return status;
 }
+
+/* Katapult and Klipper answer the UUID query only while unassigned: a node id
+ * from a connected Klipper silences it (Klipper's docs/CANBUS.md). */
+const char cf_front_can_claimed_note[] =
+    "A node only answers a CAN query while it has no node id. A Klipper that is running and "
+    "connected to the probe has given it one, so the probe stays silent: stop Klipper (sudo "
+    "systemctl stop klipper) to see it, or use the UUID from printer.cfg/klippy.log.";

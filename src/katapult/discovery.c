@@ -12,11 +12,6 @@
 #include "katapult/katapult.h"
 #include "common/fileio.h"
 
-const char cf_kp_claimed_note[] =
-    "A node only answers a CAN query while it has no node id. A Klipper that is running and "
-    "connected to the probe has given it one, so the probe stays silent: stop Klipper (sudo "
-    "systemctl stop klipper) to see it, or use the UUID from printer.cfg/klippy.log.";
-
 cf_code cf_kp_can_query_env(const cf_kp_env *env, const char *ifname, unsigned wait_ms,
                             cf_kp_found_uuid *out, size_t cap, size_t *count, cf_error *err)
 {

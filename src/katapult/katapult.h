@@ -109,9 +109,6 @@ typedef struct cf_kp_found_uuid {
     char section[64]; /* "mcu scanner" etc. for file sources */
 } cf_kp_found_uuid;
 
-/* On-screen explanation of why a node may not answer a query. */
-extern const char cf_kp_claimed_note[];
-
 /* Asks every unassigned node on ifname for its UUID (Klipper and Katapult). */
 cf_code cf_kp_can_query_env(const cf_kp_env *env, const char *ifname, unsigned wait_ms,
                             cf_kp_found_uuid *out, size_t cap, size_t *count, cf_error *err);

@@ -53,7 +53,7 @@ static size_t find_can(menu_ctx *ctx, const cf_kp_env *env, kp_choice *c)
         add_choice(c, &n, found[i].uuid, "%s (%s, %s)", cf_kp_app_name(found[i].app),
                    found[i].source);
     if (nf == 0)
-        printf("%s\n", cf_kp_claimed_note);
+        printf("%s\n", cf_front_can_claimed_note);
 
     if (!cf_kp_env_on_machine(env))
         return n; /* a simulated session reads no files of this machine */
