@@ -50,8 +50,9 @@ static void usage(FILE *out)
         out);
     fputs(cf_front_simulate_help(), out);
     fputs("  --no-color         no colours (also NO_COLOR=1, or when output is not a terminal)\n"
-          "  --log FILE         the debug log flash, backup and update append to (default\n"
-          "                     $XDG_STATE_HOME/cartoflash/cli.log; rotated at 256 KiB, 3 kept;\n"
+          "  --log FILE         the debug log flash, backup, update and the menu append to\n"
+          "                     (default $XDG_STATE_HOME/cartoflash/cli.log, the menu's\n"
+          "                     menu.log; rotated at 256 KiB, 3 kept;\n"
           "                     a symbolic link there is never followed)\n"
           "  --version, -h/--help\n"
           "\n"

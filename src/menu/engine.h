@@ -126,7 +126,9 @@ void term_discard_input(void);
 bool term_pause(const char *text);
 
 /* ---- log.c: debug log under $XDG_STATE_HOME/cartoflash ---- */
-void menu_log_open(bool debug);
+/* Opens path (--log FILE), else menu.log there; only a path asked for and not
+ * writable is an error (the menu runs without its default log). */
+cf_code menu_log_open(bool debug, const char *path, cf_error *err);
 void menu_log_set_debug(bool debug);
 void menu_log(bool debug_only, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void menu_log_close(void);

@@ -7,14 +7,23 @@
 #include "common/log.h"
 #include "menu/engine.h"
 
-void menu_log_open(bool debug)
+cf_code menu_log_open(bool debug, const char *path, cf_error *err)
 {
-    char path[PATH_MAX];
+    char def[PATH_MAX];
     cf_log_set_debug(debug);
-    if (cf_log_default_path("menu.log", path, sizeof(path), NULL) != CF_OK ||
-        cf_log_open(path, NULL) != CF_OK)
-        return; /* the menu runs without a log rather than not at all */
+    if (path) { /* asked for: a log that cannot be written is an error */
+        cf_code rc = cf_log_open(path, err);
+        if (rc != CF_OK) {
+            cf_hint(err, "name a regular file in a folder you can write (--log FILE); a "
+                         "symbolic link is never followed");
+            return rc;
+        }
+    } else if (cf_log_default_path("menu.log", def, sizeof(def), NULL) != CF_OK ||
+               cf_log_open(def, NULL) != CF_OK) {
+        return CF_OK; /* the menu runs without its default log rather than not at all */
+    }
     menu_log(false, "cartoflash %s menu started", CF_VERSION);
+    return CF_OK;
 }
 
 void menu_log_set_debug(bool debug)

@@ -21,6 +21,7 @@
 #include "common/error.h"
 #include "flash/flash.h"
 #include "image/image.h"
+#include "klipper/cameback.h"
 #include "menu/engine.h"
 #include "menu/settings.h"
 #include "usb/usb.h"
@@ -85,6 +86,10 @@ typedef struct menu_ctx {
     char device_port[32];   /* where the DFU device was found, and the serial it showed, */
     char device_serial[64]; /* so the firmware it starts can be matched to it */
     char device_chip[32];   /* "stm32f042x6" when known */
+    /* For a CAN build: the nodes that answered on the CAN interface before the
+     * flash, so the one that answers after it can be told apart (cameback.h). */
+    char can_before[CF_CB_MAX_BEFORE][13];
+    size_t can_before_count;
     bool have_firmware;
     menu_fw fw;
 

@@ -233,9 +233,12 @@ int cf_menu_main(const cf_front *cli, int argc, char **argv)
         return pr > 0 ? 0 : cf_front_report_error(cli, &err);
     }
 
+    if (menu_log_open(ctx->set.debug, cli->log, &err) != CF_OK) {
+        free(ctx);
+        return cf_front_report_error(cli, &err);
+    }
     scr_init(cli->color, cli->tty);
     term_init();
-    menu_log_open(ctx->set.debug);
     menu_log(false, "mode=%s device=%s firmware=%s branch=%s", menu_mode_name(ctx->mode),
              ctx->device, ctx->flag_firmware ? ctx->flag_firmware : "", ctx->set.branch);
 

@@ -29,6 +29,16 @@ static bool device_ready(menu_ctx *ctx)
     return false;
 }
 
+/* A CAN build will be looked for after leave as the node that was not there
+ * before: ask the bus now (nothing to ask when it cannot be reached). */
+static void remember_can_nodes(menu_ctx *ctx)
+{
+    ctx->can_before_count = 0;
+    if (ctx->fw.info.iface == CF_IFACE_CAN && !cf_front_sim_no_can(ctx->cli->simulate))
+        cf_came_back_can_before(NULL, ctx->set.can_interface, ctx->can_before, CF_CB_MAX_BEFORE,
+                                &ctx->can_before_count);
+}
+
 menu_page page_dfu_flash(menu_ctx *ctx)
 {
     scr_header(ctx);
@@ -60,6 +70,7 @@ menu_page page_dfu_flash(menu_ctx *ctx)
     menu_progress_init(&view, "Leaving DFU mode", &ev);
     cf_flash_opts opts = {.device = ctx->device};
     ctx->flash_is_usb_image = ctx->fw.info.iface == CF_IFACE_USB;
+    remember_can_nodes(ctx);
     menu_log(false, "flash start: %s -> %s", ctx->fw.path, ctx->device);
 
     term_hold_interrupt(true); /* a half-written probe is worse than a late exit */
@@ -100,7 +111,9 @@ static void check_came_back(menu_ctx *ctx)
                     .port = ctx->device_port,
                     .serial = ctx->device_serial,
                     .can_if = ctx->set.can_interface,
-                    .no_can = cf_front_sim_no_can(ctx->cli->simulate)};
+                    .no_can = cf_front_sim_no_can(ctx->cli->simulate),
+                    .before = ctx->can_before,
+                    .before_count = ctx->can_before_count};
     w.wait_ms = w.iface == CF_IFACE_CAN ? CF_CB_CAN_WAIT_MS : CF_CB_USB_WAIT_MS;
     printf("\nChecking that the probe comes back running its firmware (up to %u s)...\n",
            w.wait_ms / 1000);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The debug log lives in $XDG_STATE_HOME/cartoflash/menu.log and rotates once
-# it passes 256 KiB (menu.log -> .1 -> .2 -> .3, the oldest dropped). Runs the
-# binary with piped input (not a terminal: no colours, no screen clearing).
+# The debug log lives in $XDG_STATE_HOME/cartoflash/menu.log (or --log FILE)
+# and rotates once it passes 256 KiB (menu.log -> .1 -> .2 -> .3, the oldest
+# dropped). Runs the binary with piped input (not a terminal: no colours, no
+# screen clearing).
 . "$(dirname "$0")/../lib/lib.sh"
 : "${CARTOFLASH:?}"
 log="$XDG_STATE_HOME/cartoflash/menu.log"
@@ -39,4 +40,18 @@ check "a clean exit with a planted log link" grep -q "Exiting..." "$TMP/out.txt"
 check "the log did not follow a planted link" file_is "$TMP/victim" precious
 check "the planted link is still there" test -L "$log"
 check "the planted link was not rotated" test ! -e "$log.1"
+# --log FILE: the menu writes there instead of menu.log; one it cannot write
+# (a link there) stops it before anything runs, naming the file
+rm -f "$log"
+printf '0\n' | "$CARTOFLASH" --log "$TMP/asked.log" --simulate=dfu,timing=off >"$TMP/out.txt"
+check "a clean exit with --log" grep -q "Exiting..." "$TMP/out.txt"
+check "--log FILE gets the menu's log" grep -q "menu started" "$TMP/asked.log"
+check "and menu.log is not written" test ! -e "$log"
+ln -s "$TMP/victim" "$TMP/link.log"
+rc=0
+printf '0\n' | "$CARTOFLASH" --log "$TMP/link.log" --simulate=dfu,timing=off >"$TMP/out.txt" 2>"$TMP/err.txt" || rc=$?
+expect_eq "$rc" 74 "--log naming a link: exit 74 (cannot write the log)"
+check "the error names the file" grep -q "link.log" "$TMP/err.txt"
+check "the menu did not start" bash -c "! grep -q 'Exiting...' '$TMP/out.txt'"
+check "the link's target is untouched" file_is "$TMP/victim" precious
 finish
