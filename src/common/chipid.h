@@ -15,9 +15,9 @@
  *    w0, w1, w2 of the UID (little-endian), then 8 hex digits of w0 + w2 and
  *    the top 4 hex digits of w1, upper case: 12 characters. It is one-way
  *    (a sum), so it is computed from the UID and compared, never decoded.
- *  - The F042's ROM reports FFFFFFFEFFFF on every chip
- *    (../shared/reference/dfu-dfuse.md §1): it names no chip, so only the
- *    port tells such a probe apart.
+ *  - The F042's ROM reports FFFFFFFEFFFF on every chip (its USB serial
+ *    string descriptor, as `dfu-util -l` lists it on any STM32F042 in DFU
+ *    mode): it names no chip, so only the port tells such a probe apart.
  *
  * Pure: no I/O.
  */
