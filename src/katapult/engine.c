@@ -74,14 +74,14 @@ cf_code cf_kp_connect(cf_kp_session *ss, cf_kp_connect_info *node, cf_error *err
 static void announce_node(const cf_kp_session *ss, const cf_kp_connect_info *node,
                           const cf_flash_events *ev)
 {
-    cf_kp_notice(ev, false,
-                 "Katapult %s on %s: MCU %s, application at 0x%08X, block %u bytes, "
-                 "protocol %u.%u.%u",
-                 node->version[0] ? node->version : "(no version)", ss->s->name, node->mcu,
-                 (unsigned)node->app_start, (unsigned)node->block_size,
-                 (unsigned)(node->proto_version >> 16 & 0xFF),
-                 (unsigned)(node->proto_version >> 8 & 0xFF),
-                 (unsigned)(node->proto_version & 0xFF));
+    cf_flash_notice(ev, false,
+                    "Katapult %s on %s: MCU %s, application at 0x%08X, block %u bytes, "
+                    "protocol %u.%u.%u",
+                    node->version[0] ? node->version : "(no version)", ss->s->name, node->mcu,
+                    (unsigned)node->app_start, (unsigned)node->block_size,
+                    (unsigned)(node->proto_version >> 16 & 0xFF),
+                    (unsigned)(node->proto_version >> 8 & 0xFF),
+                    (unsigned)(node->proto_version & 0xFF));
 }
 
 /* CAN: the node in Katapult must be the one asked for (GET_CANBUS_ID). */

@@ -8,9 +8,6 @@
 #include "katapult/katapult.h"
 #include "katapult/session.h"
 
-/* The flows' name for the shared notice (common/events.h). */
-#define cf_kp_notice cf_flash_notice
-
 /* What a flow waits for the bootloader or the app: opts->wait_ms, 10 s
  * when it is 0 (katapult.h). */
 unsigned cf_kp_wait_ms(const cf_kp_opts *opts);

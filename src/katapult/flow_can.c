@@ -111,13 +111,13 @@ static void after_deployer(cf_kp_can *can, const uint8_t uuid[6], const char *uh
         snprintf(rep->can_uuid, sizeof(rep->can_uuid), "%s", uhex);
         rep->came_back = wait_app(can, uuid, wait, 0x11);
     }
-    cf_kp_notice(ev, !rep->came_back && info->katapult_iface == CF_IFACE_CAN, "%s",
-                 info->katapult_iface != CF_IFACE_CAN
-                     ? "the deployer installs Katapult for USB and starts it: the probe leaves "
-                       "the CAN bus and waits in Katapult on USB"
-                 : rep->came_back ? "Katapult for CAN is installed and waits on the bus: flash "
-                                    "the CAN application next"
-                                  : "the installed Katapult did not answer a CAN query");
+    cf_flash_notice(ev, !rep->came_back && info->katapult_iface == CF_IFACE_CAN, "%s",
+                    info->katapult_iface != CF_IFACE_CAN
+                        ? "the deployer installs Katapult for USB and starts it: the probe leaves "
+                          "the CAN bus and waits in Katapult on USB"
+                    : rep->came_back ? "Katapult for CAN is installed and waits on the bus: flash "
+                                       "the CAN application next"
+                                     : "the installed Katapult did not answer a CAN query");
 }
 
 /* The UUID opts names, as bytes; CF_ERR_USAGE when it is not 12 hex digits. */
@@ -180,7 +180,8 @@ static cf_code refuse_klippy(const cf_kp_env *env, const cf_kp_opts *opts,
         return CF_ERR_GATE;
     }
     if (kpid)
-        cf_kp_notice(ev, true, "Klipper is running (process %d); flashing anyway (--force)", kpid);
+        cf_flash_notice(ev, true, "Klipper is running (process %d); flashing anyway (--force)",
+                        kpid);
     return CF_OK;
 }
 
@@ -208,13 +209,13 @@ static void after_complete(cf_kp_can *can, const uint8_t uuid[6], const char *uh
     if (info->kind == CF_KIND_DEPLOYER) {
         after_deployer(can, uuid, uhex, info, wait, ev, rep);
     } else if (!opts->caller_waits) {
-        cf_kp_notice(ev, false, "waiting for the probe to come back running its application");
+        cf_flash_notice(ev, false, "waiting for the probe to come back running its application");
         rep->came_back = wait_app(can, uuid, wait, 0x01);
         if (!rep->came_back)
-            cf_kp_notice(ev, true,
-                         "the probe did not answer a CAN query as Klipper within %.1f s "
-                         "(a running Klipper may have claimed it already)",
-                         wait / 1000.0);
+            cf_flash_notice(ev, true,
+                            "the probe did not answer a CAN query as Klipper within %.1f s "
+                            "(a running Klipper may have claimed it already)",
+                            wait / 1000.0);
     }
 }
 
@@ -237,7 +238,7 @@ static cf_code flash_on_bus(cf_kp_can *can, const can_target *to, const cf_image
         return rc;
     cf_kp_session ss;
     cf_kp_session_init(&ss, st, opts->timing);
-    cf_kp_notice(ev, false, "asking node %s on %s to enter Katapult", to->uhex, to->ifname);
+    cf_flash_notice(ev, false, "asking node %s on %s to enter Katapult", to->uhex, to->ifname);
     cf_kp_connect_info node;
     rc = reach_katapult(can, st, to->uuid, &ss.t, wait, &node, err);
     /* Traffic and time are counted from CONNECT's answer to COMPLETE's. */

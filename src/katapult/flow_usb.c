@@ -52,12 +52,12 @@ static cf_code list_candidates(const cf_kp_env *env, const char *sel, unsigned w
         if (k || cf_now_ns() >= deadline)
             return CF_OK;
         if (!told) {
-            cf_kp_notice(ev, false, "waiting up to %.0f s for the probe to appear on USB",
-                         wait_ms / 1000.0);
+            cf_flash_notice(ev, false, "waiting up to %.0f s for the probe to appear on USB",
+                            wait_ms / 1000.0);
             for (size_t i = 0; !sel && i < *n; i++) {
                 char what[256];
                 describe_dev(&devs[i], what, sizeof(what));
-                cf_kp_notice(ev, false, "%s is not a Cartographer: left alone", what);
+                cf_flash_notice(ev, false, "%s is not a Cartographer: left alone", what);
             }
         }
         told = true;
@@ -128,10 +128,10 @@ static cf_code select_device(const cf_kp_env *env, const char *sel, unsigned wai
     if (sel && !cf_kp_usb_is_probe(env, out)) {
         char what[256];
         describe_dev(out, what, sizeof(what));
-        cf_kp_notice(ev, true,
-                     "WARNING: %s does not identify as a Cartographer; using it because "
-                     "--device names it",
-                     what);
+        cf_flash_notice(ev, true,
+                        "WARNING: %s does not identify as a Cartographer; using it because "
+                        "--device names it",
+                        what);
     }
     return CF_OK;
 }
@@ -223,11 +223,11 @@ static cf_code plan_only(const cf_kp_usb_dev *dev, const cf_image *img, const cf
     cf_code rc = refuse_if_busy(dev->tty, err);
     if (rc)
         return rc;
-    cf_kp_notice(ev, false, "%s runs %s (%04x:%04x %s %s, serial %s): %s", dev->tty,
-                 cf_kp_app_name(dev->app), dev->vid, dev->pid, dev->manufacturer, dev->product,
-                 dev->serial,
-                 dev->app == CF_KP_APP_KLIPPER ? "a bootloader request would be sent"
-                                               : "already in Katapult");
+    cf_flash_notice(ev, false, "%s runs %s (%04x:%04x %s %s, serial %s): %s", dev->tty,
+                    cf_kp_app_name(dev->app), dev->vid, dev->pid, dev->manufacturer, dev->product,
+                    dev->serial,
+                    dev->app == CF_KP_APP_KLIPPER ? "a bootloader request would be sent"
+                                                  : "already in Katapult");
     cf_kp_plan_image(img, CF_KP_PLAN_BLOCK, &rep->plan);
     rep->plan.request = dev->app == CF_KP_APP_KLIPPER;
     rep->plan.in_katapult = dev->app == CF_KP_APP_KATAPULT;
@@ -263,28 +263,28 @@ static void after_deployer(const cf_kp_env *env, const cf_kp_usb_dev *dev,
 {
     rep->installed_katapult = info->katapult_iface;
     if (info->katapult_iface == CF_IFACE_USB) {
-        cf_kp_notice(ev, false, "waiting for the Katapult the deployer installs on port %s",
-                     dev->port);
+        cf_flash_notice(ev, false, "waiting for the Katapult the deployer installs on port %s",
+                        dev->port);
         cf_kp_usb_dev kp;
         rep->came_back = wait_for(env, dev->syspath, dev->serial, CF_KP_APP_KATAPULT, wait, &kp);
         if (rep->came_back)
-            cf_kp_notice(ev, false,
-                         "Katapult for USB is installed and waits on %s: flash the "
-                         "USB application next",
-                         kp.tty);
+            cf_flash_notice(ev, false,
+                            "Katapult for USB is installed and waits on %s: flash the "
+                            "USB application next",
+                            kp.tty);
         else
-            cf_kp_notice(ev, true, "Katapult was not seen on port %s within %.1f s", dev->port,
-                         wait / 1000.0);
+            cf_flash_notice(ev, true, "Katapult was not seen on port %s within %.1f s", dev->port,
+                            wait / 1000.0);
         return;
     }
     if (!cf_kp_uuid_from_serial(dev->serial, rep->can_uuid))
         rep->can_uuid[0] = '\0';
     bool left = left_usb(env, dev->syspath, wait);
-    cf_kp_notice(ev, !left,
-                 "the deployer installs Katapult for CAN and starts it: the probe %s USB and "
-                 "waits in Katapult on the CAN bus%s%s",
-                 left ? "left" : "should leave", rep->can_uuid[0] ? " as UUID " : "",
-                 rep->can_uuid);
+    cf_flash_notice(ev, !left,
+                    "the deployer installs Katapult for CAN and starts it: the probe %s USB and "
+                    "waits in Katapult on the CAN bus%s%s",
+                    left ? "left" : "should leave", rep->can_uuid[0] ? " as UUID " : "",
+                    rep->can_uuid);
 }
 
 /* After COMPLETE: the probe back on the same port running the app, or what
@@ -297,15 +297,15 @@ static void after_complete(const cf_kp_env *env, const cf_kp_usb_dev *dev,
         after_deployer(env, dev, info, wait, ev, rep);
         return;
     }
-    cf_kp_notice(ev, false, "waiting for the probe to come back running its application");
+    cf_flash_notice(ev, false, "waiting for the probe to come back running its application");
     cf_kp_usb_dev app;
     rep->came_back = wait_for(env, dev->syspath, dev->serial, CF_KP_APP_KLIPPER, wait, &app);
     if (rep->came_back)
-        cf_kp_notice(ev, false, "the probe is back: %s %04x:%04x %s %s", app.tty, app.vid, app.pid,
-                     app.manufacturer, app.product);
+        cf_flash_notice(ev, false, "the probe is back: %s %04x:%04x %s %s", app.tty, app.vid,
+                        app.pid, app.manufacturer, app.product);
     else
-        cf_kp_notice(ev, true, "the probe did not come back on port %s within %.1f s", dev->port,
-                     wait / 1000.0);
+        cf_flash_notice(ev, true, "the probe did not come back on port %s within %.1f s", dev->port,
+                        wait / 1000.0);
 }
 
 /* The probe runs Klipper: the 1200-baud touch, then Katapult on the same
@@ -316,8 +316,8 @@ static cf_code enter_katapult(const cf_kp_env *env, cf_kp_usb_dev *dev, unsigned
     cf_code rc = refuse_if_busy(dev->tty, err);
     if (rc)
         return rc;
-    cf_kp_notice(ev, false, "%s runs %s (%04x:%04x %s): asking it to enter Katapult", dev->tty,
-                 dev->manufacturer, dev->vid, dev->pid, dev->serial);
+    cf_flash_notice(ev, false, "%s runs %s (%04x:%04x %s): asking it to enter Katapult", dev->tty,
+                    dev->manufacturer, dev->vid, dev->pid, dev->serial);
     rc = cf_kp_serial_touch_1200(dev->tty, err);
     if (rc)
         return rc;
@@ -341,8 +341,8 @@ static cf_code enter_katapult(const cf_kp_env *env, cf_kp_usb_dev *dev, unsigned
     }
     *dev = kp;
     snprintf(rep->device, sizeof(rep->device), "%s (%s)", dev->tty, dev->port);
-    cf_kp_notice(ev, false, "Katapult appeared on %s (same port %s, same chip %s)", dev->tty,
-                 dev->port, dev->serial);
+    cf_flash_notice(ev, false, "Katapult appeared on %s (same port %s, same chip %s)", dev->tty,
+                    dev->port, dev->serial);
     return CF_OK;
 }
 
